@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/**
+ * @file jack_backend.h
+ * The JACK client: one input port per track (`in_<track name>`), the
+ * process callback that hands the port buffers to engine_process(), and
+ * the xrun / shutdown / buffer-size / sample-rate callbacks.
+ *
+ * Threads: the process callback runs on JACK's real-time thread; the
+ * other callbacks on JACK's notification thread and only touch atomics.
+ * Everything else is for the main/control thread.
+ */
+#ifndef REDLIGHT_JACK_BACKEND_H
+#define REDLIGHT_JACK_BACKEND_H
+
+#include "redlight/engine.h"
+#include "redlight/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct jack_backend;
+
+/**
+ * Connect to the JACK server (never starts one: JackNoStartServer) as
+ * client `client_name`. server_name NULL means $JACK_DEFAULT_SERVER or
+ * the default server. RL_ERR_JACK with a clear message if no server runs.
+ * *out is owned by the caller (jack_backend_free()).
+ */
+enum rl_status jack_backend_open(const char *client_name,
+                                 const char *server_name,
+                                 struct jack_backend **out, struct error *err);
+
+/** Close the client (deactivating first). NULL is a no-op. */
+void jack_backend_free(struct jack_backend *jb);
+
+uint32_t jack_backend_sample_rate(const struct jack_backend *jb);
+uint32_t jack_backend_buffer_size(const struct jack_backend *jb);
+
+/**
+ * Output ports of other clients whose full name matches the POSIX extended
+ * regular expression `regex` (NULL = all), in natural order ("out_2"
+ * before "out_10"). *names is a NULL-terminated array the caller frees with
+ * jack_backend_free_names(). Audio ports only.
+ */
+enum rl_status jack_backend_find_sources(struct jack_backend *jb,
+                                         const char *regex, char ***names,
+                                         size_t *count, struct error *err);
+
+/** Free an array from jack_backend_find_sources(). */
+void jack_backend_free_names(char **names);
+
+/**
+ * Register one input port per track, `in_<name>`, and bind engine e to the
+ * process callback. Call once, before jack_backend_activate(). The backend
+ * does not own e.
+ */
+enum rl_status jack_backend_attach(struct jack_backend *jb, struct engine *e,
+                                   const char *const *track_names,
+                                   size_t count, struct error *err);
+
+/** Start processing. Everything RT must be allocated before this. */
+enum rl_status jack_backend_activate(struct jack_backend *jb,
+                                     struct error *err);
+
+/** Stop processing (the process callback will not run again). */
+void jack_backend_deactivate(struct jack_backend *jb);
+
+/**
+ * Connect source port `source` to track t's input. RL_ERR_NOT_FOUND names
+ * the missing port.
+ */
+enum rl_status jack_backend_connect(struct jack_backend *jb, uint32_t t,
+                                    const char *source, struct error *err);
+
+/**
+ * True once the server has shut the client down; `reason` gets JACK's
+ * message. Any non-RT thread.
+ */
+bool jack_backend_dead(struct jack_backend *jb, char *reason, size_t size);
+
+/** Natural-order comparison of two port names (for qsort wrappers). */
+int jack_backend_natural_cmp(const char *a, const char *b);
+
+#endif

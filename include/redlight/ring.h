@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/**
+ * @file ring.h
+ * Single-producer / single-consumer lock-free byte ring.
+ *
+ * Same shape as jack_ringbuffer_t (write space, read vectors, advance),
+ * but the two indices are C11 atomics with release stores and acquire
+ * loads. jack2's ring synchronises through `volatile size_t`, which is
+ * correct on x86 only by accident of the memory model and which
+ * ThreadSanitizer cannot see. redlight depends on the ordering: the disk
+ * writer must never see a sample that was pushed after a gap record
+ * without also seeing that gap record.
+ *
+ * One thread writes (ring_write*), one thread reads (ring_read*,
+ * ring_peek). Creation and freeing happen outside the real-time period.
+ */
+#ifndef REDLIGHT_RING_H
+#define REDLIGHT_RING_H
+
+#include "redlight/realtime.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct ring {
+	char *buf;
+	size_t size; /**< power of two */
+	size_t mask;
+	_Atomic size_t write_pos; /**< free-running, only the writer stores */
+	_Atomic size_t read_pos;  /**< free-running, only the reader stores */
+	bool locked;              /**< buf is mlock()ed */
+};
+
+/** A contiguous region of the ring (two of them describe a wrap). */
+struct ring_region {
+	char *data;
+	size_t len;
+};
+
+/**
+ * Allocate a ring of at least min_bytes (rounded up to a power of two),
+ * touch every page so the RT thread never page-faults, and try to
+ * mlock() it. An mlock failure is not fatal (ring->locked says whether it
+ * worked; callers report it once). Returns NULL on allocation failure.
+ * Non-RT. The caller owns the ring (ring_free()).
+ */
+struct ring *ring_new(size_t min_bytes);
+
+/** Unlock and free. ring_free(NULL) is a no-op. Non-RT. */
+void ring_free(struct ring *r);
+
+/** Bytes the writer may write now. Writer thread. */
+REALTIME size_t ring_write_space(const struct ring *r);
+
+/** Bytes the reader may read now. Reader thread. */
+REALTIME size_t ring_read_space(const struct ring *r);
+
+/**
+ * Copy len bytes in if they all fit, else copy nothing. Returns true if
+ * written. Writer thread; real-time safe.
+ */
+REALTIME bool ring_write(struct ring *r, const void *src, size_t len);
+
+/**
+ * Copy len bytes out if that many are there, else nothing. Returns true
+ * if read. Reader thread.
+ */
+REALTIME bool ring_read(struct ring *r, void *dst, size_t len);
+
+/** Like ring_read() but leaves the bytes in the ring. Reader thread. */
+REALTIME bool ring_peek(const struct ring *r, void *dst, size_t len);
+
+/**
+ * Describe the readable bytes as up to two regions (the second is empty
+ * unless the data wraps), so the reader can hand them to a writer call
+ * without copying. Reader thread.
+ */
+REALTIME void ring_get_read_regions(const struct ring *r,
+                                    struct ring_region regions[2]);
+
+/** Consume len bytes (len <= ring_read_space()). Reader thread. */
+REALTIME void ring_read_advance(struct ring *r, size_t len);
+
+#endif

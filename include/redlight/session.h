@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/**
+ * @file session.h
+ * The session directory on disk: SESSION/session.json (tracks, takes and
+ * their files, settings), SESSION/takes/NNN/, SESSION/trash/.
+ *
+ * Thread: main / control thread only (never RT). A struct session is owned
+ * by whoever called session_open(); it is not internally locked.
+ *
+ * session.json is always written atomically: temp file in the same
+ * directory, fsync, rename, fsync of the directory. A malformed file is
+ * never overwritten: session_open() reports the file, line/column or the
+ * JSON field at fault.
+ */
+#ifndef REDLIGHT_SESSION_H
+#define REDLIGHT_SESSION_H
+
+#include "redlight/error.h"
+#include "redlight/take_file.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SESSION_NAME_MAX 64
+#define SESSION_PORT_MAX 320
+#define SESSION_PATH_MAX 4096
+
+/** A track of the session. Number = position in tracks[] + 1. */
+struct session_track {
+	char name[SESSION_NAME_MAX];   /**< unique within the session */
+	char source[SESSION_PORT_MAX]; /**< JACK port it records from, or "" */
+};
+
+/** A run of frames that never reached the disk (ring overrun). */
+struct session_dropped_range {
+	uint64_t start; /**< timeline frame of the first missing frame */
+	uint64_t length;
+};
+
+/** One file of one take (one track). */
+struct session_take_file {
+	uint32_t track;                 /**< track number, from 1 */
+	char track_name[SESSION_NAME_MAX];
+	char path[SESSION_PATH_MAX];    /**< relative to the session directory */
+	double peak_dbfs;               /**< -INFINITY for silence; JSON null */
+	uint64_t clips;
+	uint64_t dropped_frames;
+	size_t dropped_range_count;
+	struct session_dropped_range *dropped_ranges; /**< owned */
+};
+
+/** One take: one record pass over the armed tracks. */
+struct session_take {
+	uint32_t number;           /**< from 1, never reused */
+	char started_at[40];       /**< wall clock, ISO 8601 local with offset */
+	uint64_t start_frame;      /**< timeline frame of the first sample */
+	uint64_t length;           /**< frames, same for every file */
+	uint32_t sample_rate;
+	enum take_format format;
+	uint64_t xruns;            /**< JACK xruns while recording */
+	uint64_t dropped_frames;   /**< sum over files */
+	bool recovered;            /**< repaired by `redlight recover` */
+	bool complete;             /**< false while recording / after a crash */
+	char end_reason[128];      /**< "", "disk full on …", "JACK server stopped" */
+	size_t file_count;
+	struct session_take_file *files; /**< owned */
+};
+
+struct session {
+	char dir[SESSION_PATH_MAX];  /**< session directory, as given */
+	uint32_t sample_rate;        /**< 0 until the first take */
+	enum take_format format;     /**< default format for new takes */
+	size_t track_count;
+	struct session_track *tracks; /**< owned */
+	size_t take_count;
+	struct session_take *takes;   /**< owned, in take-number order */
+};
+
+/**
+ * Open the session in dir, creating dir, takes/ and trash/ and an empty
+ * session.json if it does not exist yet. A session.json that cannot be
+ * parsed is an RL_ERR_FORMAT error naming file, line and column (or the
+ * field path, e.g. "takes[2].length: expected an integer") and is left
+ * untouched. On success *out is owned by the caller (session_free()).
+ */
+enum rl_status session_open(const char *dir, struct session **out,
+                            struct error *err);
+
+/** Free a session. session_free(NULL) is a no-op. Does not save. */
+void session_free(struct session *s);
+
+/** Write session.json atomically. Errors name the path. */
+enum rl_status session_save(const struct session *s, struct error *err);
+
+/** Find a track by name; returns its index or -1. */
+int session_find_track(const struct session *s, const char *name);
+
+/**
+ * Append a track. name must be unique and non-empty (RL_ERR_EXISTS /
+ * RL_ERR_INVALID otherwise); source may be NULL. Returns its index in
+ * *index if index is not NULL.
+ */
+enum rl_status session_add_track(struct session *s, const char *name,
+                                 const char *source, size_t *index,
+                                 struct error *err);
+
+/**
+ * Reserve the next take number and create its directory takes/NNN
+ * (mkdir, so two processes can never get the same one). The number is one
+ * above the highest ever used: in session.json, under takes/ and under
+ * trash/. Writes the number and the directory's path (absolute or
+ * relative to the cwd, as dir was given) to the outputs.
+ */
+enum rl_status session_reserve_take(struct session *s, uint32_t *number,
+                                    char *take_dir, size_t take_dir_size,
+                                    struct error *err);
+
+/**
+ * File path of track `track_number` (from 1) named `track_name` in take
+ * `take_number`, relative to the session directory:
+ * "takes/NNN/TT-name.wav". Characters that are unsafe in file names
+ * ('/', control characters, leading '.') are replaced by '_'.
+ */
+void session_take_file_relpath(uint32_t take_number, uint32_t track_number,
+                               const char *track_name, char *out,
+                               size_t out_size);
+
+/**
+ * Append a take (deep copy: files and their dropped ranges are copied; the
+ * caller keeps ownership of *take). If a take with the same number exists
+ * it is replaced (used to update a take while it records and when it
+ * completes).
+ */
+enum rl_status session_put_take(struct session *s,
+                                const struct session_take *take,
+                                struct error *err);
+
+/** Find a take by number, or NULL. */
+struct session_take *session_find_take(struct session *s, uint32_t number);
+
+/** Free what a session_take owns (files, ranges); not the struct itself. */
+void session_take_cleanup(struct session_take *take);
+
+#endif

@@ -1,0 +1,582 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "redlight/disk_writer.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define WAIT_MS 100
+
+struct wfile {
+	uint32_t engine_track;
+	uint32_t number;
+	char name[SESSION_NAME_MAX];
+	char relpath[SESSION_PATH_MAX];
+	struct take_file *tf;
+	uint64_t pos; /* frames of the take's stream accounted for */
+	uint64_t dropped;
+	double peak_dbfs; /* final, taken just before closing */
+	uint64_t clips;
+	size_t range_count, range_cap;
+	struct session_dropped_range *ranges;
+};
+
+struct wtake {
+	struct wtake *next;
+	uint32_t number;
+	size_t count;
+	struct wfile *files;
+	bool started;
+	uint64_t start_frame;
+	char started_at[40];
+	bool length_known;
+	uint64_t length;
+	bool failed;
+	char reason[sizeof(((struct error *)0)->message)];
+};
+
+struct result {
+	struct result *next;
+	struct session_take take;
+};
+
+struct disk_writer {
+	struct engine *e;
+	struct disk_writer_config config;
+	char session_name[256];
+	pthread_t thread;
+
+	pthread_mutex_t lock; /* guards everything below */
+	pthread_cond_t done;
+	struct wtake *prepared_head, *prepared_tail;
+	struct result *results_head, *results_tail;
+	bool quit;
+	bool force;
+	uint64_t force_length;
+	char force_reason[128];
+	bool failed;
+	struct error failure;
+	bool recording; /* a take is between START and finished */
+
+	/* Writer thread only. */
+	struct wtake *cur;
+	struct timespec last_refresh;
+};
+
+static void wtake_free(struct wtake *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->count; i++) {
+		take_file_close(t->files[i].tf, NULL);
+		free(t->files[i].ranges);
+	}
+	free(t->files);
+	free(t);
+}
+
+static void iso_now(char *out, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(out, size, "%Y-%m-%dT%H:%M:%S%z", &tm);
+}
+
+/* Record a failure of the take being written; the first one wins, since
+ * later ones are usually consequences of it. */
+static void fail_take(struct disk_writer *w, struct wtake *t,
+                      const struct error *err)
+{
+	if (t->failed)
+		return;
+	t->failed = true;
+	snprintf(t->reason, sizeof t->reason, "%s", err->message);
+	pthread_mutex_lock(&w->lock);
+	if (!w->failed) {
+		w->failed = true;
+		w->failure = *err;
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void add_range(struct wfile *f, uint64_t start, uint64_t length)
+{
+	f->dropped += length;
+	if (f->range_count > 0) {
+		struct session_dropped_range *last = &f->ranges[f->range_count - 1];
+		if (last->start + last->length == start) {
+			last->length += length;
+			return;
+		}
+	}
+	if (f->range_count == f->range_cap) {
+		size_t cap = f->range_cap ? f->range_cap * 2 : 8;
+		void *p = realloc(f->ranges, cap * sizeof *f->ranges);
+		if (!p)
+			return; /* the total in f->dropped still counts */
+		f->ranges = p;
+		f->range_cap = cap;
+	}
+	f->ranges[f->range_count++] = (struct session_dropped_range){
+		start, length };
+}
+
+/* Pad `n` frames of silence where the audio thread dropped them. */
+static void pad(struct disk_writer *w, struct wtake *t, struct wfile *f,
+                uint64_t n)
+{
+	struct error err;
+	add_range(f, t->start_frame + f->pos, n);
+	if (!t->failed &&
+	    take_file_write_silence(f->tf, (size_t)n, &err) != RL_OK)
+		fail_take(w, t, &err);
+	f->pos += n;
+}
+
+/* Move whatever the ring holds for this file, up to `limit` frames of
+ * the take's stream, into the file. */
+static void drain_file(struct disk_writer *w, struct wtake *t,
+                       struct wfile *f, uint64_t limit)
+{
+	struct ring *ring = engine_track_ring(w->e, f->engine_track);
+	struct ring *gaps = engine_track_gaps(w->e, f->engine_track);
+	while (f->pos < limit) {
+		/* Samples first, then gaps: a gap is queued before the
+		 * samples that follow it, so this order never lets us
+		 * write those samples in the gap's place. */
+		uint64_t avail = ring_read_space(ring) / sizeof(float);
+		struct engine_gap gap;
+		bool has_gap = ring_peek(gaps, &gap, sizeof gap);
+		if (has_gap && gap.start <= f->pos) {
+			ring_read_advance(gaps, sizeof gap);
+			uint64_t n = gap.length;
+			if (n > limit - f->pos)
+				n = limit - f->pos;
+			pad(w, t, f, n);
+			continue;
+		}
+		uint64_t n = avail;
+		if (has_gap && gap.start - f->pos < n)
+			n = gap.start - f->pos;
+		if (n > limit - f->pos)
+			n = limit - f->pos;
+		if (n == 0)
+			break;
+		struct ring_region reg[2];
+		ring_get_read_regions(ring, reg);
+		uint64_t left = n;
+		for (int i = 0; i < 2 && left > 0; i++) {
+			uint64_t k = reg[i].len / sizeof(float);
+			if (k > left)
+				k = left;
+			struct error err;
+			if (!t->failed &&
+			    take_file_write(f->tf, (const float *)(void *)reg[i].data,
+			                    (size_t)k, &err) != RL_OK)
+				fail_take(w, t, &err);
+			left -= k;
+		}
+		ring_read_advance(ring, (size_t)n * sizeof(float));
+		f->pos += n;
+	}
+}
+
+static void push_result(struct disk_writer *w, struct wtake *t)
+{
+	struct result *r = calloc(1, sizeof *r);
+	struct session_take *st = r ? &r->take : NULL;
+	if (r)
+		st->files = calloc(t->count ? t->count : 1, sizeof *st->files);
+	if (!r || !st->files) {
+		free(r);
+		fprintf(stderr, "redlight: out of memory reporting take %u\n",
+		        t->number);
+		return;
+	}
+	st->number = t->number;
+	snprintf(st->started_at, sizeof st->started_at, "%s", t->started_at);
+	st->start_frame = t->start_frame;
+	st->length = t->length;
+	st->sample_rate = w->config.sample_rate;
+	st->format = w->config.format;
+	st->complete = true;
+	snprintf(st->end_reason, sizeof st->end_reason, "%s", t->reason);
+	st->file_count = t->count;
+	for (size_t i = 0; i < t->count; i++) {
+		struct wfile *f = &t->files[i];
+		struct session_take_file *sf = &st->files[i];
+		sf->track = f->number;
+		snprintf(sf->track_name, sizeof sf->track_name, "%s", f->name);
+		snprintf(sf->path, sizeof sf->path, "%s", f->relpath);
+		sf->peak_dbfs = f->peak_dbfs;
+		sf->clips = f->clips;
+		sf->dropped_frames = f->dropped;
+		sf->dropped_ranges = f->ranges; /* ownership moves */
+		sf->dropped_range_count = f->range_count;
+		f->ranges = NULL;
+		st->dropped_frames += f->dropped;
+	}
+	pthread_mutex_lock(&w->lock);
+	if (w->results_tail)
+		w->results_tail->next = r;
+	else
+		w->results_head = r;
+	w->results_tail = r;
+	w->recording = false;
+	pthread_cond_broadcast(&w->done);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Every file has its full length: cut to a common length if the take
+ * failed, finalize, report. */
+static void finish_take(struct disk_writer *w, struct wtake *t)
+{
+	if (t->failed) {
+		/* After a write error the files end wherever the disk gave
+		 * out; cut them all to the frame the shortest one reached so
+		 * the tracks of the take stay the same length. */
+		uint64_t common = t->length;
+		for (size_t i = 0; i < t->count; i++) {
+			uint64_t n = take_file_frames(t->files[i].tf);
+			common = n < common ? n : common;
+		}
+		for (size_t i = 0; i < t->count; i++) {
+			struct error err;
+			if (take_file_truncate(t->files[i].tf, common, &err) != RL_OK)
+				fprintf(stderr, "redlight: %s\n", err.message);
+		}
+		t->length = common;
+	}
+	for (size_t i = 0; i < t->count; i++) {
+		struct wfile *f = &t->files[i];
+		f->peak_dbfs = take_file_peak_dbfs(take_file_peak(f->tf));
+		f->clips = take_file_clips(f->tf);
+		struct error err;
+		if (take_file_close(f->tf, &err) != RL_OK && !t->failed) {
+			t->failed = true;
+			snprintf(t->reason, sizeof t->reason, "%s", err.message);
+		}
+		f->tf = NULL;
+		/* Ranges past the cut are not in the file: drop them. */
+		while (f->range_count > 0 &&
+		       f->ranges[f->range_count - 1].start >=
+		       t->start_frame + t->length) {
+			f->dropped -= f->ranges[f->range_count - 1].length;
+			f->range_count--;
+		}
+	}
+	push_result(w, t);
+}
+
+static struct wtake *pop_prepared(struct disk_writer *w, uint32_t number)
+{
+	pthread_mutex_lock(&w->lock);
+	struct wtake *t = w->prepared_head;
+	if (t && t->number == number) {
+		w->prepared_head = t->next;
+		if (!w->prepared_head)
+			w->prepared_tail = NULL;
+		t->next = NULL;
+	} else {
+		t = NULL;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return t;
+}
+
+static void start_take(struct disk_writer *w, const struct engine_event *ev)
+{
+	struct wtake *t = pop_prepared(w, ev->take);
+	if (!t) {
+		/* Cannot happen while the control API keeps its order;
+		 * if it does, say so loudly instead of writing nowhere. */
+		struct error err;
+		error_set(&err, RL_ERR_STATE,
+		          "take %u started without prepared files", ev->take);
+		t = calloc(1, sizeof *t);
+		if (!t)
+			return;
+		t->number = ev->take;
+		fail_take(w, t, &err);
+	}
+	t->started = true;
+	t->start_frame = ev->timeline_frame;
+	iso_now(t->started_at, sizeof t->started_at);
+	if (ev->track_count != t->count) {
+		struct error err;
+		error_set(&err, RL_ERR_STATE,
+		          "take %u: %u tracks armed in the engine but %zu "
+		          "files prepared", t->number, ev->track_count, t->count);
+		fail_take(w, t, &err);
+	}
+	for (size_t i = 0; i < t->count; i++) {
+		struct error err;
+		if (take_file_set_time_reference(t->files[i].tf,
+		                                 ev->timeline_frame, &err) != RL_OK)
+			fail_take(w, t, &err);
+	}
+	w->cur = t;
+}
+
+static void refresh_headers(struct disk_writer *w)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t ms = (now.tv_sec - w->last_refresh.tv_sec) * 1000 +
+	             (now.tv_nsec - w->last_refresh.tv_nsec) / 1000000;
+	if (ms < (int64_t)w->config.header_refresh_ms)
+		return;
+	w->last_refresh = now;
+	struct wtake *t = w->cur;
+	if (!t || t->failed)
+		return;
+	for (size_t i = 0; i < t->count; i++) {
+		struct error err;
+		if (take_file_refresh_header(t->files[i].tf, &err) != RL_OK)
+			fail_take(w, t, &err);
+	}
+}
+
+/* Everything the writer can do right now, in stream order. */
+static void service(struct disk_writer *w)
+{
+	for (;;) {
+		struct engine_event ev;
+		if (!w->cur) {
+			if (!engine_next_event(w->e, &ev))
+				return;
+			if (ev.type == ENGINE_EVENT_TAKE_START)
+				start_take(w, &ev);
+			continue;
+		}
+		struct wtake *t = w->cur;
+		if (!t->length_known) {
+			/* Read the stop before draining: the audio thread
+			 * queued it after the take's last samples. */
+			if (engine_next_event(w->e, &ev) &&
+			    ev.type == ENGINE_EVENT_TAKE_STOP) {
+				t->length_known = true;
+				t->length = ev.length;
+			} else {
+				pthread_mutex_lock(&w->lock);
+				if (w->force) {
+					t->length_known = true;
+					t->length = w->force_length;
+					snprintf(t->reason, sizeof t->reason, "%s",
+					         w->force_reason);
+					w->force = false;
+				}
+				pthread_mutex_unlock(&w->lock);
+			}
+		}
+		uint64_t limit = t->length_known ? t->length : UINT64_MAX;
+		for (size_t i = 0; i < t->count; i++) {
+			struct wfile *f = &t->files[i];
+			drain_file(w, t, f, limit);
+			if (t->length_known && f->pos < t->length)
+				pad(w, t, f, t->length - f->pos);
+		}
+		if (!t->length_known)
+			return;
+		w->cur = NULL;
+		finish_take(w, t);
+		wtake_free(t);
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct disk_writer *w = arg;
+	clock_gettime(CLOCK_MONOTONIC, &w->last_refresh);
+	for (;;) {
+		engine_wait(w->e, WAIT_MS);
+		service(w);
+		refresh_headers(w);
+		pthread_mutex_lock(&w->lock);
+		bool quit = w->quit && !w->cur && !w->force;
+		pthread_mutex_unlock(&w->lock);
+		if (quit)
+			break;
+	}
+	service(w);
+	return NULL;
+}
+
+enum rl_status disk_writer_new(struct engine *e,
+                               const struct disk_writer_config *config,
+                               struct disk_writer **out, struct error *err)
+{
+	*out = NULL;
+	struct disk_writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return error_set(err, RL_ERR_NOMEM, "disk writer: out of memory");
+	w->e = e;
+	w->config = *config;
+	if (!w->config.header_refresh_ms)
+		w->config.header_refresh_ms = 1000;
+	snprintf(w->session_name, sizeof w->session_name, "%s",
+	         config->session_name ? config->session_name : "");
+	w->config.session_name = w->session_name;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->done, NULL);
+	int rc = pthread_create(&w->thread, NULL, writer_main, w);
+	if (rc != 0) {
+		pthread_mutex_destroy(&w->lock);
+		pthread_cond_destroy(&w->done);
+		free(w);
+		return error_set(err, RL_ERR_SYSTEM,
+		                 "cannot start the disk writer thread: %s",
+		                 strerror(rc));
+	}
+	*out = w;
+	return RL_OK;
+}
+
+void disk_writer_free(struct disk_writer *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->quit = true;
+	pthread_mutex_unlock(&w->lock);
+	engine_wake(w->e);
+	pthread_join(w->thread, NULL);
+	wtake_free(w->cur);
+	while (w->prepared_head) {
+		struct wtake *t = w->prepared_head;
+		w->prepared_head = t->next;
+		wtake_free(t);
+	}
+	while (w->results_head) {
+		struct result *r = w->results_head;
+		w->results_head = r->next;
+		session_take_cleanup(&r->take);
+		free(r);
+	}
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->done);
+	free(w);
+}
+
+enum rl_status disk_writer_prepare_take(struct disk_writer *w, uint32_t number,
+                                        const struct disk_writer_track *tracks,
+                                        size_t count, struct error *err)
+{
+	struct wtake *t = calloc(1, sizeof *t);
+	if (t)
+		t->files = calloc(count ? count : 1, sizeof *t->files);
+	if (!t || !t->files) {
+		free(t);
+		return error_set(err, RL_ERR_NOMEM, "take %u: out of memory",
+		                 number);
+	}
+	t->number = number;
+	for (size_t i = 0; i < count; i++) {
+		struct wfile *f = &t->files[i];
+		f->engine_track = tracks[i].engine_track;
+		f->number = tracks[i].number;
+		snprintf(f->name, sizeof f->name, "%s", tracks[i].name);
+		snprintf(f->relpath, sizeof f->relpath, "%s", tracks[i].relpath);
+		char desc[256];
+		snprintf(desc, sizeof desc, "session=%s track=%u:%s take=%u",
+		         w->session_name, tracks[i].number, tracks[i].name,
+		         number);
+		struct take_file_info info = {
+			.path = tracks[i].path,
+			.sample_rate = w->config.sample_rate,
+			.channels = 1,
+			.format = w->config.format,
+			.time_reference = 0,
+			.description = desc,
+		};
+		enum rl_status st = take_file_create(&info, &f->tf, err);
+		if (st != RL_OK) {
+			t->count = i;
+			wtake_free(t);
+			return st;
+		}
+		t->count = i + 1;
+	}
+	pthread_mutex_lock(&w->lock);
+	if (w->prepared_tail)
+		w->prepared_tail->next = t;
+	else
+		w->prepared_head = t;
+	w->prepared_tail = t;
+	w->recording = true;
+	w->failed = false;
+	pthread_mutex_unlock(&w->lock);
+	return RL_OK;
+}
+
+void disk_writer_force_stop(struct disk_writer *w, uint64_t length,
+                            const char *reason)
+{
+	pthread_mutex_lock(&w->lock);
+	w->force = true;
+	w->force_length = length;
+	snprintf(w->force_reason, sizeof w->force_reason, "%s",
+	         reason ? reason : "");
+	pthread_mutex_unlock(&w->lock);
+	engine_wake(w->e);
+}
+
+bool disk_writer_poll(struct disk_writer *w, struct session_take *out)
+{
+	pthread_mutex_lock(&w->lock);
+	struct result *r = w->results_head;
+	if (r) {
+		w->results_head = r->next;
+		if (!w->results_head)
+			w->results_tail = NULL;
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (!r)
+		return false;
+	*out = r->take;
+	free(r);
+	return true;
+}
+
+bool disk_writer_wait(struct disk_writer *w, unsigned timeout_ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&w->lock);
+	while (!w->results_head) {
+		if (pthread_cond_timedwait(&w->done, &w->lock, &ts) != 0)
+			break;
+	}
+	bool ready = w->results_head != NULL;
+	pthread_mutex_unlock(&w->lock);
+	return ready;
+}
+
+bool disk_writer_failed(struct disk_writer *w, struct error *err)
+{
+	pthread_mutex_lock(&w->lock);
+	bool failed = w->failed;
+	if (failed && err)
+		*err = w->failure;
+	pthread_mutex_unlock(&w->lock);
+	return failed;
+}
+
+bool disk_writer_busy(struct disk_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	bool busy = w->recording || w->prepared_head;
+	pthread_mutex_unlock(&w->lock);
+	return busy;
+}

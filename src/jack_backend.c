@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "redlight/jack_backend.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jack/jack.h>
+#include <regex.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+struct jack_backend {
+	jack_client_t *client;
+	struct engine *engine;
+	size_t port_count;
+	jack_port_t **ports;
+	const float **buffers; /* scratch for the process callback */
+	uint32_t sample_rate;
+	_Atomic uint32_t buffer_size;
+	bool active;
+	_Atomic bool dead;
+	char dead_reason[256]; /* written once before `dead` is released */
+};
+
+REALTIME static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	/* vDSO on Linux: no system call, safe on the audio thread. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+REALTIME static int on_process(jack_nframes_t nframes, void *arg)
+{
+	struct jack_backend *jb = arg;
+	uint64_t t0 = now_ns();
+	for (size_t i = 0; i < jb->port_count; i++)
+		jb->buffers[i] = jack_port_get_buffer(jb->ports[i], nframes);
+	engine_process(jb->engine, jb->buffers, nframes);
+	uint64_t period = (uint64_t)nframes * 1000000000u / jb->sample_rate;
+	engine_note_cycle_time(jb->engine, now_ns() - t0, period);
+	return 0;
+}
+
+static int on_xrun(void *arg)
+{
+	struct jack_backend *jb = arg;
+	if (jb->engine)
+		engine_note_xrun(jb->engine);
+	return 0;
+}
+
+static int on_buffer_size(jack_nframes_t nframes, void *arg)
+{
+	struct jack_backend *jb = arg;
+	/* The engine copies whatever a cycle brings; nothing to resize. */
+	atomic_store(&jb->buffer_size, nframes);
+	return 0;
+}
+
+static int on_sample_rate(jack_nframes_t rate, void *arg)
+{
+	struct jack_backend *jb = arg;
+	if (jb->sample_rate && rate != jb->sample_rate && !atomic_load(&jb->dead)) {
+		/* Files of a take cannot change rate: treat like a shutdown. */
+		snprintf(jb->dead_reason, sizeof jb->dead_reason,
+		         "JACK sample rate changed from %u to %u Hz",
+		         jb->sample_rate, rate);
+		atomic_store(&jb->dead, true);
+	}
+	return 0;
+}
+
+static void on_shutdown(jack_status_t code, const char *reason, void *arg)
+{
+	struct jack_backend *jb = arg;
+	(void)code;
+	snprintf(jb->dead_reason, sizeof jb->dead_reason,
+	         "JACK server stopped: %s", reason && *reason ? reason : "no reason given");
+	atomic_store(&jb->dead, true);
+	if (jb->engine)
+		engine_wake(jb->engine);
+}
+
+enum rl_status jack_backend_open(const char *client_name,
+                                 const char *server_name,
+                                 struct jack_backend **out, struct error *err)
+{
+	*out = NULL;
+	struct jack_backend *jb = calloc(1, sizeof *jb);
+	if (!jb)
+		return error_set(err, RL_ERR_NOMEM, "out of memory");
+	jack_status_t status = 0;
+	jack_options_t opts = JackNoStartServer;
+	if (server_name)
+		opts |= JackServerName;
+	jb->client = jack_client_open(client_name, opts, &status, server_name);
+	if (!jb->client) {
+		free(jb);
+		const char *srv = server_name ? server_name : getenv("JACK_DEFAULT_SERVER");
+		if (status & JackServerFailed)
+			return error_set(err, RL_ERR_JACK,
+			                 "no JACK server running (server '%s'): start "
+			                 "jackd first, or run scripts/demo",
+			                 srv ? srv : "default");
+		return error_set(err, RL_ERR_JACK,
+		                 "cannot open JACK client '%s' (status 0x%x)",
+		                 client_name, (unsigned)status);
+	}
+	jb->sample_rate = jack_get_sample_rate(jb->client);
+	atomic_store(&jb->buffer_size, jack_get_buffer_size(jb->client));
+	jack_set_xrun_callback(jb->client, on_xrun, jb);
+	jack_set_buffer_size_callback(jb->client, on_buffer_size, jb);
+	jack_set_sample_rate_callback(jb->client, on_sample_rate, jb);
+	jack_on_info_shutdown(jb->client, on_shutdown, jb);
+	*out = jb;
+	return RL_OK;
+}
+
+void jack_backend_free(struct jack_backend *jb)
+{
+	if (!jb)
+		return;
+	if (!atomic_load(&jb->dead)) {
+		jack_backend_deactivate(jb);
+		jack_client_close(jb->client);
+	}
+	/* After the server died the client is a zombie: jack_client_close
+	 * may talk to a dead server; libjack frees it at exit. */
+	if (jb->buffers)
+		munlock(jb->buffers, jb->port_count * sizeof *jb->buffers);
+	free(jb->ports);
+	free(jb->buffers);
+	free(jb);
+}
+
+uint32_t jack_backend_sample_rate(const struct jack_backend *jb)
+{
+	return jb->sample_rate;
+}
+
+uint32_t jack_backend_buffer_size(const struct jack_backend *jb)
+{
+	return atomic_load(&jb->buffer_size);
+}
+
+int jack_backend_natural_cmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			/* Compare digit runs by value: skip leading zeros,
+			 * longer run is bigger, then lexically. */
+			while (*a == '0')
+				a++;
+			while (*b == '0')
+				b++;
+			size_t la = 0, lb = 0;
+			while (isdigit((unsigned char)a[la]))
+				la++;
+			while (isdigit((unsigned char)b[lb]))
+				lb++;
+			if (la != lb)
+				return la < lb ? -1 : 1;
+			int c = strncmp(a, b, la);
+			if (c)
+				return c;
+			a += la;
+			b += lb;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
+	}
+	return *a ? 1 : *b ? -1 : 0;
+}
+
+static int cmp_names(const void *x, const void *y)
+{
+	return jack_backend_natural_cmp(*(char *const *)x, *(char *const *)y);
+}
+
+enum rl_status jack_backend_find_sources(struct jack_backend *jb,
+                                         const char *regex, char ***names,
+                                         size_t *count, struct error *err)
+{
+	*names = NULL;
+	*count = 0;
+	regex_t re;
+	if (regex) {
+		int rc = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
+		if (rc != 0) {
+			char msg[128];
+			regerror(rc, &re, msg, sizeof msg);
+			return error_set(err, RL_ERR_INVALID,
+			                 "bad --inputs regex '%s': %s", regex, msg);
+		}
+	}
+	const char **all = jack_get_ports(jb->client, NULL,
+	                                  JACK_DEFAULT_AUDIO_TYPE,
+	                                  JackPortIsOutput);
+	size_t n = 0;
+	for (size_t i = 0; all && all[i]; i++)
+		n++;
+	char **out = calloc(n + 1, sizeof *out);
+	if (!out) {
+		jack_free(all);
+		if (regex)
+			regfree(&re);
+		return error_set(err, RL_ERR_NOMEM, "out of memory");
+	}
+	size_t k = 0;
+	const char *self = jack_get_client_name(jb->client);
+	size_t self_len = strlen(self);
+	for (size_t i = 0; i < n; i++) {
+		/* Never record our own outputs by accident. */
+		if (!strncmp(all[i], self, self_len) && all[i][self_len] == ':')
+			continue;
+		if (regex && regexec(&re, all[i], 0, NULL, 0) != 0)
+			continue;
+		out[k] = strdup(all[i]);
+		if (!out[k]) {
+			jack_backend_free_names(out);
+			jack_free(all);
+			if (regex)
+				regfree(&re);
+			return error_set(err, RL_ERR_NOMEM, "out of memory");
+		}
+		k++;
+	}
+	jack_free(all);
+	if (regex)
+		regfree(&re);
+	qsort(out, k, sizeof *out, cmp_names);
+	*names = out;
+	*count = k;
+	return RL_OK;
+}
+
+void jack_backend_free_names(char **names)
+{
+	if (!names)
+		return;
+	for (size_t i = 0; names[i]; i++)
+		free(names[i]);
+	free(names);
+}
+
+enum rl_status jack_backend_attach(struct jack_backend *jb, struct engine *e,
+                                   const char *const *track_names,
+                                   size_t count, struct error *err)
+{
+	jb->ports = calloc(count ? count : 1, sizeof *jb->ports);
+	jb->buffers = calloc(count ? count : 1, sizeof *jb->buffers);
+	if (!jb->ports || !jb->buffers)
+		return error_set(err, RL_ERR_NOMEM, "out of memory");
+	mlock(jb->buffers, count * sizeof *jb->buffers);
+	for (size_t i = 0; i < count; i++) {
+		char name[320];
+		snprintf(name, sizeof name, "in_%s", track_names[i]);
+		jb->ports[i] = jack_port_register(jb->client, name,
+		                                  JACK_DEFAULT_AUDIO_TYPE,
+		                                  JackPortIsInput | JackPortIsTerminal,
+		                                  0);
+		if (!jb->ports[i])
+			return error_set(err, RL_ERR_JACK,
+			                 "cannot register JACK port '%s'", name);
+	}
+	jb->port_count = count;
+	jb->engine = e;
+	if (jack_set_process_callback(jb->client, on_process, jb) != 0)
+		return error_set(err, RL_ERR_JACK,
+		                 "cannot set the JACK process callback");
+	return RL_OK;
+}
+
+enum rl_status jack_backend_activate(struct jack_backend *jb, struct error *err)
+{
+	if (jack_activate(jb->client) != 0)
+		return error_set(err, RL_ERR_JACK, "cannot activate JACK client");
+	jb->active = true;
+	return RL_OK;
+}
+
+void jack_backend_deactivate(struct jack_backend *jb)
+{
+	if (jb->active && !atomic_load(&jb->dead))
+		jack_deactivate(jb->client);
+	jb->active = false;
+}
+
+enum rl_status jack_backend_connect(struct jack_backend *jb, uint32_t t,
+                                    const char *source, struct error *err)
+{
+	if (t >= jb->port_count)
+		return error_set(err, RL_ERR_INVALID, "no track %u", t + 1);
+	if (!jack_port_by_name(jb->client, source))
+		return error_set(err, RL_ERR_NOT_FOUND,
+		                 "JACK port '%s' does not exist", source);
+	int rc = jack_connect(jb->client, source,
+	                      jack_port_name(jb->ports[t]));
+	if (rc != 0 && rc != EEXIST)
+		return error_set(err, RL_ERR_JACK, "cannot connect '%s' to '%s'",
+		                 source, jack_port_name(jb->ports[t]));
+	return RL_OK;
+}
+
+bool jack_backend_dead(struct jack_backend *jb, char *reason, size_t size)
+{
+	bool dead = atomic_load(&jb->dead);
+	if (dead && reason)
+		snprintf(reason, size, "%s", jb->dead_reason);
+	return dead;
+}

@@ -1,0 +1,1338 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "redlight/session.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SESSION_VERSION 1
+#define SESSION_FILE "session.json"
+
+/* Room for s->dir plus any name this module appends to it
+ * ("/session.json.tmp-<pid>", "/takes/4294967295"). */
+#define PATH_BUF (SESSION_PATH_MAX + 64)
+
+/* Every uint64_t field goes through json_int_t; values above INT64_MAX are
+ * refused when saving rather than written as negative numbers. */
+_Static_assert(sizeof(json_int_t) >= sizeof(int64_t),
+               "json_int_t must hold 64-bit values");
+
+/* ---------------------------------------------------------------------- */
+/* Small helpers                                                          */
+
+/* jansson refuses (and would never load back) strings that are not valid
+ * UTF-8, so names are checked when they enter the session rather than when
+ * a save fails much later. Same rules as jansson: no overlong forms, no
+ * surrogates, nothing above U+10FFFF. */
+static bool utf8_valid(const char *str)
+{
+	const unsigned char *p = (const unsigned char *)str;
+
+	while (*p) {
+		unsigned long c = *p;
+		unsigned long min;
+		int n;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			n = 1;
+			min = 0x80;
+			c &= 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2;
+			min = 0x800;
+			c &= 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3;
+			min = 0x10000;
+			c &= 0x07;
+		} else {
+			return false;
+		}
+		p++;
+		for (int i = 0; i < n; i++, p++) {
+			/* also stops at the terminating NUL */
+			if ((*p & 0xc0) != 0x80)
+				return false;
+			c = (c << 6) | (*p & 0x3f);
+		}
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return false;
+	}
+	return true;
+}
+
+/* Parse a take number at the start of name. whole: the name must be only
+ * digits. Numbers that do not fit a uint32_t are not take numbers this
+ * program could ever hand out, so they are ignored rather than blocking
+ * every further reservation. */
+static bool parse_take_number(const char *name, bool whole, uint32_t *out)
+{
+	uint64_t n = 0;
+	const char *p = name;
+
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (uint64_t)(*p - '0');
+		if (n > UINT32_MAX)
+			return false;
+	}
+	if (whole && *p)
+		return false;
+	*out = (uint32_t)n;
+	return true;
+}
+
+static void session_file_path(const struct session *s, char *out, size_t size)
+{
+	snprintf(out, size, "%s/" SESSION_FILE, s->dir);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Lifetime                                                               */
+
+void session_take_cleanup(struct session_take *take)
+{
+	if (!take)
+		return;
+	for (size_t i = 0; i < take->file_count; i++) {
+		free(take->files[i].dropped_ranges);
+		take->files[i].dropped_ranges = NULL;
+		take->files[i].dropped_range_count = 0;
+	}
+	free(take->files);
+	take->files = NULL;
+	take->file_count = 0;
+}
+
+void session_free(struct session *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->take_count; i++)
+		session_take_cleanup(&s->takes[i]);
+	free(s->takes);
+	free(s->tracks);
+	free(s);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Loading                                                                */
+
+struct loader {
+	const char *file; /* path of session.json, for messages */
+	struct error *err;
+};
+
+/* "FILE: where.key: message". where is the JSON path of the containing
+ * value ("" for the top level, "takes[2]"), key the member (or NULL when
+ * the value at `where` itself is at fault). */
+__attribute__((format(printf, 4, 5)))
+static enum rl_status field_error(const struct loader *ld, const char *where,
+                                  const char *key, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	return error_set(ld->err, RL_ERR_FORMAT, "%s: %s%s%s: %s", ld->file,
+	                 where, (where[0] && key) ? "." : "", key ? key : "",
+	                 text);
+}
+
+static enum rl_status get_member(const struct loader *ld, const json_t *obj,
+                                 const char *where, const char *key,
+                                 json_t **out)
+{
+	*out = json_object_get(obj, key);
+	if (!*out)
+		return field_error(ld, where, key, "missing");
+	return RL_OK;
+}
+
+static enum rl_status get_uint(const struct loader *ld, const json_t *obj,
+                               const char *where, const char *key,
+                               uint64_t max, uint64_t *out)
+{
+	json_t *v;
+	enum rl_status rc = get_member(ld, obj, where, key, &v);
+	if (rc)
+		return rc;
+	if (!json_is_integer(v))
+		return field_error(ld, where, key, "expected an integer");
+	json_int_t i = json_integer_value(v);
+	if (i < 0 || (uint64_t)i > max)
+		return field_error(ld, where, key,
+		                   "%lld is out of range (0 to %llu)",
+		                   (long long)i, (unsigned long long)max);
+	*out = (uint64_t)i;
+	return RL_OK;
+}
+
+static enum rl_status get_u32(const struct loader *ld, const json_t *obj,
+                              const char *where, const char *key,
+                              uint32_t *out)
+{
+	uint64_t v;
+	enum rl_status rc = get_uint(ld, obj, where, key, UINT32_MAX, &v);
+	if (rc == RL_OK)
+		*out = (uint32_t)v;
+	return rc;
+}
+
+static enum rl_status get_string(const struct loader *ld, const json_t *obj,
+                                 const char *where, const char *key,
+                                 char *buf, size_t size)
+{
+	json_t *v;
+	enum rl_status rc = get_member(ld, obj, where, key, &v);
+	if (rc)
+		return rc;
+	if (!json_is_string(v))
+		return field_error(ld, where, key, "expected a string");
+	/* jansson rejects "\u0000" unless JSON_ALLOW_NUL, so the length is
+	 * also the C string length. */
+	size_t len = json_string_length(v);
+	if (len >= size)
+		return field_error(ld, where, key, "longer than %zu bytes",
+		                   size - 1);
+	memcpy(buf, json_string_value(v), len + 1);
+	return RL_OK;
+}
+
+static enum rl_status get_bool(const struct loader *ld, const json_t *obj,
+                               const char *where, const char *key, bool *out)
+{
+	json_t *v;
+	enum rl_status rc = get_member(ld, obj, where, key, &v);
+	if (rc)
+		return rc;
+	if (!json_is_boolean(v))
+		return field_error(ld, where, key, "expected true or false");
+	*out = json_is_true(v);
+	return RL_OK;
+}
+
+static enum rl_status get_format(const struct loader *ld, const json_t *obj,
+                                 const char *where, const char *key,
+                                 enum take_format *out)
+{
+	json_t *v;
+	enum rl_status rc = get_member(ld, obj, where, key, &v);
+	if (rc)
+		return rc;
+	if (!json_is_string(v))
+		return field_error(ld, where, key, "expected a string");
+	if (take_format_parse(json_string_value(v), out, NULL) != RL_OK)
+		return field_error(ld, where, key,
+		                   "unknown format \"%.32s\" (expected pcm24, "
+		                   "float or pcm16)", json_string_value(v));
+	return RL_OK;
+}
+
+static enum rl_status get_array(const struct loader *ld, const json_t *obj,
+                                const char *where, const char *key,
+                                json_t **out)
+{
+	enum rl_status rc = get_member(ld, obj, where, key, out);
+	if (rc)
+		return rc;
+	if (!json_is_array(*out))
+		return field_error(ld, where, key, "expected an array");
+	return RL_OK;
+}
+
+/* Silence has no finite level: -INFINITY in memory, null in the file
+ * (JSON has no infinity). */
+static enum rl_status get_peak(const struct loader *ld, const json_t *obj,
+                               const char *where, const char *key,
+                               double *out)
+{
+	json_t *v;
+	enum rl_status rc = get_member(ld, obj, where, key, &v);
+	if (rc)
+		return rc;
+	if (json_is_null(v))
+		*out = -INFINITY;
+	else if (json_is_number(v))
+		*out = json_number_value(v);
+	else
+		return field_error(ld, where, key,
+		                   "expected a number or null");
+	return RL_OK;
+}
+
+static enum rl_status nomem(const struct loader *ld)
+{
+	return error_set(ld->err, RL_ERR_NOMEM, "%s: out of memory", ld->file);
+}
+
+static enum rl_status load_tracks(const struct loader *ld, const json_t *root,
+                                  struct session *s)
+{
+	json_t *arr;
+	enum rl_status rc = get_array(ld, root, "", "tracks", &arr);
+	if (rc)
+		return rc;
+	size_t n = json_array_size(arr);
+	if (n == 0)
+		return RL_OK;
+	s->tracks = calloc(n, sizeof *s->tracks);
+	if (!s->tracks)
+		return nomem(ld);
+	s->track_count = n;
+
+	for (size_t i = 0; i < n; i++) {
+		struct session_track *t = &s->tracks[i];
+		const json_t *o = json_array_get(arr, i);
+		char where[64];
+		uint32_t number;
+
+		snprintf(where, sizeof where, "tracks[%zu]", i);
+		if (!json_is_object(o))
+			return field_error(ld, where, NULL,
+			                   "expected an object");
+		if ((rc = get_u32(ld, o, where, "number", &number)))
+			return rc;
+		/* The number is redundant with the position; insisting they
+		 * agree catches a hand-edit that reordered or dropped a
+		 * track, which would silently re-route every take file. */
+		if (number != i + 1)
+			return field_error(ld, where, "number",
+			                   "expected %zu (tracks are numbered 1, "
+			                   "2, 3, ... in order), found %u",
+			                   i + 1, number);
+		if ((rc = get_string(ld, o, where, "name", t->name,
+		                     sizeof t->name)))
+			return rc;
+		if (!t->name[0])
+			return field_error(ld, where, "name", "empty");
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(s->tracks[j].name, t->name) == 0)
+				return field_error(ld, where, "name",
+				                   "\"%s\" is also the name of "
+				                   "tracks[%zu]", t->name, j);
+		}
+		if ((rc = get_string(ld, o, where, "source", t->source,
+		                     sizeof t->source)))
+			return rc;
+	}
+	return RL_OK;
+}
+
+static enum rl_status load_take_file(const struct loader *ld, const json_t *o,
+                                     const char *where,
+                                     struct session_take_file *f)
+{
+	enum rl_status rc;
+	json_t *arr;
+
+	if (!json_is_object(o))
+		return field_error(ld, where, NULL, "expected an object");
+	if ((rc = get_u32(ld, o, where, "track", &f->track)))
+		return rc;
+	if (f->track == 0)
+		return field_error(ld, where, "track",
+		                   "expected a track number from 1");
+	if ((rc = get_string(ld, o, where, "track_name", f->track_name,
+	                     sizeof f->track_name)))
+		return rc;
+	if ((rc = get_string(ld, o, where, "path", f->path, sizeof f->path)))
+		return rc;
+	if ((rc = get_peak(ld, o, where, "peak_dbfs", &f->peak_dbfs)))
+		return rc;
+	if ((rc = get_uint(ld, o, where, "clips", UINT64_MAX, &f->clips)))
+		return rc;
+	if ((rc = get_uint(ld, o, where, "dropped_frames", UINT64_MAX,
+	                   &f->dropped_frames)))
+		return rc;
+	if ((rc = get_array(ld, o, where, "dropped_ranges", &arr)))
+		return rc;
+
+	size_t n = json_array_size(arr);
+	if (n == 0)
+		return RL_OK;
+	f->dropped_ranges = calloc(n, sizeof *f->dropped_ranges);
+	if (!f->dropped_ranges)
+		return nomem(ld);
+	f->dropped_range_count = n;
+	for (size_t i = 0; i < n; i++) {
+		struct session_dropped_range *r = &f->dropped_ranges[i];
+		const json_t *ro = json_array_get(arr, i);
+		char rwhere[128];
+
+		snprintf(rwhere, sizeof rwhere, "%s.dropped_ranges[%zu]",
+		         where, i);
+		if (!json_is_object(ro))
+			return field_error(ld, rwhere, NULL,
+			                   "expected an object");
+		if ((rc = get_uint(ld, ro, rwhere, "start", UINT64_MAX,
+		                   &r->start)))
+			return rc;
+		if ((rc = get_uint(ld, ro, rwhere, "length", UINT64_MAX,
+		                   &r->length)))
+			return rc;
+	}
+	return RL_OK;
+}
+
+static enum rl_status load_take(const struct loader *ld, const json_t *o,
+                                const char *where, struct session_take *t)
+{
+	enum rl_status rc;
+	json_t *arr;
+
+	if (!json_is_object(o))
+		return field_error(ld, where, NULL, "expected an object");
+	if ((rc = get_u32(ld, o, where, "number", &t->number)))
+		return rc;
+	if (t->number == 0)
+		return field_error(ld, where, "number",
+		                   "expected a take number from 1");
+	if ((rc = get_string(ld, o, where, "started_at", t->started_at,
+	                     sizeof t->started_at)))
+		return rc;
+	if ((rc = get_uint(ld, o, where, "start_frame", UINT64_MAX,
+	                   &t->start_frame)))
+		return rc;
+	if ((rc = get_uint(ld, o, where, "length", UINT64_MAX, &t->length)))
+		return rc;
+	if ((rc = get_u32(ld, o, where, "sample_rate", &t->sample_rate)))
+		return rc;
+	if ((rc = get_format(ld, o, where, "format", &t->format)))
+		return rc;
+	if ((rc = get_uint(ld, o, where, "xruns", UINT64_MAX, &t->xruns)))
+		return rc;
+	if ((rc = get_uint(ld, o, where, "dropped_frames", UINT64_MAX,
+	                   &t->dropped_frames)))
+		return rc;
+	if ((rc = get_bool(ld, o, where, "complete", &t->complete)))
+		return rc;
+	if ((rc = get_bool(ld, o, where, "recovered", &t->recovered)))
+		return rc;
+	if ((rc = get_string(ld, o, where, "end_reason", t->end_reason,
+	                     sizeof t->end_reason)))
+		return rc;
+	if ((rc = get_array(ld, o, where, "files", &arr)))
+		return rc;
+
+	size_t n = json_array_size(arr);
+	if (n == 0)
+		return RL_OK;
+	t->files = calloc(n, sizeof *t->files);
+	if (!t->files)
+		return nomem(ld);
+	t->file_count = n;
+	for (size_t i = 0; i < n; i++) {
+		char fwhere[64];
+		snprintf(fwhere, sizeof fwhere, "%s.files[%zu]", where, i);
+		if ((rc = load_take_file(ld, json_array_get(arr, i), fwhere,
+		                         &t->files[i])))
+			return rc;
+	}
+	return RL_OK;
+}
+
+struct take_order {
+	uint32_t number;
+	size_t index;
+};
+
+static int cmp_take_order(const void *a, const void *b)
+{
+	const struct take_order *x = a, *y = b;
+	if (x->number != y->number)
+		return x->number < y->number ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int cmp_take(const void *a, const void *b)
+{
+	const struct session_take *x = a, *y = b;
+	return x->number < y->number ? -1 : x->number > y->number;
+}
+
+static enum rl_status load_takes(const struct loader *ld, const json_t *root,
+                                 struct session *s)
+{
+	json_t *arr;
+	enum rl_status rc = get_array(ld, root, "", "takes", &arr);
+	if (rc)
+		return rc;
+	size_t n = json_array_size(arr);
+	if (n == 0)
+		return RL_OK;
+	/* calloc + count up front: session_free() can then clean up a
+	 * half-loaded array, since a zeroed take owns nothing. */
+	s->takes = calloc(n, sizeof *s->takes);
+	if (!s->takes)
+		return nomem(ld);
+	s->take_count = n;
+	for (size_t i = 0; i < n; i++) {
+		char where[32];
+		snprintf(where, sizeof where, "takes[%zu]", i);
+		if ((rc = load_take(ld, json_array_get(arr, i), where,
+		                    &s->takes[i])))
+			return rc;
+	}
+
+	/* Duplicate numbers are found on a sorted copy that remembers the
+	 * file order, so the message can name both entries as they appear
+	 * in the file. */
+	struct take_order *order = malloc(n * sizeof *order);
+	if (!order)
+		return nomem(ld);
+	for (size_t i = 0; i < n; i++) {
+		order[i].number = s->takes[i].number;
+		order[i].index = i;
+	}
+	qsort(order, n, sizeof *order, cmp_take_order);
+	for (size_t i = 1; i < n; i++) {
+		if (order[i].number == order[i - 1].number) {
+			char where[32];
+			snprintf(where, sizeof where, "takes[%zu]",
+			         order[i].index);
+			rc = field_error(ld, where, "number",
+			                 "take %u appears twice (also "
+			                 "takes[%zu])", order[i].number,
+			                 order[i - 1].index);
+			free(order);
+			return rc;
+		}
+	}
+	free(order);
+	qsort(s->takes, n, sizeof *s->takes, cmp_take);
+	return RL_OK;
+}
+
+static enum rl_status load_root(const struct loader *ld, const json_t *root,
+                                struct session *s)
+{
+	enum rl_status rc;
+
+	if (!json_is_object(root))
+		return error_set(ld->err, RL_ERR_FORMAT,
+		                 "%s: expected a JSON object at the top level",
+		                 ld->file);
+	/* The version comes first: a newer file may have changed any other
+	 * field, and "too new" is the useful message then. */
+	const json_t *v = json_object_get(root, "redlight_session");
+	if (!v)
+		return error_set(ld->err, RL_ERR_FORMAT,
+		                 "%s: not a redlight session (no "
+		                 "\"redlight_session\" key)", ld->file);
+	if (!json_is_integer(v))
+		return field_error(ld, "", "redlight_session",
+		                   "expected an integer");
+	json_int_t version = json_integer_value(v);
+	if (version > SESSION_VERSION)
+		return error_set(ld->err, RL_ERR_FORMAT,
+		                 "%s: version %lld is newer than this redlight "
+		                 "(%d)", ld->file, (long long)version,
+		                 SESSION_VERSION);
+	if (version < 1)
+		return field_error(ld, "", "redlight_session",
+		                   "unsupported version %lld",
+		                   (long long)version);
+
+	if ((rc = get_u32(ld, root, "", "sample_rate", &s->sample_rate)))
+		return rc;
+	if ((rc = get_format(ld, root, "", "format", &s->format)))
+		return rc;
+	if ((rc = load_tracks(ld, root, s)))
+		return rc;
+	return load_takes(ld, root, s);
+}
+
+/* Takes ownership of fd. */
+static enum rl_status load_file(struct session *s, const char *path, int fd,
+                                struct error *err)
+{
+	struct loader ld = { .file = path, .err = err };
+	struct stat st;
+
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		return error_set(err, rl_status_from_errno(e),
+		                 "cannot read %s: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return error_set(err, RL_ERR_IO, "%s: not a regular file",
+		                 path);
+	}
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		int e = errno;
+		close(fd);
+		return error_set(err, rl_status_from_errno(e),
+		                 "cannot read %s: %s", path, strerror(e));
+	}
+
+	/* json_loadf on our own FILE rather than json_load_file: a read
+	 * error is then told apart from a syntax error (ferror + errno)
+	 * instead of surfacing as "premature end of input". Duplicate keys
+	 * are refused because a hand-edited file with two "length"s has no
+	 * single meaning. */
+	json_error_t jerr;
+	errno = 0;
+	json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		int e = errno;
+		enum rl_status rc;
+		if (ferror(f))
+			rc = error_set(err, rl_status_from_errno(e),
+			               "cannot read %s: %s", path,
+			               strerror(e));
+		else
+			rc = error_set(err, RL_ERR_FORMAT, "%s:%d:%d: %s", path,
+			               jerr.line, jerr.column, jerr.text);
+		fclose(f);
+		return rc;
+	}
+	fclose(f);
+
+	enum rl_status rc = load_root(&ld, root, s);
+	json_decref(root);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Saving                                                                 */
+
+struct builder {
+	const char *file; /* path of session.json, for messages */
+	struct error *err;
+	enum rl_status status; /* first failure; later ones are ignored */
+};
+
+static void build_fail_nomem(struct builder *b)
+{
+	if (b->status == RL_OK)
+		b->status = error_set(b->err, RL_ERR_NOMEM,
+		                      "cannot save %s: out of memory", b->file);
+}
+
+__attribute__((format(printf, 4, 5)))
+static void build_fail(struct builder *b, const char *where, const char *key,
+                       const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+
+	if (b->status != RL_OK)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	b->status = error_set(b->err, RL_ERR_INVALID,
+	                      "cannot save %s: %s%s%s: %s", b->file, where,
+	                      where[0] ? "." : "", key, text);
+}
+
+/* json_object_set_new() consumes value even when it fails, and fails on a
+ * NULL value, so this one check covers every allocation of the tree. */
+static void put(struct builder *b, json_t *obj, const char *key, json_t *value)
+{
+	if (json_object_set_new(obj, key, value) != 0)
+		build_fail_nomem(b);
+}
+
+static void append(struct builder *b, json_t *arr, json_t *value)
+{
+	if (json_array_append_new(arr, value) != 0)
+		build_fail_nomem(b);
+}
+
+static void put_uint(struct builder *b, json_t *obj, const char *where,
+                     const char *key, uint64_t v)
+{
+	if (v > INT64_MAX) {
+		build_fail(b, where, key, "%llu does not fit a JSON integer",
+		           (unsigned long long)v);
+		return;
+	}
+	put(b, obj, key, json_integer((json_int_t)v));
+}
+
+static void put_string(struct builder *b, json_t *obj, const char *where,
+                       const char *key, const char *str, size_t cap)
+{
+	if (strnlen(str, cap) == cap) {
+		build_fail(b, where, key, "not NUL-terminated");
+		return;
+	}
+	if (!utf8_valid(str)) {
+		build_fail(b, where, key, "not valid UTF-8");
+		return;
+	}
+	put(b, obj, key, json_string(str));
+}
+
+static json_t *new_object(struct builder *b)
+{
+	json_t *o = json_object();
+	if (!o)
+		build_fail_nomem(b);
+	return o;
+}
+
+static json_t *new_array(struct builder *b)
+{
+	json_t *a = json_array();
+	if (!a)
+		build_fail_nomem(b);
+	return a;
+}
+
+static json_t *build_file(struct builder *b, const char *where,
+                          const struct session_take_file *f)
+{
+	json_t *o = new_object(b);
+	if (!o)
+		return NULL;
+	put_uint(b, o, where, "track", f->track);
+	put_string(b, o, where, "track_name", f->track_name,
+	           sizeof f->track_name);
+	put_string(b, o, where, "path", f->path, sizeof f->path);
+	if (f->peak_dbfs == -INFINITY)
+		put(b, o, "peak_dbfs", json_null());
+	else if (!isfinite(f->peak_dbfs))
+		build_fail(b, where, "peak_dbfs", "%g is not a level",
+		           f->peak_dbfs);
+	else
+		put(b, o, "peak_dbfs", json_real(f->peak_dbfs));
+	put_uint(b, o, where, "clips", f->clips);
+	put_uint(b, o, where, "dropped_frames", f->dropped_frames);
+
+	json_t *ranges = new_array(b);
+	for (size_t i = 0; ranges && i < f->dropped_range_count; i++) {
+		const struct session_dropped_range *r = &f->dropped_ranges[i];
+		char rwhere[128];
+		json_t *ro = new_object(b);
+		if (!ro)
+			break;
+		snprintf(rwhere, sizeof rwhere, "%s.dropped_ranges[%zu]",
+		         where, i);
+		put_uint(b, ro, rwhere, "start", r->start);
+		put_uint(b, ro, rwhere, "length", r->length);
+		append(b, ranges, ro);
+	}
+	put(b, o, "dropped_ranges", ranges);
+	return o;
+}
+
+static json_t *build_take(struct builder *b, const char *where,
+                          const struct session_take *t)
+{
+	json_t *o = new_object(b);
+	if (!o)
+		return NULL;
+	put_uint(b, o, where, "number", t->number);
+	put_string(b, o, where, "started_at", t->started_at,
+	           sizeof t->started_at);
+	put_uint(b, o, where, "start_frame", t->start_frame);
+	put_uint(b, o, where, "length", t->length);
+	put_uint(b, o, where, "sample_rate", t->sample_rate);
+	put(b, o, "format", json_string(take_format_name(t->format)));
+	put_uint(b, o, where, "xruns", t->xruns);
+	put_uint(b, o, where, "dropped_frames", t->dropped_frames);
+	put(b, o, "complete", json_boolean(t->complete));
+	put(b, o, "recovered", json_boolean(t->recovered));
+	put_string(b, o, where, "end_reason", t->end_reason,
+	           sizeof t->end_reason);
+
+	json_t *files = new_array(b);
+	for (size_t i = 0; files && i < t->file_count; i++) {
+		char fwhere[64];
+		snprintf(fwhere, sizeof fwhere, "%s.files[%zu]", where, i);
+		append(b, files, build_file(b, fwhere, &t->files[i]));
+	}
+	put(b, o, "files", files);
+	return o;
+}
+
+/* Returns the tree, or NULL with b->status set. Key order is the order of
+ * insertion (jansson keeps it), which is the documented schema order. */
+static json_t *build_root(struct builder *b, const struct session *s)
+{
+	json_t *root = new_object(b);
+	if (!root)
+		return NULL;
+	put(b, root, "redlight_session", json_integer(SESSION_VERSION));
+	put_uint(b, root, "", "sample_rate", s->sample_rate);
+	put(b, root, "format", json_string(take_format_name(s->format)));
+
+	json_t *tracks = new_array(b);
+	for (size_t i = 0; tracks && i < s->track_count; i++) {
+		const struct session_track *t = &s->tracks[i];
+		char where[32];
+		json_t *o = new_object(b);
+		if (!o)
+			break;
+		snprintf(where, sizeof where, "tracks[%zu]", i);
+		put_uint(b, o, where, "number", i + 1);
+		put_string(b, o, where, "name", t->name, sizeof t->name);
+		put_string(b, o, where, "source", t->source,
+		           sizeof t->source);
+		append(b, tracks, o);
+	}
+	put(b, root, "tracks", tracks);
+
+	json_t *takes = new_array(b);
+	for (size_t i = 0; takes && i < s->take_count; i++) {
+		char where[32];
+		snprintf(where, sizeof where, "takes[%zu]", i);
+		append(b, takes, build_take(b, where, &s->takes[i]));
+	}
+	put(b, root, "takes", takes);
+
+	if (b->status != RL_OK) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static enum rl_status save_error(const char *file, const char *what,
+                                 const char *path, int errnum,
+                                 struct error *err)
+{
+	return error_set(err, rl_status_from_errno(errnum),
+	                 "cannot save %s: %s %s: %s", file, what, path,
+	                 strerror(errnum));
+}
+
+enum rl_status session_save(const struct session *s, struct error *err)
+{
+	char file[PATH_BUF], tmp[PATH_BUF + 32];
+
+	if (!s)
+		return error_set(err, RL_ERR_INVALID,
+		                 "session_save: no session");
+	session_file_path(s, file, sizeof file);
+	snprintf(tmp, sizeof tmp, "%s.tmp-%ld", file, (long)getpid());
+
+	struct builder b = { .file = file, .err = err, .status = RL_OK };
+	json_t *root = build_root(&b, s);
+	if (!root)
+		return b.status;
+	char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (!text)
+		return error_set(err, RL_ERR_NOMEM,
+		                 "cannot save %s: out of memory", file);
+
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0 && errno == EEXIST) {
+		/* Only a process with our pid uses this name, so an existing
+		 * one was left by a crash of an earlier process that had the
+		 * same pid: a half-written copy, never anyone's data. */
+		if (unlink(tmp) == 0)
+			fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			          0666);
+	}
+	if (fd < 0) {
+		enum rl_status rc = save_error(file, "cannot create", tmp,
+		                               errno, err);
+		free(text);
+		return rc;
+	}
+
+	int e = 0;
+	const char *what = NULL;
+	if (write_all(fd, text, strlen(text)) != 0 ||
+	    write_all(fd, "\n", 1) != 0) {
+		e = errno;
+		what = "cannot write";
+	} else if (fsync(fd) != 0) {
+		e = errno;
+		what = "cannot fsync";
+	}
+	free(text);
+	/* close() can report a deferred write error (NFS, quota): the data
+	 * is not known to be on disk then, so it fails the save too. */
+	if (close(fd) != 0 && !what) {
+		e = errno;
+		what = "cannot close";
+	}
+	if (!what && rename(tmp, file) != 0) {
+		e = errno;
+		what = "cannot rename";
+	}
+	if (what) {
+		enum rl_status rc = save_error(file, what, tmp, e, err);
+		unlink(tmp);
+		return rc;
+	}
+
+	/* The rename is only durable once the directory entry is: without
+	 * this a power cut can bring back the old session.json. */
+	int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return save_error(file, "cannot open directory", s->dir, errno,
+		                  err);
+	/* Some file systems cannot fsync a directory (EINVAL); the rename
+	 * is then as durable as they make it, which is not our error. */
+	if (fsync(dfd) != 0 && errno != EINVAL) {
+		e = errno;
+		close(dfd);
+		return save_error(file, "cannot fsync directory", s->dir, e,
+		                  err);
+	}
+	close(dfd);
+	return RL_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Opening                                                                */
+
+static enum rl_status make_session_dir(const char *dir, struct error *err)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0777) == 0)
+		return RL_OK;
+	int e = errno;
+	if (e == EEXIST) {
+		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+			return RL_OK;
+		return error_set(err, RL_ERR_INVALID,
+		                 "cannot use %s as a session directory: it "
+		                 "exists and is not a directory", dir);
+	}
+	if (e == ENOENT) {
+		/* Only the last component is created: a typo in the parent
+		 * should not silently grow a tree somewhere else. */
+		char parent[PATH_BUF];
+		snprintf(parent, sizeof parent, "%s", dir);
+		char *slash = strrchr(parent, '/');
+		if (!slash)
+			snprintf(parent, sizeof parent, ".");
+		else if (slash == parent)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		return error_set(err, RL_ERR_NOT_FOUND,
+		                 "cannot create session directory %s: parent "
+		                 "directory %s does not exist", dir, parent);
+	}
+	return error_set(err, rl_status_from_errno(e),
+	                 "cannot create session directory %s: %s", dir,
+	                 strerror(e));
+}
+
+static enum rl_status make_subdir(const struct session *s, const char *name,
+                                  struct error *err)
+{
+	char path[PATH_BUF];
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/%s", s->dir, name);
+	if (mkdir(path, 0777) == 0)
+		return RL_OK;
+	int e = errno;
+	if (e == EEXIST) {
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			return RL_OK;
+		return error_set(err, RL_ERR_INVALID,
+		                 "%s exists and is not a directory", path);
+	}
+	return error_set(err, rl_status_from_errno(e),
+	                 "cannot create directory %s: %s", path, strerror(e));
+}
+
+enum rl_status session_open(const char *dir, struct session **out,
+                            struct error *err)
+{
+	enum rl_status rc;
+
+	if (out)
+		*out = NULL;
+	if (!dir || !dir[0] || !out)
+		return error_set(err, RL_ERR_INVALID,
+		                 "session_open: no session directory given");
+	size_t len = strlen(dir);
+	/* "dir/" and "dir" are the same directory; dropping the slash keeps
+	 * every path built from it free of "//". */
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	if (len >= SESSION_PATH_MAX)
+		return error_set(err, RL_ERR_INVALID,
+		                 "session directory path too long (%zu bytes, "
+		                 "at most %d)", len, SESSION_PATH_MAX - 1);
+
+	struct session *s = calloc(1, sizeof *s);
+	if (!s)
+		return error_set(err, RL_ERR_NOMEM, "%.*s: out of memory",
+		                 (int)len, dir);
+	memcpy(s->dir, dir, len);
+	s->dir[len] = '\0';
+	s->format = TAKE_FORMAT_PCM24;
+
+	if ((rc = make_session_dir(s->dir, err)))
+		goto fail;
+
+	char file[PATH_BUF];
+	session_file_path(s, file, sizeof file);
+	bool fresh = false;
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		/* Loading comes before creating takes/ and trash/ so that a
+		 * session.json we cannot read leaves the directory exactly
+		 * as it was. */
+		if ((rc = load_file(s, file, fd, err)))
+			goto fail;
+	} else if (errno == ENOENT) {
+		fresh = true;
+	} else {
+		int e = errno;
+		rc = error_set(err, rl_status_from_errno(e),
+		               "cannot open %s: %s", file, strerror(e));
+		goto fail;
+	}
+
+	if ((rc = make_subdir(s, "takes", err)) ||
+	    (rc = make_subdir(s, "trash", err)))
+		goto fail;
+	if (fresh && (rc = session_save(s, err)))
+		goto fail;
+
+	*out = s;
+	return RL_OK;
+
+fail:
+	session_free(s);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tracks                                                                 */
+
+int session_find_track(const struct session *s, const char *name)
+{
+	if (!s || !name)
+		return -1;
+	for (size_t i = 0; i < s->track_count; i++) {
+		if (strcmp(s->tracks[i].name, name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+enum rl_status session_add_track(struct session *s, const char *name,
+                                 const char *source, size_t *index,
+                                 struct error *err)
+{
+	if (!s || !name || !name[0])
+		return error_set(err, RL_ERR_INVALID,
+		                 "a track needs a name");
+	if (!source)
+		source = "";
+	if (strlen(name) >= SESSION_NAME_MAX)
+		return error_set(err, RL_ERR_INVALID,
+		                 "track name \"%.*s...\" is longer than %d "
+		                 "bytes", 20, name, SESSION_NAME_MAX - 1);
+	if (!utf8_valid(name))
+		return error_set(err, RL_ERR_INVALID,
+		                 "track name is not valid UTF-8");
+	if (strlen(source) >= SESSION_PORT_MAX)
+		return error_set(err, RL_ERR_INVALID,
+		                 "source of track \"%s\" is longer than %d "
+		                 "bytes", name, SESSION_PORT_MAX - 1);
+	if (!utf8_valid(source))
+		return error_set(err, RL_ERR_INVALID,
+		                 "source of track \"%s\" is not valid UTF-8",
+		                 name);
+	if (session_find_track(s, name) >= 0)
+		return error_set(err, RL_ERR_EXISTS,
+		                 "there is already a track named \"%s\"", name);
+	/* Track numbers are positions + 1 and appear in JSON as integers
+	 * (and as "%02u" in file names), so stay well inside uint32. */
+	if (s->track_count >= UINT32_MAX - 1)
+		return error_set(err, RL_ERR_INVALID, "too many tracks");
+
+	struct session_track *tracks =
+		realloc(s->tracks, (s->track_count + 1) * sizeof *tracks);
+	if (!tracks)
+		return error_set(err, RL_ERR_NOMEM,
+		                 "cannot add track \"%s\": out of memory", name);
+	s->tracks = tracks;
+	struct session_track *t = &tracks[s->track_count];
+	memset(t, 0, sizeof *t);
+	strcpy(t->name, name);
+	strcpy(t->source, source);
+	if (index)
+		*index = s->track_count;
+	s->track_count++;
+	return RL_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Takes                                                                  */
+
+/* Raise *max to the highest take number found in dir. whole: names must be
+ * all digits (takes/NNN); otherwise a leading number counts (trash/ holds
+ * "003" as well as "003-<why>"). A missing directory has no numbers. */
+static enum rl_status scan_numbers(const char *dir, bool whole, uint32_t *max,
+                                   struct error *err)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return RL_OK;
+		int e = errno;
+		return error_set(err, rl_status_from_errno(e),
+		                 "cannot read directory %s: %s", dir,
+		                 strerror(e));
+	}
+	for (;;) {
+		errno = 0;
+		struct dirent *ent = readdir(d);
+		if (!ent)
+			break;
+		uint32_t n;
+		if (parse_take_number(ent->d_name, whole, &n) && n > *max)
+			*max = n;
+	}
+	int e = errno;
+	closedir(d);
+	if (e)
+		return error_set(err, rl_status_from_errno(e),
+		                 "cannot read directory %s: %s", dir,
+		                 strerror(e));
+	return RL_OK;
+}
+
+enum rl_status session_reserve_take(struct session *s, uint32_t *number,
+                                    char *take_dir, size_t take_dir_size,
+                                    struct error *err)
+{
+	char path[PATH_BUF];
+	enum rl_status rc;
+	uint32_t max = 0;
+
+	if (!s)
+		return error_set(err, RL_ERR_INVALID,
+		                 "session_reserve_take: no session");
+	/* Checked before mkdir with the widest possible number, so a take
+	 * directory is never created that the caller cannot be told of. */
+	if (take_dir &&
+	    take_dir_size < strlen(s->dir) + sizeof "/takes/4294967295")
+		return error_set(err, RL_ERR_INVALID,
+		                 "take directory buffer too small for %s/takes/",
+		                 s->dir);
+
+	for (size_t i = 0; i < s->take_count; i++) {
+		if (s->takes[i].number > max)
+			max = s->takes[i].number;
+	}
+	snprintf(path, sizeof path, "%s/takes", s->dir);
+	if ((rc = scan_numbers(path, true, &max, err)))
+		return rc;
+	snprintf(path, sizeof path, "%s/trash", s->dir);
+	if ((rc = scan_numbers(path, false, &max, err)))
+		return rc;
+
+	/* mkdir is the reservation: it either creates the directory or
+	 * fails with EEXIST, atomically, so another process (or a take
+	 * directory that appeared since the scan) can never share a number;
+	 * we move on instead of reusing. */
+	for (;;) {
+		if (max == UINT32_MAX)
+			return error_set(err, RL_ERR_INVALID,
+			                 "%s: no take numbers left", s->dir);
+		uint32_t n = max + 1;
+		snprintf(path, sizeof path, "%s/takes/%03u", s->dir, n);
+		if (mkdir(path, 0777) == 0) {
+			if (number)
+				*number = n;
+			if (take_dir)
+				snprintf(take_dir, take_dir_size, "%s", path);
+			return RL_OK;
+		}
+		if (errno != EEXIST) {
+			int e = errno;
+			return error_set(err, rl_status_from_errno(e),
+			                 "cannot create take directory %s: %s",
+			                 path, strerror(e));
+		}
+		max = n;
+	}
+}
+
+void session_take_file_relpath(uint32_t take_number, uint32_t track_number,
+                               const char *track_name, char *out,
+                               size_t out_size)
+{
+	char name[SESSION_NAME_MAX];
+	size_t len = track_name ? strlen(track_name) : 0;
+
+	if (!out || out_size == 0)
+		return;
+	if (len >= sizeof name) {
+		len = sizeof name - 1;
+		/* do not cut a UTF-8 sequence in half */
+		while (len > 0 && ((unsigned char)track_name[len] & 0xc0) == 0x80)
+			len--;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)track_name[i];
+		if (c < 0x20 || c == 0x7f || c == '/' || c == '\\' ||
+		    (i == 0 && c == '.'))
+			c = '_';
+		name[i] = (char)c;
+	}
+	name[len] = '\0';
+	if (len == 0)
+		snprintf(name, sizeof name, "track");
+	snprintf(out, out_size, "takes/%03u/%02u-%s.wav", take_number,
+	         track_number, name);
+}
+
+/* Deep copy; on failure dst owns nothing. Strings are re-terminated so a
+ * caller's unterminated array can never make a later save read past it. */
+static enum rl_status copy_take(struct session_take *dst,
+                                const struct session_take *src)
+{
+	*dst = *src;
+	dst->files = NULL;
+	dst->file_count = 0;
+	dst->started_at[sizeof dst->started_at - 1] = '\0';
+	dst->end_reason[sizeof dst->end_reason - 1] = '\0';
+	if (src->file_count == 0)
+		return RL_OK;
+
+	dst->files = calloc(src->file_count, sizeof *dst->files);
+	if (!dst->files)
+		return RL_ERR_NOMEM;
+	dst->file_count = src->file_count;
+	for (size_t i = 0; i < src->file_count; i++) {
+		const struct session_take_file *sf = &src->files[i];
+		struct session_take_file *df = &dst->files[i];
+
+		*df = *sf;
+		df->track_name[sizeof df->track_name - 1] = '\0';
+		df->path[sizeof df->path - 1] = '\0';
+		df->dropped_ranges = NULL;
+		df->dropped_range_count = 0;
+		if (sf->dropped_range_count == 0)
+			continue;
+		df->dropped_ranges = malloc(sf->dropped_range_count *
+		                            sizeof *df->dropped_ranges);
+		if (!df->dropped_ranges) {
+			session_take_cleanup(dst);
+			return RL_ERR_NOMEM;
+		}
+		memcpy(df->dropped_ranges, sf->dropped_ranges,
+		       sf->dropped_range_count * sizeof *df->dropped_ranges);
+		df->dropped_range_count = sf->dropped_range_count;
+	}
+	return RL_OK;
+}
+
+/* Index of the first take whose number is >= number (binary search over
+ * the sorted array). */
+static size_t take_lower_bound(const struct session *s, uint32_t number)
+{
+	size_t lo = 0, hi = s->take_count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->takes[mid].number < number)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+enum rl_status session_put_take(struct session *s,
+                                const struct session_take *take,
+                                struct error *err)
+{
+	if (!s || !take)
+		return error_set(err, RL_ERR_INVALID,
+		                 "session_put_take: no session or take");
+	if (take->number == 0)
+		return error_set(err, RL_ERR_INVALID,
+		                 "take numbers start at 1");
+	if (take->file_count > 0 && !take->files)
+		return error_set(err, RL_ERR_INVALID,
+		                 "take %u: %zu files but no file array",
+		                 take->number, take->file_count);
+	for (size_t i = 0; i < take->file_count; i++) {
+		if (take->files[i].dropped_range_count > 0 &&
+		    !take->files[i].dropped_ranges)
+			return error_set(err, RL_ERR_INVALID,
+			                 "take %u, file %zu: dropped ranges "
+			                 "counted but missing", take->number, i);
+	}
+
+	/* Copy first, so a failure leaves the session as it was. */
+	struct session_take copy;
+	if (copy_take(&copy, take) != RL_OK)
+		return error_set(err, RL_ERR_NOMEM,
+		                 "cannot store take %u: out of memory",
+		                 take->number);
+
+	size_t pos = take_lower_bound(s, take->number);
+	if (pos < s->take_count && s->takes[pos].number == take->number) {
+		session_take_cleanup(&s->takes[pos]);
+		s->takes[pos] = copy;
+		return RL_OK;
+	}
+
+	struct session_take *takes =
+		realloc(s->takes, (s->take_count + 1) * sizeof *takes);
+	if (!takes) {
+		session_take_cleanup(&copy);
+		return error_set(err, RL_ERR_NOMEM,
+		                 "cannot store take %u: out of memory",
+		                 take->number);
+	}
+	s->takes = takes;
+	memmove(&takes[pos + 1], &takes[pos],
+	        (s->take_count - pos) * sizeof *takes);
+	takes[pos] = copy;
+	s->take_count++;
+	return RL_OK;
+}
+
+struct session_take *session_find_take(struct session *s, uint32_t number)
+{
+	if (!s)
+		return NULL;
+	size_t pos = take_lower_bound(s, number);
+	if (pos < s->take_count && s->takes[pos].number == number)
+		return &s->takes[pos];
+	return NULL;
+}
