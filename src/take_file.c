@@ -1,0 +1,1111 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * take_file: one track's audio file of one take.
+ *
+ * Writing goes through libsndfile in its RF64 container with
+ * SFC_RF64_AUTO_DOWNGRADE, which gives a plain RIFF/WAVE (extensible) file
+ * whose first chunk is a 'JUNK' placeholder, so it can turn into RF64 by
+ * itself past 4 GB.  Recovery after a crash is done by hand with pread/pwrite
+ * because the point is to fix exactly the header fields libsndfile could
+ * not refresh, without trusting anything but the file's real length.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "redlight/take_file.h"
+
+#include <sndfile.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* libsndfile refuses more channels than this (SF_MAX_CHANNELS). */
+#define TAKE_FILE_MAX_CHANNELS 1024
+
+/*
+ * Frames per chunk of take_file_write_silence() times channels.  One
+ * static zero buffer serves every file: mono writes 4096 frames per call,
+ * wider files fewer, so silence never allocates.
+ */
+#define SILENCE_SAMPLES 4096
+
+static const float silence[SILENCE_SAMPLES];
+
+struct take_file {
+	SNDFILE *sf;
+	int fd;              /* ours: libsndfile was told not to close it */
+	char *path;
+	enum take_format format;
+	uint32_t channels;
+	uint64_t frames;     /* whole frames that reached the file */
+	float peak;
+	float clip_level;    /* |x| at or above this counts as a clip */
+	uint64_t clips;
+};
+
+/* ---------------------------------------------------------------------- */
+/* Formats */
+
+const char *take_format_name(enum take_format format)
+{
+	switch (format) {
+	case TAKE_FORMAT_PCM24: return "pcm24";
+	case TAKE_FORMAT_FLOAT: return "float";
+	case TAKE_FORMAT_PCM16: return "pcm16";
+	}
+	return "unknown";
+}
+
+enum rl_status take_format_parse(const char *text, enum take_format *out,
+                                 struct error *err)
+{
+	static const enum take_format all[] = {
+		TAKE_FORMAT_PCM24, TAKE_FORMAT_FLOAT, TAKE_FORMAT_PCM16,
+	};
+
+	if (text) {
+		for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+			if (strcmp(text, take_format_name(all[i])) == 0) {
+				if (out)
+					*out = all[i];
+				return RL_OK;
+			}
+		}
+	}
+	return error_set(err, RL_ERR_INVALID,
+	                 "unknown sample format \"%s\" "
+	                 "(expected pcm24, float or pcm16)",
+	                 text ? text : "(null)");
+}
+
+unsigned take_format_bytes(enum take_format format)
+{
+	switch (format) {
+	case TAKE_FORMAT_PCM24: return 3;
+	case TAKE_FORMAT_FLOAT: return 4;
+	case TAKE_FORMAT_PCM16: return 2;
+	}
+	return 0;
+}
+
+static bool format_valid(enum take_format format)
+{
+	return take_format_bytes(format) != 0;
+}
+
+static int sf_subtype(enum take_format format)
+{
+	switch (format) {
+	case TAKE_FORMAT_PCM24: return SF_FORMAT_PCM_24;
+	case TAKE_FORMAT_FLOAT: return SF_FORMAT_FLOAT;
+	case TAKE_FORMAT_PCM16: return SF_FORMAT_PCM_16;
+	}
+	return 0;
+}
+
+/*
+ * The smallest |x| that lands on the format's largest code.  With
+ * SFC_SET_CLIPPING libsndfile scales by 2^31 and shifts (see
+ * take_file_create), so (2^23 - 1) / 2^23 is exactly code 0x7FFFFF.
+ * Both constants are exact in a float (24-bit mantissa).
+ */
+static float clip_level(enum take_format format)
+{
+	switch (format) {
+	case TAKE_FORMAT_PCM24: return 8388607.0f / 8388608.0f;
+	case TAKE_FORMAT_PCM16: return 32767.0f / 32768.0f;
+	case TAKE_FORMAT_FLOAT: return 1.0f;
+	}
+	return 1.0f;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Helpers */
+
+/* strerror() is not thread-safe; the disk writer and UI may both fail. */
+static const char *errno_text(int errnum, char *buf, size_t size)
+{
+	return strerror_r(errnum, buf, size);
+}
+
+static bool is_disk_full_errno(int errnum)
+{
+	return errnum == ENOSPC || errnum == EDQUOT;
+}
+
+/*
+ * Copy into a fixed-width bext text field.  These fields are NUL padded
+ * but not NUL terminated when full.  Cutting is done on a UTF-8 character
+ * boundary so a DAW never shows half a character at the end.
+ */
+static void copy_text_field(char *dst, size_t width, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+
+	if (n > width) {
+		n = width;
+		/* src[n] exists (strlen > width); back off while it continues
+		 * a multi-byte character that started before the cut. */
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memset(dst, 0, width);
+	if (n > 0)
+		memcpy(dst, src, n);
+}
+
+static enum rl_status set_bext(struct take_file *tf,
+                               const struct take_file_info *info,
+                               struct error *err)
+{
+	SF_BROADCAST_INFO bext;
+	char date[32];
+	char clock[32];
+	char mode[24];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	memset(&bext, 0, sizeof bext);
+	copy_text_field(bext.description, sizeof bext.description,
+	                info->description);
+	copy_text_field(bext.originator, sizeof bext.originator, "redlight");
+	copy_text_field(bext.originator_reference,
+	                sizeof bext.originator_reference,
+	                info->originator_reference);
+
+	/* Origination date/time are local time by the BWF spec. The fields
+	 * are exactly 10 and 8 characters with no terminator. */
+	if (!localtime_r(&now, &tm))
+		memset(&tm, 0, sizeof tm);
+	if (strftime(date, sizeof date, "%Y-%m-%d", &tm) != 10)
+		snprintf(date, sizeof date, "0000-00-00");
+	if (strftime(clock, sizeof clock, "%H:%M:%S", &tm) != 8)
+		snprintf(clock, sizeof clock, "00:00:00");
+	memcpy(bext.origination_date, date, sizeof bext.origination_date);
+	memcpy(bext.origination_time, clock, sizeof bext.origination_time);
+
+	bext.time_reference_low = (uint32_t)(info->time_reference & 0xFFFFFFFFu);
+	bext.time_reference_high = (uint32_t)(info->time_reference >> 32);
+	/* libsndfile 1.2 writes version 2 regardless (it always writes the
+	 * v2 loudness fields, zero here); we ask for 1 as documented. */
+	bext.version = 1;
+
+	if (info->channels == 1)
+		snprintf(mode, sizeof mode, "mono");
+	else if (info->channels == 2)
+		snprintf(mode, sizeof mode, "stereo");
+	else
+		snprintf(mode, sizeof mode, "%uchn", (unsigned)info->channels);
+	/* libsndfile appends its own "...,T=libsndfile-x.y.z" line after ours
+	 * and recomputes coding_history_size itself; we set it anyway. */
+	snprintf(bext.coding_history, sizeof bext.coding_history,
+	         "A=PCM,F=%u,W=%u,M=%s,T=redlight",
+	         (unsigned)info->sample_rate,
+	         take_format_bytes(info->format) * 8u, mode);
+	bext.coding_history_size = (uint32_t)strlen(bext.coding_history);
+
+	if (sf_command(tf->sf, SFC_SET_BROADCAST_INFO, &bext,
+	               (int)sizeof bext) != SF_TRUE)
+		return error_set(err, RL_ERR_IO,
+		                 "%s: cannot set bext chunk: %s", tf->path,
+		                 sf_strerror(tf->sf));
+	return RL_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Writing */
+
+enum rl_status take_file_create(const struct take_file_info *info,
+                                struct take_file **out, struct error *err)
+{
+	struct take_file *tf;
+	SF_INFO sfi;
+	enum rl_status st;
+	char ebuf[128];
+
+	if (!out)
+		return error_set(err, RL_ERR_INVALID,
+		                 "take_file_create: no output pointer");
+	*out = NULL;
+	if (!info || !info->path || !info->path[0])
+		return error_set(err, RL_ERR_INVALID,
+		                 "take_file_create: no path");
+	if (!format_valid(info->format))
+		return error_set(err, RL_ERR_INVALID,
+		                 "%s: invalid sample format %d", info->path,
+		                 (int)info->format);
+	if (info->sample_rate == 0 || info->sample_rate > INT_MAX)
+		return error_set(err, RL_ERR_INVALID,
+		                 "%s: invalid sample rate %u", info->path,
+		                 (unsigned)info->sample_rate);
+	if (info->channels == 0 || info->channels > TAKE_FILE_MAX_CHANNELS)
+		return error_set(err, RL_ERR_INVALID,
+		                 "%s: invalid channel count %u (1..%d)",
+		                 info->path, (unsigned)info->channels,
+		                 TAKE_FILE_MAX_CHANNELS);
+
+	tf = calloc(1, sizeof *tf);
+	if (!tf)
+		return error_set(err, RL_ERR_NOMEM, "%s: out of memory",
+		                 info->path);
+	tf->fd = -1;
+	tf->format = info->format;
+	tf->channels = info->channels;
+	tf->clip_level = clip_level(info->format);
+	tf->path = strdup(info->path);
+	if (!tf->path) {
+		free(tf);
+		return error_set(err, RL_ERR_NOMEM, "%s: out of memory",
+		                 info->path);
+	}
+
+	/* O_EXCL is the whole "never overwrite a take" guarantee: sf_open()
+	 * would truncate an existing file. */
+	tf->fd = open(tf->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	              0644);
+	if (tf->fd < 0) {
+		int e = errno;
+		if (e == EEXIST)
+			st = error_set(err, RL_ERR_EXISTS,
+			               "%s: already exists, refusing to "
+			               "overwrite", tf->path);
+		else
+			st = error_set(err, rl_status_from_errno(e),
+			               "cannot create %s: %s", tf->path,
+			               errno_text(e, ebuf, sizeof ebuf));
+		free(tf->path);
+		free(tf);
+		return st;
+	}
+
+	memset(&sfi, 0, sizeof sfi);
+	sfi.samplerate = (int)info->sample_rate;
+	sfi.channels = (int)info->channels;
+	sfi.format = SF_FORMAT_RF64 | sf_subtype(info->format);
+	/* close_desc = SF_FALSE: we keep the descriptor so take_file_close()
+	 * can fsync *after* sf_close() wrote the final header, and so a
+	 * failed sf_open_fd() leaves no doubt about who closes it. */
+	tf->sf = sf_open_fd(tf->fd, SFM_WRITE, &sfi, SF_FALSE);
+	if (!tf->sf) {
+		st = error_set(err, RL_ERR_IO, "%s: cannot create sound file: %s",
+		               tf->path, sf_strerror(NULL));
+		goto fail;
+	}
+
+	/* Plain WAV with a JUNK placeholder until the file passes 4 GB. */
+	if (sf_command(tf->sf, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE)
+	    != SF_TRUE) {
+		st = error_set(err, RL_ERR_IO,
+		               "%s: libsndfile refused RF64 auto downgrade",
+		               tf->path);
+		goto fail;
+	}
+
+	/*
+	 * Clipping matters for more than overload: without it libsndfile
+	 * converts float to int by multiplying with 0x7FFFFF (0x7FFF), which
+	 * is not exact -- k/2^23 comes back as k-1 for about half of all
+	 * negative codes.  With clipping it multiplies by 2^31 and shifts,
+	 * so every k/2^23 (k/2^15) lands exactly on code k, and values
+	 * beyond full scale saturate instead of wrapping around.
+	 */
+	if (info->format != TAKE_FORMAT_FLOAT
+	    && sf_command(tf->sf, SFC_SET_CLIPPING, NULL, SF_TRUE) != SF_TRUE) {
+		st = error_set(err, RL_ERR_IO,
+		               "%s: libsndfile refused clipping", tf->path);
+		goto fail;
+	}
+
+	/* bext must be set before the first sample is written. */
+	st = set_bext(tf, info, err);
+	if (st != RL_OK)
+		goto fail;
+
+	/* Put the complete header (with bext) on disk now, so even a crash
+	 * before the first refresh leaves a well-formed empty file. */
+	sf_command(tf->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
+	if (sf_error(tf->sf) != SF_ERR_NO_ERROR) {
+		st = error_set(err, RL_ERR_IO, "%s: cannot write header: %s",
+		               tf->path, sf_strerror(tf->sf));
+		goto fail;
+	}
+
+	*out = tf;
+	return RL_OK;
+
+fail:
+	if (tf->sf)
+		sf_close(tf->sf);
+	close(tf->fd);
+	/* The file is ours (O_EXCL) and holds no audio yet; leaving it would
+	 * only make a retry fail with "exists". */
+	unlink(tf->path);
+	free(tf->path);
+	free(tf);
+	return st;
+}
+
+static void measure(struct take_file *tf, const float *samples, size_t count)
+{
+	float peak = tf->peak;
+	const float level = tf->clip_level;
+	uint64_t clips = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		float a = fabsf(samples[i]);
+		if (a > peak)
+			peak = a;
+		if (a >= level)
+			clips++;
+	}
+	tf->peak = peak;
+	tf->clips += clips;
+}
+
+/*
+ * Turn a short sf_writef_float() into a status.  libsndfile records the
+ * failed write(2) as SF_ERR_SYSTEM with strerror text but does not promise
+ * to keep errno, so both are consulted.
+ */
+static enum rl_status short_write_error(struct take_file *tf, int errnum,
+                                        struct error *err)
+{
+	char ebuf[128];
+	char sftext[256];
+	const char *detail;
+	bool full = is_disk_full_errno(errnum);
+
+	snprintf(sftext, sizeof sftext, "%s", sf_strerror(tf->sf));
+	if (!full && sf_error(tf->sf) == SF_ERR_SYSTEM) {
+		full = strstr(sftext, errno_text(ENOSPC, ebuf, sizeof ebuf))
+		       || strstr(sftext, errno_text(EDQUOT, ebuf, sizeof ebuf));
+	}
+	if (errnum != 0)
+		detail = errno_text(errnum, ebuf, sizeof ebuf);
+	else
+		detail = sftext;
+
+	if (full)
+		return error_set(err, RL_ERR_DISK_FULL,
+		                 "disk full writing %s after %llu frames: %s",
+		                 tf->path, (unsigned long long)tf->frames,
+		                 detail);
+	return error_set(err, RL_ERR_IO,
+	                 "write error on %s after %llu frames: %s", tf->path,
+	                 (unsigned long long)tf->frames, detail);
+}
+
+static enum rl_status write_frames(struct take_file *tf, const float *data,
+                                   size_t nframes, bool is_silence,
+                                   struct error *err)
+{
+	sf_count_t want = (sf_count_t)nframes;
+	sf_count_t got;
+	enum rl_status st;
+	int errnum;
+
+	errno = 0;
+	got = sf_writef_float(tf->sf, data, want);
+	errnum = errno;
+	if (got < 0)
+		got = 0;
+	if (got > want)
+		got = want;
+
+	if (!is_silence)
+		measure(tf, data, (size_t)got * tf->channels);
+	tf->frames += (uint64_t)got;
+	if (got == want)
+		return RL_OK;
+
+	st = short_write_error(tf, errnum, err);
+	/*
+	 * write(2) may have stored part of a frame (even part of a sample)
+	 * before failing.  libsndfile counts only whole samples, and its
+	 * file position is now off the frame grid: cut the file back to the
+	 * whole frames we counted so the next write, the header and
+	 * take_file_frames() all agree.  Shrinking never needs free space.
+	 */
+	sf_count_t keep = (sf_count_t)tf->frames;
+	sf_command(tf->sf, SFC_FILE_TRUNCATE, &keep, (int)sizeof keep);
+	return st;
+}
+
+enum rl_status take_file_write(struct take_file *tf, const float *frames,
+                               size_t nframes, struct error *err)
+{
+	if (!tf)
+		return error_set(err, RL_ERR_INVALID, "take_file_write: no file");
+	if (nframes == 0)
+		return RL_OK;
+	if (!frames)
+		return error_set(err, RL_ERR_INVALID,
+		                 "%s: write of %zu frames from NULL", tf->path,
+		                 nframes);
+	if (nframes > (size_t)(INT64_MAX / tf->channels))
+		return error_set(err, RL_ERR_INVALID,
+		                 "%s: write of %zu frames is too large",
+		                 tf->path, nframes);
+	return write_frames(tf, frames, nframes, false, err);
+}
+
+enum rl_status take_file_write_silence(struct take_file *tf, size_t nframes,
+                                       struct error *err)
+{
+	size_t chunk;
+
+	if (!tf)
+		return error_set(err, RL_ERR_INVALID,
+		                 "take_file_write_silence: no file");
+	chunk = SILENCE_SAMPLES / tf->channels;
+	while (nframes > 0) {
+		size_t n = nframes < chunk ? nframes : chunk;
+		enum rl_status st = write_frames(tf, silence, n, true, err);
+		if (st != RL_OK)
+			return st;
+		nframes -= n;
+	}
+	return RL_OK;
+}
+
+/*
+ * No fsync here on purpose: this runs every second for every track, and
+ * take_file_recover() rebuilds the sizes from the real file length anyway.
+ * What the refresh buys is a file that is readable as-is after a program
+ * crash (the page cache survives that), without any repair.
+ */
+enum rl_status take_file_refresh_header(struct take_file *tf,
+                                        struct error *err)
+{
+	if (!tf)
+		return error_set(err, RL_ERR_INVALID,
+		                 "take_file_refresh_header: no file");
+	/* The command's return value says nothing; errors land in sf_error
+	 * (which every sf_command call clears first). */
+	sf_command(tf->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
+	if (sf_error(tf->sf) != SF_ERR_NO_ERROR)
+		return error_set(err, RL_ERR_IO, "%s: cannot update header: %s",
+		                 tf->path, sf_strerror(tf->sf));
+	return RL_OK;
+}
+
+/*
+ * SFC_FILE_TRUNCATE works in SFM_WRITE (checked with libsndfile 1.2.0): it
+ * seeks libsndfile's write position to the frame and ftruncate()s there,
+ * so later writes continue from the cut.
+ */
+enum rl_status take_file_truncate(struct take_file *tf, uint64_t nframes,
+                                  struct error *err)
+{
+	sf_count_t pos;
+	char ebuf[128];
+
+	if (!tf)
+		return error_set(err, RL_ERR_INVALID,
+		                 "take_file_truncate: no file");
+	if (nframes > tf->frames)
+		return error_set(err, RL_ERR_INVALID,
+		                 "%s: cannot truncate to %llu frames, only %llu "
+		                 "written", tf->path,
+		                 (unsigned long long)nframes,
+		                 (unsigned long long)tf->frames);
+
+	pos = (sf_count_t)nframes;
+	errno = 0;
+	if (sf_command(tf->sf, SFC_FILE_TRUNCATE, &pos, (int)sizeof pos)
+	    != 0) {
+		int e = errno;
+		return error_set(err, RL_ERR_IO,
+		                 "%s: cannot truncate to %llu frames: %s",
+		                 tf->path, (unsigned long long)nframes,
+		                 e ? errno_text(e, ebuf, sizeof ebuf)
+		                   : sf_strerror(tf->sf));
+	}
+	tf->frames = nframes;
+	/* Peak and clip count keep what was measured on the cut samples:
+	 * re-reading the file to recompute them is not worth it for the
+	 * few frames a disk-full cut removes. */
+
+	/* Make the on-disk header agree with the shorter file right away. */
+	return take_file_refresh_header(tf, err);
+}
+
+uint64_t take_file_frames(const struct take_file *tf)
+{
+	return tf ? tf->frames : 0;
+}
+
+float take_file_peak(const struct take_file *tf)
+{
+	return tf ? tf->peak : 0.0f;
+}
+
+uint64_t take_file_clips(const struct take_file *tf)
+{
+	return tf ? tf->clips : 0;
+}
+
+const char *take_file_path(const struct take_file *tf)
+{
+	return tf ? tf->path : NULL;
+}
+
+enum rl_status take_file_close(struct take_file *tf, struct error *err)
+{
+	enum rl_status st = RL_OK;
+	char ebuf[128];
+	int r;
+
+	if (!tf)
+		return RL_OK;
+
+	/* sf_close() rewrites the header too but swallows write errors;
+	 * doing it first lets us report them. */
+	sf_command(tf->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
+	if (sf_error(tf->sf) != SF_ERR_NO_ERROR)
+		st = error_set(err, RL_ERR_IO, "%s: cannot write header: %s",
+		               tf->path, sf_strerror(tf->sf));
+
+	r = sf_close(tf->sf);
+	if (r != 0 && st == RL_OK)
+		st = error_set(err, RL_ERR_IO, "%s: closing: %s", tf->path,
+		               sf_error_number(r));
+
+	/* After sf_close(): its final header write is covered too. */
+	if (fsync(tf->fd) != 0 && st == RL_OK) {
+		int e = errno;
+		st = error_set(err, rl_status_from_errno(e), "%s: fsync: %s",
+		               tf->path, errno_text(e, ebuf, sizeof ebuf));
+	}
+	/* Delayed write errors (NFS, ...) show up at close(). */
+	if (close(tf->fd) != 0 && st == RL_OK) {
+		int e = errno;
+		st = error_set(err, rl_status_from_errno(e), "%s: close: %s",
+		               tf->path, errno_text(e, ebuf, sizeof ebuf));
+	}
+
+	free(tf->path);
+	free(tf);
+	return st;
+}
+
+double take_file_peak_dbfs(float linear_peak)
+{
+	if (!(linear_peak > 0.0f))
+		return -INFINITY;
+	return 20.0 * log10((double)linear_peak);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Recovery */
+
+#define RIFF_U32_MAX 0xFFFFFFFFu
+
+/* More than any sane header; bounds the buffer for RF64 conversion. */
+#define MAX_HEADER_BYTES (1u << 20)
+
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16)
+	       | ((uint32_t)p[3] << 24);
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	return (uint64_t)get_le32(p) | ((uint64_t)get_le32(p + 4) << 32);
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	put_le32(p, (uint32_t)v);
+	put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+static bool id_is(const uint8_t *p, const char *id)
+{
+	return memcmp(p, id, 4) == 0;
+}
+
+/* Read exactly n bytes at off; 1 ok, 0 short (end of file), -1 errno. */
+static int read_at(int fd, void *buf, size_t n, uint64_t off)
+{
+	uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t r = pread(fd, p, n, (off_t)off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			return 0;
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 1;
+}
+
+static int write_at(int fd, const void *buf, size_t n, uint64_t off)
+{
+	const uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t r = pwrite(fd, p, n, (off_t)off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+/* What the chunk walk found.  Offsets are of the chunk header. */
+struct wav_layout {
+	bool rf64;
+	uint32_t riff_size;
+	uint16_t block_align;
+	bool have_fmt;
+	bool have_ds64;
+	uint64_t ds64_pos;
+	uint64_t ds64_riff, ds64_data, ds64_frames;
+	bool have_fact;
+	uint64_t fact_pos;
+	uint32_t fact_frames;
+	uint64_t data_pos;    /* 'data' chunk header */
+	uint32_t data_size32;
+};
+
+static bool printable_id(const uint8_t *p)
+{
+	for (int i = 0; i < 4; i++) {
+		if (p[i] < 0x20 || p[i] > 0x7E)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * True if [pos, end) is nothing but well-formed chunks (a LIST or iXML
+ * after the audio, as other programs write).  take_file never writes
+ * anything after 'data', so for our files the bytes beyond the header's
+ * data size are audio written after the last header refresh -- but a
+ * foreign, intact file must not have its trailing chunks eaten.
+ */
+static bool trailing_chunks(int fd, uint64_t pos, uint64_t end)
+{
+	uint8_t hdr[8];
+
+	if (pos >= end)
+		return false;
+	while (pos < end) {
+		uint64_t size;
+		if (end - pos < 8 || read_at(fd, hdr, 8, pos) != 1)
+			return false;
+		if (!printable_id(hdr))
+			return false;
+		size = get_le32(hdr + 4);
+		pos += 8 + size + (size & 1);
+		/* A last chunk may lack its pad byte. */
+		if (pos == end + 1 && (size & 1))
+			return true;
+	}
+	return pos == end;
+}
+
+static enum rl_status parse_layout(int fd, const char *path,
+                                   uint64_t file_size,
+                                   struct wav_layout *lay, struct error *err)
+{
+	uint8_t hdr[12];
+	uint8_t buf[28];
+	uint64_t pos = 12;
+	char ebuf[128];
+	int r;
+
+	memset(lay, 0, sizeof *lay);
+	r = read_at(fd, hdr, 12, 0);
+	if (r < 0) {
+		int e = errno;
+		return error_set(err, RL_ERR_IO, "%s: read: %s", path,
+		                 errno_text(e, ebuf, sizeof ebuf));
+	}
+	if (r == 0 || !(id_is(hdr, "RIFF") || id_is(hdr, "RF64"))
+	    || !id_is(hdr + 8, "WAVE"))
+		return error_set(err, RL_ERR_FORMAT,
+		                 "%s: not a WAV/RF64 file", path);
+	lay->rf64 = id_is(hdr, "RF64");
+	lay->riff_size = get_le32(hdr + 4);
+
+	for (;;) {
+		uint32_t size;
+
+		if (file_size - pos < 8)
+			return error_set(err, RL_ERR_FORMAT,
+			                 "%s: no data chunk", path);
+		r = read_at(fd, hdr, 8, pos);
+		if (r != 1) {
+			int e = errno;
+			return error_set(err, r < 0 ? RL_ERR_IO : RL_ERR_FORMAT,
+			                 "%s: reading chunk at byte %llu: %s",
+			                 path, (unsigned long long)pos,
+			                 r < 0 ? errno_text(e, ebuf, sizeof ebuf)
+			                       : "unexpected end of file");
+		}
+		size = get_le32(hdr + 4);
+
+		if (id_is(hdr, "data")) {
+			lay->data_pos = pos;
+			lay->data_size32 = size;
+			/* Our files end with 'data'; its size is the thing
+			 * we do not trust, so stop here. */
+			break;
+		}
+
+		if (id_is(hdr, "fmt ")) {
+			if (size < 16 || file_size - pos - 8 < 16
+			    || read_at(fd, buf, 16, pos + 8) != 1)
+				return error_set(err, RL_ERR_FORMAT,
+				                 "%s: truncated fmt chunk at "
+				                 "byte %llu", path,
+				                 (unsigned long long)pos);
+			lay->block_align = get_le16(buf + 12);
+			if (lay->block_align == 0)
+				return error_set(err, RL_ERR_FORMAT,
+				                 "%s: fmt chunk has block "
+				                 "align 0", path);
+			lay->have_fmt = true;
+		} else if (id_is(hdr, "ds64") && !lay->have_ds64) {
+			if (size < 24 || file_size - pos - 8 < 24
+			    || read_at(fd, buf, 24, pos + 8) != 1)
+				return error_set(err, RL_ERR_FORMAT,
+				                 "%s: truncated ds64 chunk at "
+				                 "byte %llu", path,
+				                 (unsigned long long)pos);
+			lay->have_ds64 = true;
+			lay->ds64_pos = pos;
+			lay->ds64_riff = get_le64(buf);
+			lay->ds64_data = get_le64(buf + 8);
+			lay->ds64_frames = get_le64(buf + 16);
+		} else if (id_is(hdr, "fact") && size >= 4) {
+			if (read_at(fd, buf, 4, pos + 8) != 1)
+				return error_set(err, RL_ERR_FORMAT,
+				                 "%s: truncated fact chunk", path);
+			lay->have_fact = true;
+			lay->fact_pos = pos;
+			lay->fact_frames = get_le32(buf);
+		}
+
+		/* RIFF chunks are padded to even length. */
+		uint64_t next = pos + 8 + (uint64_t)size + (size & 1);
+		if (next > file_size)
+			return error_set(err, RL_ERR_FORMAT,
+			                 "%s: no data chunk (chunk at byte %llu "
+			                 "runs past the end)", path,
+			                 (unsigned long long)pos);
+		pos = next;
+	}
+
+	if (!lay->have_fmt)
+		return error_set(err, RL_ERR_FORMAT,
+		                 "%s: no fmt chunk before the data chunk", path);
+	if (lay->rf64 && !lay->have_ds64)
+		return error_set(err, RL_ERR_FORMAT,
+		                 "%s: RF64 file without ds64 chunk", path);
+	return RL_OK;
+}
+
+/*
+ * Build the RF64 header that replaces [0, data_pos + 8) of a RIFF file
+ * that grew past 4 GB.  The data must not move, so the new header has to
+ * fit exactly in the old one's bytes: ds64 (36 bytes) takes the place of
+ * the JUNK placeholder (libsndfile's is 32 bytes) plus the fact chunk
+ * (12), which RF64 does not need.  Any bytes left over become a 'PAD '
+ * chunk, as libsndfile itself does when it switches to RF64.
+ */
+static enum rl_status build_rf64_header(int fd, const char *path,
+                                        const struct wav_layout *lay,
+                                        uint64_t new_size, uint64_t new_data,
+                                        uint64_t new_frames, uint8_t **out,
+                                        size_t *out_len, struct error *err)
+{
+	size_t hlen = (size_t)lay->data_pos + 8;
+	uint8_t *old;
+	uint8_t *neu;
+	size_t in = 12;
+	size_t o = 0;
+
+	if (lay->data_pos > MAX_HEADER_BYTES)
+		return error_set(err, RL_ERR_FORMAT,
+		                 "%s: header too large (%llu bytes)", path,
+		                 (unsigned long long)lay->data_pos);
+	old = malloc(hlen);
+	neu = calloc(1, hlen);
+	if (!old || !neu) {
+		free(old);
+		free(neu);
+		return error_set(err, RL_ERR_NOMEM, "%s: out of memory", path);
+	}
+	if (read_at(fd, old, hlen, 0) != 1) {
+		free(old);
+		free(neu);
+		return error_set(err, RL_ERR_IO, "%s: cannot re-read header",
+		                 path);
+	}
+
+	memcpy(neu, "RF64", 4);
+	put_le32(neu + 4, RIFF_U32_MAX);
+	memcpy(neu + 8, "WAVE", 4);
+	memcpy(neu + 12, "ds64", 4);
+	put_le32(neu + 16, 28);
+	put_le64(neu + 20, new_size - 8);
+	put_le64(neu + 28, new_data);
+	put_le64(neu + 36, new_frames);
+	put_le32(neu + 44, 0); /* table length: no other chunk is > 4 GB */
+	o = 48;
+
+	while (in < lay->data_pos) {
+		uint32_t size = get_le32(old + in + 4);
+		size_t total = 8 + (size_t)size + (size & 1);
+		const uint8_t *id = old + in;
+
+		if (in + total > lay->data_pos)
+			total = (size_t)lay->data_pos - in;
+		if (!(id_is(id, "JUNK") || id_is(id, "junk")
+		      || id_is(id, "PAD ") || id_is(id, "fact")
+		      || id_is(id, "ds64"))) {
+			if (o + total > lay->data_pos) {
+				o = SIZE_MAX;
+				break;
+			}
+			memcpy(neu + o, id, total);
+			o += total;
+		}
+		in += total;
+	}
+
+	size_t gap = o == SIZE_MAX ? 0 : (size_t)lay->data_pos - o;
+	if (o == SIZE_MAX || (gap > 0 && gap < 8)) {
+		free(old);
+		free(neu);
+		return error_set(err, RL_ERR_FORMAT,
+		                 "%s: data passes 4 GB but the header has no "
+		                 "room for an RF64 ds64 chunk", path);
+	}
+	if (gap >= 8) {
+		memcpy(neu + o, "PAD ", 4);
+		put_le32(neu + o + 4, (uint32_t)(gap - 8));
+		/* payload already zero (calloc) */
+	}
+	memcpy(neu + lay->data_pos, "data", 4);
+	put_le32(neu + lay->data_pos + 4, RIFF_U32_MAX);
+
+	free(old);
+	*out = neu;
+	*out_len = hlen;
+	return RL_OK;
+}
+
+/*
+ * Write the planned header fields.  The file is first cut to whole frames:
+ * if we die halfway, running recover again finds the same answer.
+ * Returns 0 or an errno value.
+ */
+static int apply_repair(int fd, const struct wav_layout *lay,
+                        uint64_t file_size, uint64_t new_size,
+                        uint64_t new_data, uint64_t new_frames,
+                        const uint8_t *rf64_hdr, size_t rf64_len)
+{
+	uint8_t b[24];
+
+	if (new_size != file_size && ftruncate(fd, (off_t)new_size) != 0)
+		return errno;
+
+	if (rf64_hdr) {
+		/* RIFF -> RF64: the whole header at once (fact dropped). */
+		if (write_at(fd, rf64_hdr, rf64_len, 0) != 0)
+			return errno;
+	} else if (lay->rf64) {
+		put_le64(b, new_size - 8);
+		put_le64(b + 8, new_data);
+		put_le64(b + 16, new_frames);
+		if (write_at(fd, b, 24, lay->ds64_pos + 8) != 0)
+			return errno;
+		put_le32(b, RIFF_U32_MAX);
+		if (write_at(fd, b, 4, 4) != 0
+		    || write_at(fd, b, 4, lay->data_pos + 4) != 0)
+			return errno;
+	} else {
+		put_le32(b, (uint32_t)(new_size - 8));
+		if (write_at(fd, b, 4, 4) != 0)
+			return errno;
+		put_le32(b, (uint32_t)new_data);
+		if (write_at(fd, b, 4, lay->data_pos + 4) != 0)
+			return errno;
+	}
+	if (!rf64_hdr && lay->have_fact) {
+		put_le32(b, new_frames > RIFF_U32_MAX ? RIFF_U32_MAX
+		                                      : (uint32_t)new_frames);
+		if (write_at(fd, b, 4, lay->fact_pos + 8) != 0)
+			return errno;
+	}
+	if (fsync(fd) != 0)
+		return errno;
+	return 0;
+}
+
+static enum rl_status recover_fd(int fd, const char *path, bool writable,
+                                 struct take_file_recovery *rec,
+                                 struct error *err)
+{
+	struct wav_layout lay;
+	struct stat stbuf;
+	enum rl_status st;
+	char ebuf[128];
+	uint64_t file_size, ba, data_off, avail, hdr_data, start;
+	uint64_t new_frames, new_data, new_size;
+	uint32_t fact_want;
+	uint8_t *rf64_hdr = NULL;
+	size_t rf64_len = 0;
+	bool to_rf64, need;
+	int werr;
+
+	if (fstat(fd, &stbuf) != 0) {
+		int e = errno;
+		return error_set(err, RL_ERR_IO, "%s: stat: %s", path,
+		                 errno_text(e, ebuf, sizeof ebuf));
+	}
+	if (!S_ISREG(stbuf.st_mode))
+		return error_set(err, RL_ERR_FORMAT,
+		                 "%s: not a WAV/RF64 file (not a regular file)",
+		                 path);
+	file_size = (uint64_t)stbuf.st_size;
+
+	st = parse_layout(fd, path, file_size, &lay, err);
+	if (st != RL_OK)
+		return st;
+
+	ba = lay.block_align;
+	data_off = lay.data_pos + 8;
+	avail = file_size - data_off;
+	hdr_data = (lay.rf64 && lay.data_size32 == RIFF_U32_MAX)
+	           ? lay.ds64_data : lay.data_size32;
+	rec->frames_in_header = hdr_data / ba;
+	rec->frames_on_disk = avail / ba;
+
+	/* An intact foreign file with chunks (or just the RIFF pad byte)
+	 * after 'data': leave it alone. */
+	start = data_off + hdr_data + (hdr_data & 1);
+	if (hdr_data < avail && hdr_data % ba == 0
+	    && (((hdr_data & 1) && start == file_size)
+	        || trailing_chunks(fd, start, file_size))) {
+		rec->frames_on_disk = rec->frames_in_header;
+		return RL_OK;
+	}
+
+	new_frames = rec->frames_on_disk;
+	new_data = new_frames * ba;
+	new_size = data_off + new_data;
+	/* Same threshold as libsndfile's own switch to RF64. */
+	to_rf64 = !lay.rf64 && new_size >= RIFF_U32_MAX;
+	fact_want = new_frames > RIFF_U32_MAX ? RIFF_U32_MAX
+	                                      : (uint32_t)new_frames;
+
+	need = new_size != file_size || to_rf64
+	       || (lay.have_fact && lay.fact_frames != fact_want);
+	if (lay.rf64)
+		need = need || lay.riff_size != RIFF_U32_MAX
+		       || lay.data_size32 != RIFF_U32_MAX
+		       || lay.ds64_riff != new_size - 8
+		       || lay.ds64_data != new_data
+		       || lay.ds64_frames != new_frames;
+	else
+		need = need || lay.riff_size != new_size - 8
+		       || lay.data_size32 != new_data;
+	if (!need)
+		return RL_OK;
+	if (!writable)
+		return error_set(err, RL_ERR_IO,
+		                 "%s: header needs repair but the file is "
+		                 "read-only", path);
+
+	if (to_rf64) {
+		/* Plan everything before touching the file. */
+		st = build_rf64_header(fd, path, &lay, new_size, new_data,
+		                       new_frames, &rf64_hdr, &rf64_len, err);
+		if (st != RL_OK)
+			return st;
+	}
+	werr = apply_repair(fd, &lay, file_size, new_size, new_data,
+	                    new_frames, rf64_hdr, rf64_len);
+	free(rf64_hdr);
+	if (werr)
+		return error_set(err, rl_status_from_errno(werr),
+		                 "%s: repairing header: %s", path,
+		                 errno_text(werr, ebuf, sizeof ebuf));
+	rec->repaired = true;
+	return RL_OK;
+}
+
+enum rl_status take_file_recover(const char *path,
+                                 struct take_file_recovery *out,
+                                 struct error *err)
+{
+	struct take_file_recovery rec = {0};
+	enum rl_status st;
+	char ebuf[128];
+	bool writable = true;
+	int fd;
+
+	if (out)
+		*out = rec;
+	if (!path || !path[0])
+		return error_set(err, RL_ERR_INVALID,
+		                 "take_file_recover: no path");
+
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM)) {
+		/* An intact read-only file is fine; we only need to write
+		 * if it turns out to need repair. */
+		writable = false;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		int e = errno;
+		return error_set(err, rl_status_from_errno(e),
+		                 "cannot open %s: %s", path,
+		                 errno_text(e, ebuf, sizeof ebuf));
+	}
+	st = recover_fd(fd, path, writable, &rec, err);
+	close(fd);
+	if (out)
+		*out = rec;
+	return st;
+}

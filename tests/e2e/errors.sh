@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Bad situations give one clear line and a non-zero exit, never a crash.
+. "$(dirname "$0")/lib.sh"
+export JACK_DEFAULT_SERVER="rl-none-$$"
+"$REDLIGHT" record --duration 1 "$E2E_TMP/s1" >"$E2E_TMP/o" 2>"$E2E_TMP/e" && fail "ran without a server"
+expect_contains "$E2E_TMP/e" "no JACK server running"
+
+start_jackd 48000 256
+start_source 2
+"$REDLIGHT" record --duration 1 --inputs 'nothing-like-this' "$E2E_TMP/s2" >"$E2E_TMP/o" 2>"$E2E_TMP/e" && fail "ran with no port"
+expect_contains "$E2E_TMP/e" "no JACK output port matches 'nothing-like-this'"
+"$REDLIGHT" record --duration 1 --input 'redlight-source:missing' "$E2E_TMP/s3" >"$E2E_TMP/o" 2>"$E2E_TMP/e" && fail "ran with a missing port"
+expect_contains "$E2E_TMP/e" "redlight-source:missing"
+touch "$E2E_TMP/afile"
+"$REDLIGHT" record --duration 1 --inputs 'redlight-source:' "$E2E_TMP/afile/s" >"$E2E_TMP/o" 2>"$E2E_TMP/e" && fail "ran in an unwritable place"
+expect_contains "$E2E_TMP/e" "$E2E_TMP/afile/s"
+"$REDLIGHT" record --format mp3 "$E2E_TMP/s4" >"$E2E_TMP/o" 2>"$E2E_TMP/e"; [ $? = 2 ] || fail "bad format not a usage error"
+expect_contains "$E2E_TMP/e" "mp3"
+"$REDLIGHT" frobnicate >"$E2E_TMP/o" 2>"$E2E_TMP/e"; [ $? = 2 ] || fail "unknown command"
+mkdir -p "$E2E_TMP/s5" && echo '{"redlight_session": 1, "tracks": [' >"$E2E_TMP/s5/session.json"
+cp "$E2E_TMP/s5/session.json" "$E2E_TMP/before"
+"$REDLIGHT" record --duration 1 --inputs 'redlight-source:' "$E2E_TMP/s5" >"$E2E_TMP/o" 2>"$E2E_TMP/e" && fail "ran on a broken session.json"
+expect_contains "$E2E_TMP/e" "session.json:"
+cmp -s "$E2E_TMP/before" "$E2E_TMP/s5/session.json" || fail "broken session.json was changed"
+"$REDLIGHT" --help | grep -q "redlight record" || fail "--help"
+echo ok

@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Shared harness of the end-to-end tests: a private dummy jackd per test,
+# the project's own test source, and cleanup of everything on exit.
+#
+# Environment (set by tests/meson.build): REDLIGHT, REDLIGHT_SOURCE,
+# VERIFY_TAKE, SLOW_WRITE_SO.
+set -u
+
+E2E_NAME=$(basename "$0" .sh)
+E2E_TMP=$(mktemp -d "/tmp/redlight-e2e-$E2E_NAME.XXXXXX")
+E2E_PIDS=()
+E2E_MOUNTS=()
+export JACK_NO_AUDIO_RESERVATION=1
+# The shim and ASan both want to be first in line; the shim only wraps
+# write(), so the order does not matter here.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0:detect_leaks=1"
+
+e2e_cleanup() {
+	for pid in "${E2E_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	sleep 0.2
+	for pid in "${E2E_PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	for m in "${E2E_MOUNTS[@]}"; do
+		umount "$m" 2>/dev/null
+	done
+	if [ "${E2E_KEEP:-0}" = 1 ]; then
+		echo "kept $E2E_TMP"
+	else
+		rm -rf "$E2E_TMP"
+	fi
+}
+trap e2e_cleanup EXIT
+
+fail() {
+	echo "FAIL [$E2E_NAME]: $*" >&2
+	[ -f "$E2E_TMP/jackd.log" ] && { echo "--- jackd log"; tail -5 "$E2E_TMP/jackd.log"; } >&2
+	exit 1
+}
+
+# start_jackd RATE PERIOD: private dummy server, exported as the default.
+start_jackd() {
+	local rate=$1 period=$2
+	export JACK_DEFAULT_SERVER="rl-$E2E_NAME-$$-$RANDOM"
+	jackd -n "$JACK_DEFAULT_SERVER" -d dummy -r "$rate" -p "$period" \
+		-C 0 -P 0 >"$E2E_TMP/jackd.log" 2>&1 &
+	JACKD_PID=$!
+	E2E_PIDS+=("$JACKD_PID")
+	for _ in $(seq 100); do
+		jack_lsp >/dev/null 2>&1 && return 0
+		kill -0 "$JACKD_PID" 2>/dev/null || fail "jackd exited: $(cat "$E2E_TMP/jackd.log")"
+		sleep 0.1
+	done
+	fail "jackd did not come up"
+}
+
+# start_source CHANNELS [extra args]: the frame-counter source, ready when
+# its ports exist.
+start_source() {
+	local channels=$1
+	shift
+	rm -f "$E2E_TMP/source.ready"
+	"$REDLIGHT_SOURCE" --channels "$channels" --ready-file "$E2E_TMP/source.ready" \
+		"$@" >"$E2E_TMP/source.log" 2>&1 &
+	SOURCE_PID=$!
+	E2E_PIDS+=("$SOURCE_PID")
+	for _ in $(seq 100); do
+		[ -f "$E2E_TMP/source.ready" ] && return 0
+		kill -0 "$SOURCE_PID" 2>/dev/null || fail "source exited: $(cat "$E2E_TMP/source.log")"
+		sleep 0.1
+	done
+	fail "source did not come up"
+}
+
+# expect_contains FILE TEXT
+expect_contains() {
+	grep -qF -- "$2" "$1" || fail "expected '$2' in $1, got: $(cat "$1")"
+}
+
+# json_get FILE PATH: one value of a JSON file (tests/json_get.c).
+json_get() {
+	"$JSON_GET" "$1" "$2"
+}
+
+# wait_for FILE TEXT SECONDS
+wait_for() {
+	local file=$1 text=$2 secs=$3
+	for _ in $(seq $((secs * 10))); do
+		grep -qF -- "$text" "$file" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for '$text' in $file: $(cat "$file" 2>/dev/null)"
+}

@@ -1,0 +1,1021 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests for the session module: directory layout, session.json round
+ * trip, atomic save, take-number reservation, malformed files.
+ * Standalone: exits non-zero if any check fails. Works in a fresh mkdtemp
+ * directory under $TMPDIR (or /tmp), removed afterwards when all passed.
+ */
+#include "redlight/session.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int failures;
+static int checks;
+
+#define CHECK_AT(cond, file, line)                                         \
+	do {                                                               \
+		checks++;                                                  \
+		if (!(cond)) {                                             \
+			fprintf(stderr, "%s:%d: check failed: %s\n", file, \
+			        line, #cond);                              \
+			failures++;                                        \
+		}                                                          \
+	} while (0)
+
+#define CHECK(cond) CHECK_AT(cond, __FILE__, __LINE__)
+
+/* An expression returning enum rl_status that must succeed; prints the
+ * error message when it does not. */
+#define CHECK_OK(expr, err)                                                \
+	do {                                                               \
+		checks++;                                                  \
+		enum rl_status rc_ = (expr);                               \
+		if (rc_ != RL_OK) {                                        \
+			fprintf(stderr, "%s:%d: %s failed: %s (%s)\n",     \
+			        __FILE__, __LINE__, #expr,                 \
+			        rl_strerror(rc_), (err)->message);         \
+			failures++;                                        \
+		}                                                          \
+	} while (0)
+
+#define CHECK_STR(a, b)                                                    \
+	do {                                                               \
+		checks++;                                                  \
+		const char *a_ = (a), *b_ = (b);                           \
+		if (strcmp(a_, b_) != 0) {                                 \
+			fprintf(stderr, "%s:%d: %s == \"%s\", expected "   \
+			        "\"%s\"\n", __FILE__, __LINE__, #a, a_,    \
+			        b_);                                       \
+			failures++;                                        \
+		}                                                          \
+	} while (0)
+
+#define CHECK_CONTAINS(hay, needle)                                        \
+	do {                                                               \
+		checks++;                                                  \
+		const char *h_ = (hay), *n_ = (needle);                    \
+		if (!strstr(h_, n_)) {                                     \
+			fprintf(stderr, "%s:%d: \"%s\" does not contain "  \
+			        "\"%s\"\n", __FILE__, __LINE__, h_, n_);   \
+			failures++;                                        \
+		}                                                          \
+	} while (0)
+
+static char root[512];
+
+/* ---------------------------------------------------------------------- */
+/* File helpers                                                           */
+
+static void path_in(char *out, size_t size, const char *dir, const char *name)
+{
+	snprintf(out, size, "%s/%s", dir, name);
+}
+
+/* Fresh, not yet existing directory path under the test root. */
+static void new_dir_path(char *out, size_t size, const char *name)
+{
+	snprintf(out, size, "%s/%s", root, name);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1);
+	for (;;) {
+		if (n == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+		}
+		size_t r = fread(buf + n, 1, cap - n, f);
+		if (r == 0)
+			break;
+		n += r;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+/* Leftover "session.json.tmp-*" files in dir. */
+static int count_temp_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	int n = 0;
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, "session.json.tmp", 16) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+                    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void rm_rf(const char *path)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Replace the first occurrence of from in text by to; exits if absent
+ * (a broken test, not a broken module). Caller frees. */
+static char *replace(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	if (!at) {
+		fprintf(stderr, "test bug: \"%s\" not in base text\n", from);
+		exit(2);
+	}
+	size_t pre = (size_t)(at - text);
+	size_t len = strlen(text) - strlen(from) + strlen(to);
+	char *out = malloc(len + 1);
+	memcpy(out, text, pre);
+	strcpy(out + pre, to);
+	strcat(out, at + strlen(from));
+	return out;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Comparisons                                                            */
+
+static void check_take_equal(const struct session_take *a,
+                             const struct session_take *b, const char *file,
+                             int line)
+{
+	CHECK_AT(a->number == b->number, file, line);
+	CHECK_AT(strcmp(a->started_at, b->started_at) == 0, file, line);
+	CHECK_AT(a->start_frame == b->start_frame, file, line);
+	CHECK_AT(a->length == b->length, file, line);
+	CHECK_AT(a->sample_rate == b->sample_rate, file, line);
+	CHECK_AT(a->format == b->format, file, line);
+	CHECK_AT(a->xruns == b->xruns, file, line);
+	CHECK_AT(a->dropped_frames == b->dropped_frames, file, line);
+	CHECK_AT(a->recovered == b->recovered, file, line);
+	CHECK_AT(a->complete == b->complete, file, line);
+	CHECK_AT(strcmp(a->end_reason, b->end_reason) == 0, file, line);
+	CHECK_AT(a->file_count == b->file_count, file, line);
+	if (a->file_count != b->file_count)
+		return;
+	for (size_t i = 0; i < a->file_count; i++) {
+		const struct session_take_file *fa = &a->files[i];
+		const struct session_take_file *fb = &b->files[i];
+		CHECK_AT(fa->track == fb->track, file, line);
+		CHECK_AT(strcmp(fa->track_name, fb->track_name) == 0, file,
+		         line);
+		CHECK_AT(strcmp(fa->path, fb->path) == 0, file, line);
+		/* exact: -INFINITY == -INFINITY, and reals must round-trip */
+		CHECK_AT(fa->peak_dbfs == fb->peak_dbfs, file, line);
+		CHECK_AT(fa->clips == fb->clips, file, line);
+		CHECK_AT(fa->dropped_frames == fb->dropped_frames, file, line);
+		CHECK_AT(fa->dropped_range_count == fb->dropped_range_count,
+		         file, line);
+		if (fa->dropped_range_count != fb->dropped_range_count)
+			continue;
+		for (size_t j = 0; j < fa->dropped_range_count; j++) {
+			CHECK_AT(fa->dropped_ranges[j].start ==
+			         fb->dropped_ranges[j].start, file, line);
+			CHECK_AT(fa->dropped_ranges[j].length ==
+			         fb->dropped_ranges[j].length, file, line);
+		}
+	}
+}
+
+#define CHECK_TAKE_EQUAL(a, b) check_take_equal(a, b, __FILE__, __LINE__)
+
+static void check_session_equal(const struct session *a,
+                                const struct session *b, const char *file,
+                                int line)
+{
+	CHECK_AT(a->sample_rate == b->sample_rate, file, line);
+	CHECK_AT(a->format == b->format, file, line);
+	CHECK_AT(a->track_count == b->track_count, file, line);
+	for (size_t i = 0; i < a->track_count && i < b->track_count; i++) {
+		CHECK_AT(strcmp(a->tracks[i].name, b->tracks[i].name) == 0,
+		         file, line);
+		CHECK_AT(strcmp(a->tracks[i].source, b->tracks[i].source) == 0,
+		         file, line);
+	}
+	CHECK_AT(a->take_count == b->take_count, file, line);
+	for (size_t i = 0; i < a->take_count && i < b->take_count; i++)
+		check_take_equal(&a->takes[i], &b->takes[i], file, line);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tests                                                                  */
+
+static const char empty_session_json[] =
+	"{\n"
+	"  \"redlight_session\": 1,\n"
+	"  \"sample_rate\": 0,\n"
+	"  \"format\": \"pcm24\",\n"
+	"  \"tracks\": [],\n"
+	"  \"takes\": []\n"
+	"}\n";
+
+static void test_open_creates_layout(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL;
+	char dir[600], p[700];
+
+	new_dir_path(dir, sizeof dir, "layout");
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (!s)
+		return;
+	CHECK(is_dir(dir));
+	path_in(p, sizeof p, dir, "takes");
+	CHECK(is_dir(p));
+	path_in(p, sizeof p, dir, "trash");
+	CHECK(is_dir(p));
+	CHECK_STR(s->dir, dir);
+	CHECK(s->track_count == 0 && s->take_count == 0);
+	CHECK(s->sample_rate == 0);
+	CHECK(s->format == TAKE_FORMAT_PCM24);
+
+	size_t len;
+	path_in(p, sizeof p, dir, "session.json");
+	char *text = read_all(p, &len);
+	CHECK(text != NULL);
+	if (text)
+		CHECK_STR(text, empty_session_json);
+	free(text);
+	CHECK(count_temp_files(dir) == 0);
+	session_free(s);
+
+	/* Reopen the existing one; a trailing slash names the same dir. */
+	char slashed[700];
+	snprintf(slashed, sizeof slashed, "%s//", dir);
+	s = NULL;
+	CHECK_OK(session_open(slashed, &s, &err), &err);
+	if (s)
+		CHECK_STR(s->dir, dir);
+	session_free(s);
+
+	/* An existing empty directory becomes a session. */
+	new_dir_path(dir, sizeof dir, "existing-empty");
+	CHECK(mkdir(dir, 0777) == 0);
+	s = NULL;
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	path_in(p, sizeof p, dir, "session.json");
+	CHECK(exists(p));
+	session_free(s);
+
+	session_free(NULL); /* no-op */
+}
+
+static void test_open_errors(void)
+{
+	struct error err = { 0 };
+	struct session *s = (struct session *)&err; /* must be reset */
+	char dir[600], p[700];
+
+	/* Parent missing: only the last component is ever created. */
+	new_dir_path(dir, sizeof dir, "no-such-parent/session");
+	CHECK(session_open(dir, &s, &err) == RL_ERR_NOT_FOUND);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err.message, dir);
+	CHECK_CONTAINS(err.message, "does not exist");
+	new_dir_path(p, sizeof p, "no-such-parent");
+	CHECK(!exists(p));
+
+	/* A regular file where the directory should be. */
+	new_dir_path(dir, sizeof dir, "a-file");
+	write_text(dir, "hello\n");
+	CHECK(session_open(dir, &s, &err) == RL_ERR_INVALID);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err.message, "not a directory");
+
+	CHECK(session_open("", &s, &err) == RL_ERR_INVALID);
+	CHECK(session_open(NULL, &s, &err) == RL_ERR_INVALID);
+
+	/* session.json that is a directory */
+	new_dir_path(dir, sizeof dir, "json-is-dir");
+	CHECK(mkdir(dir, 0777) == 0);
+	path_in(p, sizeof p, dir, "session.json");
+	CHECK(mkdir(p, 0777) == 0);
+	CHECK(session_open(dir, &s, &err) != RL_OK);
+	CHECK_CONTAINS(err.message, p);
+}
+
+static void test_tracks(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL;
+	char dir[600];
+	size_t idx = 99;
+
+	new_dir_path(dir, sizeof dir, "tracks");
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (!s)
+		return;
+	CHECK_OK(session_add_track(s, "kick", "system:capture_1", &idx, &err),
+	         &err);
+	CHECK(idx == 0);
+	CHECK_OK(session_add_track(s, "snare", NULL, &idx, &err), &err);
+	CHECK(idx == 1);
+	CHECK_STR(s->tracks[1].source, "");
+	CHECK_OK(session_add_track(s, "hat", "system:capture_3", NULL, &err),
+	         &err);
+	CHECK(s->track_count == 3);
+
+	CHECK(session_add_track(s, "kick", NULL, NULL, &err) == RL_ERR_EXISTS);
+	CHECK_CONTAINS(err.message, "kick");
+	CHECK(session_add_track(s, "", NULL, NULL, &err) == RL_ERR_INVALID);
+	CHECK(session_add_track(s, NULL, NULL, NULL, &err) == RL_ERR_INVALID);
+
+	char name[80];
+	memset(name, 'x', 63);
+	name[63] = '\0';
+	CHECK_OK(session_add_track(s, name, NULL, NULL, &err), &err);
+	memset(name, 'y', 64);
+	name[64] = '\0';
+	CHECK(session_add_track(s, name, NULL, NULL, &err) == RL_ERR_INVALID);
+	CHECK(session_add_track(s, "bad\xff", NULL, NULL, &err) ==
+	      RL_ERR_INVALID);
+	CHECK(session_add_track(s, "ok", "src\xc0\xaf", NULL, &err) ==
+	      RL_ERR_INVALID);
+	CHECK_OK(session_add_track(s, "Gesang \xc3\xa4", NULL, NULL, &err),
+	         &err);
+	CHECK(s->track_count == 5);
+
+	CHECK(session_find_track(s, "kick") == 0);
+	CHECK(session_find_track(s, "hat") == 2);
+	CHECK(session_find_track(s, "Gesang \xc3\xa4") == 4);
+	CHECK(session_find_track(s, "tom") == -1);
+	CHECK(session_find_track(s, NULL) == -1);
+	session_free(s);
+}
+
+/* A take with two files; file 2 has a silent (-INFINITY) peak. */
+static void fill_take(struct session_take *t, uint32_t number,
+                      struct session_take_file files[2],
+                      struct session_dropped_range ranges[3])
+{
+	memset(t, 0, sizeof *t);
+	memset(files, 0, 2 * sizeof *files);
+	t->number = number;
+	snprintf(t->started_at, sizeof t->started_at,
+	         "2026-11-22T10:%02u:00+0100", number % 60);
+	t->start_frame = 5000000000ULL + number; /* > 2^32 */
+	t->length = (1ULL << 40) + 7;
+	t->sample_rate = 48000;
+	t->format = TAKE_FORMAT_FLOAT;
+	t->xruns = 3;
+	t->dropped_frames = 64 + 128;
+	t->complete = number != 2;
+	t->recovered = number == 3;
+	snprintf(t->end_reason, sizeof t->end_reason, "%s",
+	         number == 3 ? "disk full on /rec" : "");
+
+	ranges[0] = (struct session_dropped_range){ 1000, 64 };
+	ranges[1] = (struct session_dropped_range){ (1ULL << 53) + 1, 128 };
+	ranges[2] = (struct session_dropped_range){ INT64_MAX, 1 };
+
+	files[0].track = 1;
+	snprintf(files[0].track_name, sizeof files[0].track_name, "kick");
+	session_take_file_relpath(number, 1, "kick", files[0].path,
+	                          sizeof files[0].path);
+	files[0].peak_dbfs = -3.2;
+	files[0].clips = 5000000001ULL;
+	files[0].dropped_frames = 192;
+	files[0].dropped_range_count = 3;
+	files[0].dropped_ranges = ranges;
+
+	files[1].track = 2;
+	snprintf(files[1].track_name, sizeof files[1].track_name, "snare");
+	session_take_file_relpath(number, 2, "snare", files[1].path,
+	                          sizeof files[1].path);
+	files[1].peak_dbfs = -INFINITY;
+	files[1].clips = 0;
+	files[1].dropped_frames = 0;
+	files[1].dropped_range_count = 0;
+	files[1].dropped_ranges = NULL;
+
+	t->file_count = 2;
+	t->files = files;
+}
+
+static void test_round_trip(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL, *r = NULL;
+	char dir[600], p[700], expect[700];
+
+	new_dir_path(dir, sizeof dir, "roundtrip");
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (!s)
+		return;
+	s->sample_rate = 48000;
+	s->format = TAKE_FORMAT_PCM16;
+	CHECK_OK(session_add_track(s, "kick", "system:capture_1", NULL, &err),
+	         &err);
+	CHECK_OK(session_add_track(s, "snare", "system:capture_2", NULL, &err),
+	         &err);
+
+	for (uint32_t want = 1; want <= 3; want++) {
+		uint32_t n = 0;
+		char take_dir[SESSION_PATH_MAX];
+		CHECK_OK(session_reserve_take(s, &n, take_dir, sizeof take_dir,
+		                              &err), &err);
+		CHECK(n == want);
+		snprintf(expect, sizeof expect, "%s/takes/%03u", dir, want);
+		CHECK_STR(take_dir, expect);
+		CHECK(is_dir(take_dir));
+	}
+
+	/* Put out of order: the session keeps them sorted. */
+	struct session_take t[3];
+	struct session_take_file files[3][2];
+	struct session_dropped_range ranges[3][3];
+	for (int i = 0; i < 3; i++)
+		fill_take(&t[i], (uint32_t)i + 1, files[i], ranges[i]);
+	CHECK_OK(session_put_take(s, &t[2], &err), &err);
+	CHECK_OK(session_put_take(s, &t[0], &err), &err);
+	CHECK_OK(session_put_take(s, &t[1], &err), &err);
+	CHECK(s->take_count == 3);
+	for (size_t i = 0; i < s->take_count; i++)
+		CHECK(s->takes[i].number == i + 1);
+
+	/* Replacing take 2 (it completed) keeps the count. */
+	t[1].complete = true;
+	t[1].length = 480000;
+	CHECK_OK(session_put_take(s, &t[1], &err), &err);
+	CHECK(s->take_count == 3);
+	CHECK(session_find_take(s, 2) != NULL);
+	if (session_find_take(s, 2)) {
+		CHECK(session_find_take(s, 2)->complete);
+		CHECK_TAKE_EQUAL(session_find_take(s, 2), &t[1]);
+	}
+	CHECK(session_find_take(s, 4) == NULL);
+	CHECK(session_find_take(s, 0) == NULL);
+
+	/* Deep copy: the caller's arrays are still the caller's. */
+	ranges[0][0].start = 42;
+	files[0][0].clips = 1;
+	CHECK(s->takes[0].files[0].dropped_ranges[0].start == 1000);
+	CHECK(s->takes[0].files[0].clips == 5000000001ULL);
+	CHECK(s->takes[0].files[0].dropped_ranges != ranges[0]);
+	ranges[0][0].start = 1000;
+	files[0][0].clips = 5000000001ULL;
+
+	CHECK_OK(session_save(s, &err), &err);
+	CHECK(count_temp_files(dir) == 0);
+
+	size_t len1, len2;
+	path_in(p, sizeof p, dir, "session.json");
+	char *text1 = read_all(p, &len1);
+	CHECK(text1 != NULL);
+	if (text1) {
+		CHECK_CONTAINS(text1, "\"peak_dbfs\": null");
+		CHECK_CONTAINS(text1, "\"start\": 9007199254740993");
+		CHECK_CONTAINS(text1, "\"start\": 9223372036854775807");
+		CHECK_CONTAINS(text1, "\"format\": \"pcm16\"");
+		CHECK_CONTAINS(text1, "\"path\": \"takes/001/01-kick.wav\"");
+		CHECK_CONTAINS(text1, "\"source\": \"system:capture_1\"");
+		CHECK(text1[len1 - 1] == '\n');
+	}
+
+	CHECK_OK(session_open(dir, &r, &err), &err);
+	if (r) {
+		check_session_equal(s, r, __FILE__, __LINE__);
+		CHECK(r->takes[0].files[1].peak_dbfs == -INFINITY);
+		CHECK(r->takes[0].start_frame == 5000000001ULL);
+		CHECK(r->takes[0].length == (1ULL << 40) + 7);
+		CHECK(r->takes[0].files[0].dropped_ranges[1].start ==
+		      (1ULL << 53) + 1);
+		/* Saving what was loaded changes nothing. */
+		CHECK_OK(session_save(r, &err), &err);
+		char *text2 = read_all(p, &len2);
+		CHECK(text1 && text2 && len1 == len2 &&
+		      memcmp(text1, text2, len1) == 0);
+		free(text2);
+	}
+	free(text1);
+	session_free(r);
+	session_free(s);
+}
+
+static void test_put_take_errors(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL;
+	char dir[600];
+
+	new_dir_path(dir, sizeof dir, "put-errors");
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (!s)
+		return;
+	struct session_take t = { 0 };
+	CHECK(session_put_take(s, &t, &err) == RL_ERR_INVALID); /* number 0 */
+	t.number = 1;
+	t.file_count = 1;
+	CHECK(session_put_take(s, &t, &err) == RL_ERR_INVALID); /* no files */
+	CHECK(session_put_take(s, NULL, &err) == RL_ERR_INVALID);
+	CHECK(s->take_count == 0);
+	t.file_count = 0;
+	CHECK_OK(session_put_take(s, &t, &err), &err);
+	CHECK(s->take_count == 1 && s->takes[0].files == NULL);
+
+	/* session_take_cleanup frees what a loaded/copied take owns */
+	struct session_take_file f = { .track = 1 };
+	struct session_take src = { .number = 2, .file_count = 1, .files = &f };
+	CHECK_OK(session_put_take(s, &src, &err), &err);
+	struct session_take *got = session_find_take(s, 2);
+	CHECK(got && got->files != &f);
+	session_take_cleanup(NULL);
+	session_free(s);
+}
+
+static void test_reserve_never_reuses(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL;
+	char dir[600], p[700];
+	uint32_t n = 0;
+
+	new_dir_path(dir, sizeof dir, "reserve");
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (!s)
+		return;
+	CHECK_OK(session_reserve_take(s, &n, NULL, 0, &err), &err);
+	CHECK(n == 1);
+
+	/* A discarded take in the trash and a take directory that
+	 * session.json does not know: neither number may come back. */
+	path_in(p, sizeof p, dir, "trash/004-discarded");
+	CHECK(mkdir(p, 0777) == 0);
+	path_in(p, sizeof p, dir, "takes/007");
+	CHECK(mkdir(p, 0777) == 0);
+	/* Not take numbers: ignored. */
+	path_in(p, sizeof p, dir, "takes/notes.txt");
+	write_text(p, "x");
+	path_in(p, sizeof p, dir, "takes/12a");
+	CHECK(mkdir(p, 0777) == 0);
+	path_in(p, sizeof p, dir, "trash/junk");
+	write_text(p, "x");
+	path_in(p, sizeof p, dir, "trash/99999999999-too-big");
+	write_text(p, "x");
+
+	char take_dir[SESSION_PATH_MAX], expect[700];
+	CHECK_OK(session_reserve_take(s, &n, take_dir, sizeof take_dir, &err),
+	         &err);
+	CHECK(n == 8);
+	snprintf(expect, sizeof expect, "%s/takes/008", dir);
+	CHECK_STR(take_dir, expect);
+	CHECK_OK(session_reserve_take(s, &n, NULL, 0, &err), &err);
+	CHECK(n == 9);
+
+	/* A take only session.json knows of (its directory was moved). */
+	struct session_take t = { .number = 20 };
+	CHECK_OK(session_put_take(s, &t, &err), &err);
+	CHECK_OK(session_reserve_take(s, &n, NULL, 0, &err), &err);
+	CHECK(n == 21);
+
+	/* A trash entry that is just the number. */
+	path_in(p, sizeof p, dir, "trash/030");
+	CHECK(mkdir(p, 0777) == 0);
+	CHECK_OK(session_reserve_take(s, &n, NULL, 0, &err), &err);
+	CHECK(n == 31);
+
+	/* Past 999 the number just grows a digit. */
+	path_in(p, sizeof p, dir, "takes/999");
+	CHECK(mkdir(p, 0777) == 0);
+	CHECK_OK(session_reserve_take(s, &n, take_dir, sizeof take_dir, &err),
+	         &err);
+	CHECK(n == 1000);
+	snprintf(expect, sizeof expect, "%s/takes/1000", dir);
+	CHECK_STR(take_dir, expect);
+
+	/* Too small an output buffer: refused before anything is created. */
+	char small[8];
+	CHECK(session_reserve_take(s, &n, small, sizeof small, &err) ==
+	      RL_ERR_INVALID);
+	path_in(p, sizeof p, dir, "takes/1001");
+	CHECK(!exists(p));
+
+	/* A fresh session object on the same directory continues the
+	 * numbering from the disk. */
+	session_free(s);
+	s = NULL;
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (s) {
+		CHECK_OK(session_reserve_take(s, &n, NULL, 0, &err), &err);
+		CHECK(n == 1001);
+	}
+	session_free(s);
+}
+
+static void test_relpath(void)
+{
+	char out[SESSION_PATH_MAX];
+
+	session_take_file_relpath(1, 1, "kick", out, sizeof out);
+	CHECK_STR(out, "takes/001/01-kick.wav");
+	session_take_file_relpath(12, 3, "a/b\\c\x01" "d\x7f", out, sizeof out);
+	CHECK_STR(out, "takes/012/03-a_b_c_d_.wav");
+	session_take_file_relpath(5, 2, ".hidden", out, sizeof out);
+	CHECK_STR(out, "takes/005/02-_hidden.wav");
+	session_take_file_relpath(5, 2, "..", out, sizeof out);
+	CHECK_STR(out, "takes/005/02-_..wav");
+	session_take_file_relpath(5, 2, "a.b", out, sizeof out);
+	CHECK_STR(out, "takes/005/02-a.b.wav");
+	session_take_file_relpath(5, 2, "", out, sizeof out);
+	CHECK_STR(out, "takes/005/02-track.wav");
+	session_take_file_relpath(5, 2, NULL, out, sizeof out);
+	CHECK_STR(out, "takes/005/02-track.wav");
+	session_take_file_relpath(1000, 100, "Gesang \xc3\xa4", out, sizeof out);
+	CHECK_STR(out, "takes/1000/100-Gesang \xc3\xa4.wav");
+
+	/* Over-long names are cut to 63 bytes, never inside a UTF-8
+	 * sequence: 62 'x' + "ä" (2 bytes) -> the "ä" goes. */
+	char name[80];
+	memset(name, 'x', 62);
+	strcpy(name + 62, "\xc3\xa4zz");
+	session_take_file_relpath(1, 1, name, out, sizeof out);
+	char expect[120];
+	snprintf(expect, sizeof expect, "takes/001/01-%.62s.wav", name);
+	CHECK_STR(out, expect);
+
+	/* Truncated output stays terminated. */
+	char tiny[10];
+	session_take_file_relpath(1, 1, "kick", tiny, sizeof tiny);
+	CHECK_STR(tiny, "takes/001");
+}
+
+/* A valid session file with unknown keys at every level (forward
+ * compatibility) and values unique enough to be edited by replace(). */
+static const char base_json[] =
+	"{\n"
+	"  \"redlight_session\": 1,\n"
+	"  \"sample_rate\": 48000,\n"
+	"  \"format\": \"pcm24\",\n"
+	"  \"future_top\": {\"anything\": [1, 2, 3]},\n"
+	"  \"tracks\": [\n"
+	"    { \"number\": 1, \"name\": \"kick\", \"source\": \"system:capture_1\", \"colour\": \"red\" },\n"
+	"    { \"number\": 2, \"name\": \"snare\", \"source\": \"\" }\n"
+	"  ],\n"
+	"  \"takes\": [\n"
+	"    { \"number\": 9, \"started_at\": \"2026-11-22T10:05:00+0100\",\n"
+	"      \"start_frame\": 96000, \"length\": 1234, \"sample_rate\": 48000,\n"
+	"      \"format\": \"pcm24\", \"xruns\": 0, \"dropped_frames\": 0,\n"
+	"      \"complete\": true, \"recovered\": false, \"end_reason\": \"\",\n"
+	"      \"files\": [] },\n"
+	"    { \"number\": 5, \"started_at\": \"2026-11-22T10:00:00+0100\",\n"
+	"      \"start_frame\": 0, \"length\": 480000, \"sample_rate\": 44100,\n"
+	"      \"format\": \"float\", \"xruns\": 0, \"dropped_frames\": 64,\n"
+	"      \"complete\": true, \"recovered\": false, \"end_reason\": \"\",\n"
+	"      \"rating\": 5,\n"
+	"      \"files\": [ { \"track\": 1, \"track_name\": \"kick\",\n"
+	"        \"path\": \"takes/005/01-kick.wav\", \"peak_dbfs\": -3.25,\n"
+	"        \"clips\": 0, \"dropped_frames\": 64, \"future_file\": null,\n"
+	"        \"dropped_ranges\": [ { \"start\": 1000, \"length\": 64 } ] } ] }\n"
+	"  ]\n"
+	"}\n";
+
+static void test_valid_hand_written(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL;
+	char dir[600], p[700];
+
+	new_dir_path(dir, sizeof dir, "handwritten");
+	CHECK(mkdir(dir, 0777) == 0);
+	path_in(p, sizeof p, dir, "session.json");
+	write_text(p, base_json);
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (!s)
+		return;
+	CHECK(s->sample_rate == 48000);
+	CHECK(s->track_count == 2);
+	CHECK_STR(s->tracks[0].name, "kick");
+	CHECK_STR(s->tracks[0].source, "system:capture_1");
+	/* sorted by number although the file lists 9 before 5 */
+	CHECK(s->take_count == 2);
+	CHECK(s->takes[0].number == 5 && s->takes[1].number == 9);
+	CHECK(s->takes[0].format == TAKE_FORMAT_FLOAT);
+	CHECK(s->takes[0].sample_rate == 44100);
+	CHECK(s->takes[0].file_count == 1);
+	if (s->takes[0].file_count == 1) {
+		CHECK(s->takes[0].files[0].peak_dbfs == -3.25);
+		CHECK(s->takes[0].files[0].dropped_range_count == 1);
+		CHECK(s->takes[0].files[0].dropped_ranges[0].start == 1000);
+		CHECK(s->takes[0].files[0].dropped_ranges[0].length == 64);
+	}
+	session_free(s);
+}
+
+struct malformed_case {
+	const char *name;
+	const char *from; /* NULL: use `to` as the whole file */
+	const char *to;
+	const char *expect; /* substring of the message after the path */
+};
+
+static void check_malformed(const struct malformed_case *c, int line)
+{
+	struct error err = { 0 };
+	struct session *s = (struct session *)&err;
+	char dir[600], p[700], q[700];
+
+	new_dir_path(dir, sizeof dir, c->name);
+	CHECK_AT(mkdir(dir, 0777) == 0, __FILE__, line);
+	char *text = c->from ? replace(base_json, c->from, c->to)
+	                     : strdup(c->to);
+	path_in(p, sizeof p, dir, "session.json");
+	write_text(p, text);
+
+	enum rl_status rc = session_open(dir, &s, &err);
+	if (rc != RL_ERR_FORMAT)
+		fprintf(stderr, "%s:%d: case %s: status %s: %s\n", __FILE__,
+		        line, c->name, rl_strerror(rc), err.message);
+	CHECK_AT(rc == RL_ERR_FORMAT, __FILE__, line);
+	CHECK_AT(s == NULL, __FILE__, line);
+	if (!strstr(err.message, p) || !strstr(err.message, c->expect))
+		fprintf(stderr, "%s:%d: case %s: message \"%s\" lacks "
+		        "\"%s\" or \"%s\"\n", __FILE__, line, c->name,
+		        err.message, p, c->expect);
+	CHECK_AT(strncmp(err.message, p, strlen(p)) == 0, __FILE__, line);
+	CHECK_AT(strstr(err.message, c->expect) != NULL, __FILE__, line);
+
+	/* Nothing written: the file is byte-identical, and not even the
+	 * subdirectories were created. */
+	size_t len;
+	char *after = read_all(p, &len);
+	CHECK_AT(after && len == strlen(text) && memcmp(after, text, len) == 0,
+	         __FILE__, line);
+	free(after);
+	path_in(q, sizeof q, dir, "takes");
+	CHECK_AT(!exists(q), __FILE__, line);
+	path_in(q, sizeof q, dir, "trash");
+	CHECK_AT(!exists(q), __FILE__, line);
+	CHECK_AT(count_temp_files(dir) == 0, __FILE__, line);
+	free(text);
+}
+
+static void test_malformed(void)
+{
+	static const struct malformed_case cases[] = {
+		{ "bad-type", "\"length\": 480000", "\"length\": \"480000\"",
+		  ": takes[1].length: expected an integer" },
+		{ "bad-real", "\"length\": 480000", "\"length\": 480000.5",
+		  ": takes[1].length: expected an integer" },
+		{ "negative", "\"start\": 1000", "\"start\": -1",
+		  ": takes[1].files[0].dropped_ranges[0].start: -1 is out of "
+		  "range" },
+		{ "missing", "\"sample_rate\": 44100,", "",
+		  ": takes[1].sample_rate: missing" },
+		{ "missing-top", "\"format\": \"pcm24\",\n  \"future_top\"",
+		  "\"future_top\"", ": format: missing" },
+		{ "version-2", "\"redlight_session\": 1",
+		  "\"redlight_session\": 2",
+		  ": version 2 is newer than this redlight (1)" },
+		{ "version-0", "\"redlight_session\": 1",
+		  "\"redlight_session\": 0",
+		  ": redlight_session: unsupported version 0" },
+		{ "version-str", "\"redlight_session\": 1",
+		  "\"redlight_session\": \"1\"",
+		  ": redlight_session: expected an integer" },
+		{ "no-version", "\"redlight_session\": 1,", "",
+		  "not a redlight session" },
+		{ "dup-take", "\"number\": 9", "\"number\": 5",
+		  ": takes[1].number: take 5 appears twice (also takes[0])" },
+		{ "take-zero", "\"number\": 9", "\"number\": 0",
+		  ": takes[0].number:" },
+		{ "track-order", "\"number\": 2", "\"number\": 3",
+		  ": tracks[1].number: expected 2" },
+		{ "dup-track", "\"name\": \"snare\"", "\"name\": \"kick\"",
+		  ": tracks[1].name: \"kick\" is also the name of tracks[0]" },
+		{ "long-track", "\"name\": \"kick\"",
+		  "\"name\": \"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"",
+		  ": tracks[0].name: longer than 63 bytes" },
+		{ "bad-peak", "\"peak_dbfs\": -3.25", "\"peak_dbfs\": \"loud\"",
+		  ": takes[1].files[0].peak_dbfs: expected a number or null" },
+		{ "bad-format", "\"format\": \"float\"", "\"format\": \"mp3\"",
+		  ": takes[1].format: unknown format \"mp3\"" },
+		{ "bad-bool", "\"recovered\": false", "\"recovered\": 0",
+		  ": takes[0].recovered: expected true or false" },
+		{ "file-not-object", "\"files\": []", "\"files\": [ 7 ]",
+		  ": takes[0].files[0]: expected an object" },
+		{ "tracks-not-array", "\"tracks\": [", "\"tracks\": 1, \"x\": [",
+		  ": tracks: expected an array" },
+		{ "rate-too-big", "\"sample_rate\": 48000",
+		  "\"sample_rate\": 4294967296",
+		  ": sample_rate: 4294967296 is out of range" },
+		{ "top-array", NULL, "[1, 2]\n",
+		  ": expected a JSON object at the top level" },
+		{ "dup-key", "\"sample_rate\": 48000,",
+		  "\"sample_rate\": 48000, \"sample_rate\": 48000,",
+		  ":3:" },
+		{ "empty", NULL, "", ":1:" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		check_malformed(&cases[i], __LINE__);
+
+	/* Truncated: the message is "PATH:LINE:COLUMN: text". */
+	struct error err = { 0 };
+	struct session *s = NULL;
+	char dir[600], p[700];
+	new_dir_path(dir, sizeof dir, "truncated");
+	CHECK(mkdir(dir, 0777) == 0);
+	path_in(p, sizeof p, dir, "session.json");
+	char *text = strdup(base_json);
+	text[strlen(text) / 2] = '\0';
+	write_text(p, text);
+	CHECK(session_open(dir, &s, &err) == RL_ERR_FORMAT);
+	CHECK(s == NULL);
+	CHECK(strncmp(err.message, p, strlen(p)) == 0);
+	int line = 0, column = 0;
+	char colon = 0;
+	CHECK(sscanf(err.message + strlen(p), ":%d:%d%c", &line, &column,
+	             &colon) == 3);
+	CHECK(line == 15 && column > 0 && colon == ':');
+	if (line != 15)
+		fprintf(stderr, "  message: %s\n", err.message);
+	size_t len;
+	char *after = read_all(p, &len);
+	CHECK(after && len == strlen(text) && memcmp(after, text, len) == 0);
+	free(after);
+	free(text);
+	CHECK(count_temp_files(dir) == 0);
+}
+
+static void test_save_failures(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL;
+	char dir[600], p[700], q[800];
+	size_t len0, len1;
+
+	new_dir_path(dir, sizeof dir, "save-fail");
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (!s)
+		return;
+	CHECK_OK(session_add_track(s, "kick", NULL, NULL, &err), &err);
+	CHECK_OK(session_save(s, &err), &err);
+	path_in(p, sizeof p, dir, "session.json");
+	char *before = read_all(p, &len0);
+
+	/* 1. The write fails (root ignores permissions, but not the file
+	 * size limit): error names the path, temp file removed, old file
+	 * untouched. */
+	struct rlimit old_limit, limit;
+	CHECK(getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
+	limit = old_limit;
+	limit.rlim_cur = 16;
+	void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+	CHECK(setrlimit(RLIMIT_FSIZE, &limit) == 0);
+	enum rl_status rc = session_save(s, &err);
+	setrlimit(RLIMIT_FSIZE, &old_limit);
+	signal(SIGXFSZ, old_handler);
+	CHECK(rc == RL_ERR_IO);
+	CHECK_CONTAINS(err.message, p);
+	CHECK_CONTAINS(err.message, "cannot write");
+	CHECK(count_temp_files(dir) == 0);
+	char *after = read_all(p, &len1);
+	CHECK(after && before && len0 == len1 &&
+	      memcmp(before, after, len0) == 0);
+	free(after);
+
+	/* 2. A value JSON integers cannot hold: refused, nothing written. */
+	struct session_take t = { .number = 1, .length = UINT64_MAX };
+	CHECK_OK(session_put_take(s, &t, &err), &err);
+	CHECK(session_save(s, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, p);
+	CHECK_CONTAINS(err.message, "takes[0].length");
+	CHECK(count_temp_files(dir) == 0);
+
+	/* 3. A peak that is no level (NaN). */
+	t.length = 10;
+	struct session_take_file f = { .track = 1, .peak_dbfs = NAN };
+	t.files = &f;
+	t.file_count = 1;
+	CHECK_OK(session_put_take(s, &t, &err), &err);
+	CHECK(session_save(s, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "takes[0].files[0].peak_dbfs");
+
+	/* 4. A name that is not UTF-8 (bypassing session_add_track) must
+	 * not produce a file that could never be loaded again. */
+	f.peak_dbfs = -1.0;
+	strcpy(f.track_name, "bad\xfe");
+	CHECK_OK(session_put_take(s, &t, &err), &err);
+	CHECK(session_save(s, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "takes[0].files[0].track_name");
+	CHECK(count_temp_files(dir) == 0);
+	after = read_all(p, &len1);
+	CHECK(after && before && len0 == len1 &&
+	      memcmp(before, after, len0) == 0);
+	free(after);
+	strcpy(f.track_name, "kick");
+	CHECK_OK(session_put_take(s, &t, &err), &err);
+
+	/* 5. A stale temp file with our pid (a crashed earlier process that
+	 * had it) does not block saving. */
+	snprintf(q, sizeof q, "%s.tmp-%ld", p, (long)getpid());
+	write_text(q, "half-written");
+	CHECK_OK(session_save(s, &err), &err);
+	CHECK(count_temp_files(dir) == 0);
+
+	/* 6. The rename fails: session.json is a non-empty directory. */
+	path_in(q, sizeof q, dir, "aside.json");
+	CHECK(rename(p, q) == 0); /* keep the real file aside */
+	CHECK(mkdir(p, 0777) == 0);
+	char inner[800];
+	snprintf(inner, sizeof inner, "%s/keep", p);
+	write_text(inner, "x");
+	rc = session_save(s, &err);
+	CHECK(rc != RL_OK);
+	CHECK_CONTAINS(err.message, p);
+	CHECK_CONTAINS(err.message, "cannot rename");
+	CHECK(count_temp_files(dir) == 0);
+	CHECK(is_dir(p) && exists(inner));
+	CHECK(unlink(inner) == 0 && rmdir(p) == 0 && rename(q, p) == 0);
+
+	/* 7. The session directory vanished. */
+	char moved[700];
+	new_dir_path(moved, sizeof moved, "save-fail-moved");
+	CHECK(rename(dir, moved) == 0);
+	CHECK(session_save(s, &err) == RL_ERR_NOT_FOUND);
+	CHECK_CONTAINS(err.message, dir);
+	CHECK(!exists(dir));
+	CHECK(count_temp_files(moved) == 0);
+
+	free(before);
+	session_free(s);
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(root, sizeof root, "%s/redlight-test-session-XXXXXX",
+	         tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(root)) {
+		perror(root);
+		return 2;
+	}
+
+	test_open_creates_layout();
+	test_open_errors();
+	test_tracks();
+	test_round_trip();
+	test_put_take_errors();
+	test_reserve_never_reuses();
+	test_relpath();
+	test_valid_hand_written();
+	test_malformed();
+	test_save_failures();
+
+	if (failures) {
+		fprintf(stderr, "test_session: %d of %d checks failed (files "
+		        "kept in %s)\n", failures, checks, root);
+		return 1;
+	}
+	rm_rf(root);
+	printf("test_session: all %d checks passed\n", checks);
+	return 0;
+}
