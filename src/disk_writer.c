@@ -60,7 +60,7 @@ struct disk_writer {
 	char force_reason[128];
 	bool failed;
 	struct error failure;
-	bool recording; /* a take is between START and finished */
+	unsigned unfinished; /* takes prepared and not yet finished */
 
 	/* Writer thread only. */
 	struct wtake *cur;
@@ -196,6 +196,9 @@ static void push_result(struct disk_writer *w, struct wtake *t)
 		free(r);
 		fprintf(stderr, "redlight: out of memory reporting take %u\n",
 		        t->number);
+		pthread_mutex_lock(&w->lock);
+		w->unfinished--;
+		pthread_mutex_unlock(&w->lock);
 		return;
 	}
 	st->number = t->number;
@@ -227,7 +230,7 @@ static void push_result(struct disk_writer *w, struct wtake *t)
 	else
 		w->results_head = r;
 	w->results_tail = r;
-	w->recording = false;
+	w->unfinished--;
 	pthread_cond_broadcast(&w->done);
 	pthread_mutex_unlock(&w->lock);
 }
@@ -508,7 +511,7 @@ enum rl_status disk_writer_prepare_take(struct disk_writer *w, uint32_t number,
 	else
 		w->prepared_head = t;
 	w->prepared_tail = t;
-	w->recording = true;
+	w->unfinished++;
 	w->failed = false;
 	pthread_mutex_unlock(&w->lock);
 	return RL_OK;
@@ -576,7 +579,7 @@ bool disk_writer_failed(struct disk_writer *w, struct error *err)
 bool disk_writer_busy(struct disk_writer *w)
 {
 	pthread_mutex_lock(&w->lock);
-	bool busy = w->recording || w->prepared_head;
+	bool busy = w->unfinished > 0;
 	pthread_mutex_unlock(&w->lock);
 	return busy;
 }

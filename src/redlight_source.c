@@ -208,12 +208,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			usage(stdout);
 			return -1;
 		default:
-			if (optopt)
-				fail_line("unknown option or missing value: -%c "
-				          "(see --help)", optopt);
-			else
-				fail_line("unknown option or missing value: %s "
-				          "(see --help)", argv[optind - 1]);
+			fail_line("unknown option or missing value: %s "
+			          "(see --help)", argv[optind - 1]);
 			return 2;
 		}
 	}
