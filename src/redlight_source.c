@@ -273,20 +273,22 @@ static void on_shutdown(jack_status_t code, const char *reason, void *arg)
 }
 
 /*
- * libjack reports connection trouble in several lines of its own; keep the
- * first one so the failure is one line of ours that still says why.
+ * libjack reports trouble in several lines of its own (a failed open, the
+ * server going away, closing a dead client). The contract of this program
+ * is one line per error, so they are swallowed; the first one is kept for
+ * the message when jack_client_open() fails for an unexpected reason.
+ * Only main writes it, while opening; once the client is open, calls from
+ * JACK threads leave it alone.
  */
 static char jack_first_error[256];
+static atomic_bool jack_opened;
 
 static void jack_error_quiet(const char *msg)
 {
+	if (atomic_load_explicit(&jack_opened, memory_order_acquire))
+		return;
 	if (!jack_first_error[0])
 		snprintf(jack_first_error, sizeof jack_first_error, "%s", msg);
-}
-
-static void jack_error_print(const char *msg)
-{
-	fprintf(stderr, PROG ": jack: %s\n", msg);
 }
 
 static void jack_info_quiet(const char *msg)
@@ -348,7 +350,7 @@ static int open_client(struct source *s, const char *name)
 		explain_open_failure(name, status);
 		return 1;
 	}
-	jack_set_error_function(jack_error_print);
+	atomic_store_explicit(&jack_opened, true, memory_order_release);
 	return 0;
 }
 

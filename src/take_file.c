@@ -50,6 +50,10 @@ struct take_file {
 	float peak;
 	float clip_level;    /* |x| at or above this counts as a clip */
 	uint64_t clips;
+	bool written;        /* any frame ever reached the file */
+	/* Kept so take_file_set_time_reference() can re-send it unchanged:
+	 * libsndfile rebuilds the coding history from what it is given. */
+	SF_BROADCAST_INFO bext;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -163,6 +167,23 @@ static void copy_text_field(char *dst, size_t width, const char *src)
 		memcpy(dst, src, n);
 }
 
+static enum rl_status apply_bext(struct take_file *tf, struct error *err)
+{
+	if (sf_command(tf->sf, SFC_SET_BROADCAST_INFO, &tf->bext,
+	               (int)sizeof tf->bext) != SF_TRUE
+	    || sf_error(tf->sf) != SF_ERR_NO_ERROR)
+		return error_set(err, RL_ERR_IO,
+		                 "%s: cannot write bext chunk: %s", tf->path,
+		                 sf_strerror(tf->sf));
+	return RL_OK;
+}
+
+static void set_time_reference(SF_BROADCAST_INFO *bext, uint64_t frame)
+{
+	bext->time_reference_low = (uint32_t)frame;
+	bext->time_reference_high = (uint32_t)(frame >> 32);
+}
+
 static enum rl_status set_bext(struct take_file *tf,
                                const struct take_file_info *info,
                                struct error *err)
@@ -193,8 +214,7 @@ static enum rl_status set_bext(struct take_file *tf,
 	memcpy(bext.origination_date, date, sizeof bext.origination_date);
 	memcpy(bext.origination_time, clock, sizeof bext.origination_time);
 
-	bext.time_reference_low = (uint32_t)(info->time_reference & 0xFFFFFFFFu);
-	bext.time_reference_high = (uint32_t)(info->time_reference >> 32);
+	set_time_reference(&bext, info->time_reference);
 	/* libsndfile 1.2 writes version 2 regardless (it always writes the
 	 * v2 loudness fields, zero here); we ask for 1 as documented. */
 	bext.version = 1;
@@ -213,12 +233,8 @@ static enum rl_status set_bext(struct take_file *tf,
 	         take_format_bytes(info->format) * 8u, mode);
 	bext.coding_history_size = (uint32_t)strlen(bext.coding_history);
 
-	if (sf_command(tf->sf, SFC_SET_BROADCAST_INFO, &bext,
-	               (int)sizeof bext) != SF_TRUE)
-		return error_set(err, RL_ERR_IO,
-		                 "%s: cannot set bext chunk: %s", tf->path,
-		                 sf_strerror(tf->sf));
-	return RL_OK;
+	tf->bext = bext;
+	return apply_bext(tf, err);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -296,8 +312,9 @@ enum rl_status take_file_create(const struct take_file_info *info,
 	 * failed sf_open_fd() leaves no doubt about who closes it. */
 	tf->sf = sf_open_fd(tf->fd, SFM_WRITE, &sfi, SF_FALSE);
 	if (!tf->sf) {
-		st = error_set(err, RL_ERR_IO, "%s: cannot create sound file: %s",
-		               tf->path, sf_strerror(NULL));
+		st = error_set(err, RL_ERR_IO,
+		               "%s: cannot create sound file: %s", tf->path,
+		               sf_strerror(NULL));
 		goto fail;
 	}
 
@@ -352,6 +369,26 @@ fail:
 	free(tf->path);
 	free(tf);
 	return st;
+}
+
+/*
+ * libsndfile would accept a new bext after audio too (same size, header
+ * rewritten in place), but a take whose start moves after its first
+ * samples were written is a bug upstream, so refuse it.
+ */
+enum rl_status take_file_set_time_reference(struct take_file *tf,
+                                            uint64_t time_reference,
+                                            struct error *err)
+{
+	if (!tf)
+		return error_set(err, RL_ERR_INVALID,
+		                 "take_file_set_time_reference: no file");
+	if (tf->written)
+		return error_set(err, RL_ERR_STATE,
+		                 "%s: cannot change the time reference after "
+		                 "audio was written", tf->path);
+	set_time_reference(&tf->bext, time_reference);
+	return apply_bext(tf, err);
 }
 
 static void measure(struct take_file *tf, const float *samples, size_t count)
@@ -424,6 +461,8 @@ static enum rl_status write_frames(struct take_file *tf, const float *data,
 	if (!is_silence)
 		measure(tf, data, (size_t)got * tf->channels);
 	tf->frames += (uint64_t)got;
+	if (got > 0)
+		tf->written = true;
 	if (got == want)
 		return RL_OK;
 
@@ -444,7 +483,8 @@ enum rl_status take_file_write(struct take_file *tf, const float *frames,
                                size_t nframes, struct error *err)
 {
 	if (!tf)
-		return error_set(err, RL_ERR_INVALID, "take_file_write: no file");
+		return error_set(err, RL_ERR_INVALID,
+		                 "take_file_write: no file");
 	if (nframes == 0)
 		return RL_OK;
 	if (!frames)
@@ -601,7 +641,7 @@ enum rl_status take_file_close(struct take_file *tf, struct error *err)
 double take_file_peak_dbfs(float linear_peak)
 {
 	if (!(linear_peak > 0.0f))
-		return -INFINITY;
+		return -(double)INFINITY;
 	return 20.0 * log10((double)linear_peak);
 }
 

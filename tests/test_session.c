@@ -311,7 +311,8 @@ static void test_open_creates_layout(void)
 static void test_open_errors(void)
 {
 	struct error err = { 0 };
-	struct session *s = (struct session *)&err; /* must be reset */
+	static struct session sentinel;
+	struct session *s = &sentinel; /* must be reset */
 	char dir[600], p[700];
 
 	/* Parent missing: only the last component is ever created. */
@@ -759,7 +760,8 @@ struct malformed_case {
 static void check_malformed(const struct malformed_case *c, int line)
 {
 	struct error err = { 0 };
-	struct session *s = (struct session *)&err;
+	static struct session sentinel;
+	struct session *s = &sentinel;
 	char dir[600], p[700], q[700];
 
 	new_dir_path(dir, sizeof dir, c->name);

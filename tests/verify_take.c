@@ -1,0 +1,734 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * verify-take: prove that a take recorded from redlight-source's frame
+ * counter signal is exact.
+ *
+ * Every sample of the counter signal encodes the source frame it was
+ * played on (see sim_source.h), so a recording can be checked without
+ * knowing anything about how it was made:
+ * - within a file every frame is the previous one plus 1 (no frame lost,
+ *   repeated or reordered, no gain, no dither: any of those breaks it);
+ * - with --allow-dropped, a run of digital-zero frames is accepted where
+ *   frames were lost, but only if it is exactly as long as the gap, so the
+ *   track stays aligned with the others;
+ * - every track starts on the same source frame, every file has the same
+ *   length;
+ * - each file carries a bext chunk written by redlight, whose time
+ *   reference is printed (and checked with --expect-time-ref).
+ *
+ * Output: a line per file, then one summary line
+ *   verify-take: OK tracks=N frames=F first_source_frame=n0 padded_runs=R
+ *                padded_frames=P
+ * (on one line) and exit 0, or "verify-take: FAIL <reason>" and exit 1.
+ * Usage errors exit 2.
+ */
+#include "redlight/sim_source.h"
+
+#include <sndfile.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROG "verify-take"
+#define CHUNK_FRAMES 65536
+
+struct channel_override {
+	const char *file;
+	unsigned channel;
+	bool used;
+};
+
+struct options {
+	enum sim_counter_bits bits;
+	long long expect_tracks;     /* -1: not checked */
+	long long expect_frames;     /* -1: not checked */
+	long long min_frames;        /* -1: not checked */
+	long long expect_time_ref;   /* -1: not checked */
+	bool allow_dropped;
+	struct channel_override *overrides;
+	size_t override_count;
+	const char *dir;
+};
+
+/* One channel of one file, checked frame by frame. */
+struct stream {
+	unsigned source_channel;
+	bool have_prev;
+	uint32_t prev;          /* counter of the last data frame */
+	bool have_start;
+	uint32_t start;         /* counter the file's frame 0 stands for */
+	uint64_t zero_start;    /* frame index where the zero run began */
+	uint64_t zero_len;      /* 0: not in a zero run */
+	uint64_t padded_runs;
+	uint64_t padded_frames;
+};
+
+/* What one file turned out to be. */
+struct file_result {
+	char *name;
+	unsigned track;
+	unsigned base_channel;
+	int channels;
+	int samplerate;
+	int64_t frames;
+	uint32_t start;
+	uint64_t time_ref;
+	uint64_t padded_runs;
+	uint64_t padded_frames;
+};
+
+/* The first failure (it explains the rest) and the latest (per file). */
+static char failure[1024];
+static char last_failure[1024];
+
+__attribute__((format(printf, 1, 2)))
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_failure, sizeof last_failure, fmt, ap);
+	va_end(ap);
+	if (!failure[0])
+		memcpy(failure, last_failure, sizeof failure);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: " PROG " [--bits 24|16] [--expect-tracks N] "
+	        "[--expect-frames N]\n"
+	        "       [--min-frames N] [--allow-dropped] "
+	        "[--channel-of FILE=C ...]\n"
+	        "       [--expect-time-ref N] TAKE_DIR\n"
+	        "\n"
+	        "Checks that the TT-name.wav files in TAKE_DIR hold redlight-source's\n"
+	        "frame counter without a lost, repeated or shifted frame, that all\n"
+	        "tracks start on the same source frame and have the same length.\n"
+	        "Track TT decodes as source channel TT-1 unless --channel-of says\n"
+	        "otherwise. --allow-dropped accepts digital-zero padding exactly as\n"
+	        "long as the frames it replaces.\n");
+}
+
+static bool parse_ll(const char *text, long long *out)
+{
+	char *end;
+
+	if (!text || !isdigit((unsigned char)*text))
+		return false;
+	errno = 0;
+	long long v = strtoll(text, &end, 10);
+	if (errno || *end || v < 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Returns 0 or the exit status (2 usage error; -1: --help). */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "bits", required_argument, NULL, 'b' },
+		{ "expect-tracks", required_argument, NULL, 't' },
+		{ "expect-frames", required_argument, NULL, 'f' },
+		{ "min-frames", required_argument, NULL, 'm' },
+		{ "allow-dropped", no_argument, NULL, 'd' },
+		{ "channel-of", required_argument, NULL, 'c' },
+		{ "expect-time-ref", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	long long v;
+	int ch;
+
+	*o = (struct options){
+		.bits = SIM_COUNTER_24,
+		.expect_tracks = -1,
+		.expect_frames = -1,
+		.min_frames = -1,
+		.expect_time_ref = -1,
+	};
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'b':
+			if (strcmp(optarg, "24") == 0) {
+				o->bits = SIM_COUNTER_24;
+			} else if (strcmp(optarg, "16") == 0) {
+				o->bits = SIM_COUNTER_16;
+			} else {
+				fprintf(stderr, PROG ": --bits must be 24 or 16, not '%s'\n",
+				        optarg);
+				return 2;
+			}
+			break;
+		case 't':
+		case 'f':
+		case 'm':
+		case 'r':
+			if (!parse_ll(optarg, &v)) {
+				fprintf(stderr, PROG ": --%s: '%s' is not a non-negative "
+				        "number\n", ch == 't' ? "expect-tracks"
+				        : ch == 'f' ? "expect-frames"
+				        : ch == 'm' ? "min-frames" : "expect-time-ref",
+				        optarg);
+				return 2;
+			}
+			if (ch == 't')
+				o->expect_tracks = v;
+			else if (ch == 'f')
+				o->expect_frames = v;
+			else if (ch == 'm')
+				o->min_frames = v;
+			else
+				o->expect_time_ref = v;
+			break;
+		case 'd':
+			o->allow_dropped = true;
+			break;
+		case 'c': {
+			/* The last '=' splits, so a file name may contain one. */
+			char *eq = strrchr(optarg, '=');
+			if (!eq || eq == optarg || !parse_ll(eq + 1, &v)
+			    || v > UINT32_MAX) {
+				fprintf(stderr, PROG ": --channel-of wants FILE=CHANNEL "
+				        "(0-based), not '%s'\n", optarg);
+				return 2;
+			}
+			struct channel_override *grown = realloc(o->overrides,
+				(o->override_count + 1) * sizeof *grown);
+			if (!grown) {
+				fprintf(stderr, PROG ": out of memory\n");
+				return 2;
+			}
+			o->overrides = grown;
+			*eq = '\0';
+			/* Only the file's name counts; a path is cut to it. */
+			const char *slash = strrchr(optarg, '/');
+			o->overrides[o->override_count++] = (struct channel_override){
+				.file = slash ? slash + 1 : optarg,
+				.channel = (unsigned)v,
+			};
+			break;
+		}
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			fprintf(stderr, PROG ": unknown option or missing value: %s "
+			        "(see --help)\n", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, PROG ": %s (see --help)\n", optind >= argc
+		        ? "missing TAKE_DIR" : "more than one TAKE_DIR");
+		return 2;
+	}
+	o->dir = argv[optind];
+	return 0;
+}
+
+/* "TT-name.wav": digits, a dash, anything, ".wav". The track number goes
+ * to *track. */
+static bool take_file_name(const char *name, unsigned *track)
+{
+	size_t len = strlen(name);
+	size_t digits = 0;
+
+	while (isdigit((unsigned char)name[digits]))
+		digits++;
+	if (digits == 0 || digits > 6 || name[digits] != '-')
+		return false;
+	if (len < digits + 1 + 4 || strcmp(name + len - 4, ".wav") != 0)
+		return false;
+	*track = (unsigned)strtoul(name, NULL, 10);
+	return true;
+}
+
+static int compare_results(const void *a, const void *b)
+{
+	const struct file_result *x = a, *y = b;
+
+	if (x->track != y->track)
+		return x->track < y->track ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* All take files of the directory, sorted by track number. */
+static int list_files(const char *dir, struct file_result **out, size_t *count)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct file_result *files = NULL;
+	size_t n = 0;
+
+	if (!d) {
+		fail("cannot open take directory %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		unsigned track;
+		if (!take_file_name(de->d_name, &track))
+			continue;
+		struct file_result *grown = realloc(files, (n + 1) * sizeof *grown);
+		char *name = strdup(de->d_name);
+		if (!grown || !name) {
+			free(grown ? grown : files);
+			free(name);
+			closedir(d);
+			fail("out of memory");
+			return -1;
+		}
+		files = grown;
+		files[n++] = (struct file_result){ .name = name, .track = track };
+	}
+	closedir(d);
+	if (n)
+		qsort(files, n, sizeof *files, compare_results);
+	*out = files;
+	*count = n;
+	return 0;
+}
+
+static uint32_t period_mask(const struct options *o)
+{
+	return sim_source_counter_period(o->bits) - 1;
+}
+
+/* Signed distance b - a on the counter circle, for readable messages. */
+static long long circle_diff(uint32_t a, uint32_t b, const struct options *o)
+{
+	uint32_t period = sim_source_counter_period(o->bits);
+	uint32_t d = (b - a) & (period - 1);
+
+	return d >= period / 2 ? (long long)d - period : (long long)d;
+}
+
+/*
+ * A run of zero frames ended at frame `at` by a frame decoding to `got`.
+ * Decide whether it was padding of the right length. Returns false (and
+ * records why) if not.
+ */
+static bool end_zero_run(struct stream *st, const struct file_result *fr,
+                         int ch, uint64_t at, uint32_t got,
+                         const struct options *o)
+{
+	uint32_t mask = period_mask(o);
+	uint32_t zero_counter = sim_source_counter_decode(0, st->source_channel,
+	                                                  o->bits);
+	uint64_t len = st->zero_len;
+
+	st->zero_len = 0;
+	if (!st->have_prev) {
+		/* Leading zeros: nothing before them to compare with, but the
+		 * first data frame still fixes where frame 0 of the file is.
+		 * A single zero that is simply the frame before is data. */
+		st->have_prev = true;
+		st->have_start = true;
+		st->start = (got - (uint32_t)at) & mask;
+		st->prev = got;
+		if (len == 1 && zero_counter == ((got - 1) & mask))
+			return true;
+		st->padded_runs++;
+		st->padded_frames += len;
+		return true;
+	}
+
+	uint32_t want = (uint32_t)((st->prev + len + 1) & mask);
+	if (got != want) {
+		fail("%s channel %d: %" PRIu64 " zero frames from frame %" PRIu64
+		     " are not padding of a gap: at frame %" PRIu64 " the counter "
+		     "is %" PRIu32 ", expected %" PRIu32 " (off by %lld frames)",
+		     fr->name, ch, len, st->zero_start, at, got, want,
+		     circle_diff(want, got, o));
+		return false;
+	}
+	/* Where the lost stretch ends exactly before the one frame whose code
+	 * is 0, that frame may be data or padding: it reads the same either
+	 * way, so the whole run counts as padding. */
+	st->prev = got;
+	st->padded_runs++;
+	st->padded_frames += len;
+	return true;
+}
+
+/*
+ * One frame of one channel. Returns false at the first violation.
+ */
+static bool check_frame(struct stream *st, const struct file_result *fr,
+                        int ch, uint64_t i, int32_t code,
+                        const struct options *o)
+{
+	uint32_t mask = period_mask(o);
+
+	if (st->zero_len) {
+		if (code == 0) {
+			st->zero_len++;
+			return true;
+		}
+		return end_zero_run(st, fr, ch, i,
+		                    sim_source_counter_decode(code, st->source_channel,
+		                                              o->bits), o);
+	}
+
+	uint32_t got = sim_source_counter_decode(code, st->source_channel, o->bits);
+	if (!st->have_prev) {
+		if (code == 0 && o->allow_dropped) {
+			st->zero_start = i;
+			st->zero_len = 1;
+			return true;
+		}
+		st->have_prev = true;
+		st->have_start = true;
+		st->start = (got - (uint32_t)i) & mask;
+		st->prev = got;
+		return true;
+	}
+
+	uint32_t want = (st->prev + 1) & mask;
+	if (got == want) {
+		st->prev = got;
+		return true;
+	}
+	/* Continuity came first: only a zero that breaks it is padding. */
+	if (code == 0 && o->allow_dropped) {
+		st->zero_start = i;
+		st->zero_len = 1;
+		return true;
+	}
+	if (code == 0)
+		fail("%s channel %d frame %" PRIu64 ": expected counter %" PRIu32
+		     ", got digital silence (dropped frames? see --allow-dropped)",
+		     fr->name, ch, i, want);
+	else
+		fail("%s channel %d frame %" PRIu64 ": expected counter %" PRIu32
+		     " (code %" PRId32 "), got %" PRIu32 " (code %" PRId32
+		     ", off by %lld frames)",
+		     fr->name, ch, i, want,
+		     sim_source_counter_code(want, st->source_channel, o->bits),
+		     got, code, circle_diff(want, got, o));
+	return false;
+}
+
+/* End of file: a zero run still open is padding at the end of the take. */
+static bool finish_stream(struct stream *st, const struct file_result *fr,
+                          int ch)
+{
+	if (st->zero_len) {
+		if (!st->have_prev) {
+			fail("%s channel %d is digital silence from start to end: "
+			     "no counter to check", fr->name, ch);
+			return false;
+		}
+		st->padded_runs++;
+		st->padded_frames += st->zero_len;
+		st->zero_len = 0;
+	}
+	if (!st->have_start) {
+		fail("%s channel %d has no frames", fr->name, ch);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Turn a chunk of samples into codes. Integer formats must have the bits
+ * below the code's LSB clear; float files must hold exact multiples of the
+ * LSB: anything else means the samples were changed on the way.
+ */
+static bool read_codes(SNDFILE *sf, bool is_float, int *ibuf, float *fbuf,
+                       sf_count_t frames, int channels, int32_t *codes,
+                       const struct file_result *fr, uint64_t first_frame,
+                       const struct options *o, sf_count_t *got)
+{
+	int shift = o->bits == SIM_COUNTER_16 ? 16 : 8;
+	double scale = o->bits == SIM_COUNTER_16 ? 32768.0 : 8388608.0;
+	int32_t half = (int32_t)sim_source_counter_period(o->bits) / 2;
+	sf_count_t n;
+
+	if (is_float)
+		n = sf_readf_float(sf, fbuf, frames);
+	else
+		n = sf_readf_int(sf, ibuf, frames);
+	*got = n;
+	for (sf_count_t i = 0; i < n * channels; i++) {
+		uint64_t frame = first_frame + (uint64_t)(i / channels);
+		int ch = (int)(i % channels);
+		if (is_float) {
+			double x = (double)fbuf[i] * scale;
+			if (!(x == floor(x)) || x < -half || x >= half) {
+				fail("%s channel %d frame %" PRIu64 ": sample %.9g is "
+				     "not a %d-bit counter code", fr->name, ch, frame,
+				     (double)fbuf[i], o->bits);
+				return false;
+			}
+			codes[i] = (int32_t)x;
+		} else {
+			int v = ibuf[i];
+			/* libsndfile left-justifies PCM into 32 bits. */
+			if (v & ((1 << shift) - 1)) {
+				fail("%s channel %d frame %" PRIu64 ": sample 0x%08x has "
+				     "bits below the %d-bit code", fr->name, ch, frame,
+				     (unsigned)v, o->bits);
+				return false;
+			}
+			codes[i] = v >> shift; /* arithmetic: keeps the sign */
+			if (codes[i] < -half || codes[i] >= half) {
+				fail("%s channel %d frame %" PRIu64 ": code %" PRId32
+				     " is outside the %d-bit counter range", fr->name,
+				     ch, frame, codes[i], o->bits);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+static bool check_bext(SNDFILE *sf, struct file_result *fr,
+                       const struct options *o)
+{
+	SF_BROADCAST_INFO bi;
+	static const char want[] = "redlight";
+
+	memset(&bi, 0, sizeof bi);
+	if (sf_command(sf, SFC_GET_BROADCAST_INFO, &bi, sizeof bi) != SF_TRUE) {
+		fail("%s has no bext chunk", fr->name);
+		return false;
+	}
+	/* The field is fixed-width and need not be terminated. */
+	size_t len = strnlen(bi.originator, sizeof bi.originator);
+	if (len != sizeof want - 1 || memcmp(bi.originator, want, len) != 0) {
+		fail("%s: bext originator is '%.*s', expected '%s'", fr->name,
+		     (int)len, bi.originator, want);
+		return false;
+	}
+	fr->time_ref = ((uint64_t)bi.time_reference_high << 32)
+	               | bi.time_reference_low;
+	if (o->expect_time_ref >= 0
+	    && fr->time_ref != (uint64_t)o->expect_time_ref) {
+		fail("%s: bext time reference is %" PRIu64 ", expected %lld",
+		     fr->name, fr->time_ref, o->expect_time_ref);
+		return false;
+	}
+	return true;
+}
+
+static unsigned base_channel(const char *name, unsigned track,
+                             struct options *o)
+{
+	for (size_t i = 0; i < o->override_count; i++) {
+		if (strcmp(o->overrides[i].file, name) == 0) {
+			o->overrides[i].used = true;
+			return o->overrides[i].channel;
+		}
+	}
+	return track ? track - 1 : 0;
+}
+
+/* Check one file completely. Returns false at its first problem. */
+static bool check_file(const char *dir, struct file_result *fr,
+                       struct options *o)
+{
+	size_t plen = strlen(dir) + strlen(fr->name) + 2;
+	char *path = malloc(plen);
+	SF_INFO info;
+	SNDFILE *sf = NULL;
+	struct stream *streams = NULL;
+	int *ibuf = NULL;
+	float *fbuf = NULL;
+	int32_t *codes = NULL;
+	bool ok = false;
+
+	if (!path) {
+		fail("out of memory");
+		return false;
+	}
+	snprintf(path, plen, "%s/%s", dir, fr->name);
+	memset(&info, 0, sizeof info);
+	sf = sf_open(path, SFM_READ, &info);
+	if (!sf) {
+		fail("cannot open %s: %s", path, sf_strerror(NULL));
+		goto out;
+	}
+	fr->channels = info.channels;
+	fr->samplerate = info.samplerate;
+	fr->frames = info.frames;
+	fr->base_channel = base_channel(fr->name, fr->track, o);
+
+	if (!check_bext(sf, fr, o))
+		goto out;
+
+	int subtype = info.format & SF_FORMAT_SUBMASK;
+	bool is_float = subtype == SF_FORMAT_FLOAT || subtype == SF_FORMAT_DOUBLE;
+	if (subtype == SF_FORMAT_PCM_16 && o->bits != SIM_COUNTER_16) {
+		fail("%s is 16-bit PCM: it cannot hold the 24-bit counter "
+		     "(record --signal counter16 and check with --bits 16)",
+		     fr->name);
+		goto out;
+	}
+	if (!is_float && subtype != SF_FORMAT_PCM_16
+	    && subtype != SF_FORMAT_PCM_24 && subtype != SF_FORMAT_PCM_32) {
+		fail("%s: sample format 0x%x is not PCM 16/24/32 or float",
+		     fr->name, (unsigned)subtype);
+		goto out;
+	}
+
+	size_t chans = (size_t)info.channels;
+	streams = calloc(chans, sizeof *streams);
+	codes = malloc(CHUNK_FRAMES * chans * sizeof *codes);
+	if (is_float)
+		fbuf = malloc(CHUNK_FRAMES * chans * sizeof *fbuf);
+	else
+		ibuf = malloc(CHUNK_FRAMES * chans * sizeof *ibuf);
+	if (!streams || !codes || (!fbuf && !ibuf)) {
+		fail("out of memory");
+		goto out;
+	}
+	for (size_t c = 0; c < chans; c++)
+		streams[c].source_channel = fr->base_channel + (unsigned)c;
+
+	uint64_t pos = 0;
+	for (;;) {
+		sf_count_t n;
+		if (!read_codes(sf, is_float, ibuf, fbuf, CHUNK_FRAMES, info.channels,
+		                codes, fr, pos, o, &n))
+			goto out;
+		if (n <= 0)
+			break;
+		for (sf_count_t f = 0; f < n; f++) {
+			for (size_t c = 0; c < chans; c++) {
+				if (!check_frame(&streams[c], fr, (int)c, pos + (uint64_t)f,
+				                 codes[(size_t)f * chans + c], o))
+					goto out;
+			}
+		}
+		pos += (uint64_t)n;
+	}
+	if (pos != (uint64_t)info.frames) {
+		fail("%s: header says %" PRId64 " frames, only %" PRIu64
+		     " could be read", fr->name, (int64_t)info.frames, pos);
+		goto out;
+	}
+	for (size_t c = 0; c < chans; c++) {
+		if (!finish_stream(&streams[c], fr, (int)c))
+			goto out;
+		if (streams[c].start != streams[0].start) {
+			fail("%s: channel %zu starts at source frame %" PRIu32
+			     ", channel 0 at %" PRIu32, fr->name, c, streams[c].start,
+			     streams[0].start);
+			goto out;
+		}
+		fr->padded_runs += streams[c].padded_runs;
+		fr->padded_frames += streams[c].padded_frames;
+	}
+	fr->start = streams[0].start;
+	ok = true;
+
+out:
+	if (sf)
+		sf_close(sf);
+	free(codes);
+	free(ibuf);
+	free(fbuf);
+	free(streams);
+	free(path);
+	return ok;
+}
+
+/* Everything that must agree between the files of one take. */
+static void check_take(const struct file_result *files, size_t count,
+                       const struct options *o)
+{
+	const struct file_result *first = &files[0];
+
+	for (size_t i = 1; i < count; i++) {
+		const struct file_result *fr = &files[i];
+		if (fr->frames != first->frames)
+			fail("lengths differ: %s has %" PRId64 " frames, %s has %"
+			     PRId64, first->name, (int64_t)first->frames, fr->name,
+			     (int64_t)fr->frames);
+		else if (fr->start != first->start)
+			fail("tracks do not start on the same frame: %s starts at "
+			     "source frame %" PRIu32 ", %s at %" PRIu32 " (%+lld "
+			     "frames)", first->name, first->start, fr->name, fr->start,
+			     circle_diff(first->start, fr->start, o));
+		else if (fr->samplerate != first->samplerate)
+			fail("sample rates differ: %s %d Hz, %s %d Hz", first->name,
+			     first->samplerate, fr->name, fr->samplerate);
+		else if (fr->time_ref != first->time_ref)
+			fail("bext time references differ: %s %" PRIu64 ", %s %"
+			     PRIu64, first->name, first->time_ref, fr->name,
+			     fr->time_ref);
+	}
+	if (o->expect_tracks >= 0 && (long long)count != o->expect_tracks)
+		fail("%zu tracks, expected %lld", count, o->expect_tracks);
+	if (o->expect_frames >= 0 && first->frames != o->expect_frames)
+		fail("%" PRId64 " frames, expected %lld", (int64_t)first->frames,
+		     o->expect_frames);
+	if (o->min_frames >= 0 && first->frames < o->min_frames)
+		fail("%" PRId64 " frames, expected at least %lld",
+		     (int64_t)first->frames, o->min_frames);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct file_result *files = NULL;
+	size_t count = 0;
+	uint64_t runs = 0, padded = 0;
+	int rc = parse_options(argc, argv, &o);
+
+	if (rc) {
+		free(o.overrides);
+		return rc < 0 ? 0 : rc;
+	}
+
+	if (list_files(o.dir, &files, &count) == 0 && count == 0)
+		fail("no TT-name.wav files in %s", o.dir);
+
+	for (size_t i = 0; i < count; i++) {
+		struct file_result *fr = &files[i];
+		if (!check_file(o.dir, fr, &o)) {
+			printf(PROG ": %s\n", last_failure);
+			continue;
+		}
+		printf(PROG ": %s: channels=%d source_channel=%u frames=%" PRId64
+		       " first_source_frame=%" PRIu32 " time_reference=%" PRIu64
+		       " padded_runs=%" PRIu64 " padded_frames=%" PRIu64 "\n",
+		       fr->name, fr->channels, fr->base_channel, (int64_t)fr->frames,
+		       fr->start, fr->time_ref, fr->padded_runs, fr->padded_frames);
+		runs += fr->padded_runs;
+		padded += fr->padded_frames;
+	}
+	for (size_t i = 0; i < o.override_count; i++) {
+		if (!o.overrides[i].used)
+			fail("--channel-of %s: no such take file", o.overrides[i].file);
+	}
+	if (!failure[0])
+		check_take(files, count, &o);
+
+	if (failure[0]) {
+		printf(PROG ": FAIL %s\n", failure);
+		rc = 1;
+	} else {
+		printf(PROG ": OK tracks=%zu frames=%" PRId64 " first_source_frame=%"
+		       PRIu32 " padded_runs=%" PRIu64 " padded_frames=%" PRIu64 "\n",
+		       count, (int64_t)files[0].frames, files[0].start, runs, padded);
+	}
+	for (size_t i = 0; i < count; i++)
+		free(files[i].name);
+	free(files);
+	free(o.overrides);
+	return rc;
+}
