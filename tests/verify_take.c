@@ -20,7 +20,11 @@
  *   verify-take: OK tracks=N frames=F first_source_frame=n0 padded_runs=R
  *                padded_frames=P
  * (on one line) and exit 0, or "verify-take: FAIL <reason>" and exit 1.
- * Usage errors exit 2.
+ * padded_* add up every file and channel. Usage errors exit 2.
+ *
+ * --unequal-lengths is for a take cut short by a crash, whose files end
+ * wherever each one's last header refresh left it: the lengths may then
+ * differ, everything else must still hold.
  */
 #include "redlight/sim_source.h"
 
@@ -55,6 +59,7 @@ struct options {
 	long long min_frames;        /* -1: not checked */
 	long long expect_time_ref;   /* -1: not checked */
 	bool allow_dropped;
+	bool unequal_lengths;        /* a crashed take: files may differ */
 	struct channel_override *overrides;
 	size_t override_count;
 	const char *dir;
@@ -110,14 +115,16 @@ static void usage(FILE *out)
 	        "[--expect-frames N]\n"
 	        "       [--min-frames N] [--allow-dropped] "
 	        "[--channel-of FILE=C ...]\n"
-	        "       [--expect-time-ref N] TAKE_DIR\n"
+	        "       [--expect-time-ref N] [--unequal-lengths] TAKE_DIR\n"
 	        "\n"
 	        "Checks that the TT-name.wav files in TAKE_DIR hold redlight-source's\n"
 	        "frame counter without a lost, repeated or shifted frame, that all\n"
 	        "tracks start on the same source frame and have the same length.\n"
 	        "Track TT decodes as source channel TT-1 unless --channel-of says\n"
 	        "otherwise. --allow-dropped accepts digital-zero padding exactly as\n"
-	        "long as the frames it replaces.\n");
+	        "long as the frames it replaces. --unequal-lengths (a take cut\n"
+	        "short by a crash) lets the files differ in length; --expect-frames\n"
+	        "and --min-frames then hold for every file, frames= is the shortest.\n");
 }
 
 static bool parse_ll(const char *text, long long *out)
@@ -143,6 +150,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "expect-frames", required_argument, NULL, 'f' },
 		{ "min-frames", required_argument, NULL, 'm' },
 		{ "allow-dropped", no_argument, NULL, 'd' },
+		{ "unequal-lengths", no_argument, NULL, 'u' },
 		{ "channel-of", required_argument, NULL, 'c' },
 		{ "expect-time-ref", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
@@ -195,6 +203,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'd':
 			o->allow_dropped = true;
+			break;
+		case 'u':
+			o->unequal_lengths = true;
 			break;
 		case 'c': {
 			/* The last '=' splits, so a file name may contain one. */
@@ -301,15 +312,50 @@ static int list_files(const char *dir, struct file_result **out, size_t *count)
 	return 0;
 }
 
+/*
+ * The decoding restated from the contract in sim_source.h rather than
+ * linked from the generator: a verifier that shared the generator's code
+ * could not catch a mistake made the same way on both sides
+ * (test_sim_source pins the generator to the written formula).
+ */
+static uint32_t counter_period(enum sim_counter_bits bits)
+{
+	return bits == SIM_COUNTER_16 ? UINT32_C(1) << 14 : UINT32_C(1) << 22;
+}
+
+/* Source frame counter (mod period) that code k stands for on channel c:
+ * n = (k + P/2 - c * stride) mod P. */
+static uint32_t counter_decode(int32_t code, unsigned channel,
+                               enum sim_counter_bits bits)
+{
+	uint32_t period = counter_period(bits);
+	uint64_t offset = (uint64_t)channel * SIM_COUNTER_CHANNEL_STRIDE;
+	int64_t n = ((int64_t)code + period / 2 - (int64_t)(offset % period))
+	            % period;
+
+	return (uint32_t)(n < 0 ? n + period : n);
+}
+
+/* The code channel c carries at counter n (mod period). */
+static int32_t counter_code(uint32_t n, unsigned channel,
+                            enum sim_counter_bits bits)
+{
+	uint32_t period = counter_period(bits);
+	uint64_t x = ((uint64_t)n + (uint64_t)channel * SIM_COUNTER_CHANNEL_STRIDE)
+	             % period;
+
+	return (int32_t)x - (int32_t)(period / 2);
+}
+
 static uint32_t period_mask(const struct options *o)
 {
-	return sim_source_counter_period(o->bits) - 1;
+	return counter_period(o->bits) - 1;
 }
 
 /* Signed distance b - a on the counter circle, for readable messages. */
 static long long circle_diff(uint32_t a, uint32_t b, const struct options *o)
 {
-	uint32_t period = sim_source_counter_period(o->bits);
+	uint32_t period = counter_period(o->bits);
 	uint32_t d = (b - a) & (period - 1);
 
 	return d >= period / 2 ? (long long)d - period : (long long)d;
@@ -325,8 +371,7 @@ static bool end_zero_run(struct stream *st, const struct file_result *fr,
                          const struct options *o)
 {
 	uint32_t mask = period_mask(o);
-	uint32_t zero_counter = sim_source_counter_decode(0, st->source_channel,
-	                                                  o->bits);
+	uint32_t zero_counter = counter_decode(0, st->source_channel, o->bits);
 	uint64_t len = st->zero_len;
 
 	st->zero_len = 0;
@@ -378,11 +423,11 @@ static bool check_frame(struct stream *st, const struct file_result *fr,
 			return true;
 		}
 		return end_zero_run(st, fr, ch, i,
-		                    sim_source_counter_decode(code, st->source_channel,
-		                                              o->bits), o);
+		                    counter_decode(code, st->source_channel, o->bits),
+		                    o);
 	}
 
-	uint32_t got = sim_source_counter_decode(code, st->source_channel, o->bits);
+	uint32_t got = counter_decode(code, st->source_channel, o->bits);
 	if (!st->have_prev) {
 		if (code == 0 && o->allow_dropped) {
 			st->zero_start = i;
@@ -416,7 +461,7 @@ static bool check_frame(struct stream *st, const struct file_result *fr,
 		     " (code %" PRId32 "), got %" PRIu32 " (code %" PRId32
 		     ", off by %lld frames)",
 		     fr->name, ch, i, want,
-		     sim_source_counter_code(want, st->source_channel, o->bits),
+		     counter_code(want, st->source_channel, o->bits),
 		     got, code, circle_diff(want, got, o));
 	return false;
 }
@@ -454,7 +499,7 @@ static bool read_codes(SNDFILE *sf, bool is_float, int *ibuf, float *fbuf,
 {
 	int shift = o->bits == SIM_COUNTER_16 ? 16 : 8;
 	double scale = o->bits == SIM_COUNTER_16 ? 32768.0 : 8388608.0;
-	int32_t half = (int32_t)sim_source_counter_period(o->bits) / 2;
+	int32_t half = (int32_t)counter_period(o->bits) / 2;
 	sf_count_t n;
 
 	if (is_float)
@@ -654,7 +699,7 @@ static void check_take(const struct file_result *files, size_t count,
 
 	for (size_t i = 1; i < count; i++) {
 		const struct file_result *fr = &files[i];
-		if (fr->frames != first->frames)
+		if (fr->frames != first->frames && !o->unequal_lengths)
 			fail("lengths differ: %s has %" PRId64 " frames, %s has %"
 			     PRId64, first->name, (int64_t)first->frames, fr->name,
 			     (int64_t)fr->frames);
@@ -673,12 +718,27 @@ static void check_take(const struct file_result *files, size_t count,
 	}
 	if (o->expect_tracks >= 0 && (long long)count != o->expect_tracks)
 		fail("%zu tracks, expected %lld", count, o->expect_tracks);
-	if (o->expect_frames >= 0 && first->frames != o->expect_frames)
-		fail("%" PRId64 " frames, expected %lld", (int64_t)first->frames,
-		     o->expect_frames);
-	if (o->min_frames >= 0 && first->frames < o->min_frames)
-		fail("%" PRId64 " frames, expected at least %lld",
-		     (int64_t)first->frames, o->min_frames);
+	/* Per file, so the checks mean the same with --unequal-lengths. */
+	for (size_t i = 0; i < count; i++) {
+		const struct file_result *fr = &files[i];
+		if (o->expect_frames >= 0 && fr->frames != o->expect_frames)
+			fail("%s has %" PRId64 " frames, expected %lld", fr->name,
+			     (int64_t)fr->frames, o->expect_frames);
+		if (o->min_frames >= 0 && fr->frames < o->min_frames)
+			fail("%s has %" PRId64 " frames, expected at least %lld",
+			     fr->name, (int64_t)fr->frames, o->min_frames);
+	}
+}
+
+/* The shortest file: with equal lengths simply the length of the take. */
+static int64_t shortest(const struct file_result *files, size_t count)
+{
+	int64_t n = files[0].frames;
+
+	for (size_t i = 1; i < count; i++)
+		if (files[i].frames < n)
+			n = files[i].frames;
+	return n;
 }
 
 int main(int argc, char **argv)
@@ -703,11 +763,14 @@ int main(int argc, char **argv)
 			printf(PROG ": %s\n", last_failure);
 			continue;
 		}
-		printf(PROG ": %s: channels=%d source_channel=%u frames=%" PRId64
-		       " first_source_frame=%" PRIu32 " time_reference=%" PRIu64
-		       " padded_runs=%" PRIu64 " padded_frames=%" PRIu64 "\n",
-		       fr->name, fr->channels, fr->base_channel, (int64_t)fr->frames,
-		       fr->start, fr->time_ref, fr->padded_runs, fr->padded_frames);
+		/* The take-wide fields first, so only the summary line ends
+		 * with padded_frames= (scripts grep for it). */
+		printf(PROG ": %s: frames=%" PRId64 " first_source_frame=%" PRIu32
+		       " padded_runs=%" PRIu64 " padded_frames=%" PRIu64
+		       " channels=%d source_channel=%u time_reference=%" PRIu64 "\n",
+		       fr->name, (int64_t)fr->frames, fr->start, fr->padded_runs,
+		       fr->padded_frames, fr->channels, fr->base_channel,
+		       fr->time_ref);
 		runs += fr->padded_runs;
 		padded += fr->padded_frames;
 	}
@@ -724,7 +787,7 @@ int main(int argc, char **argv)
 	} else {
 		printf(PROG ": OK tracks=%zu frames=%" PRId64 " first_source_frame=%"
 		       PRIu32 " padded_runs=%" PRIu64 " padded_frames=%" PRIu64 "\n",
-		       count, (int64_t)files[0].frames, files[0].start, runs, padded);
+		       count, shortest(files, count), files[0].start, runs, padded);
 	}
 	for (size_t i = 0; i < count; i++)
 		free(files[i].name);
