@@ -152,16 +152,10 @@ int cmd_record(int argc, char **argv)
 	if (control_start_with_sources(ctl, sources, count, &err) != RL_OK)
 		goto error;
 
-	/* Start two periods ahead and stop exactly `duration` later, so the
-	 * take is exactly as long as asked, whatever the scheduling. */
-	struct engine_snapshot snap;
-	control_snapshot(ctl, &snap);
-	uint64_t period = control_buffer_size(ctl);
-	uint64_t start = snap.clock + 2 * period;
-	if (control_record(ctl, start, &err) != RL_OK)
-		goto error;
+	/* The engine stops the take exactly `duration` after the frame it
+	 * started on, however long creating the files took. */
 	uint64_t frames = (uint64_t)(duration * control_sample_rate(ctl) + 0.5);
-	if (duration > 0 && control_stop(ctl, start + frames, &err) != RL_OK)
+	if (control_record(ctl, 0, frames, &err) != RL_OK)
 		goto error;
 
 	enum rl_status st = RL_OK;

@@ -27,6 +27,7 @@ struct control {
 	uint32_t take;
 	uint64_t xruns_at_start;
 	bool stop_sent;
+	bool failure_handled;
 	bool jack_dead_handled;
 	bool have_last;
 	struct control_take_summary last;
@@ -189,7 +190,7 @@ enum rl_status control_arm(struct control *c, uint32_t t, bool on,
 }
 
 enum rl_status control_record(struct control *c, uint64_t at,
-                              struct error *err)
+                              uint64_t length, struct error *err)
 {
 	if (!c->engine)
 		return error_set(err, RL_ERR_STATE, "recorder not started");
@@ -264,12 +265,14 @@ enum rl_status control_record(struct control *c, uint64_t at,
 	if (st != RL_OK)
 		goto out; /* files exist but stay empty; the writer frees them */
 	struct engine_command cmd = { .type = ENGINE_CMD_RECORD,
-	                              .value = number, .at = at };
+	                              .value = number, .at = at,
+	                              .length = length };
 	st = engine_send(c->engine, &cmd, err);
 	if (st == RL_OK) {
 		c->recording = true;
 		c->take = number;
 		c->stop_sent = false;
+		c->failure_handled = false;
 		c->xruns_at_start = snap.xruns;
 	}
 out:
@@ -330,8 +333,11 @@ enum rl_status control_poll(struct control *c, struct error *err)
 		result = error_set(err, RL_ERR_JACK, "%s", reason);
 	}
 	struct error werr;
-	if (c->recording && !c->stop_sent &&
+	if (c->recording && !c->failure_handled &&
 	    disk_writer_failed(c->writer, &werr)) {
+		/* Stop now, even if a stop at a later frame is pending. */
+		c->failure_handled = true;
+		c->stop_sent = false;
 		control_stop(c, 0, NULL);
 		if (result == RL_OK) {
 			if (err)

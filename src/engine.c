@@ -334,6 +334,8 @@ REALTIME static void capture(struct engine *e, struct engine_track *tr,
 {
 	uint32_t n = to - from;
 	size_t bytes = (size_t)n * sizeof(float);
+	if (!in)
+		goto drop; /* frames JACK never gave us */
 	if (tr->gap_length > 0 && ring_write_space(tr->ring) >= bytes) {
 		struct engine_gap gap = { tr->gap_start, tr->gap_length };
 		if (ring_write(tr->gaps, &gap, sizeof gap))
@@ -343,6 +345,7 @@ REALTIME static void capture(struct engine *e, struct engine_track *tr,
 		tr->stream_pos += n;
 		return;
 	}
+drop:
 	if (tr->gap_length == 0)
 		tr->gap_start = tr->stream_pos;
 	tr->gap_length += n;
@@ -353,8 +356,9 @@ REALTIME static void capture(struct engine *e, struct engine_track *tr,
 	                      memory_order_relaxed);
 }
 
-REALTIME void engine_process(struct engine *e, const float *const *inputs,
-                             uint32_t nframes)
+/* One cycle; inputs == NULL for frames that never arrived. */
+REALTIME static void run_cycle(struct engine *e, const float *const *inputs,
+                               uint32_t nframes)
 {
 	struct engine_command cmd;
 	while (ring_read(e->commands, &cmd, sizeof cmd))
@@ -372,8 +376,16 @@ REALTIME void engine_process(struct engine *e, const float *const *inputs,
 			e->pending_start = false;
 			start_take(e, (uint32_t)e->start_cmd.value, e->clock + off,
 			           e->timeline);
-			if (e->transport == ENGINE_RECORDING)
+			if (e->transport == ENGINE_RECORDING) {
 				rec_from = off;
+				/* A fixed length counts from the frame the
+				 * take really started on. */
+				if (e->start_cmd.length) {
+					e->pending_stop = true;
+					e->stop_at = e->clock + off +
+					             e->start_cmd.length;
+				}
+			}
 		}
 	}
 	bool stop_now = false;
@@ -390,9 +402,11 @@ REALTIME void engine_process(struct engine *e, const float *const *inputs,
 
 	for (uint32_t t = 0; t < e->track_count; t++) {
 		struct engine_track *tr = &e->tracks[t];
-		meter_update(e, tr, inputs[t], nframes);
+		const float *in = inputs ? inputs[t] : NULL;
+		if (in)
+			meter_update(e, tr, in, nframes);
 		if (tr->in_take && rec_to > rec_from)
-			capture(e, tr, inputs[t], rec_from, rec_to);
+			capture(e, tr, in, rec_from, rec_to);
 	}
 	if (rec_to > rec_from)
 		e->take_frames += rec_to - rec_from;
@@ -428,6 +442,17 @@ REALTIME void engine_process(struct engine *e, const float *const *inputs,
 	atomic_store_explicit(&e->pub_take_frames, e->take_frames,
 	                      memory_order_release);
 	atomic_store_explicit(&e->pub_clock, e->clock, memory_order_release);
+}
+
+REALTIME void engine_process(struct engine *e, const float *const *inputs,
+                             uint32_t nframes)
+{
+	run_cycle(e, inputs, nframes);
+}
+
+REALTIME void engine_skip(struct engine *e, uint32_t nframes)
+{
+	run_cycle(e, NULL, nframes);
 }
 
 REALTIME void engine_note_cycle_time(struct engine *e, uint64_t used_ns,

@@ -21,6 +21,9 @@ struct jack_backend {
 	uint32_t sample_rate;
 	_Atomic uint32_t buffer_size;
 	bool active;
+	/* Audio thread: the JACK frame time the next cycle should start at. */
+	bool have_frame_time;
+	jack_nframes_t next_frame_time;
 	_Atomic bool dead;
 	char dead_reason[256]; /* written once before `dead` is released */
 };
@@ -37,6 +40,19 @@ REALTIME static int on_process(jack_nframes_t nframes, void *arg)
 {
 	struct jack_backend *jb = arg;
 	uint64_t t0 = now_ns();
+	/* In an xrun JACK may skip our callback for whole cycles. Those
+	 * frames are lost; tell the engine so it can count and pad them
+	 * instead of silently closing the gap. */
+	jack_nframes_t now = jack_last_frame_time(jb->client);
+	if (jb->have_frame_time && now != jb->next_frame_time) {
+		jack_nframes_t missed = now - jb->next_frame_time;
+		/* A jump backwards or of more than a minute is a server
+		 * restart or a transport relocation, not lost frames. */
+		if (missed < 60 * jb->sample_rate)
+			engine_skip(jb->engine, missed);
+	}
+	jb->next_frame_time = now + nframes;
+	jb->have_frame_time = true;
 	for (size_t i = 0; i < jb->port_count; i++)
 		jb->buffers[i] = jack_port_get_buffer(jb->ports[i], nframes);
 	engine_process(jb->engine, jb->buffers, nframes);

@@ -60,7 +60,7 @@ struct source {
 	struct sim_band *band;
 	uint32_t half_period;  /* fullscale square wave */
 
-	/* Audio-thread state: frames played since the first cycle. */
+	/* Audio-thread state: JACK frame time of this cycle's first frame. */
 	uint64_t frame;
 
 	/* Set by the JACK shutdown callback, read by main. */
@@ -231,6 +231,11 @@ REALTIME static int process(jack_nframes_t nframes, void *arg)
 {
 	struct source *s = arg;
 
+	/* The counter is JACK's frame time, not a count of our own calls:
+	 * a cycle the server skipped (an xrun) is then a jump in the
+	 * signal, exactly where a real interface would have lost audio, and
+	 * a recorder must show it as dropped frames at that place. */
+	s->frame = jack_last_frame_time(s->client);
 	for (unsigned c = 0; c < s->channels; c++)
 		s->buffers[c] = jack_port_get_buffer(s->ports[c], nframes);
 
@@ -257,7 +262,6 @@ REALTIME static int process(jack_nframes_t nframes, void *arg)
 			                       s->half_period);
 		break;
 	}
-	s->frame += nframes;
 	return 0;
 }
 

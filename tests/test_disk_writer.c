@@ -112,7 +112,7 @@ int main(void)
 	struct disk_writer *w = NULL;
 	CHECK(disk_writer_new(e, &wc, &w, &err) == RL_OK);
 	for (uint32_t t = 0; t < TRACKS; t++) {
-		struct engine_command c = { ENGINE_CMD_ARM, t, t != 2, 0 };
+		struct engine_command c = { ENGINE_CMD_ARM, t, t != 2, 0, 0 };
 		engine_send(e, &c, NULL);
 	}
 
@@ -143,8 +143,8 @@ int main(void)
 		 * the 4096-frame rings sometimes overflow. */
 		uint64_t start = clock_frame + 100 + n * 7;
 		uint64_t stop = start + RATE - n * 1111;
-		struct engine_command rc = { ENGINE_CMD_RECORD, 0, number, start };
-		struct engine_command sc = { ENGINE_CMD_STOP, 0, 0, stop };
+		struct engine_command rc = { ENGINE_CMD_RECORD, 0, number, start, 0 };
+		struct engine_command sc = { ENGINE_CMD_STOP, 0, 0, stop, 0 };
 		engine_send(e, &rc, NULL);
 		engine_send(e, &sc, NULL);
 		while (clock_frame < stop + 512) {

@@ -43,7 +43,7 @@ static struct engine *make(size_t ring_frames)
 static void send(struct engine *e, uint32_t type, uint32_t track,
                  int64_t value, uint64_t at)
 {
-	struct engine_command c = { type, track, value, at };
+	struct engine_command c = { type, track, value, at, 0 };
 	CHECK(engine_send(e, &c, NULL) == RL_OK);
 }
 
@@ -108,6 +108,28 @@ static void test_start_stop_exact(void)
 	CHECK_EQ_U64(ev.timeline_frame, 200);
 	CHECK(engine_next_event(e, &ev));
 	CHECK_EQ_U64(ev.length, 32);
+	engine_free(e);
+}
+
+/* A take with a length stops that many frames after its real start, even
+ * when the start frame asked for had already passed. */
+static void test_fixed_length(void)
+{
+	struct engine *e = make(8192);
+	send(e, ENGINE_CMD_ARM, 0, 1, 0);
+	cycle(e, BLOCK);
+	cycle(e, BLOCK);
+	struct engine_command c = { ENGINE_CMD_RECORD, 0, 3, 10, 150 };
+	CHECK(engine_send(e, &c, NULL) == RL_OK);
+	for (int i = 0; i < 5; i++)
+		cycle(e, BLOCK);
+	struct engine_event ev;
+	CHECK(engine_next_event(e, &ev));
+	CHECK_EQ_U64(ev.clock_frame, 2 * BLOCK); /* 10 had passed */
+	CHECK(engine_next_event(e, &ev));
+	CHECK_EQ_U64(ev.type, ENGINE_EVENT_TAKE_STOP);
+	CHECK_EQ_U64(ev.length, 150);
+	CHECK_EQ_U64(ev.clock_frame, 2 * BLOCK + 150);
 	engine_free(e);
 }
 
@@ -191,6 +213,40 @@ static void test_dropped_frames(void)
 	engine_free(e);
 }
 
+/* Cycles JACK skipped: counted as dropped on every track of the take and
+ * queued as one gap, and the take keeps its length on the timeline. */
+static void test_skipped_cycles(void)
+{
+	struct engine *e = make(8192);
+	send(e, ENGINE_CMD_ARM, 0, 1, 0);
+	send(e, ENGINE_CMD_ARM, 1, 1, 0);
+	send(e, ENGINE_CMD_RECORD, 0, 1, 0);
+	cycle(e, BLOCK);
+	engine_skip(e, 2 * BLOCK);
+	source_frame += 2 * BLOCK;
+	cycle(e, BLOCK);
+	send(e, ENGINE_CMD_STOP, 0, 0, 0);
+	cycle(e, BLOCK);
+	struct engine_event ev;
+	CHECK(engine_next_event(e, &ev));
+	CHECK(engine_next_event(e, &ev));
+	CHECK_EQ_U64(ev.type, ENGINE_EVENT_TAKE_STOP);
+	CHECK_EQ_U64(ev.length, 4 * BLOCK);
+	struct engine_snapshot s;
+	engine_snapshot(e, &s);
+	CHECK_EQ_U64(s.dropped_frames, 2 * 2 * BLOCK);
+	CHECK_EQ_U64(s.clock, 5 * BLOCK);
+	for (uint32_t t = 0; t < 2; t++) {
+		struct engine_gap gap;
+		CHECK(ring_read(engine_track_gaps(e, t), &gap, sizeof gap));
+		CHECK_EQ_U64(gap.start, BLOCK);
+		CHECK_EQ_U64(gap.length, 2 * BLOCK);
+		CHECK_EQ_U64(ring_read_space(engine_track_ring(e, t)),
+		             2 * BLOCK * sizeof(float));
+	}
+	engine_free(e);
+}
+
 static void test_bad_config(void)
 {
 	struct engine_config cfg = { 0 };
@@ -204,8 +260,10 @@ static void test_bad_config(void)
 int main(void)
 {
 	test_start_stop_exact();
+	test_fixed_length();
 	test_meters();
 	test_dropped_frames();
+	test_skipped_cycles();
 	test_bad_config();
 	return CHECK_DONE();
 }

@@ -76,10 +76,11 @@ enum rl_status control_arm(struct control *c, uint32_t t, bool on,
  * Start a new take on every armed track: reserves the take number,
  * creates the files, records the take in session.json as incomplete, then
  * tells the audio thread to start on engine clock frame `at` (0, or a
- * frame already past: the next cycle).
+ * frame already past: the next cycle). With length > 0 the take stops by
+ * itself exactly `length` frames after the frame it started on.
  */
 enum rl_status control_record(struct control *c, uint64_t at,
-                              struct error *err);
+                              uint64_t length, struct error *err);
 
 /**
  * Stop recording on engine clock frame `at` (0: the next cycle), on the

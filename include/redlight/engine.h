@@ -53,7 +53,9 @@ enum engine_transport {
 
 enum engine_command_type {
 	ENGINE_CMD_ARM = 1,      /**< track, value: 1 arm, 0 disarm */
-	ENGINE_CMD_RECORD,       /**< value: take number; at: clock frame */
+	ENGINE_CMD_RECORD,       /**< value: take number; at: clock frame;
+	                              length: stop after so many frames
+	                              (0: until ENGINE_CMD_STOP) */
 	ENGINE_CMD_STOP,         /**< at: clock frame */
 	ENGINE_CMD_RESET_METERS, /**< clears peak hold and clip counts */
 };
@@ -68,6 +70,7 @@ struct engine_command {
 	uint32_t track;
 	int64_t value;
 	uint64_t at;
+	uint64_t length;
 };
 
 enum engine_event_type {
@@ -147,6 +150,16 @@ bool engine_memory_locked(const struct engine *e);
  */
 REALTIME void engine_process(struct engine *e, const float *const *inputs,
                              uint32_t nframes);
+
+/**
+ * Account for `nframes` frames the audio thread never saw (JACK skipped
+ * our process callback during an xrun). Commands due in them take effect;
+ * while recording they become dropped frames of every track in the take,
+ * padded with silence by the writer, so the take keeps its place on the
+ * timeline. Call before engine_process() of the cycle that follows.
+ * Audio thread only.
+ */
+REALTIME void engine_skip(struct engine *e, uint32_t nframes);
 
 /**
  * Record a cycle's duration (ns) against its period (ns) into the cycle

@@ -15,7 +15,7 @@ rc=$?
 expect_contains "$E2E_TMP/err" "disk full"
 expect_contains "$E2E_TMP/err" "$S/takes/001/"
 expect_contains "$E2E_TMP/out" "take 001: 8 tracks"
-"$VERIFY_TAKE" --expect-tracks 8 --min-frames 24000 "$S/takes/001" || fail "files not exact/equal"
+verify_take_run "$E2E_TMP/out" "$S/takes/001" --expect-tracks 8 --min-frames 24000
 [ "$(json_get "$S/session.json" takes.0.complete)" = true ] || fail "take not finalized in session.json"
 json_get "$S/session.json" takes.0.end_reason | grep -q "disk full" || fail "end_reason"
 echo ok

@@ -17,6 +17,6 @@ rc=$?
 [ "$rc" != 0 ] || fail "exit 0 after the server died"
 expect_contains "$E2E_TMP/err" "JACK server"
 expect_contains "$E2E_TMP/out" "take 001: 2 tracks"
-"$VERIFY_TAKE" --expect-tracks 2 --min-frames 48000 "$S/takes/001" || fail "files not exact"
+verify_take_run "$E2E_TMP/out" "$S/takes/001" --expect-tracks 2 --min-frames 48000
 [ "$(json_get "$S/session.json" takes.0.complete)" = true ] || fail "not finalized"
 echo ok
