@@ -45,7 +45,7 @@ fail() {
 start_jackd() {
 	local rate=$1 period=$2
 	export JACK_DEFAULT_SERVER="rl-$E2E_NAME-$$-$RANDOM"
-	jackd -n "$JACK_DEFAULT_SERVER" -d dummy -r "$rate" -p "$period" \
+	jackd -S -n "$JACK_DEFAULT_SERVER" -d dummy -r "$rate" -p "$period" \
 		-C 0 -P 0 >"$E2E_TMP/jackd.log" 2>&1 &
 	JACKD_PID=$!
 	E2E_PIDS+=("$JACKD_PID")
