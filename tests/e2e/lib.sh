@@ -16,10 +16,20 @@ export JACK_NO_AUDIO_RESERVATION=1
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0:detect_leaks=1"
 
 e2e_cleanup() {
+	local pid
 	for pid in "${E2E_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
 	done
-	sleep 0.2
+	# A jackd that is SIGKILLed keeps its slot in JACK's server registry;
+	# give everything time to exit properly first.
+	for _ in $(seq 50); do
+		local alive=0
+		for pid in "${E2E_PIDS[@]}"; do
+			kill -0 "$pid" 2>/dev/null && alive=1
+		done
+		[ $alive = 0 ] && break
+		sleep 0.1
+	done
 	for pid in "${E2E_PIDS[@]}"; do
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
@@ -44,7 +54,11 @@ fail() {
 # start_jackd RATE PERIOD: private dummy server, exported as the default.
 start_jackd() {
 	local rate=$1 period=$2
-	export JACK_DEFAULT_SERVER="rl-$E2E_NAME-$$-$RANDOM"
+	# jack2 has 8 server slots and frees a dead server's slot only when a
+	# server of the same name starts: so one stable name per test and
+	# build (a test that kills jackd -9 gets its slot back next run), and
+	# different builds' suites may still run side by side.
+	export JACK_DEFAULT_SERVER="rl-$E2E_NAME-$(printf %s "$REDLIGHT" | md5sum | cut -c1-6)"
 	jackd -S -n "$JACK_DEFAULT_SERVER" -d dummy -r "$rate" -p "$period" \
 		-C 0 -P 0 >"$E2E_TMP/jackd.log" 2>&1 &
 	JACKD_PID=$!
