@@ -345,14 +345,44 @@ static void refresh_headers(struct disk_writer *w)
 	}
 }
 
+/*
+ * The audio thread is gone and no take is recording: takes prepared but
+ * never started (the server died between "record" and the next cycle)
+ * end here, empty, with the reason, so nobody waits for them forever.
+ */
+static void finish_unstarted(struct disk_writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	struct wtake *t = w->prepared_head;
+	w->prepared_head = w->prepared_tail = NULL;
+	char reason[sizeof w->force_reason];
+	snprintf(reason, sizeof reason, "%s", w->force_reason);
+	w->force = false;
+	pthread_mutex_unlock(&w->lock);
+	while (t) {
+		struct wtake *next = t->next;
+		snprintf(t->reason, sizeof t->reason, "%s", reason);
+		iso_now(t->started_at, sizeof t->started_at);
+		finish_take(w, t);
+		wtake_free(t);
+		t = next;
+	}
+}
+
 /* Everything the writer can do right now, in stream order. */
 static void service(struct disk_writer *w)
 {
 	for (;;) {
 		struct engine_event ev;
 		if (!w->cur) {
-			if (!engine_next_event(w->e, &ev))
+			if (!engine_next_event(w->e, &ev)) {
+				pthread_mutex_lock(&w->lock);
+				bool force = w->force;
+				pthread_mutex_unlock(&w->lock);
+				if (force)
+					finish_unstarted(w);
 				return;
+			}
 			if (ev.type == ENGINE_EVENT_TAKE_START)
 				start_take(w, &ev);
 			continue;

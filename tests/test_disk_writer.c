@@ -171,6 +171,32 @@ int main(void)
 		session_take_cleanup(&take);
 	}
 	CHECK(!disk_writer_busy(w));
+
+	/* The server dies between "record" and the next cycle: the take was
+	 * prepared but never started. It must end, empty, with the reason. */
+	{
+		uint32_t number;
+		char tdir[8192], path[8192], rel[256];
+		CHECK(session_reserve_take(s, &number, tdir, sizeof tdir, &err) == RL_OK);
+		session_take_file_relpath(number, 1, "t1", rel, sizeof rel);
+		snprintf(path, sizeof path, "%s/%s", dir, rel);
+		struct disk_writer_track tr = { 0, 1, "t1", path, rel };
+		CHECK(disk_writer_prepare_take(w, number, &tr, 1, &err) == RL_OK);
+		CHECK(disk_writer_busy(w));
+		disk_writer_force_stop(w, 0, "JACK server stopped: test");
+		struct session_take take;
+		bool got = false;
+		for (int i = 0; i < 50 && !(got = disk_writer_poll(w, &take)); i++)
+			disk_writer_wait(w, 100);
+		CHECK(got);
+		if (got) {
+			CHECK_EQ_U64(take.number, number);
+			CHECK_EQ_U64(take.length, 0);
+			CHECK(strstr(take.end_reason, "JACK server stopped") != NULL);
+			session_take_cleanup(&take);
+		}
+		CHECK(!disk_writer_busy(w));
+	}
 	disk_writer_free(w);
 	engine_free(e);
 	session_free(s);

@@ -71,7 +71,9 @@ enum rl_status disk_writer_prepare_take(struct disk_writer *w, uint32_t number,
 /**
  * The audio thread is gone (JACK server died): finish the take being
  * recorded at the length the engine last published, as if it had stopped
- * there. Control thread.
+ * there; a take prepared but never started ends empty. Either way its
+ * result carries `reason`. Only call once the audio thread can no longer
+ * run. Control thread.
  */
 void disk_writer_force_stop(struct disk_writer *w, uint64_t length,
                             const char *reason);
