@@ -139,12 +139,13 @@ enum rl_status engine_new(const struct engine_config *config,
 	mlock(e, sizeof *e);
 	mlock(e->tracks, e->track_count * sizeof *e->tracks);
 
-	/* Wake the writer often enough that it drains in big blocks but long
-	 * before a ring can fill: every quarter ring, at most every 100 ms. */
+	/* Wake the writer seldom enough that it writes big blocks (one
+	 * system call per track per wake-up) but long before a ring can
+	 * fill: every quarter ring, at most every 250 ms. */
 	size_t ring_frames = e->tracks[0].ring->size / sizeof(float);
 	e->wake_interval = ring_frames / 4;
-	if (e->wake_interval > e->sample_rate / 10)
-		e->wake_interval = e->sample_rate / 10;
+	if (e->wake_interval > e->sample_rate / 4)
+		e->wake_interval = e->sample_rate / 4;
 	e->fall_per_frame = (float)(METER_FALL_DB / 20.0 /
 	                            (METER_FALL_SECONDS * e->sample_rate));
 	e->hold_frames = (uint64_t)(METER_HOLD_SECONDS * e->sample_rate);
@@ -293,8 +294,10 @@ REALTIME static uint32_t due_offset(const struct engine *e, uint64_t at,
 	return *due ? (uint32_t)(at - e->clock) : nframes;
 }
 
+/* `fall` is the meter's fall-back factor for a cycle of nframes. */
 REALTIME static void meter_update(struct engine *e, struct engine_track *tr,
-                                  const float *in, uint32_t nframes)
+                                  const float *in, uint32_t nframes,
+                                  float fall)
 {
 	float peak = 0.0f;
 	uint64_t clips = 0;
@@ -304,8 +307,7 @@ REALTIME static void meter_update(struct engine *e, struct engine_track *tr,
 		clips += a >= ENGINE_CLIP_LEVEL;
 	}
 	/* Fall back by a constant number of dB per second. */
-	float fallen = tr->meter_peak *
-	               exp10f(-e->fall_per_frame * (float)nframes);
+	float fallen = tr->meter_peak * fall;
 	tr->meter_peak = peak > fallen ? peak : fallen;
 	/* Peak hold: a new maximum restarts the hold; when the hold time runs
 	 * out it drops to the current (falling) meter value. */
@@ -400,11 +402,13 @@ REALTIME static void run_cycle(struct engine *e, const float *const *inputs,
 		e->pending_stop = false; /* nothing to stop any more */
 	}
 
+	/* Same for every track: once per cycle, not once per track. */
+	float fall = inputs ? exp10f(-e->fall_per_frame * (float)nframes) : 1;
 	for (uint32_t t = 0; t < e->track_count; t++) {
 		struct engine_track *tr = &e->tracks[t];
 		const float *in = inputs ? inputs[t] : NULL;
 		if (in)
-			meter_update(e, tr, in, nframes);
+			meter_update(e, tr, in, nframes, fall);
 		if (tr->in_take && rec_to > rec_from)
 			capture(e, tr, in, rec_from, rec_to);
 	}

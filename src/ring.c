@@ -16,9 +16,10 @@ static size_t next_power_of_two(size_t n)
 
 struct ring *ring_new(size_t min_bytes)
 {
-	struct ring *r = calloc(1, sizeof *r);
+	struct ring *r = aligned_alloc(RING_CACHE_LINE, sizeof *r);
 	if (!r)
 		return NULL;
+	memset(r, 0, sizeof *r);
 	r->size = next_power_of_two(min_bytes < 2 ? 2 : min_bytes);
 	r->mask = r->size - 1;
 	long page = sysconf(_SC_PAGESIZE);
@@ -62,9 +63,14 @@ REALTIME size_t ring_read_space(const struct ring *r)
 
 REALTIME bool ring_write(struct ring *r, const void *src, size_t len)
 {
-	if (ring_write_space(r) < len)
-		return false;
 	size_t w = atomic_load_explicit(&r->write_pos, memory_order_relaxed);
+	if (r->size - (w - r->read_pos_cache) < len) {
+		/* Acquire: the reader is done with the bytes it released. */
+		r->read_pos_cache = atomic_load_explicit(&r->read_pos,
+		                                         memory_order_acquire);
+		if (r->size - (w - r->read_pos_cache) < len)
+			return false;
+	}
 	size_t at = w & r->mask;
 	size_t first = r->size - at;
 	if (first > len)
