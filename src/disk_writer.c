@@ -37,6 +37,8 @@ struct wtake {
 	uint64_t length;
 	bool failed;
 	char reason[sizeof(((struct error *)0)->message)];
+	size_t marker_count, marker_cap;
+	struct session_xrun_marker *markers;
 };
 
 struct result {
@@ -76,6 +78,7 @@ static void wtake_free(struct wtake *t)
 		free(t->files[i].ranges);
 	}
 	free(t->files);
+	free(t->markers);
 	free(t);
 }
 
@@ -124,6 +127,20 @@ static void add_range(struct wfile *f, uint64_t start, uint64_t length)
 	}
 	f->ranges[f->range_count++] = (struct session_dropped_range){
 		start, length };
+}
+
+static void add_marker(struct wtake *t, const struct engine_event *ev)
+{
+	if (t->marker_count == t->marker_cap) {
+		size_t cap = t->marker_cap ? t->marker_cap * 2 : 8;
+		void *p = realloc(t->markers, cap * sizeof *t->markers);
+		if (!p)
+			return;
+		t->markers = p;
+		t->marker_cap = cap;
+	}
+	t->markers[t->marker_count++] = (struct session_xrun_marker){
+		ev->timeline_frame, ev->length };
 }
 
 /* Pad `n` frames of silence where the audio thread dropped them. */
@@ -210,6 +227,10 @@ static void push_result(struct disk_writer *w, struct wtake *t)
 	st->complete = true;
 	snprintf(st->end_reason, sizeof st->end_reason, "%s", t->reason);
 	st->file_count = t->count;
+	st->xrun_markers = t->markers; /* ownership moves */
+	st->xrun_marker_count = t->marker_count;
+	t->markers = NULL;
+	t->marker_count = 0;
 	for (size_t i = 0; i < t->count; i++) {
 		struct wfile *f = &t->files[i];
 		struct session_take_file *sf = &st->files[i];
@@ -390,9 +411,16 @@ static void service(struct disk_writer *w)
 		struct wtake *t = w->cur;
 		if (!t->length_known) {
 			/* Read the stop before draining: the audio thread
-			 * queued it after the take's last samples. */
-			if (engine_next_event(w->e, &ev) &&
-			    ev.type == ENGINE_EVENT_TAKE_STOP) {
+			 * queued it after the take's last samples. Markers
+			 * come before it. */
+			bool stopped = false;
+			while (!stopped && engine_next_event(w->e, &ev)) {
+				if (ev.type == ENGINE_EVENT_XRUN)
+					add_marker(t, &ev);
+				else if (ev.type == ENGINE_EVENT_TAKE_STOP)
+					stopped = true;
+			}
+			if (stopped) {
 				t->length_known = true;
 				t->length = ev.length;
 			} else {

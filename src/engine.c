@@ -336,8 +336,6 @@ REALTIME static void capture(struct engine *e, struct engine_track *tr,
 {
 	uint32_t n = to - from;
 	size_t bytes = (size_t)n * sizeof(float);
-	if (!in)
-		goto drop; /* frames JACK never gave us */
 	if (tr->gap_length > 0 && ring_write_space(tr->ring) >= bytes) {
 		struct engine_gap gap = { tr->gap_start, tr->gap_length };
 		if (ring_write(tr->gaps, &gap, sizeof gap))
@@ -347,7 +345,6 @@ REALTIME static void capture(struct engine *e, struct engine_track *tr,
 		tr->stream_pos += n;
 		return;
 	}
-drop:
 	if (tr->gap_length == 0)
 		tr->gap_start = tr->stream_pos;
 	tr->gap_length += n;
@@ -358,9 +355,8 @@ drop:
 	                      memory_order_relaxed);
 }
 
-/* One cycle; inputs == NULL for frames that never arrived. */
-REALTIME static void run_cycle(struct engine *e, const float *const *inputs,
-                               uint32_t nframes)
+REALTIME void engine_process(struct engine *e, const float *const *inputs,
+                             uint32_t nframes)
 {
 	struct engine_command cmd;
 	while (ring_read(e->commands, &cmd, sizeof cmd))
@@ -403,14 +399,12 @@ REALTIME static void run_cycle(struct engine *e, const float *const *inputs,
 	}
 
 	/* Same for every track: once per cycle, not once per track. */
-	float fall = inputs ? exp10f(-e->fall_per_frame * (float)nframes) : 1;
+	float fall = exp10f(-e->fall_per_frame * (float)nframes);
 	for (uint32_t t = 0; t < e->track_count; t++) {
 		struct engine_track *tr = &e->tracks[t];
-		const float *in = inputs ? inputs[t] : NULL;
-		if (in)
-			meter_update(e, tr, in, nframes, fall);
+		meter_update(e, tr, inputs[t], nframes, fall);
 		if (tr->in_take && rec_to > rec_from)
-			capture(e, tr, in, rec_from, rec_to);
+			capture(e, tr, inputs[t], rec_from, rec_to);
 	}
 	if (rec_to > rec_from)
 		e->take_frames += rec_to - rec_from;
@@ -448,15 +442,18 @@ REALTIME static void run_cycle(struct engine *e, const float *const *inputs,
 	atomic_store_explicit(&e->pub_clock, e->clock, memory_order_release);
 }
 
-REALTIME void engine_process(struct engine *e, const float *const *inputs,
-                             uint32_t nframes)
+REALTIME void engine_mark_xrun(struct engine *e, uint32_t nframes)
 {
-	run_cycle(e, inputs, nframes);
-}
-
-REALTIME void engine_skip(struct engine *e, uint32_t nframes)
-{
-	run_cycle(e, NULL, nframes);
+	if (e->transport != ENGINE_RECORDING)
+		return;
+	struct engine_event ev = {
+		.type = ENGINE_EVENT_XRUN, .take = e->take,
+		.clock_frame = e->clock, .timeline_frame = e->timeline,
+		.length = nframes,
+	};
+	if (!push_event(e, &ev))
+		atomic_fetch_add_explicit(&e->events_lost, 1,
+		                          memory_order_relaxed);
 }
 
 REALTIME void engine_note_cycle_time(struct engine *e, uint64_t used_ns,

@@ -40,16 +40,16 @@ REALTIME static int on_process(jack_nframes_t nframes, void *arg)
 {
 	struct jack_backend *jb = arg;
 	uint64_t t0 = now_ns();
-	/* In an xrun JACK may skip our callback for whole cycles. Those
-	 * frames are lost; tell the engine so it can count and pad them
-	 * instead of silently closing the gap. */
+	/* After an xrun JACK's frame clock jumps (the driver resets it to
+	 * wall time, or we ran late and read the next cycle's time). Mark
+	 * the place in the take; see engine_mark_xrun() for why the audio
+	 * itself is left alone. */
 	jack_nframes_t now = jack_last_frame_time(jb->client);
 	if (jb->have_frame_time && now != jb->next_frame_time) {
-		jack_nframes_t missed = now - jb->next_frame_time;
-		/* A jump backwards or of more than a minute is a server
-		 * restart or a transport relocation, not lost frames. */
-		if (missed < 60 * jb->sample_rate)
-			engine_skip(jb->engine, missed);
+		jack_nframes_t jump = now - jb->next_frame_time;
+		/* A jump backwards wraps to a huge value: mark it as 0. */
+		engine_mark_xrun(jb->engine,
+		                 jump < 60 * jb->sample_rate ? jump : 0);
 	}
 	jb->next_frame_time = now + nframes;
 	jb->have_frame_time = true;

@@ -114,6 +114,9 @@ void session_take_cleanup(struct session_take *take)
 	free(take->files);
 	take->files = NULL;
 	take->file_count = 0;
+	free(take->xrun_markers);
+	take->xrun_markers = NULL;
+	take->xrun_marker_count = 0;
 }
 
 void session_free(struct session *s)
@@ -426,6 +429,30 @@ static enum rl_status load_take(const struct loader *ld, const json_t *o,
 	if ((rc = get_string(ld, o, where, "end_reason", t->end_reason,
 	                     sizeof t->end_reason)))
 		return rc;
+	/* Optional: sessions written before markers existed have none. */
+	const json_t *marr = json_object_get(o, "xrun_markers");
+	if (marr && !json_is_array(marr))
+		return field_error(ld, where, "xrun_markers", "expected an array");
+	size_t mn = marr ? json_array_size(marr) : 0;
+	if (mn) {
+		t->xrun_markers = calloc(mn, sizeof *t->xrun_markers);
+		if (!t->xrun_markers)
+			return nomem(ld);
+		t->xrun_marker_count = mn;
+	}
+	for (size_t i = 0; i < mn; i++) {
+		const json_t *mo = json_array_get(marr, i);
+		char mwhere[96];
+		snprintf(mwhere, sizeof mwhere, "%s.xrun_markers[%zu]", where, i);
+		if (!json_is_object(mo))
+			return field_error(ld, mwhere, NULL, "expected an object");
+		if ((rc = get_uint(ld, mo, mwhere, "frame", UINT64_MAX,
+		                   &t->xrun_markers[i].frame)))
+			return rc;
+		if ((rc = get_uint(ld, mo, mwhere, "jump", UINT64_MAX,
+		                   &t->xrun_markers[i].jump)))
+			return rc;
+	}
 	if ((rc = get_array(ld, o, where, "files", &arr)))
 		return rc;
 
@@ -755,6 +782,19 @@ static json_t *build_take(struct builder *b, const char *where,
 	put(b, o, "recovered", json_boolean(t->recovered));
 	put_string(b, o, where, "end_reason", t->end_reason,
 	           sizeof t->end_reason);
+
+	json_t *markers = new_array(b);
+	for (size_t i = 0; markers && i < t->xrun_marker_count; i++) {
+		char mwhere[96];
+		json_t *mo = new_object(b);
+		if (!mo)
+			break;
+		snprintf(mwhere, sizeof mwhere, "%s.xrun_markers[%zu]", where, i);
+		put_uint(b, mo, mwhere, "frame", t->xrun_markers[i].frame);
+		put_uint(b, mo, mwhere, "jump", t->xrun_markers[i].jump);
+		append(b, markers, mo);
+	}
+	put(b, o, "xrun_markers", markers);
 
 	json_t *files = new_array(b);
 	for (size_t i = 0; files && i < t->file_count; i++) {
@@ -1227,8 +1267,19 @@ static enum rl_status copy_take(struct session_take *dst,
 	*dst = *src;
 	dst->files = NULL;
 	dst->file_count = 0;
+	dst->xrun_markers = NULL;
+	dst->xrun_marker_count = 0;
 	dst->started_at[sizeof dst->started_at - 1] = '\0';
 	dst->end_reason[sizeof dst->end_reason - 1] = '\0';
+	if (src->xrun_marker_count) {
+		dst->xrun_markers = malloc(src->xrun_marker_count *
+		                           sizeof *dst->xrun_markers);
+		if (!dst->xrun_markers)
+			return RL_ERR_NOMEM;
+		memcpy(dst->xrun_markers, src->xrun_markers,
+		       src->xrun_marker_count * sizeof *dst->xrun_markers);
+		dst->xrun_marker_count = src->xrun_marker_count;
+	}
 	if (src->file_count == 0)
 		return RL_OK;
 

@@ -60,6 +60,9 @@ struct options {
 	long long expect_time_ref;   /* -1: not checked */
 	bool allow_dropped;
 	bool unequal_lengths;        /* a crashed take: files may differ */
+	uint64_t *jumps;             /* --jump-at: frames where the counter
+	                                may jump (the take's xrun markers) */
+	size_t jump_count;
 	struct channel_override *overrides;
 	size_t override_count;
 	const char *dir;
@@ -115,7 +118,7 @@ static void usage(FILE *out)
 	        "[--expect-frames N]\n"
 	        "       [--min-frames N] [--allow-dropped] "
 	        "[--channel-of FILE=C ...]\n"
-	        "       [--expect-time-ref N] [--unequal-lengths] TAKE_DIR\n"
+	        "       [--expect-time-ref N] [--unequal-lengths] [--jump-at FRAME ...] TAKE_DIR\n"
 	        "\n"
 	        "Checks that the TT-name.wav files in TAKE_DIR hold redlight-source's\n"
 	        "frame counter without a lost, repeated or shifted frame, that all\n"
@@ -151,6 +154,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "min-frames", required_argument, NULL, 'm' },
 		{ "allow-dropped", no_argument, NULL, 'd' },
 		{ "unequal-lengths", no_argument, NULL, 'u' },
+		{ "jump-at", required_argument, NULL, 'j' },
 		{ "channel-of", required_argument, NULL, 'c' },
 		{ "expect-time-ref", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
@@ -207,6 +211,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'u':
 			o->unequal_lengths = true;
 			break;
+		case 'j': {
+			if (!parse_ll(optarg, &v)) {
+				fprintf(stderr, PROG ": --jump-at: '%s' is not a "
+				        "frame number\n", optarg);
+				return 2;
+			}
+			uint64_t *p = realloc(o->jumps, (o->jump_count + 1) *
+			                      sizeof *o->jumps);
+			if (!p)
+				return 2;
+			o->jumps = p;
+			o->jumps[o->jump_count++] = (uint64_t)v;
+			break;
+		}
 		case 'c': {
 			/* The last '=' splits, so a file name may contain one. */
 			char *eq = strrchr(optarg, '=');
@@ -445,6 +463,14 @@ static bool check_frame(struct stream *st, const struct file_result *fr,
 	if (got == want) {
 		st->prev = got;
 		return true;
+	}
+	/* The recorder marked an xrun here: the source may have moved on
+	 * (or back) by any amount; the sequence restarts from this frame. */
+	for (size_t j = 0; code != 0 && j < o->jump_count; j++) {
+		if (o->jumps[j] == i) {
+			st->prev = got;
+			return true;
+		}
 	}
 	/* Continuity came first: only a zero that breaks it is padding. */
 	if (code == 0 && o->allow_dropped) {
@@ -751,6 +777,7 @@ int main(int argc, char **argv)
 
 	if (rc) {
 		free(o.overrides);
+		free(o.jumps);
 		return rc < 0 ? 0 : rc;
 	}
 
@@ -793,5 +820,6 @@ int main(int argc, char **argv)
 		free(files[i].name);
 	free(files);
 	free(o.overrides);
+	free(o.jumps);
 	return rc;
 }

@@ -76,6 +76,7 @@ struct engine_command {
 enum engine_event_type {
 	ENGINE_EVENT_TAKE_START = 1,
 	ENGINE_EVENT_TAKE_STOP,
+	ENGINE_EVENT_XRUN,       /**< JACK's clock jumped while recording */
 };
 
 /** Audio thread -> disk writer, in stream order. */
@@ -83,8 +84,9 @@ struct engine_event {
 	uint32_t type;
 	uint32_t take;
 	uint64_t clock_frame;    /**< engine clock frame it happened on */
-	uint64_t timeline_frame; /**< TAKE_START: timeline position */
-	uint64_t length;         /**< TAKE_STOP: frames in every track */
+	uint64_t timeline_frame; /**< TAKE_START, XRUN: timeline position */
+	uint64_t length;         /**< TAKE_STOP: frames in every track;
+	                              XRUN: frames JACK's clock jumped */
 	uint32_t track_count;    /**< TAKE_START: tracks in the take */
 	uint32_t pad_;
 };
@@ -152,14 +154,15 @@ REALTIME void engine_process(struct engine *e, const float *const *inputs,
                              uint32_t nframes);
 
 /**
- * Account for `nframes` frames the audio thread never saw (JACK skipped
- * our process callback during an xrun). Commands due in them take effect;
- * while recording they become dropped frames of every track in the take,
- * padded with silence by the writer, so the take keeps its place on the
- * timeline. Call before engine_process() of the cycle that follows.
- * Audio thread only.
+ * JACK's frame clock jumped by `nframes` before this cycle (an xrun).
+ * While recording, queue an xrun marker at the current take position for
+ * the writer. The audio is not touched: jack2 also jumps its clock when a
+ * client merely runs late (it reads the next cycle's time), so a jump
+ * does not prove that frames were lost, and padding would then put
+ * silence into audio that did arrive. The marker tells the engineer where
+ * to listen. Call before engine_process(). Audio thread only.
  */
-REALTIME void engine_skip(struct engine *e, uint32_t nframes);
+REALTIME void engine_mark_xrun(struct engine *e, uint32_t nframes);
 
 /**
  * Record a cycle's duration (ns) against its period (ns) into the cycle

@@ -38,6 +38,17 @@ struct session_dropped_range {
 	uint64_t length;
 };
 
+/**
+ * Where JACK reported an xrun during a take: its clock jumped by `jump`
+ * frames before the cycle recorded at timeline frame `frame`. The audio
+ * is left as it arrived (nothing is padded: whether frames were really
+ * lost depends on the driver); the marker says where to listen.
+ */
+struct session_xrun_marker {
+	uint64_t frame; /**< timeline frame of the first frame after it */
+	uint64_t jump;  /**< frames JACK's clock jumped */
+};
+
 /** One file of one take (one track). */
 struct session_take_file {
 	uint32_t track;                 /**< track number, from 1 */
@@ -63,6 +74,8 @@ struct session_take {
 	bool recovered;            /**< repaired by `redlight recover` */
 	bool complete;             /**< false while recording / after a crash */
 	char end_reason[128];      /**< "", "disk full on …", "JACK server stopped" */
+	size_t xrun_marker_count;
+	struct session_xrun_marker *xrun_markers; /**< owned */
 	size_t file_count;
 	struct session_take_file *files; /**< owned */
 };
@@ -139,7 +152,8 @@ enum rl_status session_put_take(struct session *s,
 /** Find a take by number, or NULL. */
 struct session_take *session_find_take(struct session *s, uint32_t number);
 
-/** Free what a session_take owns (files, ranges); not the struct itself. */
+/** Free what a session_take owns (files, ranges, markers); not the struct
+ * itself. */
 void session_take_cleanup(struct session_take *take);
 
 #endif
