@@ -28,10 +28,12 @@ struct ring *ring_new(size_t min_bytes)
 		free(r);
 		return NULL;
 	}
-	/* Writing every byte faults every page in now rather than in the
-	 * process callback. */
-	memset(r->buf, 0, r->size);
+	/* Every page must be resident before the process callback touches
+	 * it. mlock() faults them all in; only if it is refused (memlock
+	 * limit) do we touch every page ourselves. */
 	r->locked = mlock(r->buf, r->size) == 0;
+	if (!r->locked)
+		memset(r->buf, 0, r->size);
 	atomic_init(&r->write_pos, 0);
 	atomic_init(&r->read_pos, 0);
 	return r;

@@ -55,6 +55,12 @@ struct take_file {
 	uint64_t clips;
 	bool written;        /* any frame ever reached the file */
 	unsigned char *raw;  /* RAW_SAMPLES converted samples, see write_frames */
+	/* Where the size fields are, for take_file_refresh_header(). */
+	bool layout_read;
+	bool fast_refresh;
+	uint64_t data_pos;   /* 'data' chunk header */
+	bool have_fact;
+	uint64_t fact_pos;   /* 'fact' chunk header */
 	/* Kept so take_file_set_time_reference() can re-send it unchanged:
 	 * libsndfile rebuilds the coding history from what it is given. */
 	SF_BROADCAST_INFO bext;
@@ -292,8 +298,9 @@ enum rl_status take_file_create(const struct take_file_info *info,
 	}
 
 	/* O_EXCL is the whole "never overwrite a take" guarantee: sf_open()
-	 * would truncate an existing file. */
-	tf->fd = open(tf->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	 * would truncate an existing file. Read-write so the header refresh
+	 * can find its size fields (refresh_sizes()). */
+	tf->fd = open(tf->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 	              0644);
 	if (tf->fd < 0) {
 		int e = errno;
@@ -601,6 +608,14 @@ enum rl_status take_file_write_silence(struct take_file *tf, size_t nframes,
 	return RL_OK;
 }
 
+struct wav_layout;
+static enum rl_status parse_layout(int fd, const char *path,
+                                   uint64_t file_size,
+                                   struct wav_layout *lay, struct error *err);
+static int write_at(int fd, const void *buf, size_t n, uint64_t off);
+static void put_le32(uint8_t *p, uint32_t v);
+static enum rl_status refresh_sizes(struct take_file *tf, struct error *err);
+
 /*
  * No fsync here on purpose: this runs every second for every track, and
  * take_file_recover() rebuilds the sizes from the real file length anyway.
@@ -613,6 +628,9 @@ enum rl_status take_file_refresh_header(struct take_file *tf,
 	if (!tf)
 		return error_set(err, RL_ERR_INVALID,
 		                 "take_file_refresh_header: no file");
+	enum rl_status st = refresh_sizes(tf, err);
+	if (st != RL_ERR_STATE)
+		return st;
 	/* The command's return value says nothing; errors land in sf_error
 	 * (which every sf_command call clears first). */
 	sf_command(tf->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
@@ -975,6 +993,56 @@ static enum rl_status parse_layout(int fd, const char *path,
  * (12), which RF64 does not need.  Any bytes left over become a 'PAD '
  * chunk, as libsndfile itself does when it switches to RF64.
  */
+/*
+ * The cheap refresh: libsndfile's SFC_UPDATE_HEADER_NOW rewrites the whole
+ * header (about twenty system calls); a reader only needs the RIFF size,
+ * the data size and the fact count, three pwrite()s that leave libsndfile's
+ * own file position alone. Below 4 GB only: past that libsndfile turns the
+ * file into RF64, so we hand the refresh back to it. RL_ERR_STATE means
+ * "use libsndfile's refresh".
+ */
+static enum rl_status refresh_sizes(struct take_file *tf, struct error *err)
+{
+	if (!tf->layout_read) {
+		struct stat st;
+		struct wav_layout lay;
+		tf->layout_read = true;
+		if (fstat(tf->fd, &st) == 0 &&
+		    parse_layout(tf->fd, tf->path, (uint64_t)st.st_size, &lay,
+		                 NULL) == RL_OK && !lay.rf64) {
+			tf->fast_refresh = true;
+			tf->data_pos = lay.data_pos;
+			tf->have_fact = lay.have_fact;
+			tf->fact_pos = lay.fact_pos;
+		}
+	}
+	uint64_t bytes = tf->frames * tf->channels *
+	                 take_format_bytes(tf->format);
+	uint64_t end = tf->data_pos + 8 + bytes;
+	if (!tf->fast_refresh || end >= 0xF0000000u) {
+		tf->fast_refresh = false;
+		return RL_ERR_STATE;
+	}
+	uint8_t b[4];
+	int e = 0;
+	put_le32(b, (uint32_t)(end - 8));
+	if (write_at(tf->fd, b, 4, 4) != 0)
+		e = errno;
+	put_le32(b, (uint32_t)bytes);
+	if (!e && write_at(tf->fd, b, 4, tf->data_pos + 4) != 0)
+		e = errno;
+	put_le32(b, (uint32_t)tf->frames);
+	if (!e && tf->have_fact && write_at(tf->fd, b, 4, tf->fact_pos + 8) != 0)
+		e = errno;
+	if (e) {
+		char ebuf[128];
+		return error_set(err, rl_status_from_errno(e),
+		                 "%s: cannot update header: %s", tf->path,
+		                 errno_text(e, ebuf, sizeof ebuf));
+	}
+	return RL_OK;
+}
+
 static enum rl_status build_rf64_header(int fd, const char *path,
                                         const struct wav_layout *lay,
                                         uint64_t new_size, uint64_t new_data,
