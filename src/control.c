@@ -383,11 +383,6 @@ bool control_busy(struct control *c)
 	return c->recording;
 }
 
-bool control_jack_dead(struct control *c)
-{
-	return c->jb && jack_backend_dead(c->jb, NULL, 0);
-}
-
 bool control_last_take(const struct control *c,
                        struct control_take_summary *out)
 {
@@ -416,11 +411,6 @@ void control_cycle_stats(const struct control *c,
 uint32_t control_sample_rate(const struct control *c)
 {
 	return jack_backend_sample_rate(c->jb);
-}
-
-uint32_t control_buffer_size(const struct control *c)
-{
-	return jack_backend_buffer_size(c->jb);
 }
 
 void control_close(struct control *c)

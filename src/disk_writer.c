@@ -286,12 +286,21 @@ static void finish_take(struct disk_writer *w, struct wtake *t)
 			snprintf(t->reason, sizeof t->reason, "%s", err.message);
 		}
 		f->tf = NULL;
-		/* Ranges past the cut are not in the file: drop them. */
+		/* Only what is inside the (possibly cut) file counts: drop
+		 * ranges past the cut, shorten one that straddles it. */
+		uint64_t end = t->start_frame + t->length;
 		while (f->range_count > 0 &&
-		       f->ranges[f->range_count - 1].start >=
-		       t->start_frame + t->length) {
+		       f->ranges[f->range_count - 1].start >= end) {
 			f->dropped -= f->ranges[f->range_count - 1].length;
 			f->range_count--;
+		}
+		if (f->range_count > 0) {
+			struct session_dropped_range *last =
+				&f->ranges[f->range_count - 1];
+			if (last->start + last->length > end) {
+				f->dropped -= last->start + last->length - end;
+				last->length = end - last->start;
+			}
 		}
 	}
 	push_result(w, t);

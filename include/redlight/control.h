@@ -105,9 +105,6 @@ enum rl_status control_wait_idle(struct control *c, struct error *err);
 /** True while a take is being recorded or finished. */
 bool control_busy(struct control *c);
 
-/** True once the JACK server went away. */
-bool control_jack_dead(struct control *c);
-
 /** Summary of the last finished take; false if none finished yet. */
 bool control_last_take(const struct control *c,
                        struct control_take_summary *out);
@@ -119,9 +116,8 @@ void control_snapshot(const struct control *c, struct engine_snapshot *out);
 void control_cycle_stats(const struct control *c,
                          struct engine_cycle_stats *out);
 
-/** Sample rate and period of the JACK server. */
+/** Sample rate of the JACK server. */
 uint32_t control_sample_rate(const struct control *c);
-uint32_t control_buffer_size(const struct control *c);
 
 /**
  * Stop everything in order (stop a running take and wait for it, then
