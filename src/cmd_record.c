@@ -26,7 +26,13 @@ static void record_usage(void)
 {
 	fputs("usage: redlight record [--duration SECONDS] [--inputs REGEX | --input PORT ...]\n"
 	      "                       [--format pcm24|float|pcm16] [--buffer-seconds S]\n"
-	      "                       [--client-name NAME] [--stats] SESSION_DIR\n",
+	      "                       [--tempo-map FILE | --tempo BPM --meter N/D]\n"
+	      "                       [--click] [--click-sound NAME|FILE[,FILE]] [--click-level DB]\n"
+	      "                       [--click-to PORT] [--cue-to PORT[,PORT]] [--monitor]\n"
+	      "                       [--count-in BARS] [--pre-roll BARS] [--start POS]\n"
+	      "                       [--punch IN:OUT] [--client-name NAME] [--stats] SESSION_DIR\n"
+	      "POS: bar (17), bar|beat|tick (17|3|0), seconds (12.5s), frames (48000f)\n"
+	      "     or a section of the tempo map (chorus1)\n",
 	      stderr);
 }
 
@@ -53,6 +59,62 @@ static int fail(const struct error *err)
 	return 1;
 }
 
+/* "IN:OUT" positions (either may be empty: open end). */
+static enum rl_status parse_punch(struct control *ctl, const char *text,
+                                  struct control_record_options *ro,
+                                  struct error *err)
+{
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", text);
+	char *colon = strchr(buf, ':');
+	if (!colon)
+		return error_set(err, RL_ERR_INVALID,
+		                 "--punch wants IN:OUT positions (e.g. 9:17 or "
+		                 "verse2:chorus2), not '%s'", text);
+	*colon = '\0';
+	enum rl_status st = RL_OK;
+	if (*buf)
+		st = control_parse_position(ctl, buf, &ro->punch_in, err);
+	if (st == RL_OK && colon[1])
+		st = control_parse_position(ctl, colon + 1, &ro->punch_out, err);
+	return st;
+}
+
+/* Click, cue and start position for the take, all through the control
+ * API as the UI and OSC do it. */
+static enum rl_status setup_transport(struct control *ctl, bool click,
+                                      double click_db, const char *click_to,
+                                      const char *cue_to, bool monitor,
+                                      size_t tracks, const char *start,
+                                      struct error *err)
+{
+	enum rl_status st = control_set_click(ctl, click, err);
+	if (st == RL_OK)
+		st = control_set_click_level(ctl, false, click_db, err);
+	if (st == RL_OK && click_to)
+		st = control_connect_output(ctl, ENGINE_OUT_CLICK, click_to, err);
+	if (st == RL_OK && cue_to) {
+		char buf[512];
+		snprintf(buf, sizeof buf, "%s", cue_to);
+		char *comma = strchr(buf, ',');
+		if (comma)
+			*comma = '\0';
+		st = control_connect_output(ctl, ENGINE_OUT_CUE_L, buf, err);
+		if (st == RL_OK && comma)
+			st = control_connect_output(ctl, ENGINE_OUT_CUE_R,
+			                            comma + 1, err);
+	}
+	for (size_t t = 0; st == RL_OK && monitor && t < tracks; t++)
+		st = control_monitor(ctl, (uint32_t)t, true, 0.0, err);
+	if (st == RL_OK && start) {
+		int64_t frame;
+		st = control_parse_position(ctl, start, &frame, err);
+		if (st == RL_OK)
+			st = control_locate(ctl, frame, err);
+	}
+	return st;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -63,6 +125,19 @@ int cmd_record(int argc, char **argv)
 		{ "buffer-seconds", required_argument, NULL, 'b' },
 		{ "client-name", required_argument, NULL, 'n' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "tempo-map", required_argument, NULL, 'M' },
+		{ "tempo", required_argument, NULL, 'T' },
+		{ "meter", required_argument, NULL, 'm' },
+		{ "click", no_argument, NULL, 'c' },
+		{ "click-sound", required_argument, NULL, 'S' },
+		{ "click-level", required_argument, NULL, 'L' },
+		{ "click-to", required_argument, NULL, 'C' },
+		{ "cue-to", required_argument, NULL, 'Q' },
+		{ "monitor", no_argument, NULL, 'o' },
+		{ "count-in", required_argument, NULL, 'I' },
+		{ "pre-roll", required_argument, NULL, 'P' },
+		{ "start", required_argument, NULL, 'A' },
+		{ "punch", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -71,12 +146,17 @@ int cmd_record(int argc, char **argv)
 	const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
 	size_t input_count = 0;
 	bool stats = false;
+	bool click = false, monitor = false;
+	double click_db = 0.0;
+	const char *click_to = NULL, *cue_to = NULL, *start = NULL;
+	const char *punch = NULL;
+	long count_in = 0, pre_roll = 0;
 	struct control_config cfg = { .format = TAKE_FORMAT_PCM24 };
 	struct error err = { 0 };
 	int c;
 	if (!inputs)
 		return 1;
-	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:sh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cS:L:C:Q:oI:P:A:p:", opts, NULL)) != -1) {
 		char *end = NULL;
 		switch (c) {
 		case 'd':
@@ -107,6 +187,56 @@ int cmd_record(int argc, char **argv)
 			break;
 		case 'n': cfg.client_name = optarg; break;
 		case 's': stats = true; break;
+		case 'M': cfg.tempo_map_path = optarg; break;
+		case 'T':
+			cfg.tempo_bpm = strtod(optarg, &end);
+			if (!end || *end || !(cfg.tempo_bpm > 0) ||
+			    cfg.tempo_bpm > 1000) {
+				fprintf(stderr, "redlight: --tempo wants beats per minute (0 to 1000), not '%s'\n", optarg);
+				free(inputs);
+				return 2;
+			}
+			break;
+		case 'm': {
+			int used = 0;
+			if (sscanf(optarg, "%d/%d%n", &cfg.meter_beats,
+			           &cfg.meter_denominator, &used) != 2 ||
+			    optarg[used] || cfg.meter_beats < 1 ||
+			    cfg.meter_beats > 64 || cfg.meter_denominator < 1 ||
+			    cfg.meter_denominator > 64) {
+				fprintf(stderr, "redlight: --meter wants BEATS/DENOMINATOR like 4/4 or 7/8, not '%s'\n", optarg);
+				free(inputs);
+				return 2;
+			}
+			break;
+		}
+		case 'c': click = true; break;
+		case 'S': cfg.click_sound = optarg; break;
+		case 'L':
+			click_db = strtod(optarg, &end);
+			if (!end || *end || click_db > 6) {
+				fprintf(stderr, "redlight: --click-level wants dB up to +6, not '%s'\n", optarg);
+				free(inputs);
+				return 2;
+			}
+			break;
+		case 'C': click_to = optarg; break;
+		case 'Q': cue_to = optarg; break;
+		case 'o': monitor = true; break;
+		case 'I':
+		case 'P': {
+			long v = strtol(optarg, &end, 10);
+			if (!end || *end || v < 0 || v > 64) {
+				fprintf(stderr, "redlight: --%s wants 0 to 64 bars, not '%s'\n",
+				        c == 'I' ? "count-in" : "pre-roll", optarg);
+				free(inputs);
+				return 2;
+			}
+			*(c == 'I' ? &count_in : &pre_roll) = v;
+			break;
+		}
+		case 'A': start = optarg; break;
+		case 'p': punch = optarg; break;
 		case 'h':
 			record_usage();
 			free(inputs);
@@ -152,10 +282,20 @@ int cmd_record(int argc, char **argv)
 	if (control_start_with_sources(ctl, sources, count, &err) != RL_OK)
 		goto error;
 
+	if (setup_transport(ctl, click, click_db, click_to, cue_to, monitor,
+	                    count, start, &err) != RL_OK)
+		goto error;
+
 	/* The engine stops the take exactly `duration` after the frame it
 	 * started on, however long creating the files took. */
-	uint64_t frames = (uint64_t)(duration * control_sample_rate(ctl) + 0.5);
-	if (control_record(ctl, 0, frames, &err) != RL_OK)
+	struct control_record_options ro;
+	control_record_options_init(&ro);
+	ro.length = (uint64_t)(duration * control_sample_rate(ctl) + 0.5);
+	ro.count_in_bars = (uint32_t)count_in;
+	ro.pre_roll_bars = (uint32_t)pre_roll;
+	if (punch && parse_punch(ctl, punch, &ro, &err) != RL_OK)
+		goto error;
+	if (control_record(ctl, &ro, &err) != RL_OK)
 		goto error;
 
 	enum rl_status st = RL_OK;
@@ -179,6 +319,8 @@ int cmd_record(int argc, char **argv)
 	}
 
 	struct control_take_summary sum;
+	if (!control_last_take(ctl, &sum) && st == RL_OK)
+		printf("no take recorded: stopped before the punch-in\n");
 	if (control_last_take(ctl, &sum)) {
 		double secs = (double)sum.frames / control_sample_rate(ctl);
 		printf("take %03u: %u tracks, %llu frames (%.3f s), %llu dropped "

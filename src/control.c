@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "redlight/control.h"
 
+#include "redlight/click.h"
 #include "redlight/disk_writer.h"
 #include "redlight/jack_backend.h"
+#include "redlight/tempo_map.h"
 
+#include <errno.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct control {
 	struct control_config config;
@@ -23,7 +27,14 @@ struct control {
 	size_t *session_track;    /* engine track -> index in session */
 	bool *armed;
 
+	struct tempo_map *map;    /* the song's map; the engine reads it */
+	struct click *click;
+
 	bool recording;           /* a take is recording or finishing */
+	bool take_started;        /* the writer has seen it start */
+	uint64_t stop_seq;        /* engine_commands_sent() after our STOP */
+	int64_t located_to;       /* last LOCATE sent ... */
+	uint64_t locate_seq;      /* ... and engine_commands_sent() after it */
 	uint32_t take;
 	uint64_t xruns_at_start;
 	bool stop_sent;
@@ -95,6 +106,76 @@ static void track_name_for(const char *const *sources, size_t count,
 		*p = '-';
 }
 
+/* The song's tempo map: --tempo-map, else SESSION/tempo.map, else the
+ * simple map from --tempo/--meter (120 4/4). */
+static enum rl_status load_map(struct control *c, uint32_t rate,
+                               struct error *err)
+{
+	char path[SESSION_PATH_MAX + 16];
+	const char *file = c->config.tempo_map_path;
+	if (!file) {
+		snprintf(path, sizeof path, "%s/tempo.map", c->session_dir);
+		if (access(path, F_OK) == 0)
+			file = path;
+	}
+	if (file)
+		return tempo_map_load(file, rate, &c->map, err);
+	return tempo_map_new_simple(
+		c->config.tempo_bpm > 0 ? c->config.tempo_bpm : 120.0,
+		c->config.meter_beats > 0 ? c->config.meter_beats : 4,
+		c->config.meter_denominator > 0 ? c->config.meter_denominator : 4,
+		rate, &c->map, err);
+}
+
+static enum rl_status load_click(struct control *c, uint32_t rate,
+                                 struct error *err)
+{
+	const char *spec = c->config.click_sound ? c->config.click_sound
+	                                         : "beep";
+	enum click_builtin b;
+	if (click_builtin_from_name(spec, &b, NULL) == RL_OK)
+		return click_new_builtin(b, rate, &c->click, err);
+	/* "ACCENT[,NORMAL]" sound files. */
+	char accent[SESSION_PATH_MAX];
+	snprintf(accent, sizeof accent, "%s", spec);
+	char *comma = strchr(accent, ',');
+	const char *normal = NULL;
+	if (comma) {
+		*comma = '\0';
+		normal = comma + 1;
+	}
+	return click_new_from_files(accent, normal, rate, &c->click, err);
+}
+
+static enum rl_status load_map_and_click(struct control *c, uint32_t rate,
+                                         struct error *err)
+{
+	enum rl_status st = load_map(c, rate, err);
+	if (st == RL_OK)
+		st = load_click(c, rate, err);
+	if (st != RL_OK)
+		return st;
+	struct engine_command cmd;
+	engine_command_init(&cmd, ENGINE_CMD_SET_CLICK);
+	cmd.map = c->map;
+	cmd.click = c->click;
+	return engine_send(c->engine, &cmd, err);
+}
+
+static enum rl_status send_simple(struct control *c, uint32_t type,
+                                  uint32_t track, int64_t value, float level,
+                                  struct error *err)
+{
+	if (!c->engine)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	struct engine_command cmd;
+	engine_command_init(&cmd, type);
+	cmd.track = track;
+	cmd.value = value;
+	cmd.level = level;
+	return engine_send(c->engine, &cmd, err);
+}
+
 enum rl_status control_start_with_sources(struct control *c,
                                           const char *const *sources,
                                           size_t count, struct error *err)
@@ -159,6 +240,8 @@ enum rl_status control_start_with_sources(struct control *c,
 		free(dircopy);
 	}
 	if (st == RL_OK)
+		st = load_map_and_click(c, rate, err);
+	if (st == RL_OK)
 		st = jack_backend_attach(c->jb, c->engine, names, count, err);
 	if (st == RL_OK)
 		st = jack_backend_activate(c->jb, err);
@@ -189,8 +272,54 @@ enum rl_status control_arm(struct control *c, uint32_t t, bool on,
 	return st;
 }
 
-enum rl_status control_record(struct control *c, uint64_t at,
-                              uint64_t length, struct error *err)
+/* The timeline as the engine will have it once it has taken the commands
+ * already sent: a record right after a locate starts from there. */
+static int64_t timeline_of(const struct control *c,
+                           const struct engine_snapshot *snap)
+{
+	return snap->commands_applied < c->locate_seq ? c->located_to
+	                                               : snap->timeline;
+}
+
+void control_record_options_init(struct control_record_options *o)
+{
+	*o = (struct control_record_options){
+		.punch_in = ENGINE_NO_FRAME,
+		.punch_out = ENGINE_NO_FRAME,
+	};
+}
+
+/* Frame of the same position `bars` bars earlier (pre-roll). */
+static int64_t bars_before(const struct tempo_map *map, int64_t frame,
+                           uint32_t bars)
+{
+	struct tempo_map_bbt bbt;
+	tempo_map_frame_to_bbt(map, frame, &bbt);
+	int64_t bar_start = tempo_map_bar_frame(map, bbt.bar);
+	return tempo_map_bar_frame(map, bbt.bar - (int64_t)bars) +
+	       (frame - bar_start);
+}
+
+/* A count-in of `bars` bars at the tempo and meter of `frame`: its own
+ * little map, rendered from its frame 0 while the timeline waits. */
+static enum rl_status count_in_map(const struct control *c, int64_t frame,
+                                   uint32_t bars, struct tempo_map **out,
+                                   uint64_t *frames, struct error *err)
+{
+	struct tempo_map_beat beat;
+	tempo_map_beat_at(c->map, frame, &beat);
+	double bpm = tempo_map_bpm_at(c->map, frame);
+	enum rl_status st = tempo_map_new_simple(
+		bpm, beat.beats_per_bar, beat.denominator,
+		tempo_map_rate(c->map), out, err);
+	if (st == RL_OK)
+		*frames = (uint64_t)tempo_map_bar_frame(*out, 1 + (int64_t)bars);
+	return st;
+}
+
+enum rl_status control_record(struct control *c,
+                              const struct control_record_options *opt,
+                              struct error *err)
 {
 	if (!c->engine)
 		return error_set(err, RL_ERR_STATE, "recorder not started");
@@ -204,13 +333,44 @@ enum rl_status control_record(struct control *c, uint64_t at,
 		armed += c->armed[t];
 	if (armed == 0)
 		return error_set(err, RL_ERR_STATE, "no track is armed");
+	if (opt->punch_in != ENGINE_NO_FRAME &&
+	    opt->punch_out != ENGINE_NO_FRAME &&
+	    opt->punch_out <= opt->punch_in)
+		return error_set(err, RL_ERR_INVALID,
+		                 "punch-out (frame %lld) must come after "
+		                 "punch-in (frame %lld)",
+		                 (long long)opt->punch_out,
+		                 (long long)opt->punch_in);
+	struct engine_snapshot snap;
+	engine_snapshot(c->engine, &snap);
+	int64_t punch_in = opt->punch_in;
+	int64_t here = timeline_of(c, &snap);
+	int64_t record_point = punch_in != ENGINE_NO_FRAME ? punch_in : here;
+	bool locate_first = false;
+	int64_t roll_from = here;
+	if (opt->pre_roll_bars && snap.transport == ENGINE_STOPPED) {
+		roll_from = bars_before(c->map, record_point, opt->pre_roll_bars);
+		locate_first = true;
+		if (punch_in == ENGINE_NO_FRAME)
+			punch_in = record_point;
+	}
+	struct tempo_map *cmap = NULL;
+	uint64_t count_frames = 0;
+	if (opt->count_in_bars && snap.transport == ENGINE_STOPPED) {
+		enum rl_status st = count_in_map(c, roll_from, opt->count_in_bars,
+		                                 &cmap, &count_frames, err);
+		if (st != RL_OK)
+			return st;
+	}
 
 	uint32_t number;
 	char take_dir[SESSION_PATH_MAX];
 	enum rl_status st = session_reserve_take(c->session, &number, take_dir,
 	                                         sizeof take_dir, err);
-	if (st != RL_OK)
+	if (st != RL_OK) {
+		tempo_map_free(cmap);
 		return st;
+	}
 
 	struct disk_writer_track *wt = calloc(armed, sizeof *wt);
 	char (*paths)[SESSION_PATH_MAX] = calloc(armed, sizeof *paths);
@@ -221,8 +381,6 @@ enum rl_status control_record(struct control *c, uint64_t at,
 		st = error_set(err, RL_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	struct engine_snapshot snap;
-	engine_snapshot(c->engine, &snap);
 	size_t k = 0;
 	for (uint32_t t = 0; t < c->track_count; t++) {
 		if (!c->armed[t])
@@ -255,27 +413,46 @@ enum rl_status control_record(struct control *c, uint64_t at,
 	localtime_r(&now, &tm);
 	strftime(take.started_at, sizeof take.started_at, "%Y-%m-%dT%H:%M:%S%z",
 	         &tm);
-	take.start_frame = snap.timeline;
+	take.start_frame = record_point > 0 ? (uint64_t)record_point : 0;
 	take.sample_rate = engine_sample_rate(c->engine);
 	take.format = c->config.format;
 	take.complete = false;
 	st = session_put_take(c->session, &take, err);
 	if (st == RL_OK)
 		st = session_save(c->session, err);
-	if (st != RL_OK)
-		goto out; /* files exist but stay empty; the writer frees them */
-	struct engine_command cmd = { .type = ENGINE_CMD_RECORD,
-	                              .value = number, .at = at,
-	                              .length = length };
-	st = engine_send(c->engine, &cmd, err);
+	if (st != RL_OK) {
+		disk_writer_cancel_take(c->writer, number);
+		goto out;
+	}
+	if (locate_first) {
+		st = send_simple(c, ENGINE_CMD_LOCATE, 0, roll_from, 0, err);
+		c->located_to = roll_from;
+		c->locate_seq = engine_commands_sent(c->engine);
+	}
+	struct engine_command cmd;
+	engine_command_init(&cmd, ENGINE_CMD_RECORD);
+	cmd.value = number;
+	cmd.at = opt->at;
+	cmd.length = opt->length;
+	cmd.punch_in = punch_in;
+	cmd.punch_out = opt->punch_out;
+	cmd.count_in = count_frames;
+	cmd.map = cmap;
+	if (st == RL_OK)
+		st = engine_send(c->engine, &cmd, err);
 	if (st == RL_OK) {
+		cmap = NULL; /* the engine's now; it comes back retired */
 		c->recording = true;
+		c->take_started = false;
 		c->take = number;
 		c->stop_sent = false;
 		c->failure_handled = false;
 		c->xruns_at_start = snap.xruns;
+	} else {
+		disk_writer_cancel_take(c->writer, number);
 	}
 out:
+	tempo_map_free(cmap);
 	free(wt);
 	free(paths);
 	free(rel);
@@ -286,12 +463,20 @@ out:
 enum rl_status control_stop(struct control *c, uint64_t at,
                             struct error *err)
 {
-	if (!c->recording || c->stop_sent)
+	if (!c->engine)
 		return RL_OK;
-	struct engine_command cmd = { .type = ENGINE_CMD_STOP, .at = at };
+	if (c->recording && c->stop_sent)
+		return RL_OK;
+	struct engine_command cmd;
+	engine_command_init(&cmd, ENGINE_CMD_STOP);
+	cmd.at = at;
 	enum rl_status st = engine_send(c->engine, &cmd, err);
-	if (st == RL_OK)
+	if (st != RL_OK)
+		return st;
+	if (c->recording) {
 		c->stop_sent = true;
+		c->stop_seq = engine_commands_sent(c->engine);
+	}
 	return st;
 }
 
@@ -316,11 +501,61 @@ static void take_finished(struct control *c, struct session_take *take)
 		c->recording = false;
 }
 
+/* Free what the audio thread has let go of (count-in maps, replaced maps
+ * and sounds), unless it is still ours. */
+static void collect_retired(struct control *c)
+{
+	const struct tempo_map *map;
+	const struct click *click;
+	while (engine_next_retired(c->engine, &map, &click)) {
+		if (map && map != c->map)
+			tempo_map_free((struct tempo_map *)map);
+		if (click && click != c->click)
+			click_free((struct click *)click);
+	}
+}
+
+/*
+ * The transport stopped before the take's punch-in: the engine will never
+ * start it. Its empty files go to trash/ (redlight deletes nothing) and
+ * the take leaves session.json.
+ */
+static enum rl_status cancel_unstarted_take(struct control *c,
+                                            struct error *err)
+{
+	struct engine_snapshot snap;
+	engine_snapshot(c->engine, &snap);
+	if (!c->stop_sent || c->take_started ||
+	    snap.commands_applied < c->stop_seq || snap.record_enabled ||
+	    snap.transport == ENGINE_COUNT_IN ||
+	    snap.last_started_take == c->take)
+		return RL_OK;
+	if (!disk_writer_cancel_take(c->writer, c->take)) {
+		c->take_started = true; /* it did start: it will finish */
+		return RL_OK;
+	}
+	c->recording = false;
+	session_remove_take(c->session, c->take);
+	enum rl_status st = session_trash_take_dir(c->session, c->take, err);
+	if (st == RL_OK)
+		st = session_save(c->session, err);
+	return st;
+}
+
 enum rl_status control_poll(struct control *c, struct error *err)
 {
 	enum rl_status result = RL_OK;
 	if (!c->engine)
 		return RL_OK;
+	collect_retired(c);
+	if (c->recording && !c->take_started) {
+		struct engine_snapshot snap;
+		engine_snapshot(c->engine, &snap);
+		if (snap.last_started_take == c->take)
+			c->take_started = true;
+		else
+			result = cancel_unstarted_take(c, err);
+	}
 	char reason[256];
 	if (c->recording && !c->jack_dead_handled &&
 	    jack_backend_dead(c->jb, reason, sizeof reason)) {
@@ -408,6 +643,161 @@ void control_cycle_stats(const struct control *c,
 		memset(out, 0, sizeof *out);
 }
 
+enum rl_status control_play(struct control *c, struct error *err)
+{
+	return send_simple(c, ENGINE_CMD_PLAY, 0, 0, 0, err);
+}
+
+enum rl_status control_locate(struct control *c, int64_t frame,
+                              struct error *err)
+{
+	if (!c->engine)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	struct engine_snapshot snap;
+	engine_snapshot(c->engine, &snap);
+	/* A take is one continuous stretch of the timeline. */
+	if (snap.transport == ENGINE_RECORDING)
+		return error_set(err, RL_ERR_STATE,
+		                 "cannot locate while recording (stop first)");
+	enum rl_status st = send_simple(c, ENGINE_CMD_LOCATE, 0, frame, 0, err);
+	if (st == RL_OK) {
+		c->located_to = frame;
+		c->locate_seq = engine_commands_sent(c->engine);
+	}
+	return st;
+}
+
+enum rl_status control_locate_bar(struct control *c, int64_t bar,
+                                  struct error *err)
+{
+	if (!c->map)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	if (bar < 1)
+		return error_set(err, RL_ERR_INVALID,
+		                 "bars count from 1 (got %lld)", (long long)bar);
+	return control_locate(c, tempo_map_bar_frame(c->map, bar), err);
+}
+
+enum rl_status control_locate_section(struct control *c, const char *label,
+                                      struct error *err)
+{
+	if (!c->map)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	int64_t frame;
+	enum rl_status st = tempo_map_section_frame(c->map, label, &frame, err);
+	if (st != RL_OK)
+		return st;
+	return control_locate(c, frame, err);
+}
+
+enum rl_status control_return_to_start(struct control *c, struct error *err)
+{
+	return control_locate(c, 0, err);
+}
+
+enum rl_status control_set_click(struct control *c, bool on,
+                                 struct error *err)
+{
+	return send_simple(c, ENGINE_CMD_CLICK_ON, 0, on, 0, err);
+}
+
+/* dB to gain; -inf mutes; nothing louder than +6 dB. */
+static enum rl_status db_to_gain(double db, float *gain, struct error *err)
+{
+	if (isnan(db) || db > 6.0)
+		return error_set(err, RL_ERR_INVALID,
+		                 "level %.1f dB: want -inf to +6 dB", db);
+	*gain = isinf(db) ? 0.0f : (float)pow(10.0, db / 20.0);
+	return RL_OK;
+}
+
+enum rl_status control_set_click_level(struct control *c, bool cue,
+                                       double db, struct error *err)
+{
+	float gain;
+	enum rl_status st = db_to_gain(db, &gain, err);
+	if (st != RL_OK)
+		return st;
+	return send_simple(c, ENGINE_CMD_SET_LEVEL,
+	                   cue ? ENGINE_LEVEL_CUE_CLICK : ENGINE_LEVEL_CLICK,
+	                   0, gain, err);
+}
+
+enum rl_status control_monitor(struct control *c, uint32_t t, bool on,
+                               double db, struct error *err)
+{
+	if (t >= c->track_count)
+		return error_set(err, RL_ERR_INVALID, "no track %u (have %u)",
+		                 t + 1, c->track_count);
+	float gain = 0.0f;
+	if (on) {
+		enum rl_status st = db_to_gain(db, &gain, err);
+		if (st != RL_OK)
+			return st;
+	}
+	return send_simple(c, ENGINE_CMD_MONITOR, t, 0, gain, err);
+}
+
+enum rl_status control_parse_position(const struct control *c,
+                                      const char *text, int64_t *frame,
+                                      struct error *err)
+{
+	if (!c->map)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	char *end = NULL;
+	size_t len = strlen(text);
+	if (len > 1 && (text[len - 1] == 's' || text[len - 1] == 'f')) {
+		errno = 0;
+		double v = strtod(text, &end);
+		if (end == text + len - 1 && errno == 0 && isfinite(v)) {
+			double f = text[len - 1] == 's'
+			           ? v * tempo_map_rate(c->map) : v;
+			if (fabs(f) < 9e15) {
+				*frame = (int64_t)llround(f);
+				return RL_OK;
+			}
+		}
+	}
+	long long bar = 0, beat = 1, tick = 0;
+	int used = 0;
+	int n = sscanf(text, "%lld%n|%lld%n|%lld%n", &bar, &used, &beat, &used,
+	               &tick, &used);
+	if (n >= 1 && used == (int)len) {
+		struct tempo_map_bbt bbt = { .bar = bar, .beat = (int32_t)beat,
+		                             .tick = (int32_t)tick };
+		if (bar < 1 || beat < 1 || beat > INT32_MAX || tick < 0 ||
+		    tick >= TEMPO_MAP_TICKS_PER_BEAT ||
+		    tempo_map_bbt_to_frame(c->map, &bbt, frame) != RL_OK)
+			return error_set(err, RL_ERR_INVALID,
+			                 "position '%s': no such bar|beat|tick "
+			                 "in the tempo map", text);
+		return RL_OK;
+	}
+	enum rl_status st = tempo_map_section_frame(c->map, text, frame, err);
+	if (st == RL_ERR_NOT_FOUND && err) {
+		char msg[sizeof err->message];
+		snprintf(msg, sizeof msg, "%s", err->message);
+		error_set(err, st, "position '%s' is not a bar (17), "
+		          "bar|beat|tick (17|3|0), seconds (12.5s), frames "
+		          "(48000f) or a section: %s", text, msg);
+	}
+	return st;
+}
+
+const struct tempo_map *control_tempo_map(const struct control *c)
+{
+	return c->map;
+}
+
+enum rl_status control_connect_output(struct control *c,
+                                      enum engine_output output,
+                                      const char *dest, struct error *err)
+{
+	if (!c->engine)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	return jack_backend_connect_output(c->jb, output, dest, err);
+}
+
 uint32_t control_sample_rate(const struct control *c)
 {
 	return jack_backend_sample_rate(c->jb);
@@ -425,7 +815,11 @@ void control_close(struct control *c)
 		jack_backend_deactivate(c->jb);
 	disk_writer_free(c->writer);
 	jack_backend_free(c->jb);
+	if (c->engine)
+		collect_retired(c);
 	engine_free(c->engine);
+	tempo_map_free(c->map);
+	click_free(c->click);
 	session_free(c->session);
 	free(c->session_track);
 	free(c->armed);

@@ -596,6 +596,28 @@ void disk_writer_force_stop(struct disk_writer *w, uint64_t length,
 	engine_wake(w->e);
 }
 
+bool disk_writer_cancel_take(struct disk_writer *w, uint32_t number)
+{
+	pthread_mutex_lock(&w->lock);
+	struct wtake *prev = NULL, *t = w->prepared_head;
+	while (t && t->number != number) {
+		prev = t;
+		t = t->next;
+	}
+	if (t) {
+		if (prev)
+			prev->next = t->next;
+		else
+			w->prepared_head = t->next;
+		if (w->prepared_tail == t)
+			w->prepared_tail = prev;
+		w->unfinished--;
+	}
+	pthread_mutex_unlock(&w->lock);
+	wtake_free(t);
+	return t != NULL;
+}
+
 bool disk_writer_poll(struct disk_writer *w, struct session_take *out)
 {
 	pthread_mutex_lock(&w->lock);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "redlight/engine.h"
 
+#include "redlight/click.h"
+#include "redlight/tempo_map.h"
+
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -13,6 +16,12 @@
 
 #define COMMAND_SLOTS 256
 #define EVENT_SLOTS 256
+#define RETIRE_SLOTS 64
+/* Cycles longer than this are processed in chunks (JACK's maximum buffer
+ * size is 8192), so the engine's scratch buffers have a fixed size. */
+#define CHUNK_FRAMES 8192
+/* Transport changes inside one cycle: each makes a new segment. */
+#define MAX_SEGMENTS 16
 /* IEC 60268-18 peak programme meter return: 20 dB in 1.7 s. */
 #define METER_FALL_DB 20.0
 #define METER_FALL_SECONDS 1.7
@@ -33,6 +42,7 @@ struct engine_track {
 	uint64_t hold_left;   /* frames until the hold falls back */
 	uint64_t clips;
 	uint64_t dropped;
+	float monitor;        /* gain in the cue mix, 0 = not monitored */
 
 	/* Published for readers. Floats travel as their bit patterns. */
 	_Atomic uint32_t pub_peak;
@@ -42,6 +52,20 @@ struct engine_track {
 	_Atomic bool pub_armed;
 };
 
+/* A stretch of one cycle with one transport state, for the output pass. */
+enum segment_kind { SEG_STOPPED, SEG_ROLLING, SEG_COUNT_IN };
+struct segment {
+	uint32_t offset, length;
+	enum segment_kind kind;
+	int64_t position; /* timeline frame, or count-in frame */
+	const struct tempo_map *count_in_map;
+};
+
+struct retired {
+	const struct tempo_map *map;
+	const struct click *click;
+};
+
 struct engine {
 	uint32_t track_count;
 	uint32_t sample_rate;
@@ -49,19 +73,43 @@ struct engine {
 
 	struct ring *commands; /* struct engine_command, non-RT -> RT */
 	pthread_mutex_t send_lock;
+	uint64_t commands_sent;      /* under send_lock */
 	struct ring *events;   /* struct engine_event, RT -> disk writer */
 	sem_t wake;
 
-	/* Audio-thread state. */
-	enum engine_transport transport;
+	struct ring *retire;   /* struct retired, RT -> control */
+
+	/* Audio-thread state: the transport. */
 	uint64_t clock;
-	uint64_t timeline;
-	uint32_t take;
+	int64_t timeline;
+	bool rolling;
+	bool record_enabled;   /* a RECORD is active */
+	uint32_t record_take;  /* its take number until the take starts */
+	int64_t punch_in, punch_out;
+	uint64_t record_length;
+	bool stop_with_take;   /* the take's end stops the transport */
+	bool counting_in;
+	uint64_t count_in_left, count_in_pos;
+	const struct tempo_map *count_in_map;
+	const struct tempo_map *map;
+	const struct click *click;
+	bool click_on;
+	float levels[ENGINE_LEVEL_COUNT];
+	uint32_t take;         /* take recording now, 0 if none */
 	uint64_t take_frames;
-	bool pending_start;
-	struct engine_command start_cmd;
+	bool pending_record;
+	struct engine_command record_cmd;
+	bool pending_play;
+	uint64_t play_at;
 	bool pending_stop;
 	uint64_t stop_at;
+	struct segment segments[MAX_SEGMENTS];
+	size_t segment_count;
+	struct retired to_retire[4]; /* retired after this cycle's output */
+	size_t to_retire_count;
+	float *scratch;        /* CHUNK_FRAMES floats */
+	const float **chunk_inputs;
+	bool any_monitor;
 	bool stop_event_owed;  /* TAKE_STOP not yet queued (event ring full) */
 	struct engine_event stop_event;
 	uint64_t frames_since_wake;
@@ -72,13 +120,20 @@ struct engine {
 
 	_Atomic int pub_transport;
 	_Atomic uint64_t pub_clock;
-	_Atomic uint64_t pub_timeline;
+	_Atomic int64_t pub_timeline;
+	_Atomic bool pub_record_enabled;
+	_Atomic bool pub_click_on;
+	_Atomic uint64_t pub_count_in_left;
+	_Atomic int64_t pub_punch_in, pub_punch_out;
 	_Atomic uint32_t pub_take;
 	_Atomic uint64_t pub_take_frames;
 	_Atomic uint64_t pub_dropped;
 	_Atomic uint64_t pub_cycles;
 	_Atomic uint64_t xruns;
 	_Atomic uint32_t events_lost;
+	_Atomic uint32_t pub_last_started;
+	_Atomic uint64_t pub_commands_applied;
+	uint64_t commands_applied;
 
 	/* Cycle-time histogram: written by the audio thread only. */
 	_Atomic uint64_t load_hist[ENGINE_LOAD_BUCKETS];
@@ -121,7 +176,11 @@ enum rl_status engine_new(const struct engine_config *config,
 	e->tracks = calloc(config->track_count, sizeof *e->tracks);
 	e->commands = ring_new(COMMAND_SLOTS * sizeof(struct engine_command));
 	e->events = ring_new(EVENT_SLOTS * sizeof(struct engine_event));
-	bool ok = e->tracks && e->commands && e->events;
+	e->retire = ring_new(RETIRE_SLOTS * sizeof(struct retired));
+	e->scratch = calloc(CHUNK_FRAMES, sizeof *e->scratch);
+	e->chunk_inputs = calloc(config->track_count, sizeof *e->chunk_inputs);
+	bool ok = e->tracks && e->commands && e->events && e->retire &&
+	          e->scratch && e->chunk_inputs;
 	size_t gap_slots = config->gap_slots ? config->gap_slots : 256;
 	for (uint32_t t = 0; ok && t < e->track_count; t++) {
 		e->tracks[t].ring = ring_new(config->ring_frames * sizeof(float));
@@ -138,6 +197,13 @@ enum rl_status engine_new(const struct engine_config *config,
 	pthread_mutex_init(&e->send_lock, NULL);
 	mlock(e, sizeof *e);
 	mlock(e->tracks, e->track_count * sizeof *e->tracks);
+	mlock(e->scratch, CHUNK_FRAMES * sizeof *e->scratch);
+	mlock(e->chunk_inputs, e->track_count * sizeof *e->chunk_inputs);
+	e->punch_in = e->punch_out = ENGINE_NO_FRAME;
+	e->levels[ENGINE_LEVEL_CLICK] = 1.0f;
+	e->levels[ENGINE_LEVEL_CUE_CLICK] = 1.0f;
+	atomic_store(&e->pub_punch_in, ENGINE_NO_FRAME);
+	atomic_store(&e->pub_punch_out, ENGINE_NO_FRAME);
 
 	/* Wake the writer seldom enough that it writes big blocks (one
 	 * system call per track per wake-up) but long before a ring can
@@ -167,6 +233,11 @@ void engine_free(struct engine *e)
 	}
 	ring_free(e->commands);
 	ring_free(e->events);
+	ring_free(e->retire);
+	if (e->scratch)
+		munlock(e->scratch, CHUNK_FRAMES * sizeof *e->scratch);
+	free(e->scratch);
+	free(e->chunk_inputs);
 	if (e->commands) {
 		sem_destroy(&e->wake);
 		pthread_mutex_destroy(&e->send_lock);
@@ -195,15 +266,32 @@ REALTIME static bool push_event(struct engine *e, const struct engine_event *ev)
 	return ring_write(e->events, ev, sizeof *ev);
 }
 
+/* Hand a map or click back to the control thread once this cycle's
+ * output no longer needs it. */
+REALTIME static void retire_later(struct engine *e,
+                                  const struct tempo_map *map,
+                                  const struct click *click)
+{
+	if (!map && !click)
+		return;
+	if (e->to_retire_count < sizeof e->to_retire / sizeof e->to_retire[0])
+		e->to_retire[e->to_retire_count++] =
+			(struct retired){ map, click };
+	/* else: more than four retirements in one cycle cannot happen with
+	 * one SET_CLICK and one count-in per cycle; leaking beats freeing
+	 * something still in use. */
+}
+
 REALTIME static void start_take(struct engine *e, uint32_t take,
-                                uint64_t clock_frame, uint64_t timeline_frame)
+                                uint64_t clock_frame, int64_t timeline_frame)
 {
 	uint32_t count = 0;
 	for (uint32_t t = 0; t < e->track_count; t++)
 		count += e->tracks[t].armed;
 	struct engine_event ev = {
 		.type = ENGINE_EVENT_TAKE_START, .take = take,
-		.clock_frame = clock_frame, .timeline_frame = timeline_frame,
+		.clock_frame = clock_frame,
+		.timeline_frame = (uint64_t)timeline_frame,
 		.track_count = count,
 	};
 	/* A take the writer never hears of would be recorded into nothing:
@@ -221,9 +309,9 @@ REALTIME static void start_take(struct engine *e, uint32_t take,
 		tr->dropped = 0;
 		atomic_store_explicit(&tr->pub_dropped, 0, memory_order_relaxed);
 	}
-	e->transport = ENGINE_RECORDING;
 	e->take = take;
 	e->take_frames = 0;
+	atomic_store_explicit(&e->pub_last_started, take, memory_order_relaxed);
 }
 
 REALTIME static void flush_stop_event(struct engine *e)
@@ -243,9 +331,59 @@ REALTIME static void stop_take(struct engine *e, uint64_t clock_frame)
 		.clock_frame = clock_frame, .length = e->take_frames,
 	};
 	e->stop_event_owed = true;
-	e->transport = ENGINE_STOPPED;
 	e->take = 0;
 	flush_stop_event(e);
+}
+
+REALTIME static void end_count_in(struct engine *e)
+{
+	if (!e->counting_in)
+		return;
+	e->counting_in = false;
+	retire_later(e, e->count_in_map, NULL);
+	e->count_in_map = NULL;
+}
+
+/* STOP: the take ends, the transport stops, the RECORD is over. */
+REALTIME static void do_stop(struct engine *e, uint64_t now)
+{
+	if (e->take)
+		stop_take(e, now);
+	end_count_in(e);
+	if (e->pending_record) {
+		e->pending_record = false;
+		retire_later(e, e->record_cmd.map, NULL);
+	}
+	e->rolling = false;
+	e->record_enabled = false;
+	e->record_take = 0;
+	e->pending_play = false;
+	e->pending_stop = false;
+}
+
+REALTIME static void begin_record(struct engine *e,
+                                  const struct engine_command *c)
+{
+	bool use_count_in = c->count_in > 0 && c->map && !e->rolling &&
+	                    !e->counting_in;
+	if (!use_count_in)
+		retire_later(e, c->map, NULL);
+	if (e->take || e->record_enabled)
+		return; /* one RECORD at a time; control refuses a second */
+	e->record_enabled = true;
+	e->record_take = (uint32_t)c->value;
+	e->punch_in = c->punch_in;
+	e->punch_out = c->punch_out;
+	e->record_length = c->length;
+	e->stop_with_take = c->length > 0;
+	if (use_count_in) {
+		e->counting_in = true;
+		e->count_in_left = c->count_in;
+		e->count_in_pos = 0;
+		e->count_in_map = c->map;
+	} else {
+		e->rolling = true;
+	}
 }
 
 REALTIME static void apply_command(struct engine *e,
@@ -260,15 +398,45 @@ REALTIME static void apply_command(struct engine *e,
 		}
 		break;
 	case ENGINE_CMD_RECORD:
-		if (e->transport != ENGINE_RECORDING) {
-			e->pending_start = true;
-			e->start_cmd = *c;
-		}
+		if (e->pending_record)
+			retire_later(e, e->record_cmd.map, NULL);
+		e->pending_record = true;
+		e->record_cmd = *c;
 		break;
 	case ENGINE_CMD_STOP:
-		if (e->transport == ENGINE_RECORDING || e->pending_start) {
-			e->pending_stop = true;
-			e->stop_at = c->at;
+		e->pending_stop = true;
+		e->stop_at = c->at;
+		break;
+	case ENGINE_CMD_PLAY:
+		e->pending_play = true;
+		e->play_at = c->at;
+		break;
+	case ENGINE_CMD_LOCATE:
+		/* A take is one continuous stretch of the timeline. */
+		if (!e->take)
+			e->timeline = c->value;
+		break;
+	case ENGINE_CMD_SET_CLICK:
+		if (c->map != e->map)
+			retire_later(e, e->map, NULL);
+		if (c->click != e->click)
+			retire_later(e, NULL, e->click);
+		e->map = c->map;
+		e->click = c->click;
+		break;
+	case ENGINE_CMD_CLICK_ON:
+		e->click_on = c->value != 0;
+		break;
+	case ENGINE_CMD_SET_LEVEL:
+		if (c->track < ENGINE_LEVEL_COUNT)
+			e->levels[c->track] = c->level;
+		break;
+	case ENGINE_CMD_MONITOR:
+		if (c->track < e->track_count) {
+			e->tracks[c->track].monitor = c->level;
+			e->any_monitor = false;
+			for (uint32_t t = 0; t < e->track_count; t++)
+				e->any_monitor |= e->tracks[t].monitor != 0.0f;
 		}
 		break;
 	case ENGINE_CMD_RESET_METERS:
@@ -282,16 +450,91 @@ REALTIME static void apply_command(struct engine *e,
 	}
 }
 
-/* Offset in this cycle where a command due at `at` takes effect. */
-REALTIME static uint32_t due_offset(const struct engine *e, uint64_t at,
-                                    uint32_t nframes, bool *due)
+/*
+ * Apply everything due at offset `off` of this cycle: commands whose
+ * clock frame has come, the end of the count-in, the end of the take
+ * (punch-out, length), the start of the take (punch-in). Order matters
+ * when several fall on one frame: a stop wins over a start on that frame.
+ */
+REALTIME static void transitions(struct engine *e, uint32_t off)
 {
-	if (at <= e->clock) {
-		*due = true;
-		return 0;
+	uint64_t now = e->clock + off;
+	if (e->pending_stop && e->stop_at <= now)
+		do_stop(e, now);
+	if (e->pending_record && e->record_cmd.at <= now) {
+		e->pending_record = false;
+		begin_record(e, &e->record_cmd);
 	}
-	*due = at < e->clock + nframes;
-	return *due ? (uint32_t)(at - e->clock) : nframes;
+	if (e->pending_play && e->play_at <= now) {
+		e->pending_play = false;
+		if (!e->counting_in)
+			e->rolling = true;
+	}
+	if (e->counting_in && e->count_in_left == 0) {
+		end_count_in(e);
+		e->rolling = true;
+	}
+	if (e->take) {
+		bool punched_out = e->punch_out != ENGINE_NO_FRAME &&
+		                   e->timeline >= e->punch_out;
+		bool long_enough = e->record_length &&
+		                   e->take_frames >= e->record_length;
+		if (punched_out || long_enough) {
+			stop_take(e, now);
+			e->record_enabled = false;
+			if (e->stop_with_take)
+				e->rolling = false;
+		}
+	}
+	if (e->rolling && e->record_enabled && !e->take && e->record_take) {
+		/* Takes start at or after timeline 0: the file's time
+		 * reference cannot be negative. */
+		int64_t from = e->punch_in > 0 ? e->punch_in : 0;
+		bool inside = e->timeline >= from &&
+		              (e->punch_out == ENGINE_NO_FRAME ||
+		               e->timeline < e->punch_out);
+		if (inside) {
+			start_take(e, e->record_take, now, e->timeline);
+			if (e->take)
+				e->record_take = 0;
+			else
+				e->record_enabled = false; /* could not start */
+		}
+	}
+}
+
+REALTIME static void candidate(uint64_t *end, uint64_t at)
+{
+	if (at < *end)
+		*end = at;
+}
+
+/* Offset in this cycle of the next frame where transitions() may change
+ * something, or nframes. Always > off. */
+REALTIME static uint32_t next_boundary(const struct engine *e, uint32_t off,
+                                       uint32_t nframes)
+{
+	uint64_t end = nframes;
+	uint64_t now = e->clock + off;
+	if (e->pending_stop && e->stop_at > now)
+		candidate(&end, e->stop_at - e->clock);
+	if (e->pending_record && e->record_cmd.at > now)
+		candidate(&end, e->record_cmd.at - e->clock);
+	if (e->pending_play && e->play_at > now)
+		candidate(&end, e->play_at - e->clock);
+	if (e->counting_in)
+		candidate(&end, off + e->count_in_left);
+	if (e->rolling && e->record_enabled && !e->take && e->record_take) {
+		int64_t from = e->punch_in > 0 ? e->punch_in : 0;
+		if (e->timeline < from)
+			candidate(&end, off + (uint64_t)(from - e->timeline));
+	}
+	if (e->take && e->punch_out != ENGINE_NO_FRAME &&
+	    e->timeline < e->punch_out)
+		candidate(&end, off + (uint64_t)(e->punch_out - e->timeline));
+	if (e->take && e->record_length && e->take_frames < e->record_length)
+		candidate(&end, off + (e->record_length - e->take_frames));
+	return (uint32_t)end;
 }
 
 /* `fall` is the meter's fall-back factor for a cycle of nframes. */
@@ -355,81 +598,132 @@ REALTIME static void capture(struct engine *e, struct engine_track *tr,
 	                      memory_order_relaxed);
 }
 
-REALTIME void engine_process(struct engine *e, const float *const *inputs,
-                             uint32_t nframes)
+/* Pass 1: run the transport through the cycle, capturing as it goes. */
+REALTIME static void run_transport(struct engine *e,
+                                   const float *const *inputs,
+                                   uint32_t nframes)
 {
-	struct engine_command cmd;
-	while (ring_read(e->commands, &cmd, sizeof cmd))
-		apply_command(e, &cmd);
-	flush_stop_event(e);
-
-	/* Where in this cycle recording runs: [rec_from, rec_to). */
-	uint32_t rec_from = nframes, rec_to = nframes;
-	if (e->transport == ENGINE_RECORDING)
-		rec_from = 0;
-	if (e->pending_start) {
-		bool due;
-		uint32_t off = due_offset(e, e->start_cmd.at, nframes, &due);
-		if (due) {
-			e->pending_start = false;
-			start_take(e, (uint32_t)e->start_cmd.value, e->clock + off,
-			           e->timeline);
-			if (e->transport == ENGINE_RECORDING) {
-				rec_from = off;
-				/* A fixed length counts from the frame the
-				 * take really started on. */
-				if (e->start_cmd.length) {
-					e->pending_stop = true;
-					e->stop_at = e->clock + off +
-					             e->start_cmd.length;
-				}
+	e->segment_count = 0;
+	uint32_t off = 0;
+	while (off < nframes) {
+		transitions(e, off);
+		uint32_t end = next_boundary(e, off, nframes);
+		uint32_t len = end - off;
+		struct segment seg = {
+			.offset = off, .length = len,
+			.kind = e->counting_in ? SEG_COUNT_IN :
+			        e->rolling ? SEG_ROLLING : SEG_STOPPED,
+			.position = e->counting_in ? (int64_t)e->count_in_pos
+			                           : e->timeline,
+			.count_in_map = e->count_in_map,
+		};
+		if (e->segment_count < MAX_SEGMENTS)
+			e->segments[e->segment_count++] = seg;
+		else /* cannot happen in practice; keep the output sane */
+			e->segments[MAX_SEGMENTS - 1].kind = SEG_STOPPED;
+		if (e->take) {
+			for (uint32_t t = 0; t < e->track_count; t++) {
+				struct engine_track *tr = &e->tracks[t];
+				if (tr->in_take)
+					capture(e, tr, inputs[t], off, end);
 			}
+			e->take_frames += len;
 		}
-	}
-	bool stop_now = false;
-	if (e->pending_stop && e->transport == ENGINE_RECORDING) {
-		bool due;
-		uint32_t off = due_offset(e, e->stop_at, nframes, &due);
-		if (due && off >= rec_from) {
-			rec_to = off;
-			stop_now = true;
+		if (e->rolling)
+			e->timeline += len;
+		if (e->counting_in) {
+			e->count_in_pos += len;
+			e->count_in_left -= len;
 		}
-	} else if (e->pending_stop && !e->pending_start) {
-		e->pending_stop = false; /* nothing to stop any more */
+		off = end;
 	}
-
-	/* Same for every track: once per cycle, not once per track. */
-	float fall = exp10f(-e->fall_per_frame * (float)nframes);
-	for (uint32_t t = 0; t < e->track_count; t++) {
-		struct engine_track *tr = &e->tracks[t];
-		meter_update(e, tr, inputs[t], nframes, fall);
-		if (tr->in_take && rec_to > rec_from)
-			capture(e, tr, inputs[t], rec_from, rec_to);
-	}
-	if (rec_to > rec_from)
-		e->take_frames += rec_to - rec_from;
-	if (stop_now) {
-		e->pending_stop = false;
-		stop_take(e, e->clock + rec_to);
-	}
-
-	/* The timeline moves only while the transport runs. */
-	if (rec_to > rec_from)
-		e->timeline += rec_to - rec_from;
+	/* Changes due on the cycle's last frame + 1 show in this cycle's
+	 * published state; a command due then is applied next cycle at 0. */
 	e->clock += nframes;
+	transitions(e, 0);
+	e->clock -= nframes;
+}
 
-	e->frames_since_wake += nframes;
-	if (e->frames_since_wake >= e->wake_interval) {
-		e->frames_since_wake = 0;
-		sem_post(&e->wake);
+/*
+ * Pass 2: click and cue mix, after every input has been read. The click
+ * is rendered once at unity into scratch; click_out and the cue take it
+ * at their own levels, so muting click_out keeps the click in the cue.
+ */
+REALTIME static void render_outputs(struct engine *e,
+                                    const float *const *inputs,
+                                    float *const *outputs, uint32_t nframes)
+{
+	float *raw = e->scratch;
+	memset(raw, 0, nframes * sizeof *raw);
+	bool any_click = false;
+	for (size_t s = 0; e->click && s < e->segment_count; s++) {
+		const struct segment *seg = &e->segments[s];
+		const struct tempo_map *map =
+			seg->kind == SEG_ROLLING && e->click_on ? e->map :
+			seg->kind == SEG_COUNT_IN ? seg->count_in_map : NULL;
+		if (!map)
+			continue;
+		click_render(e->click, map, seg->position, seg->length, 1.0f,
+		             raw + seg->offset);
+		any_click = true;
 	}
+	float *click = outputs ? outputs[ENGINE_OUT_CLICK] : NULL;
+	if (click) {
+		float gain = e->levels[ENGINE_LEVEL_CLICK];
+		if (any_click)
+			for (uint32_t i = 0; i < nframes; i++)
+				click[i] = raw[i] * gain;
+		else
+			memset(click, 0, nframes * sizeof *click);
+	}
+	float *cue_l = outputs ? outputs[ENGINE_OUT_CUE_L] : NULL;
+	float *cue_r = outputs ? outputs[ENGINE_OUT_CUE_R] : NULL;
+	if (!cue_l && !cue_r)
+		return;
+	float *cue = cue_l ? cue_l : cue_r;
+	float cue_click = e->levels[ENGINE_LEVEL_CUE_CLICK];
+	if (any_click)
+		for (uint32_t i = 0; i < nframes; i++)
+			cue[i] = raw[i] * cue_click;
+	else
+		memset(cue, 0, nframes * sizeof *cue);
+	for (uint32_t t = 0; e->any_monitor && t < e->track_count; t++) {
+		float g = e->tracks[t].monitor;
+		if (g == 0.0f)
+			continue;
+		const float *in = inputs[t];
+		for (uint32_t i = 0; i < nframes; i++)
+			cue[i] += in[i] * g;
+	}
+	if (cue_l && cue_r)
+		memcpy(cue_r, cue_l, nframes * sizeof *cue_r);
+}
 
-	atomic_store_explicit(&e->pub_transport, (int)e->transport,
-	                      memory_order_relaxed);
+REALTIME static void publish(struct engine *e)
+{
+	enum engine_transport tp = e->counting_in ? ENGINE_COUNT_IN :
+	                           e->take ? ENGINE_RECORDING :
+	                           e->rolling ? ENGINE_ROLLING : ENGINE_STOPPED;
+	atomic_store_explicit(&e->pub_transport, (int)tp, memory_order_relaxed);
 	atomic_store_explicit(&e->pub_take, e->take, memory_order_relaxed);
 	atomic_store_explicit(&e->pub_timeline, e->timeline,
 	                      memory_order_relaxed);
+	atomic_store_explicit(&e->pub_record_enabled, e->record_enabled,
+	                      memory_order_relaxed);
+	atomic_store_explicit(&e->pub_click_on, e->click_on,
+	                      memory_order_relaxed);
+	atomic_store_explicit(&e->pub_count_in_left,
+	                      e->counting_in ? e->count_in_left : 0,
+	                      memory_order_relaxed);
+	atomic_store_explicit(&e->pub_punch_in,
+	                      e->record_enabled ? e->punch_in : ENGINE_NO_FRAME,
+	                      memory_order_relaxed);
+	atomic_store_explicit(&e->pub_punch_out,
+	                      e->record_enabled ? e->punch_out : ENGINE_NO_FRAME,
+	                      memory_order_relaxed);
 	atomic_store_explicit(&e->pub_dropped, e->dropped_total,
+	                      memory_order_relaxed);
+	atomic_store_explicit(&e->pub_commands_applied, e->commands_applied,
 	                      memory_order_relaxed);
 	atomic_store_explicit(&e->pub_cycles,
 	                      atomic_load_explicit(&e->pub_cycles,
@@ -442,13 +736,70 @@ REALTIME void engine_process(struct engine *e, const float *const *inputs,
 	atomic_store_explicit(&e->pub_clock, e->clock, memory_order_release);
 }
 
+REALTIME static void process_chunk(struct engine *e,
+                                   const float *const *inputs,
+                                   float *const *outputs, uint32_t nframes)
+{
+	run_transport(e, inputs, nframes);
+
+	/* Same for every track: once per cycle, not once per track. */
+	float fall = exp10f(-e->fall_per_frame * (float)nframes);
+	for (uint32_t t = 0; t < e->track_count; t++)
+		meter_update(e, &e->tracks[t], inputs[t], nframes, fall);
+
+	render_outputs(e, inputs, outputs, nframes);
+	for (size_t i = 0; i < e->to_retire_count; i++)
+		if (!ring_write(e->retire, &e->to_retire[i],
+		                sizeof e->to_retire[i]))
+			break; /* control is not collecting: leak, never free
+			          in use */
+	e->to_retire_count = 0;
+	e->clock += nframes;
+
+	e->frames_since_wake += nframes;
+	if (e->frames_since_wake >= e->wake_interval) {
+		e->frames_since_wake = 0;
+		sem_post(&e->wake);
+	}
+}
+
+REALTIME void engine_process(struct engine *e, const float *const *inputs,
+                             float *const *outputs, uint32_t nframes)
+{
+	struct engine_command cmd;
+	while (ring_read(e->commands, &cmd, sizeof cmd)) {
+		apply_command(e, &cmd);
+		e->commands_applied++;
+	}
+	flush_stop_event(e);
+
+	if (nframes <= CHUNK_FRAMES) {
+		process_chunk(e, inputs, outputs, nframes);
+	} else {
+		float *outs[ENGINE_OUT_COUNT];
+		for (uint32_t done = 0; done < nframes;) {
+			uint32_t n = nframes - done;
+			n = n < CHUNK_FRAMES ? n : CHUNK_FRAMES;
+			for (uint32_t t = 0; t < e->track_count; t++)
+				e->chunk_inputs[t] = inputs[t] + done;
+			for (int o = 0; o < ENGINE_OUT_COUNT; o++)
+				outs[o] = outputs && outputs[o]
+				          ? outputs[o] + done : NULL;
+			process_chunk(e, e->chunk_inputs, outs, n);
+			done += n;
+		}
+	}
+	publish(e);
+}
+
 REALTIME void engine_mark_xrun(struct engine *e, uint32_t nframes)
 {
-	if (e->transport != ENGINE_RECORDING)
+	if (!e->take)
 		return;
 	struct engine_event ev = {
 		.type = ENGINE_EVENT_XRUN, .take = e->take,
-		.clock_frame = e->clock, .timeline_frame = e->timeline,
+		.clock_frame = e->clock,
+		.timeline_frame = (uint64_t)e->timeline,
 		.length = nframes,
 	};
 	if (!push_event(e, &ev))
@@ -481,6 +832,26 @@ REALTIME void engine_note_cycle_time(struct engine *e, uint64_t used_ns,
 
 /* ---- non-RT side ------------------------------------------------------ */
 
+void engine_command_init(struct engine_command *cmd, uint32_t type)
+{
+	*cmd = (struct engine_command){
+		.type = type,
+		.punch_in = ENGINE_NO_FRAME,
+		.punch_out = ENGINE_NO_FRAME,
+	};
+}
+
+bool engine_next_retired(struct engine *e, const struct tempo_map **map,
+                         const struct click **click)
+{
+	struct retired r;
+	if (!ring_read(e->retire, &r, sizeof r))
+		return false;
+	*map = r.map;
+	*click = r.click;
+	return true;
+}
+
 void engine_note_xrun(struct engine *e)
 {
 	atomic_fetch_add_explicit(&e->xruns, 1, memory_order_relaxed);
@@ -491,12 +862,21 @@ enum rl_status engine_send(struct engine *e, const struct engine_command *cmd,
 {
 	pthread_mutex_lock(&e->send_lock);
 	bool ok = ring_write(e->commands, cmd, sizeof *cmd);
+	e->commands_sent += ok;
 	pthread_mutex_unlock(&e->send_lock);
 	if (!ok)
 		return error_set(err, RL_ERR_STATE,
 		                 "engine command queue full (is the audio "
 		                 "thread running?)");
 	return RL_OK;
+}
+
+uint64_t engine_commands_sent(struct engine *e)
+{
+	pthread_mutex_lock(&e->send_lock);
+	uint64_t n = e->commands_sent;
+	pthread_mutex_unlock(&e->send_lock);
+	return n;
 }
 
 void engine_snapshot(const struct engine *e, struct engine_snapshot *out)
@@ -508,6 +888,16 @@ void engine_snapshot(const struct engine *e, struct engine_snapshot *out)
 		&e->pub_transport, memory_order_relaxed);
 	out->timeline = atomic_load_explicit(&e->pub_timeline,
 	                                     memory_order_relaxed);
+	out->record_enabled = atomic_load_explicit(&e->pub_record_enabled,
+	                                           memory_order_relaxed);
+	out->click_on = atomic_load_explicit(&e->pub_click_on,
+	                                     memory_order_relaxed);
+	out->count_in_left = atomic_load_explicit(&e->pub_count_in_left,
+	                                          memory_order_relaxed);
+	out->punch_in = atomic_load_explicit(&e->pub_punch_in,
+	                                     memory_order_relaxed);
+	out->punch_out = atomic_load_explicit(&e->pub_punch_out,
+	                                      memory_order_relaxed);
 	out->take = atomic_load_explicit(&e->pub_take, memory_order_relaxed);
 	out->dropped_frames = atomic_load_explicit(&e->pub_dropped,
 	                                           memory_order_relaxed);
@@ -515,6 +905,10 @@ void engine_snapshot(const struct engine *e, struct engine_snapshot *out)
 	out->cycles = atomic_load_explicit(&e->pub_cycles, memory_order_relaxed);
 	out->events_lost = atomic_load_explicit(&e->events_lost,
 	                                        memory_order_relaxed);
+	out->last_started_take = atomic_load_explicit(&e->pub_last_started,
+	                                              memory_order_relaxed);
+	out->commands_applied = atomic_load_explicit(&e->pub_commands_applied,
+	                                             memory_order_relaxed);
 }
 
 void engine_track_meter(const struct engine *e, uint32_t t,

@@ -18,6 +18,8 @@ struct jack_backend {
 	size_t port_count;
 	jack_port_t **ports;
 	const float **buffers; /* scratch for the process callback */
+	jack_port_t *outputs[ENGINE_OUT_COUNT];
+	float *out_buffers[ENGINE_OUT_COUNT];
 	uint32_t sample_rate;
 	_Atomic uint32_t buffer_size;
 	bool active;
@@ -55,7 +57,9 @@ REALTIME static int on_process(jack_nframes_t nframes, void *arg)
 	jb->have_frame_time = true;
 	for (size_t i = 0; i < jb->port_count; i++)
 		jb->buffers[i] = jack_port_get_buffer(jb->ports[i], nframes);
-	engine_process(jb->engine, jb->buffers, nframes);
+	for (int o = 0; o < ENGINE_OUT_COUNT; o++)
+		jb->out_buffers[o] = jack_port_get_buffer(jb->outputs[o], nframes);
+	engine_process(jb->engine, jb->buffers, jb->out_buffers, nframes);
 	uint64_t period = (uint64_t)nframes * 1000000000u / jb->sample_rate;
 	engine_note_cycle_time(jb->engine, now_ns() - t0, period);
 	return 0;
@@ -286,6 +290,20 @@ enum rl_status jack_backend_attach(struct jack_backend *jb, struct engine *e,
 			return error_set(err, RL_ERR_JACK,
 			                 "cannot register JACK port '%s'", name);
 	}
+	static const char *const out_names[ENGINE_OUT_COUNT] = {
+		[ENGINE_OUT_CLICK] = "click_out",
+		[ENGINE_OUT_CUE_L] = "cue_l",
+		[ENGINE_OUT_CUE_R] = "cue_r",
+	};
+	for (int o = 0; o < ENGINE_OUT_COUNT; o++) {
+		jb->outputs[o] = jack_port_register(jb->client, out_names[o],
+		                                    JACK_DEFAULT_AUDIO_TYPE,
+		                                    JackPortIsOutput, 0);
+		if (!jb->outputs[o])
+			return error_set(err, RL_ERR_JACK,
+			                 "cannot register JACK port '%s'",
+			                 out_names[o]);
+	}
 	jb->port_count = count;
 	jb->engine = e;
 	if (jack_set_process_callback(jb->client, on_process, jb) != 0)
@@ -322,6 +340,23 @@ enum rl_status jack_backend_connect(struct jack_backend *jb, uint32_t t,
 	if (rc != 0 && rc != EEXIST)
 		return error_set(err, RL_ERR_JACK, "cannot connect '%s' to '%s'",
 		                 source, jack_port_name(jb->ports[t]));
+	return RL_OK;
+}
+
+enum rl_status jack_backend_connect_output(struct jack_backend *jb,
+                                           enum engine_output output,
+                                           const char *dest, struct error *err)
+{
+	if ((int)output < 0 || output >= ENGINE_OUT_COUNT || !jb->outputs[output])
+		return error_set(err, RL_ERR_INVALID, "no such output");
+	if (!jack_port_by_name(jb->client, dest))
+		return error_set(err, RL_ERR_NOT_FOUND,
+		                 "JACK port '%s' does not exist", dest);
+	const char *ours = jack_port_name(jb->outputs[output]);
+	int rc = jack_connect(jb->client, ours, dest);
+	if (rc != 0 && rc != EEXIST)
+		return error_set(err, RL_ERR_JACK, "cannot connect '%s' to '%s'",
+		                 ours, dest);
 	return RL_OK;
 }
 

@@ -1387,3 +1387,30 @@ struct session_take *session_find_take(struct session *s, uint32_t number)
 		return &s->takes[pos];
 	return NULL;
 }
+
+void session_remove_take(struct session *s, uint32_t number)
+{
+	size_t pos = take_lower_bound(s, number);
+	if (pos >= s->take_count || s->takes[pos].number != number)
+		return;
+	session_take_cleanup(&s->takes[pos]);
+	memmove(&s->takes[pos], &s->takes[pos + 1],
+	        (s->take_count - pos - 1) * sizeof *s->takes);
+	s->take_count--;
+}
+
+enum rl_status session_trash_take_dir(const struct session *s,
+                                      uint32_t number, struct error *err)
+{
+	char from[SESSION_PATH_MAX + 16], to[SESSION_PATH_MAX + 32];
+	snprintf(from, sizeof from, "%s/takes/%03u", s->dir, number);
+	snprintf(to, sizeof to, "%s/trash/%03u", s->dir, number);
+	/* Never replace anything already in the trash: find a free name. */
+	for (int i = 1; access(to, F_OK) == 0 && i < 1000; i++)
+		snprintf(to, sizeof to, "%s/trash/%03u-%d", s->dir, number, i);
+	if (rename(from, to) != 0)
+		return error_set(err, rl_status_from_errno(errno),
+		                 "cannot move %s to %s: %s", from, to,
+		                 strerror(errno));
+	return RL_OK;
+}

@@ -16,6 +16,20 @@
 #include <string.h>
 #include <time.h>
 
+/* A command with no punch points or count-in. */
+static struct engine_command make_cmd(uint32_t type, uint32_t track,
+                                      int64_t value, uint64_t at,
+                                      uint64_t length)
+{
+	struct engine_command c;
+	engine_command_init(&c, type);
+	c.track = track;
+	c.value = value;
+	c.at = at;
+	c.length = length;
+	return c;
+}
+
 static atomic_bool done;
 
 static void *drain(void *arg)
@@ -76,10 +90,10 @@ int main(int argc, char **argv)
 		in[t] = buf + (size_t)t * period;
 		for (uint32_t i = 0; i < period; i++)
 			buf[(size_t)t * period + i] = (float)((i * 7919 + t) % 1000) / 1000.0f - 0.5f;
-		struct engine_command c = { ENGINE_CMD_ARM, t, 1, 0, 0 };
+		struct engine_command c = make_cmd(ENGINE_CMD_ARM, t, 1, 0, 0);
 		engine_send(e, &c, NULL);
 	}
-	struct engine_command rec = { ENGINE_CMD_RECORD, 0, 1, 0, 0 };
+	struct engine_command rec = make_cmd(ENGINE_CMD_RECORD, 0, 1, 0, 0);
 	engine_send(e, &rec, NULL);
 	pthread_t th;
 	pthread_create(&th, NULL, drain, e);
@@ -87,7 +101,7 @@ int main(int argc, char **argv)
 	uint64_t next = now_ns();
 	for (size_t c = 0; c < cycles; c++) {
 		uint64_t t0 = now_ns();
-		engine_process(e, in, period);
+		engine_process(e, in, NULL, period);
 		ns[c] = now_ns() - t0;
 		/* Pace like a real period so the drain thread keeps up the
 		 * way the disk writer does. */

@@ -19,6 +19,20 @@
 #include <sys/stat.h>
 #include <time.h>
 
+/* A command with no punch points or count-in. */
+static struct engine_command make_cmd(uint32_t type, uint32_t track,
+                                      int64_t value, uint64_t at,
+                                      uint64_t length)
+{
+	struct engine_command c;
+	engine_command_init(&c, type);
+	c.track = track;
+	c.value = value;
+	c.at = at;
+	c.length = length;
+	return c;
+}
+
 #define TRACKS 4
 #define RATE 48000
 
@@ -38,7 +52,7 @@ static void cycle(struct engine *e, uint32_t n)
 	for (int t = 0; t < TRACKS; t++)
 		for (uint32_t i = 0; i < n; i++)
 			inbuf[t][i] = code(clock_frame + i, t);
-	engine_process(e, inputs, n);
+	engine_process(e, inputs, NULL, n);
 	clock_frame += n;
 }
 
@@ -112,7 +126,7 @@ int main(void)
 	struct disk_writer *w = NULL;
 	CHECK(disk_writer_new(e, &wc, &w, &err) == RL_OK);
 	for (uint32_t t = 0; t < TRACKS; t++) {
-		struct engine_command c = { ENGINE_CMD_ARM, t, t != 2, 0, 0 };
+		struct engine_command c = make_cmd(ENGINE_CMD_ARM, t, t != 2, 0, 0);
 		engine_send(e, &c, NULL);
 	}
 
@@ -143,8 +157,8 @@ int main(void)
 		 * the 4096-frame rings sometimes overflow. */
 		uint64_t start = clock_frame + 100 + n * 7;
 		uint64_t stop = start + RATE - n * 1111;
-		struct engine_command rc = { ENGINE_CMD_RECORD, 0, number, start, 0 };
-		struct engine_command sc = { ENGINE_CMD_STOP, 0, 0, stop, 0 };
+		struct engine_command rc = make_cmd(ENGINE_CMD_RECORD, 0, number, start, 0);
+		struct engine_command sc = make_cmd(ENGINE_CMD_STOP, 0, 0, stop, 0);
 		engine_send(e, &rc, NULL);
 		engine_send(e, &sc, NULL);
 		while (clock_frame < stop + 512) {

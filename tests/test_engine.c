@@ -3,7 +3,9 @@
  * and stop on exact frames inside a cycle, arming, meters, and exact
  * dropped-frame accounting when a ring is full. */
 #include "check.h"
+#include "redlight/click.h"
 #include "redlight/engine.h"
+#include "redlight/tempo_map.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -16,6 +18,20 @@ static float inbuf[TRACKS][BLOCK];
 static const float *inputs[TRACKS] = { inbuf[0], inbuf[1], inbuf[2] };
 static uint64_t source_frame; /* frame counter of the fake inputs */
 
+/* A command with no punch points or count-in. */
+static struct engine_command make_cmd(uint32_t type, uint32_t track,
+                                      int64_t value, uint64_t at,
+                                      uint64_t length)
+{
+	struct engine_command c;
+	engine_command_init(&c, type);
+	c.track = track;
+	c.value = value;
+	c.at = at;
+	c.length = length;
+	return c;
+}
+
 /* Every input sample carries its own frame number and track. */
 static void cycle(struct engine *e, uint32_t n)
 {
@@ -23,7 +39,7 @@ static void cycle(struct engine *e, uint32_t n)
 		for (uint32_t i = 0; i < n; i++)
 			inbuf[t][i] = (float)((source_frame + i) % 100000) /
 			              1000000.0f + (float)t * 0.2f;
-	engine_process(e, inputs, n);
+	engine_process(e, inputs, NULL, n);
 	source_frame += n;
 }
 
@@ -43,7 +59,11 @@ static struct engine *make(size_t ring_frames)
 static void send(struct engine *e, uint32_t type, uint32_t track,
                  int64_t value, uint64_t at)
 {
-	struct engine_command c = { type, track, value, at, 0 };
+	struct engine_command c;
+	engine_command_init(&c, type);
+	c.track = track;
+	c.value = value;
+	c.at = at;
 	CHECK(engine_send(e, &c, NULL) == RL_OK);
 }
 
@@ -119,7 +139,7 @@ static void test_fixed_length(void)
 	send(e, ENGINE_CMD_ARM, 0, 1, 0);
 	cycle(e, BLOCK);
 	cycle(e, BLOCK);
-	struct engine_command c = { ENGINE_CMD_RECORD, 0, 3, 10, 150 };
+	struct engine_command c = make_cmd(ENGINE_CMD_RECORD, 0, 3, 10, 150);
 	CHECK(engine_send(e, &c, NULL) == RL_OK);
 	for (int i = 0; i < 5; i++)
 		cycle(e, BLOCK);
@@ -141,7 +161,7 @@ static void test_meters(void)
 	inbuf[0][5] = -0.5f;
 	inbuf[1][7] = 1.0f;  /* full scale: a clip */
 	inbuf[1][8] = -1.0f; /* and another */
-	engine_process(e, inputs, BLOCK);
+	engine_process(e, inputs, NULL, BLOCK);
 	struct engine_meter m;
 	engine_track_meter(e, 0, &m);
 	CHECK(m.peak == 0.5f);
@@ -158,7 +178,7 @@ static void test_meters(void)
 	memset(inbuf[1], 0, sizeof inbuf[1]);
 	uint32_t frames = 0;
 	while (frames < (uint32_t)(1.7 * 48000)) {
-		engine_process(e, inputs, BLOCK);
+		engine_process(e, inputs, NULL, BLOCK);
 		frames += BLOCK;
 	}
 	engine_track_meter(e, 0, &m);
@@ -166,13 +186,13 @@ static void test_meters(void)
 	CHECK(db < -19.5 && db > -20.5);
 	CHECK(m.hold == 0.5f);
 	while (frames < 2 * 48000 + BLOCK) {
-		engine_process(e, inputs, BLOCK);
+		engine_process(e, inputs, NULL, BLOCK);
 		frames += BLOCK;
 	}
 	engine_track_meter(e, 0, &m);
 	CHECK(m.hold < 0.5f);
 	send(e, ENGINE_CMD_RESET_METERS, 0, 0, 0);
-	engine_process(e, inputs, BLOCK);
+	engine_process(e, inputs, NULL, BLOCK);
 	engine_track_meter(e, 1, &m);
 	CHECK_EQ_U64(m.clips, 0);
 	engine_free(e);
@@ -247,6 +267,221 @@ static void test_xrun_marker(void)
 	engine_free(e);
 }
 
+static void send_cmd(struct engine *e, const struct engine_command *c)
+{
+	CHECK(engine_send(e, c, NULL) == RL_OK);
+}
+
+static struct engine_snapshot snap(struct engine *e)
+{
+	struct engine_snapshot s;
+	engine_snapshot(e, &s);
+	return s;
+}
+
+/* PLAY rolls the timeline frame by frame, STOP on an exact frame, LOCATE
+ * moves it; nothing is recorded without RECORD. */
+static void test_play_stop_locate(void)
+{
+	struct engine *e = make(8192);
+	send(e, ENGINE_CMD_ARM, 0, 1, 0);
+	cycle(e, BLOCK);
+	CHECK_EQ_U64(snap(e).transport, ENGINE_STOPPED);
+	CHECK_EQ_U64(snap(e).timeline, 0);
+	send(e, ENGINE_CMD_PLAY, 0, 0, BLOCK + 10); /* clock frame 74 */
+	cycle(e, BLOCK);
+	CHECK_EQ_U64(snap(e).transport, ENGINE_ROLLING);
+	CHECK_EQ_U64(snap(e).timeline, BLOCK - 10);
+	send(e, ENGINE_CMD_STOP, 0, 0, 3 * BLOCK + 5);
+	cycle(e, BLOCK);
+	cycle(e, BLOCK);
+	CHECK_EQ_U64(snap(e).transport, ENGINE_STOPPED);
+	CHECK_EQ_U64(snap(e).timeline, 2 * BLOCK - 5);
+	send(e, ENGINE_CMD_LOCATE, 0, 48000, 0);
+	cycle(e, BLOCK);
+	CHECK_EQ_U64(snap(e).timeline, 48000);
+	/* Locate while rolling jumps; the roll continues from there. */
+	send(e, ENGINE_CMD_PLAY, 0, 0, 0);
+	cycle(e, BLOCK);
+	send(e, ENGINE_CMD_LOCATE, 0, 1000, 0);
+	cycle(e, BLOCK);
+	CHECK_EQ_U64(snap(e).timeline, 1000 + BLOCK);
+	struct engine_event ev;
+	CHECK(!engine_next_event(e, &ev));
+	CHECK_EQ_U64(ring_read_space(engine_track_ring(e, 0)), 0);
+	engine_free(e);
+}
+
+/* Punch in/out: recording only inside [in, out), entered and left on the
+ * exact frames while rolling; the transport rolls on after punch-out. */
+static void test_punch(void)
+{
+	struct engine *e = make(16384);
+	send(e, ENGINE_CMD_ARM, 1, 1, 0);
+	send(e, ENGINE_CMD_LOCATE, 0, 200, 0);
+	cycle(e, BLOCK);
+	struct engine_command c;
+	engine_command_init(&c, ENGINE_CMD_RECORD);
+	c.value = 5;
+	c.punch_in = 1000;
+	c.punch_out = 3001;
+	send_cmd(e, &c);
+	uint64_t rolled_at = source_frame; /* timeline 200 on this frame */
+	for (int i = 0; i < 60; i++) {
+		cycle(e, BLOCK);
+		if (i == 10) { /* waiting for the punch-in */
+			struct engine_snapshot s = snap(e);
+			CHECK_EQ_U64(s.transport, ENGINE_ROLLING);
+			CHECK(s.record_enabled);
+			CHECK_EQ_U64(s.punch_in, 1000);
+		}
+	}
+	struct engine_event ev;
+	CHECK(engine_next_event(e, &ev));
+	CHECK_EQ_U64(ev.type, ENGINE_EVENT_TAKE_START);
+	CHECK_EQ_U64(ev.take, 5);
+	CHECK_EQ_U64(ev.timeline_frame, 1000);
+	CHECK_EQ_U64(ev.clock_frame, rolled_at + 800);
+	CHECK_EQ_U64(ev.track_count, 1);
+	CHECK(engine_next_event(e, &ev));
+	CHECK_EQ_U64(ev.type, ENGINE_EVENT_TAKE_STOP);
+	CHECK_EQ_U64(ev.length, 2001);
+	CHECK_EQ_U64(ev.clock_frame, rolled_at + 2801);
+	struct engine_snapshot s = snap(e);
+	CHECK_EQ_U64(s.transport, ENGINE_ROLLING);
+	CHECK(!s.record_enabled);
+	CHECK_EQ_U64(s.timeline, 200 + 60 * BLOCK);
+	struct ring *r = engine_track_ring(e, 1);
+	CHECK_EQ_U64(ring_read_space(r), 2001 * sizeof(float));
+	float got[2001];
+	CHECK(ring_read(r, got, sizeof got));
+	int bad = 0;
+	for (int i = 0; i < 2001; i++)
+		bad += got[i] != expected(rolled_at + 800 + (uint64_t)i, 1);
+	CHECK(bad == 0);
+	engine_free(e);
+}
+
+/* A take never starts before timeline 0, so a roll from a negative
+ * position (pre-roll before the song) records from frame 0 on. */
+static void test_negative_start(void)
+{
+	struct engine *e = make(8192);
+	send(e, ENGINE_CMD_ARM, 0, 1, 0);
+	send(e, ENGINE_CMD_LOCATE, 0, -100, 0);
+	send(e, ENGINE_CMD_RECORD, 0, 1, 0);
+	cycle(e, BLOCK);
+	cycle(e, BLOCK);
+	cycle(e, BLOCK);
+	struct engine_event ev;
+	CHECK(engine_next_event(e, &ev));
+	CHECK_EQ_U64(ev.type, ENGINE_EVENT_TAKE_START);
+	CHECK_EQ_U64(ev.timeline_frame, 0);
+	CHECK_EQ_U64(ev.clock_frame, 100);
+	CHECK_EQ_U64(snap(e).take_frames, 3 * BLOCK - 100);
+	engine_free(e);
+}
+
+/* Count-in: the click of the count-in map for exactly count_in frames
+ * with the timeline held, then the take starts on the next frame; the
+ * count-in map comes back through the retire queue. */
+static void test_count_in_and_click(void)
+{
+	struct engine *e = make(1 << 16);
+	struct error err;
+	struct tempo_map *song = NULL, *count = NULL;
+	struct click *click = NULL;
+	CHECK(tempo_map_new_simple(120, 4, 4, 48000, &song, &err) == RL_OK);
+	CHECK(tempo_map_new_simple(120, 4, 4, 48000, &count, &err) == RL_OK);
+	CHECK(click_new_builtin(CLICK_BEEP, 48000, &click, &err) == RL_OK);
+	if (!song || !count || !click)
+		return;
+	struct engine_command c;
+	engine_command_init(&c, ENGINE_CMD_SET_CLICK);
+	c.map = song;
+	c.click = click;
+	send_cmd(e, &c);
+	send(e, ENGINE_CMD_CLICK_ON, 0, 1, 0);
+	engine_command_init(&c, ENGINE_CMD_MONITOR);
+	c.track = 2;
+	c.level = 0.5f;
+	send_cmd(e, &c);
+	send(e, ENGINE_CMD_ARM, 0, 1, 0);
+	send(e, ENGINE_CMD_LOCATE, 0, 24000, 0); /* beat 2 of bar 1 */
+	engine_command_init(&c, ENGINE_CMD_RECORD);
+	c.value = 9;
+	c.count_in = 2 * 48000; /* one bar of 4/4 at 120 */
+	c.map = count;
+	c.length = 30000;
+	send_cmd(e, &c);
+
+	/* Render 3 s in odd-sized cycles; keep the outputs. */
+	enum { TOTAL = 3 * 48000 };
+	static float click_out[TOTAL], cue_l[TOTAL], cue_r[TOTAL];
+	static float want_click[TOTAL];
+	uint64_t done = 0;
+	while (done < TOTAL) {
+		uint32_t n = (uint32_t)(TOTAL - done < 1000 ? TOTAL - done
+		                                             : 1000);
+		if (n > BLOCK)
+			n = BLOCK;
+		float *outs[ENGINE_OUT_COUNT] = { click_out + done,
+		                                  cue_l + done, cue_r + done };
+		for (int t = 0; t < TRACKS; t++)
+			for (uint32_t i = 0; i < n; i++)
+				inbuf[t][i] = expected(source_frame + i, t);
+		if (done == 48000) {
+			struct engine_snapshot s = snap(e);
+			CHECK_EQ_U64(s.transport, ENGINE_COUNT_IN);
+			CHECK_EQ_U64(s.timeline, 24000);
+			CHECK_EQ_U64(s.count_in_left, 48000);
+		}
+		engine_process(e, inputs, outs, n);
+		source_frame += n;
+		done += n;
+	}
+	/* Expected click: the count-in bar from frame 0, then the song's
+	 * click from timeline 24000 while the take runs, then nothing. */
+	click_render(click, count, 0, 96000, 1.0f, want_click);
+	click_render(click, song, 24000, 30000, 1.0f, want_click + 96000);
+	int bad = 0, bad_cue = 0;
+	for (int i = 0; i < TOTAL; i++) {
+		bad += click_out[i] != want_click[i];
+		float cue = want_click[i] + 0.5f * expected((uint64_t)i, 2);
+		bad_cue += fabsf(cue_l[i] - cue) > 1e-6f || cue_r[i] != cue_l[i];
+	}
+	CHECK(bad == 0);
+	CHECK(bad_cue == 0);
+	struct engine_event ev;
+	CHECK(engine_next_event(e, &ev));
+	CHECK_EQ_U64(ev.type, ENGINE_EVENT_TAKE_START);
+	CHECK_EQ_U64(ev.clock_frame, 96000);
+	CHECK_EQ_U64(ev.timeline_frame, 24000);
+	CHECK(engine_next_event(e, &ev));
+	CHECK_EQ_U64(ev.type, ENGINE_EVENT_TAKE_STOP);
+	CHECK_EQ_U64(ev.length, 30000);
+	struct engine_snapshot s = snap(e);
+	CHECK_EQ_U64(s.transport, ENGINE_STOPPED); /* length stops it */
+	CHECK_EQ_U64(s.timeline, 54000);
+	const struct tempo_map *m;
+	const struct click *k;
+	CHECK(engine_next_retired(e, &m, &k));
+	CHECK(m == count && k == NULL);
+	CHECK(!engine_next_retired(e, &m, &k));
+	/* Replacing the click retires the old map and sound. */
+	engine_command_init(&c, ENGINE_CMD_SET_CLICK);
+	send_cmd(e, &c);
+	cycle(e, BLOCK);
+	int seen = 0;
+	while (engine_next_retired(e, &m, &k))
+		seen += (m == song) + 2 * (k == click);
+	CHECK_EQ_U64(seen, 3);
+	engine_free(e);
+	tempo_map_free(song);
+	tempo_map_free(count);
+	click_free(click);
+}
+
 static void test_bad_config(void)
 {
 	struct engine_config cfg = { 0 };
@@ -264,6 +499,10 @@ int main(void)
 	test_meters();
 	test_dropped_frames();
 	test_xrun_marker();
+	test_play_stop_locate();
+	test_punch();
+	test_negative_start();
+	test_count_in_and_click();
 	test_bad_config();
 	return CHECK_DONE();
 }

@@ -29,6 +29,26 @@ struct control_config {
 	const char *server_name;   /**< NULL: $JACK_DEFAULT_SERVER / default */
 	enum take_format format;
 	double buffer_seconds;     /**< per-track ring length, default 4 s */
+	/** Tempo map file; NULL: SESSION/tempo.map if it exists, else a
+	 *  simple map of tempo_bpm in meter_beats/meter_denominator. */
+	const char *tempo_map_path;
+	double tempo_bpm;          /**< 0: 120 */
+	int32_t meter_beats;       /**< 0: 4 */
+	int32_t meter_denominator; /**< 0: 4 */
+	/** Click sound: "beep", "square", "wood", or a file, or
+	 *  "ACCENT.wav,NORMAL.wav". NULL: beep. */
+	const char *click_sound;
+};
+
+/** How a record pass starts and ends (control_record_options_init()). */
+struct control_record_options {
+	uint64_t at;            /**< engine clock frame to start on, 0: now */
+	uint64_t length;        /**< stop after so many frames, 0: on stop */
+	uint32_t count_in_bars; /**< bars of click before rolling, 0: none */
+	uint32_t pre_roll_bars; /**< start rolling so many bars before the
+	                             record point (punch-in, else here) */
+	int64_t punch_in;       /**< timeline frames, ENGINE_NO_FRAME: none */
+	int64_t punch_out;
 };
 
 /** What the last finished take looked like (for the summary line). */
@@ -72,22 +92,87 @@ void control_free_names(char **names);
 enum rl_status control_arm(struct control *c, uint32_t t, bool on,
                            struct error *err);
 
-/**
- * Start a new take on every armed track: reserves the take number,
- * creates the files, records the take in session.json as incomplete, then
- * tells the audio thread to start on engine clock frame `at` (0, or a
- * frame already past: the next cycle). With length > 0 the take stops by
- * itself exactly `length` frames after the frame it started on.
- */
-enum rl_status control_record(struct control *c, uint64_t at,
-                              uint64_t length, struct error *err);
+/** Defaults: start now, no length, no count-in, pre-roll or punch. */
+void control_record_options_init(struct control_record_options *o);
 
 /**
- * Stop recording on engine clock frame `at` (0: the next cycle), on the
- * same frame for every track.
+ * Record a take on every armed track: reserves the take number, creates
+ * the files, records the take in session.json as incomplete, then tells
+ * the audio thread to record. The take starts on one frame for all armed
+ * tracks: after the count-in (count_in_bars of click at the tempo and
+ * meter of the record point, timeline held), when the rolling timeline
+ * reaches punch_in (or at once), and never before timeline 0. With
+ * pre_roll_bars the transport first locates that many bars before the
+ * record point. It ends at punch_out (transport keeps rolling), after
+ * `length` frames (transport stops), or on control_stop().
+ */
+enum rl_status control_record(struct control *c,
+                              const struct control_record_options *opt,
+                              struct error *err);
+
+/**
+ * Stop the transport and any take on engine clock frame `at` (0: the next
+ * cycle), on the same frame for every track.
  */
 enum rl_status control_stop(struct control *c, uint64_t at,
                             struct error *err);
+
+/** Roll from the current position without recording. */
+enum rl_status control_play(struct control *c, struct error *err);
+
+/**
+ * Move the transport to a timeline frame (may be negative: before the
+ * song). RL_ERR_STATE while a take is recording.
+ */
+enum rl_status control_locate(struct control *c, int64_t frame,
+                              struct error *err);
+
+/** Locate to the first beat of `bar` (from 1) of the tempo map. */
+enum rl_status control_locate_bar(struct control *c, int64_t bar,
+                                  struct error *err);
+
+/** Locate to the start of song section `label` (RL_ERR_NOT_FOUND lists
+ *  the sections). */
+enum rl_status control_locate_section(struct control *c, const char *label,
+                                      struct error *err);
+
+/** Locate to timeline frame 0. */
+enum rl_status control_return_to_start(struct control *c, struct error *err);
+
+/** Click while rolling on or off (the count-in clicks either way). */
+enum rl_status control_set_click(struct control *c, bool on,
+                                 struct error *err);
+
+/** Level (dB, <= +6; -INFINITY mutes) of click_out or of the click in
+ *  the cue mix. */
+enum rl_status control_set_click_level(struct control *c, bool cue,
+                                       double db, struct error *err);
+
+/** Input monitoring of track t in the cue mix: level in dB, -INFINITY
+ *  (or on == false) for off. */
+enum rl_status control_monitor(struct control *c, uint32_t t, bool on,
+                               double db, struct error *err);
+
+/**
+ * A timeline position from text, as front-ends take it: "17" (bar 17),
+ * "17|3" or "17|3|960" (bar|beat|tick), "12.5s" (seconds), "48000f"
+ * (frames), or a section label ("chorus1"). Errors say which forms exist.
+ */
+enum rl_status control_parse_position(const struct control *c,
+                                      const char *text, int64_t *frame,
+                                      struct error *err);
+
+/** The tempo map in use (owned by control; valid until control_close()).
+ *  NULL before control_start_with_sources(). */
+const struct tempo_map *control_tempo_map(const struct control *c);
+
+/**
+ * Connect one of redlight's outputs (click_out, cue_l, cue_r) to a JACK
+ * input port. After control_start_with_sources().
+ */
+enum rl_status control_connect_output(struct control *c,
+                                      enum engine_output output,
+                                      const char *dest, struct error *err);
 
 /**
  * Collect finished takes into session.json, stop the take if the disk

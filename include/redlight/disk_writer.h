@@ -79,6 +79,14 @@ void disk_writer_force_stop(struct disk_writer *w, uint64_t length,
                             const char *reason);
 
 /**
+ * Forget prepared take `number` that the engine will never start (the
+ * transport stopped before its punch-in): its files are closed, empty.
+ * Returns false if the writer has already started it (then it finishes
+ * normally). Control thread.
+ */
+bool disk_writer_cancel_take(struct disk_writer *w, uint32_t number);
+
+/**
  * Take the next finished take, if any: fills *out (caller owns it:
  * session_take_cleanup()) with files, peaks, clips, dropped ranges and the
  * end reason. Returns false if none is ready. Control thread.

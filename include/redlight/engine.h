@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /**
  * @file engine.h
- * The real-time engine: one process cycle copies every track that is part
- * of the current take into that track's lock-free ring, keeps the meters,
- * and runs the transport (stopped / recording) on exact frames.
+ * The real-time engine: one process cycle runs the transport (stopped,
+ * count-in, rolling, recording) on exact frames, copies every track that
+ * is part of the current take into that track's lock-free ring, keeps the
+ * meters, and renders the click and the cue mix.
  *
  * It knows nothing of JACK: engine_process() takes an array of input
  * buffers, so tests and benchmarks drive it directly.
@@ -37,6 +38,12 @@
 /** A sample at or above this magnitude is full scale in 24-bit PCM. */
 #define ENGINE_CLIP_LEVEL (8388607.0f / 8388608.0f)
 
+/** "No frame": an unset punch point. */
+#define ENGINE_NO_FRAME INT64_MIN
+
+struct tempo_map;
+struct click;
+
 struct engine_config {
 	uint32_t track_count;
 	uint32_t sample_rate;
@@ -46,24 +53,61 @@ struct engine_config {
 	size_t gap_slots;
 };
 
+/**
+ * Transport states. Recording implies rolling; COUNT_IN plays the count-in
+ * click with the timeline held at the record point.
+ */
 enum engine_transport {
 	ENGINE_STOPPED = 0,
+	ENGINE_ROLLING = 1,
 	ENGINE_RECORDING = 2,
+	ENGINE_COUNT_IN = 3,
+};
+
+/** Output buffers engine_process() fills (any may be NULL). */
+enum engine_output {
+	ENGINE_OUT_CLICK = 0,
+	ENGINE_OUT_CUE_L,
+	ENGINE_OUT_CUE_R,
+	ENGINE_OUT_COUNT,
+};
+
+/** Levels the audio thread mixes with (ENGINE_CMD_SET_LEVEL .track). */
+enum engine_level {
+	ENGINE_LEVEL_CLICK = 0,     /**< click_out gain (count-in too) */
+	ENGINE_LEVEL_CUE_CLICK,     /**< click in the cue mix */
+	ENGINE_LEVEL_COUNT,
 };
 
 enum engine_command_type {
 	ENGINE_CMD_ARM = 1,      /**< track, value: 1 arm, 0 disarm */
-	ENGINE_CMD_RECORD,       /**< value: take number; at: clock frame;
-	                              length: stop after so many frames
-	                              (0: until ENGINE_CMD_STOP) */
-	ENGINE_CMD_STOP,         /**< at: clock frame */
+	ENGINE_CMD_RECORD,       /**< record enable + roll; see below */
+	ENGINE_CMD_STOP,         /**< at: clock frame; stops transport and take */
 	ENGINE_CMD_RESET_METERS, /**< clears peak hold and clip counts */
+	ENGINE_CMD_PLAY,         /**< at: clock frame; roll without recording */
+	ENGINE_CMD_LOCATE,       /**< value: timeline frame; ignored while a
+	                              take records */
+	ENGINE_CMD_SET_CLICK,    /**< map, click: the song's map and sound
+	                              (NULL map: no click); old ones retire */
+	ENGINE_CMD_CLICK_ON,     /**< value: click while rolling (1) or not */
+	ENGINE_CMD_SET_LEVEL,    /**< track: enum engine_level, level: gain */
+	ENGINE_CMD_MONITOR,      /**< track, level: its gain in the cue mix
+	                              (0 = not monitored) */
 };
 
 /**
  * A command for the audio thread. `at` is an engine clock frame: the
  * command takes effect on exactly that frame, or on the first frame of the
  * next cycle if that frame has passed (0 = as soon as possible).
+ *
+ * ENGINE_CMD_RECORD: value = take number; enables recording and starts the
+ * transport (after `count_in` frames of the count-in click rendered from
+ * `map`, with the timeline held, if count_in > 0). The take starts when
+ * the rolling timeline is inside [punch_in, punch_out) (ENGINE_NO_FRAME:
+ * open end) and at or after frame 0, on that exact frame for every armed
+ * track; it ends at punch_out (the transport keeps rolling), after
+ * `length` frames (0: no limit; the transport stops too), or on STOP.
+ * The count-in map is the engine's until it retires it.
  */
 struct engine_command {
 	uint32_t type;
@@ -71,7 +115,18 @@ struct engine_command {
 	int64_t value;
 	uint64_t at;
 	uint64_t length;
+	int64_t punch_in;
+	int64_t punch_out;
+	uint64_t count_in;
+	const struct tempo_map *map;
+	const struct click *click;
+	float level;
 };
+
+/**
+ * Fill in a command's defaults (no punch points, no count-in). Any thread.
+ */
+void engine_command_init(struct engine_command *cmd, uint32_t type);
 
 enum engine_event_type {
 	ENGINE_EVENT_TAKE_START = 1,
@@ -101,13 +156,20 @@ struct engine_gap {
 struct engine_snapshot {
 	enum engine_transport transport;
 	uint64_t clock;          /**< frames processed since start */
-	uint64_t timeline;       /**< transport position */
+	int64_t timeline;        /**< transport position (frames) */
+	bool record_enabled;     /**< a RECORD is active (waiting for its
+	                              punch-in, counting in, or recording) */
+	bool click_on;
+	uint64_t count_in_left;  /**< frames of count-in still to play */
+	int64_t punch_in, punch_out; /**< of the active RECORD */
 	uint32_t take;           /**< take being recorded, 0 if none */
 	uint64_t take_frames;    /**< frames recorded in the current take */
 	uint64_t dropped_frames; /**< total frames lost to full rings */
 	uint64_t xruns;
 	uint64_t cycles;
 	uint32_t events_lost;    /**< takes that could not start (queue full) */
+	uint32_t last_started_take; /**< number of the last take started */
+	uint64_t commands_applied;  /**< commands the audio thread has taken */
 };
 
 /** Meter readings of one track (linear amplitudes). */
@@ -146,12 +208,24 @@ void engine_free(struct engine *e);
 bool engine_memory_locked(const struct engine *e);
 
 /**
- * One process cycle: apply due commands, meter every input, copy the
- * frames of the take into the rings. inputs[t] is track t's buffer of
- * nframes samples. Audio thread only.
+ * One process cycle: apply due commands, run the transport, meter every
+ * input, copy the frames of the take into the rings, then render the
+ * outputs. inputs[t] is track t's buffer of nframes samples; outputs is
+ * NULL or an array of ENGINE_OUT_COUNT buffers (entries may be NULL) that
+ * are overwritten. Inputs are all read before any output is written, so
+ * an input that JACK aliases to one of our outputs still reads the
+ * previous cycle. Audio thread only.
  */
 REALTIME void engine_process(struct engine *e, const float *const *inputs,
-                             uint32_t nframes);
+                             float *const *outputs, uint32_t nframes);
+
+/**
+ * Next tempo map, click or count-in map the audio thread no longer uses,
+ * for the control thread to free (the engine never frees). Returns false
+ * when there is none. Control thread.
+ */
+bool engine_next_retired(struct engine *e, const struct tempo_map **map,
+                         const struct click **click);
 
 /**
  * JACK's frame clock jumped by `nframes` before this cycle (an xrun).
@@ -180,6 +254,13 @@ void engine_note_xrun(struct engine *e);
  */
 enum rl_status engine_send(struct engine *e, const struct engine_command *cmd,
                            struct error *err);
+
+/**
+ * Commands queued so far (engine_send() successes). When the snapshot's
+ * commands_applied reaches this, the audio thread has seen them all.
+ * Any non-RT thread.
+ */
+uint64_t engine_commands_sent(struct engine *e);
 
 /** Copy the published state. Any non-RT thread. */
 void engine_snapshot(const struct engine *e, struct engine_snapshot *out);

@@ -2,7 +2,8 @@
 /**
  * @file jack_backend.h
  * The JACK client: one input port per track (`in_<track name>`), the
- * process callback that hands the port buffers to engine_process(), and
+ * outputs `click_out`, `cue_l` and `cue_r`, the process callback that
+ * hands the port buffers to engine_process(), and
  * the xrun / shutdown / buffer-size / sample-rate callbacks.
  *
  * Threads: the process callback runs on JACK's real-time thread; the
@@ -72,6 +73,15 @@ void jack_backend_deactivate(struct jack_backend *jb);
  */
 enum rl_status jack_backend_connect(struct jack_backend *jb, uint32_t t,
                                     const char *source, struct error *err);
+
+/**
+ * Connect one of our outputs (click_out, cue_l, cue_r) to `dest`.
+ * RL_ERR_NOT_FOUND names a missing port. After jack_backend_attach().
+ */
+enum rl_status jack_backend_connect_output(struct jack_backend *jb,
+                                           enum engine_output output,
+                                           const char *dest,
+                                           struct error *err);
 
 /**
  * True once the server has shut the client down; `reason` gets JACK's

@@ -152,6 +152,17 @@ enum rl_status session_put_take(struct session *s,
 /** Find a take by number, or NULL. */
 struct session_take *session_find_take(struct session *s, uint32_t number);
 
+/** Remove take `number` from the session (not from disk); no-op if it is
+ *  not there. Does not save. */
+void session_remove_take(struct session *s, uint32_t number);
+
+/**
+ * Move the directory takes/NNN to trash/NNN (trash/NNN-1, ... if that
+ * exists): redlight never deletes a take. Errors name both paths.
+ */
+enum rl_status session_trash_take_dir(const struct session *s,
+                                      uint32_t number, struct error *err);
+
 /** Free what a session_take owns (files, ranges, markers); not the struct
  * itself. */
 void session_take_cleanup(struct session_take *take);

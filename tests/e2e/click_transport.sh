@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The transport and the click, end to end: redlight records its own
+# click_out (a JACK self-connection, which JACK delivers exactly one period
+# later) and the recording must equal, sample for sample, the click the
+# tempo map gives for those timeline frames. Cases: start at a section with
+# a count-in, punch in/out at bars, pre-roll, and a stop before the
+# punch-in (no take; its empty directory goes to trash/).
+. "$(dirname "$0")/lib.sh"
+PERIOD=1024
+start_jackd 48000 $PERIOD
+S="$E2E_TMP/session"
+mkdir -p "$S"
+# Ramps, meter changes, a pattern with rests: bar 1 intro, bar 3 verse,
+# bar 5 chorus, bar 7 outro.
+cat >"$S/tempo.map" <<'MAP'
+intro:  2 120
+verse:  2 3/4 100-140 X.x
+chorus: 2 6/8 90 Xxx.x.
+outro:  2 140-80
+MAP
+"$RENDER_CLICK" "$S/tempo.map" "$E2E_TMP/map.wav" --sound beep >/dev/null \
+	|| fail "render-click failed"
+CLIENT=rlclick
+rec() { # OUT ARGS...: record our own click back, float so it is exact
+	local out=$1
+	shift
+	"$REDLIGHT" record --client-name $CLIENT --input $CLIENT:click_out \
+		--format float --click "$@" "$S" >"$E2E_TMP/$out" 2>"$E2E_TMP/$out.err" \
+		|| fail "record $* failed: $(cat "$E2E_TMP/$out.err")"
+}
+# check_take INDEX: the take's audio is the map's click at its timeline
+# frames, one period late (the self-connection).
+check_take() {
+	local i=$1 start length markers
+	start=$(json_get "$S/session.json" "takes.$i.start_frame")
+	length=$(json_get "$S/session.json" "takes.$i.length")
+	markers=$(json_get "$S/session.json" "takes.$i.xrun_markers.#")
+	[ "$markers" = 0 ] || fail "take $((i + 1)) had an xrun; its click cannot be compared exactly"
+	"$WAV_DIFF" "$(ls "$S"/takes/$(printf %03d $((i + 1)))/*.wav)" "$PERIOD" \
+		"$E2E_TMP/map.wav" "$start" $((length - PERIOD)) >"$E2E_TMP/diff.out" 2>&1 \
+		|| fail "take $((i + 1)) click differs from the map: $(cat "$E2E_TMP/diff.out")"
+}
+frame_at() { # seconds -> frame, rounded once
+	awk -v s="$1" 'BEGIN { printf "%d\n", s * 48000 + 0.5 }'
+}
+VERSE=192000                                   # 8 beats at 120
+CHORUS=$(frame_at "$(awk 'BEGIN { print 4 + 9 * log(1.4) }')")
+
+# 1. Locate to a section, one bar of count-in, then 5 s of take.
+rec out1 --start verse --count-in 1 --duration 5
+expect_contains "$E2E_TMP/out1" "take 001: 1 tracks, 240000 frames"
+[ "$(json_get "$S/session.json" takes.0.start_frame)" = $VERSE ] || fail "take 1 not at the verse"
+check_take 0
+
+# 2. Punch in at bar 3 and out at bar 5, rolling from bar 2.
+rec out2 --start 2 --punch 3:5
+[ "$(json_get "$S/session.json" takes.1.start_frame)" = $VERSE ] || fail "punch-in not at bar 3"
+[ "$(json_get "$S/session.json" takes.1.length)" = $((CHORUS - VERSE)) ] \
+	|| fail "punch length $(json_get "$S/session.json" takes.1.length), want $((CHORUS - VERSE))"
+check_take 1
+
+# 3. Pre-roll: one bar before bar 5 (the chorus), then 2 s of take.
+rec out3 --start 5 --pre-roll 1 --duration 2
+[ "$(json_get "$S/session.json" takes.2.start_frame)" = "$CHORUS" ] || fail "pre-roll take not at bar 5"
+check_take 2
+
+# 4. Stopped before the punch-in: no take, nothing deleted.
+"$REDLIGHT" record --client-name $CLIENT --input $CLIENT:click_out --punch outro: \
+	"$S" >"$E2E_TMP/out4" 2>"$E2E_TMP/out4.err" &
+pid=$!
+E2E_PIDS+=("$pid")
+sleep 3
+kill -INT $pid
+wait $pid || fail "record with a stop before the punch-in failed: $(cat "$E2E_TMP/out4.err")"
+expect_contains "$E2E_TMP/out4" "no take recorded"
+[ -d "$S/trash/004" ] || fail "empty take 004 not moved to trash/"
+[ ! -e "$S/takes/004" ] || fail "takes/004 still there"
+[ "$(json_get "$S/session.json" takes.#)" = 3 ] || fail "session lists a take that never started"
+# Numbers are never reused: the next take is 005.
+rec out5 --duration 1
+expect_contains "$E2E_TMP/out5" "take 005:"
+echo "ok"
