@@ -47,16 +47,20 @@ enum { SOUND_NORMAL = 0, SOUND_ACCENT = 1 };
 #define RATE_MAX 1536000u
 
 struct click {
-	/* Both sounds live in one page-aligned block of `bytes` bytes, so it
-	 * can be mlock()ed without locking (and later unlocking) pages that
-	 * other objects share. */
-	float *block;
+	/* The struct and both sounds live in one page-aligned block of
+	 * `bytes` bytes, starting with the struct: the audio thread touches
+	 * nothing else, and it can be mlock()ed without locking (and later
+	 * unlocking) pages that other objects share. */
 	size_t bytes;
 	bool locked;
 	const float *sound[2]; /* SOUND_NORMAL, SOUND_ACCENT */
 	size_t len[2];
 	size_t length;         /* max(len[0], len[1]) */
 };
+
+/* Where the sounds start in the block: after the struct, cache-line
+ * aligned. */
+#define SOUNDS_OFFSET ((sizeof(struct click) + 63) / 64 * 64)
 
 static const char *const builtin_names[CLICK_BUILTIN_COUNT] = {
 	[CLICK_BEEP] = "beep",
@@ -77,37 +81,36 @@ static enum rl_status check_rate(uint32_t rate, struct error *err)
 }
 
 /*
- * A click with room for two sounds of the given lengths, zeroed, pages
- * faulted in (calloc-like memset) and locked if the memlock limit allows.
- * The caller fills the sounds in.
+ * A click with room for two sounds of the given lengths, zeroed (which
+ * faults every page in now rather than on the audio thread) and locked if
+ * the memlock limit allows. The caller fills the sounds in.
  */
 static enum rl_status click_alloc(size_t normal_len, size_t accent_len,
                                   struct click **out,
                                   float **normal, float **accent,
                                   struct error *err)
 {
-	struct click *c = calloc(1, sizeof *c);
 	long page = sysconf(_SC_PAGESIZE);
 	size_t align = page > 0 ? (size_t)page : 4096;
 	size_t samples = normal_len + accent_len;
-	size_t bytes = (samples * sizeof(float) + align - 1) / align * align;
+	size_t bytes = SOUNDS_OFFSET + samples * sizeof(float);
 	void *block = NULL;
 
-	if (!c || bytes == 0 || posix_memalign(&block, align, bytes) != 0) {
-		free(c);
+	bytes = (bytes + align - 1) / align * align;
+	if (posix_memalign(&block, align, bytes) != 0)
 		return error_set(err, RL_ERR_NOMEM,
 		                 "click: cannot allocate %zu frames of sound",
 		                 samples);
-	}
 	memset(block, 0, bytes);
-	c->block = block;
+	struct click *c = block;
+	float *sounds = (float *)block + SOUNDS_OFFSET / sizeof(float);
 	c->bytes = bytes;
 	c->locked = mlock(block, bytes) == 0;
 	c->len[SOUND_NORMAL] = normal_len;
 	c->len[SOUND_ACCENT] = accent_len;
 	c->length = normal_len > accent_len ? normal_len : accent_len;
-	*normal = c->block;
-	*accent = c->block + normal_len;
+	*normal = sounds;
+	*accent = sounds + normal_len;
 	c->sound[SOUND_NORMAL] = *normal;
 	c->sound[SOUND_ACCENT] = *accent;
 	*out = c;
@@ -119,8 +122,7 @@ void click_free(struct click *click)
 	if (!click)
 		return;
 	if (click->locked)
-		munlock(click->block, click->bytes);
-	free(click->block);
+		munlock(click, click->bytes);
 	free(click);
 }
 
@@ -275,7 +277,8 @@ enum rl_status click_new_builtin(enum click_builtin sound, uint32_t rate,
 	*out = NULL;
 	if ((unsigned)sound >= CLICK_BUILTIN_COUNT)
 		return error_set(err, RL_ERR_INVALID,
-		                 "click: no built-in sound number %d", (int)sound);
+		                 "click: no built-in sound number %d",
+		                 (int)sound);
 	enum rl_status st = check_rate(rate, err);
 	if (st != RL_OK)
 		return st;
@@ -321,7 +324,8 @@ enum rl_status click_builtin_from_name(const char *name,
 	return error_set(err, RL_ERR_INVALID,
 	                 "unknown click sound \"%s\" (expected %s, %s or %s)",
 	                 name ? name : "(null)", builtin_names[CLICK_BEEP],
-	                 builtin_names[CLICK_SQUARE], builtin_names[CLICK_WOOD]);
+	                 builtin_names[CLICK_SQUARE],
+	                 builtin_names[CLICK_WOOD]);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -412,8 +416,8 @@ static enum rl_status load_sound(const char *path, uint32_t rate,
 		mono[i] = (float)(sum / (double)channels);
 		if (!isfinite(mono[i])) {
 			st = error_set(err, RL_ERR_FORMAT,
-			               "%s: click sound has a non-finite sample "
-			               "at frame %zu", path, i);
+			               "%s: click sound has a non-finite "
+			               "sample at frame %zu", path, i);
 			goto done;
 		}
 	}
@@ -488,7 +492,8 @@ enum rl_status click_new_from_files(const char *accent_path,
 			memcpy(dst_normal, normal.data,
 			       normal.len * sizeof(float));
 		} else {
-			float g = (float)pow(10.0, NORMAL_FROM_ACCENT_DB / 20.0);
+			float g = (float)pow(10.0,
+			                     NORMAL_FROM_ACCENT_DB / 20.0);
 			for (size_t i = 0; i < accent.len; i++)
 				dst_normal[i] = accent.data[i] * g;
 		}

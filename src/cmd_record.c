@@ -7,6 +7,7 @@
 #include "redlight/control.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,8 @@ static void record_usage(void)
 	fputs("usage: redlight record [--duration SECONDS] [--inputs REGEX | --input PORT ...]\n"
 	      "                       [--format pcm24|float|pcm16] [--buffer-seconds S]\n"
 	      "                       [--tempo-map FILE | --tempo BPM --meter N/D]\n"
-	      "                       [--click] [--click-sound NAME|FILE[,FILE]] [--click-level DB]\n"
+	      "                       [--click | --no-click] [--click-sound NAME|FILE[,FILE]]\n"
+	      "                       [--click-level DB]\n"
 	      "                       [--click-to PORT] [--cue-to PORT[,PORT]] [--monitor]\n"
 	      "                       [--count-in BARS] [--pre-roll BARS] [--start POS]\n"
 	      "                       [--punch IN:OUT] [--client-name NAME] [--stats] SESSION_DIR\n"
@@ -129,6 +131,7 @@ int cmd_record(int argc, char **argv)
 		{ "tempo", required_argument, NULL, 'T' },
 		{ "meter", required_argument, NULL, 'm' },
 		{ "click", no_argument, NULL, 'c' },
+		{ "no-click", no_argument, NULL, 'N' },
 		{ "click-sound", required_argument, NULL, 'S' },
 		{ "click-level", required_argument, NULL, 'L' },
 		{ "click-to", required_argument, NULL, 'C' },
@@ -146,17 +149,18 @@ int cmd_record(int argc, char **argv)
 	const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
 	size_t input_count = 0;
 	bool stats = false;
-	bool click = false, monitor = false;
-	double click_db = 0.0;
+	int click = -1; /* -1: the session's setting */
+	bool monitor = false;
+	double click_db = NAN;
 	const char *click_to = NULL, *cue_to = NULL, *start = NULL;
 	const char *punch = NULL;
-	long count_in = 0, pre_roll = 0;
+	long count_in = -1, pre_roll = -1;
 	struct control_config cfg = { .format = TAKE_FORMAT_PCM24 };
 	struct error err = { 0 };
 	int c;
 	if (!inputs)
 		return 1;
-	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cS:L:C:Q:oI:P:A:p:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cNS:L:C:Q:oI:P:A:p:", opts, NULL)) != -1) {
 		char *end = NULL;
 		switch (c) {
 		case 'd':
@@ -210,7 +214,8 @@ int cmd_record(int argc, char **argv)
 			}
 			break;
 		}
-		case 'c': click = true; break;
+		case 'c': click = 1; break;
+		case 'N': click = 0; break;
 		case 'S': cfg.click_sound = optarg; break;
 		case 'L':
 			click_db = strtod(optarg, &end);
@@ -282,6 +287,16 @@ int cmd_record(int argc, char **argv)
 	if (control_start_with_sources(ctl, sources, count, &err) != RL_OK)
 		goto error;
 
+	/* Flags override the session's settings for this run. */
+	const struct session_settings *set = control_settings(ctl);
+	if (click < 0)
+		click = set->click;
+	if (isnan(click_db))
+		click_db = set->click_level_db;
+	if (count_in < 0)
+		count_in = set->count_in_bars;
+	if (pre_roll < 0)
+		pre_roll = set->pre_roll_bars;
 	if (setup_transport(ctl, click, click_db, click_to, cue_to, monitor,
 	                    count, start, &err) != RL_OK)
 		goto error;

@@ -120,18 +120,23 @@ static enum rl_status load_map(struct control *c, uint32_t rate,
 	}
 	if (file)
 		return tempo_map_load(file, rate, &c->map, err);
+	const struct session_settings *st = &c->session->settings;
 	return tempo_map_new_simple(
-		c->config.tempo_bpm > 0 ? c->config.tempo_bpm : 120.0,
-		c->config.meter_beats > 0 ? c->config.meter_beats : 4,
-		c->config.meter_denominator > 0 ? c->config.meter_denominator : 4,
+		c->config.tempo_bpm > 0 ? c->config.tempo_bpm : st->tempo_bpm,
+		c->config.meter_beats > 0 ? c->config.meter_beats
+		                          : (int32_t)st->meter_beats,
+		c->config.meter_denominator > 0
+			? c->config.meter_denominator
+			: (int32_t)st->meter_denominator,
 		rate, &c->map, err);
 }
 
 static enum rl_status load_click(struct control *c, uint32_t rate,
                                  struct error *err)
 {
-	const char *spec = c->config.click_sound ? c->config.click_sound
-	                                         : "beep";
+	const char *spec = c->config.click_sound
+	                   ? c->config.click_sound
+	                   : c->session->settings.click_sound;
 	enum click_builtin b;
 	if (click_builtin_from_name(spec, &b, NULL) == RL_OK)
 		return click_new_builtin(b, rate, &c->click, err);
@@ -782,6 +787,11 @@ enum rl_status control_parse_position(const struct control *c,
 		          "(48000f) or a section: %s", text, msg);
 	}
 	return st;
+}
+
+const struct session_settings *control_settings(const struct control *c)
+{
+	return &c->session->settings;
 }
 
 const struct tempo_map *control_tempo_map(const struct control *c)

@@ -545,6 +545,82 @@ static enum rl_status load_takes(const struct loader *ld, const json_t *root,
 	return RL_OK;
 }
 
+void session_settings_init(struct session_settings *st)
+{
+	*st = (struct session_settings){
+		.click = true,
+		.tempo_bpm = 120.0,
+		.meter_beats = 4,
+		.meter_denominator = 4,
+	};
+	snprintf(st->click_sound, sizeof st->click_sound, "beep");
+}
+
+static enum rl_status get_number(const struct loader *ld, const json_t *obj,
+                                 const char *where, const char *key,
+                                 double min, double max, double *out)
+{
+	json_t *v;
+	enum rl_status rc = get_member(ld, obj, where, key, &v);
+	if (rc)
+		return rc;
+	if (!json_is_number(v))
+		return field_error(ld, where, key, "expected a number");
+	double d = json_number_value(v);
+	if (!(d >= min && d <= max))
+		return field_error(ld, where, key, "%g is out of range (%g to %g)",
+		                   d, min, max);
+	*out = d;
+	return RL_OK;
+}
+
+/* "settings" and each of its members are optional (files written before
+ * they existed load with the defaults); present ones must be right. */
+static enum rl_status load_settings(const struct loader *ld, const json_t *root,
+                                    struct session_settings *st)
+{
+	session_settings_init(st);
+	const json_t *o = json_object_get(root, "settings");
+	if (!o)
+		return RL_OK;
+	if (!json_is_object(o))
+		return field_error(ld, "", "settings", "expected an object");
+	enum rl_status rc = RL_OK;
+	uint64_t u;
+	const char *w = "settings";
+	if (!rc && json_object_get(o, "count_in_bars") &&
+	    !(rc = get_uint(ld, o, w, "count_in_bars", 64, &u)))
+		st->count_in_bars = (uint32_t)u;
+	if (!rc && json_object_get(o, "pre_roll_bars") &&
+	    !(rc = get_uint(ld, o, w, "pre_roll_bars", 64, &u)))
+		st->pre_roll_bars = (uint32_t)u;
+	if (!rc && json_object_get(o, "click"))
+		rc = get_bool(ld, o, w, "click", &st->click);
+	if (!rc && json_object_get(o, "click_sound"))
+		rc = get_string(ld, o, w, "click_sound", st->click_sound,
+		                sizeof st->click_sound);
+	if (!rc && json_object_get(o, "click_level_db"))
+		rc = get_number(ld, o, w, "click_level_db", -200, 6,
+		                &st->click_level_db);
+	if (!rc && json_object_get(o, "tempo_bpm"))
+		rc = get_number(ld, o, w, "tempo_bpm", 1, 1000, &st->tempo_bpm);
+	if (!rc && json_object_get(o, "meter_beats") &&
+	    !(rc = get_uint(ld, o, w, "meter_beats", 64, &u))) {
+		if (u == 0)
+			return field_error(ld, w, "meter_beats",
+			                   "0 is out of range (1 to 64)");
+		st->meter_beats = (uint32_t)u;
+	}
+	if (!rc && json_object_get(o, "meter_denominator") &&
+	    !(rc = get_uint(ld, o, w, "meter_denominator", 64, &u))) {
+		if (u == 0)
+			return field_error(ld, w, "meter_denominator",
+			                   "0 is out of range (1 to 64)");
+		st->meter_denominator = (uint32_t)u;
+	}
+	return rc;
+}
+
 static enum rl_status load_root(const struct loader *ld, const json_t *root,
                                 struct session *s)
 {
@@ -578,6 +654,8 @@ static enum rl_status load_root(const struct loader *ld, const json_t *root,
 	if ((rc = get_u32(ld, root, "", "sample_rate", &s->sample_rate)))
 		return rc;
 	if ((rc = get_format(ld, root, "", "format", &s->format)))
+		return rc;
+	if ((rc = load_settings(ld, root, &s->settings)))
 		return rc;
 	if ((rc = load_tracks(ld, root, s)))
 		return rc;
@@ -817,6 +895,22 @@ static json_t *build_root(struct builder *b, const struct session *s)
 	put_uint(b, root, "", "sample_rate", s->sample_rate);
 	put(b, root, "format", json_string(take_format_name(s->format)));
 
+	const struct session_settings *st = &s->settings;
+	json_t *so = new_object(b);
+	if (so) {
+		put_uint(b, so, "settings", "count_in_bars", st->count_in_bars);
+		put_uint(b, so, "settings", "pre_roll_bars", st->pre_roll_bars);
+		put(b, so, "click", json_boolean(st->click));
+		put_string(b, so, "settings", "click_sound", st->click_sound,
+		           sizeof st->click_sound);
+		put(b, so, "click_level_db", json_real(st->click_level_db));
+		put(b, so, "tempo_bpm", json_real(st->tempo_bpm));
+		put_uint(b, so, "settings", "meter_beats", st->meter_beats);
+		put_uint(b, so, "settings", "meter_denominator",
+		         st->meter_denominator);
+		put(b, root, "settings", so);
+	}
+
 	json_t *tracks = new_array(b);
 	for (size_t i = 0; tracks && i < s->track_count; i++) {
 		const struct session_track *t = &s->tracks[i];
@@ -1037,6 +1131,7 @@ enum rl_status session_open(const char *dir, struct session **out,
 		                 (int)len, dir);
 	memcpy(s->dir, dir, len);
 	s->dir[len] = '\0';
+	session_settings_init(&s->settings);
 	s->format = TAKE_FORMAT_PCM24;
 
 	if ((rc = make_session_dir(s->dir, err)))

@@ -253,6 +253,16 @@ static const char empty_session_json[] =
 	"  \"redlight_session\": 1,\n"
 	"  \"sample_rate\": 0,\n"
 	"  \"format\": \"pcm24\",\n"
+	"  \"settings\": {\n"
+	"    \"count_in_bars\": 0,\n"
+	"    \"pre_roll_bars\": 0,\n"
+	"    \"click\": true,\n"
+	"    \"click_sound\": \"beep\",\n"
+	"    \"click_level_db\": 0.0,\n"
+	"    \"tempo_bpm\": 120.0,\n"
+	"    \"meter_beats\": 4,\n"
+	"    \"meter_denominator\": 4\n"
+	"  },\n"
 	"  \"tracks\": [],\n"
 	"  \"takes\": []\n"
 	"}\n";
@@ -747,7 +757,46 @@ static void test_valid_hand_written(void)
 		CHECK(s->takes[0].files[0].dropped_ranges[0].start == 1000);
 		CHECK(s->takes[0].files[0].dropped_ranges[0].length == 64);
 	}
+	/* No "settings": the defaults. */
+	CHECK(s->settings.count_in_bars == 0 && s->settings.click);
+	CHECK_STR(s->settings.click_sound, "beep");
+	CHECK(s->settings.tempo_bpm == 120.0 && s->settings.meter_beats == 4);
 	session_free(s);
+}
+
+/* Settings written by hand load, and survive a save/reopen. */
+static void test_settings_round_trip(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL;
+	char dir[600], p[700];
+
+	new_dir_path(dir, sizeof dir, "settings");
+	CHECK(mkdir(dir, 0777) == 0);
+	path_in(p, sizeof p, dir, "session.json");
+	char *text = replace(base_json, "\"future_top\"",
+	                     "\"settings\": {\"count_in_bars\": 2, "
+	                     "\"pre_roll_bars\": 1, \"click\": false, "
+	                     "\"click_sound\": \"wood\", "
+	                     "\"click_level_db\": -6.5, \"tempo_bpm\": 96.5, "
+	                     "\"meter_beats\": 7, \"meter_denominator\": 8}, "
+	                     "\"future_top\"");
+	write_text(p, text);
+	free(text);
+	for (int round = 0; round < 2; round++) {
+		CHECK_OK(session_open(dir, &s, &err), &err);
+		if (!s)
+			return;
+		const struct session_settings *st = &s->settings;
+		CHECK(st->count_in_bars == 2 && st->pre_roll_bars == 1);
+		CHECK(!st->click);
+		CHECK_STR(st->click_sound, "wood");
+		CHECK(st->click_level_db == -6.5 && st->tempo_bpm == 96.5);
+		CHECK(st->meter_beats == 7 && st->meter_denominator == 8);
+		CHECK_OK(session_save(s, &err), &err);
+		session_free(s);
+		s = NULL;
+	}
 }
 
 struct malformed_case {
@@ -805,6 +854,21 @@ static void check_malformed(const struct malformed_case *c, int line)
 static void test_malformed(void)
 {
 	static const struct malformed_case cases[] = {
+		{ "settings-range", "\"future_top\"",
+		  "\"settings\": {\"count_in_bars\": 99}, \"future_top\"",
+		  ": settings.count_in_bars: 99 is out of range" },
+		{ "settings-type", "\"future_top\"",
+		  "\"settings\": {\"click\": \"yes\"}, \"future_top\"",
+		  ": settings.click: expected true or false" },
+		{ "settings-meter", "\"future_top\"",
+		  "\"settings\": {\"meter_beats\": 0}, \"future_top\"",
+		  ": settings.meter_beats: 0 is out of range" },
+		{ "settings-tempo", "\"future_top\"",
+		  "\"settings\": {\"tempo_bpm\": \"fast\"}, \"future_top\"",
+		  ": settings.tempo_bpm: expected a number" },
+		{ "settings-not-object", "\"future_top\"",
+		  "\"settings\": [], \"future_top\"",
+		  ": settings: expected an object" },
 		{ "bad-type", "\"length\": 480000", "\"length\": \"480000\"",
 		  ": takes[1].length: expected an integer" },
 		{ "bad-real", "\"length\": 480000", "\"length\": 480000.5",
@@ -1012,6 +1076,7 @@ int main(void)
 	test_reserve_never_reuses();
 	test_relpath();
 	test_valid_hand_written();
+	test_settings_round_trip();
 	test_malformed();
 	test_save_failures();
 

@@ -30,13 +30,14 @@ struct control_config {
 	enum take_format format;
 	double buffer_seconds;     /**< per-track ring length, default 4 s */
 	/** Tempo map file; NULL: SESSION/tempo.map if it exists, else a
-	 *  simple map of tempo_bpm in meter_beats/meter_denominator. */
+	 *  simple map of tempo_bpm in meter_beats/meter_denominator (0: the
+	 *  session's settings). */
 	const char *tempo_map_path;
 	double tempo_bpm;          /**< 0: 120 */
 	int32_t meter_beats;       /**< 0: 4 */
 	int32_t meter_denominator; /**< 0: 4 */
 	/** Click sound: "beep", "square", "wood", or a file, or
-	 *  "ACCENT.wav,NORMAL.wav". NULL: beep. */
+	 *  "ACCENT.wav,NORMAL.wav". NULL: the session's setting. */
 	const char *click_sound;
 };
 
@@ -161,6 +162,10 @@ enum rl_status control_monitor(struct control *c, uint32_t t, bool on,
 enum rl_status control_parse_position(const struct control *c,
                                       const char *text, int64_t *frame,
                                       struct error *err);
+
+/** The session's settings (count-in, pre-roll, click), for front-ends'
+ *  defaults. Owned by control. */
+const struct session_settings *control_settings(const struct control *c);
 
 /** The tempo map in use (owned by control; valid until control_close()).
  *  NULL before control_start_with_sources(). */

@@ -80,8 +80,28 @@ struct session_take {
 	struct session_take_file *files; /**< owned */
 };
 
+/**
+ * Per-session transport and click settings ("settings" in session.json;
+ * every field optional there, defaults as below). Command-line flags
+ * override them for one run.
+ */
+struct session_settings {
+	uint32_t count_in_bars;      /**< 0: no count-in */
+	uint32_t pre_roll_bars;      /**< 0: no pre-roll */
+	bool click;                  /**< click while rolling (default true) */
+	char click_sound[SESSION_PATH_MAX]; /**< "beep" or file(s) */
+	double click_level_db;       /**< click_out level, default 0 */
+	double tempo_bpm;            /**< without tempo.map, default 120 */
+	uint32_t meter_beats;        /**< default 4 */
+	uint32_t meter_denominator;  /**< default 4 */
+};
+
+/** Fill in the defaults. */
+void session_settings_init(struct session_settings *st);
+
 struct session {
 	char dir[SESSION_PATH_MAX];  /**< session directory, as given */
+	struct session_settings settings;
 	uint32_t sample_rate;        /**< 0 until the first take */
 	enum take_format format;     /**< default format for new takes */
 	size_t track_count;
