@@ -172,7 +172,7 @@ REALTIME void tempo_map_frame_to_bbt(const struct tempo_map *map,
  * Frame of a bar|beat|tick: the exact time of that beat position, rounded
  * once (tick 0 gives exactly the beat's onset frame). RL_ERR_INVALID if the
  * beat is outside 1..beats_per_bar of that bar or the tick is outside
- * 0..TICKS_PER_BEAT-1 (err may be NULL on the audio thread). Any thread,
+ * 0..TICKS_PER_BEAT-1. Any thread,
  * REALTIME.
  */
 REALTIME enum rl_status tempo_map_bbt_to_frame(const struct tempo_map *map,
