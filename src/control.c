@@ -408,7 +408,21 @@ enum rl_status control_record(struct control *c,
 		k++;
 	}
 	take.file_count = k;
-	st = disk_writer_prepare_take(c->writer, number, wt, k, err);
+	/* Latency compensation: what the performer played in time with
+	 * timeline frame T reaches us capture + playback latency later. One
+	 * figure per take (the worst input) keeps its files aligned with each
+	 * other. */
+	jack_backend_recompute_latencies(c->jb);
+	uint32_t capture = 0;
+	for (uint32_t t = 0; t < c->track_count; t++) {
+		uint32_t l = c->armed[t] ? jack_backend_capture_latency(c->jb, t)
+		                         : 0;
+		capture = l > capture ? l : capture;
+	}
+	uint64_t correction = (uint64_t)capture +
+	                      jack_backend_playback_latency(c->jb);
+	st = disk_writer_prepare_take(c->writer, number, wt, k, correction,
+	                              err);
 	if (st != RL_OK)
 		goto out;
 	/* The take is in session.json before a single frame is recorded, so

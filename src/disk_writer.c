@@ -31,6 +31,8 @@ struct wtake {
 	size_t count;
 	struct wfile *files;
 	bool started;
+	uint64_t latency_correction; /* frames the take is moved earlier */
+	uint64_t shift;              /* correction actually applied */
 	uint64_t start_frame;
 	char started_at[40];
 	bool length_known;
@@ -140,7 +142,7 @@ static void add_marker(struct wtake *t, const struct engine_event *ev)
 		t->marker_cap = cap;
 	}
 	t->markers[t->marker_count++] = (struct session_xrun_marker){
-		ev->timeline_frame, ev->length };
+		ev->timeline_frame - t->shift, ev->length };
 }
 
 /* Pad `n` frames of silence where the audio thread dropped them. */
@@ -221,6 +223,7 @@ static void push_result(struct disk_writer *w, struct wtake *t)
 	st->number = t->number;
 	snprintf(st->started_at, sizeof st->started_at, "%s", t->started_at);
 	st->start_frame = t->start_frame;
+	st->latency_correction = t->shift;
 	st->length = t->length;
 	st->sample_rate = w->config.sample_rate;
 	st->format = w->config.format;
@@ -338,7 +341,12 @@ static void start_take(struct disk_writer *w, const struct engine_event *ev)
 		fail_take(w, t, &err);
 	}
 	t->started = true;
-	t->start_frame = ev->timeline_frame;
+	/* Latency compensation: the audio of timeline frame T reached us
+	 * capture + playback latency later, so the take belongs that much
+	 * earlier; a file cannot start before timeline 0. */
+	t->shift = ev->timeline_frame < t->latency_correction
+	           ? ev->timeline_frame : t->latency_correction;
+	t->start_frame = ev->timeline_frame - t->shift;
 	iso_now(t->started_at, sizeof t->started_at);
 	if (ev->track_count != t->count) {
 		struct error err;
@@ -350,7 +358,7 @@ static void start_take(struct disk_writer *w, const struct engine_event *ev)
 	for (size_t i = 0; i < t->count; i++) {
 		struct error err;
 		if (take_file_set_time_reference(t->files[i].tf,
-		                                 ev->timeline_frame, &err) != RL_OK)
+		                                 t->start_frame, &err) != RL_OK)
 			fail_take(w, t, &err);
 	}
 	w->cur = t;
@@ -535,7 +543,9 @@ void disk_writer_free(struct disk_writer *w)
 
 enum rl_status disk_writer_prepare_take(struct disk_writer *w, uint32_t number,
                                         const struct disk_writer_track *tracks,
-                                        size_t count, struct error *err)
+                                        size_t count,
+                                        uint64_t latency_correction,
+                                        struct error *err)
 {
 	struct wtake *t = calloc(1, sizeof *t);
 	if (t)
@@ -546,6 +556,7 @@ enum rl_status disk_writer_prepare_take(struct disk_writer *w, uint32_t number,
 		                 number);
 	}
 	t->number = number;
+	t->latency_correction = latency_correction;
 	for (size_t i = 0; i < count; i++) {
 		struct wfile *f = &t->files[i];
 		f->engine_track = tracks[i].engine_track;

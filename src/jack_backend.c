@@ -65,6 +65,28 @@ REALTIME static int on_process(jack_nframes_t nframes, void *arg)
 	return 0;
 }
 
+/*
+ * Without this callback JACK assumes every output depends on every input
+ * and would add our inputs' capture latency to our outputs (and the other
+ * way round) — wrong for a recorder whose outputs (click, cue) are made
+ * here. Our inputs end here (playback latency 0) and our outputs start
+ * here (capture latency 0).
+ */
+static void on_latency(jack_latency_callback_mode_t mode, void *arg)
+{
+	struct jack_backend *jb = arg;
+	jack_latency_range_t zero = { 0, 0 };
+	if (mode == JackPlaybackLatency) {
+		for (size_t i = 0; i < jb->port_count; i++)
+			jack_port_set_latency_range(jb->ports[i], mode, &zero);
+	} else {
+		for (int o = 0; o < ENGINE_OUT_COUNT; o++)
+			if (jb->outputs[o])
+				jack_port_set_latency_range(jb->outputs[o], mode,
+				                            &zero);
+	}
+}
+
 static int on_xrun(void *arg)
 {
 	struct jack_backend *jb = arg;
@@ -306,6 +328,9 @@ enum rl_status jack_backend_attach(struct jack_backend *jb, struct engine *e,
 	}
 	jb->port_count = count;
 	jb->engine = e;
+	if (jack_set_latency_callback(jb->client, on_latency, jb) != 0)
+		return error_set(err, RL_ERR_JACK,
+		                 "cannot set the JACK latency callback");
 	if (jack_set_process_callback(jb->client, on_process, jb) != 0)
 		return error_set(err, RL_ERR_JACK,
 		                 "cannot set the JACK process callback");
@@ -341,6 +366,34 @@ enum rl_status jack_backend_connect(struct jack_backend *jb, uint32_t t,
 		return error_set(err, RL_ERR_JACK, "cannot connect '%s' to '%s'",
 		                 source, jack_port_name(jb->ports[t]));
 	return RL_OK;
+}
+
+uint32_t jack_backend_capture_latency(struct jack_backend *jb, uint32_t t)
+{
+	if (t >= jb->port_count)
+		return 0;
+	jack_latency_range_t r;
+	jack_port_get_latency_range(jb->ports[t], JackCaptureLatency, &r);
+	return r.max;
+}
+
+uint32_t jack_backend_playback_latency(struct jack_backend *jb)
+{
+	uint32_t worst = 0;
+	for (int o = 0; o < ENGINE_OUT_COUNT; o++) {
+		if (!jb->outputs[o])
+			continue;
+		jack_latency_range_t r;
+		jack_port_get_latency_range(jb->outputs[o], JackPlaybackLatency,
+		                            &r);
+		worst = r.max > worst ? r.max : worst;
+	}
+	return worst;
+}
+
+void jack_backend_recompute_latencies(struct jack_backend *jb)
+{
+	jack_recompute_total_latencies(jb->client);
 }
 
 enum rl_status jack_backend_connect_output(struct jack_backend *jb,

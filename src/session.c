@@ -429,6 +429,12 @@ static enum rl_status load_take(const struct loader *ld, const json_t *o,
 	if ((rc = get_string(ld, o, where, "end_reason", t->end_reason,
 	                     sizeof t->end_reason)))
 		return rc;
+	/* Optional: sessions written before latency compensation. */
+	t->latency_correction = 0;
+	if (json_object_get(o, "latency_correction") &&
+	    (rc = get_uint(ld, o, where, "latency_correction", UINT32_MAX,
+	                   &t->latency_correction)))
+		return rc;
 	/* Optional: sessions written before markers existed have none. */
 	const json_t *marr = json_object_get(o, "xrun_markers");
 	if (marr && !json_is_array(marr))
@@ -858,6 +864,7 @@ static json_t *build_take(struct builder *b, const char *where,
 	put_uint(b, o, where, "dropped_frames", t->dropped_frames);
 	put(b, o, "complete", json_boolean(t->complete));
 	put(b, o, "recovered", json_boolean(t->recovered));
+	put_uint(b, o, where, "latency_correction", t->latency_correction);
 	put_string(b, o, where, "end_reason", t->end_reason,
 	           sizeof t->end_reason);
 

@@ -152,7 +152,10 @@ int main(void)
 			                                    paths[k], rel[k] };
 			k++;
 		}
-		CHECK(disk_writer_prepare_take(w, number, tr, k, &err) == RL_OK);
+		/* Latency compensation: none, some, more than the timeline
+		 * position (clamped at frame 0). */
+		uint64_t corr = n == 1 ? 0 : n == 2 ? 300 : 1000000000;
+		CHECK(disk_writer_prepare_take(w, number, tr, k, corr, &err) == RL_OK);
 		/* Start and stop inside cycles; run ~1 s at varying rates so
 		 * the 4096-frame rings sometimes overflow. */
 		uint64_t start = clock_frame + 100 + n * 7;
@@ -182,6 +185,13 @@ int main(void)
 		CHECK_EQ_U64(take.file_count, 3);
 		CHECK(take.complete);
 		check_take(dir, &take, starts[n - 1], lengths[n - 1]);
+		/* Takes follow each other on the timeline. */
+		uint64_t timeline = 0;
+		for (uint32_t m = 1; m < n; m++)
+			timeline += lengths[m - 1];
+		uint64_t want = n == 1 ? 0 : n == 2 ? 300 : timeline;
+		CHECK_EQ_U64(take.latency_correction, want);
+		CHECK_EQ_U64(take.start_frame, timeline - want);
 		session_take_cleanup(&take);
 	}
 	CHECK(!disk_writer_busy(w));
@@ -195,7 +205,7 @@ int main(void)
 		session_take_file_relpath(number, 1, "t1", rel, sizeof rel);
 		snprintf(path, sizeof path, "%s/%s", dir, rel);
 		struct disk_writer_track tr = { 0, 1, "t1", path, rel };
-		CHECK(disk_writer_prepare_take(w, number, &tr, 1, &err) == RL_OK);
+		CHECK(disk_writer_prepare_take(w, number, &tr, 1, 0, &err) == RL_OK);
 		CHECK(disk_writer_busy(w));
 		disk_writer_force_stop(w, 0, "JACK server stopped: test");
 		struct session_take take;
@@ -210,6 +220,24 @@ int main(void)
 			session_take_cleanup(&take);
 		}
 		CHECK(!disk_writer_busy(w));
+	}
+	/* A prepared take the engine will never start can be cancelled;
+	 * nothing is reported for it. */
+	{
+		uint32_t number;
+		char tdir[8192], path[8192], rel[256];
+		CHECK(session_reserve_take(s, &number, tdir, sizeof tdir, &err) == RL_OK);
+		session_take_file_relpath(number, 1, "t1", rel, sizeof rel);
+		snprintf(path, sizeof path, "%s/%s", dir, rel);
+		struct disk_writer_track tr = { 0, 1, "t1", path, rel };
+		CHECK(disk_writer_prepare_take(w, number, &tr, 1, 0, &err) == RL_OK);
+		CHECK(disk_writer_busy(w));
+		CHECK(disk_writer_cancel_take(w, number));
+		CHECK(!disk_writer_cancel_take(w, number));
+		CHECK(!disk_writer_busy(w));
+		struct session_take take;
+		CHECK(!disk_writer_wait(w, 200));
+		CHECK(!disk_writer_poll(w, &take));
 	}
 	disk_writer_free(w);
 	engine_free(e);

@@ -62,11 +62,17 @@ void disk_writer_free(struct disk_writer *w);
  * Create the files of take `number` now, so that an unwritable path is an
  * error before recording starts rather than after. Call before sending
  * ENGINE_CMD_RECORD for that take; the tracks must be exactly those armed
- * in the engine at that moment. Control thread.
+ * in the engine at that moment. `latency_correction` (frames: capture plus
+ * playback latency) moves the take that much earlier on the timeline (its
+ * start_frame, bext time reference and xrun markers), never before frame
+ * 0; the result's latency_correction says how much was applied. Control
+ * thread.
  */
 enum rl_status disk_writer_prepare_take(struct disk_writer *w, uint32_t number,
                                         const struct disk_writer_track *tracks,
-                                        size_t count, struct error *err);
+                                        size_t count,
+                                        uint64_t latency_correction,
+                                        struct error *err);
 
 /**
  * The audio thread is gone (JACK server died): finish the take being

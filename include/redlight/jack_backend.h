@@ -75,6 +75,22 @@ enum rl_status jack_backend_connect(struct jack_backend *jb, uint32_t t,
                                     const char *source, struct error *err);
 
 /**
+ * Latency compensation (JACK's latency API). Capture latency of track t's
+ * input: how long after a sound reached the outside world it arrives here
+ * (the upstream ports' figure, max of the range). Control thread.
+ */
+uint32_t jack_backend_capture_latency(struct jack_backend *jb, uint32_t t);
+
+/**
+ * Playback latency of what the performer hears: the largest of our
+ * outputs' (click, cue) playback latencies. Control thread.
+ */
+uint32_t jack_backend_playback_latency(struct jack_backend *jb);
+
+/** Ask the server to recompute latencies now (after connecting ports). */
+void jack_backend_recompute_latencies(struct jack_backend *jb);
+
+/**
  * Connect one of our outputs (click_out, cue_l, cue_r) to `dest`.
  * RL_ERR_NOT_FOUND names a missing port. After jack_backend_attach().
  */

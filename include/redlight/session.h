@@ -65,7 +65,10 @@ struct session_take_file {
 struct session_take {
 	uint32_t number;           /**< from 1, never reused */
 	char started_at[40];       /**< wall clock, ISO 8601 local with offset */
-	uint64_t start_frame;      /**< timeline frame of the first sample */
+	uint64_t start_frame;      /**< timeline frame of the first sample,
+	                                latency-corrected */
+	uint64_t latency_correction; /**< frames the take was moved earlier
+	                                  (capture + playback latency) */
 	uint64_t length;           /**< frames, same for every file */
 	uint32_t sample_rate;
 	enum take_format format;

@@ -3,8 +3,9 @@
 # click_out (a JACK self-connection, which JACK delivers exactly one period
 # later) and the recording must equal, sample for sample, the click the
 # tempo map gives for those timeline frames. Cases: start at a section with
-# a count-in, punch in/out at bars, pre-roll, and a stop before the
-# punch-in (no take; its empty directory goes to trash/).
+# a count-in, punch in/out at bars, pre-roll, latency compensation through
+# a simulated interface, and a stop before the punch-in (no take; its
+# empty directory goes to trash/).
 . "$(dirname "$0")/lib.sh"
 PERIOD=1024
 start_jackd 48000 $PERIOD
@@ -64,19 +65,37 @@ rec out3 --start 5 --pre-roll 1 --duration 2
 [ "$(json_get "$S/session.json" takes.2.start_frame)" = "$CHORUS" ] || fail "pre-roll take not at bar 5"
 check_take 2
 
-# 4. Stopped before the punch-in: no take, nothing deleted.
+# 4. Latency compensation: the click goes out through a "room" whose
+# headphone side has 300 frames of playback latency and whose microphone
+# side has 212 frames of capture latency (tests/latency_room.c). The take
+# moves 512 frames earlier, so what the performer played in time with the
+# click lands on the click's frames again.
+"$LATENCY_ROOM" 300 212 --name room --ready-file "$E2E_TMP/room.ready" \
+	>"$E2E_TMP/room.log" 2>&1 &
+E2E_PIDS+=($!)
+for _ in $(seq 50); do [ -f "$E2E_TMP/room.ready" ] && break; sleep 0.1; done
+[ -f "$E2E_TMP/room.ready" ] || fail "latency-room did not start: $(cat "$E2E_TMP/room.log")"
+"$REDLIGHT" record --client-name $CLIENT --input room:out --click-to room:in \
+	--format float --click --start 3 --duration 3 "$S" >"$E2E_TMP/out4" 2>"$E2E_TMP/out4.err" \
+	|| fail "record through the room failed: $(cat "$E2E_TMP/out4.err")"
+[ "$(json_get "$S/session.json" takes.3.latency_correction)" = 512 ] \
+	|| fail "latency correction $(json_get "$S/session.json" takes.3.latency_correction), want 512"
+[ "$(json_get "$S/session.json" takes.3.start_frame)" = $((VERSE - 512)) ] || fail "compensated start"
+check_take 3
+
+# 5. Stopped before the punch-in: no take, nothing deleted.
 "$REDLIGHT" record --client-name $CLIENT --input $CLIENT:click_out --punch outro: \
-	"$S" >"$E2E_TMP/out4" 2>"$E2E_TMP/out4.err" &
+	"$S" >"$E2E_TMP/out5" 2>"$E2E_TMP/out5.err" &
 pid=$!
 E2E_PIDS+=("$pid")
 sleep 3
 kill -INT $pid
-wait $pid || fail "record with a stop before the punch-in failed: $(cat "$E2E_TMP/out4.err")"
-expect_contains "$E2E_TMP/out4" "no take recorded"
-[ -d "$S/trash/004" ] || fail "empty take 004 not moved to trash/"
-[ ! -e "$S/takes/004" ] || fail "takes/004 still there"
-[ "$(json_get "$S/session.json" takes.#)" = 3 ] || fail "session lists a take that never started"
-# Numbers are never reused: the next take is 005.
-rec out5 --duration 1
-expect_contains "$E2E_TMP/out5" "take 005:"
+wait $pid || fail "record with a stop before the punch-in failed: $(cat "$E2E_TMP/out5.err")"
+expect_contains "$E2E_TMP/out5" "no take recorded"
+[ -d "$S/trash/005" ] || fail "empty take 005 not moved to trash/"
+[ ! -e "$S/takes/005" ] || fail "takes/005 still there"
+[ "$(json_get "$S/session.json" takes.#)" = 4 ] || fail "session lists a take that never started"
+# Numbers are never reused: the next take is 006.
+rec out6 --duration 1
+expect_contains "$E2E_TMP/out6" "take 006:"
 echo "ok"
