@@ -32,7 +32,8 @@ static void record_usage(void)
 	      "                       [--click-level DB]\n"
 	      "                       [--click-to PORT] [--cue-to PORT[,PORT]] [--monitor]\n"
 	      "                       [--count-in BARS] [--pre-roll BARS] [--start POS]\n"
-	      "                       [--punch IN:OUT] [--client-name NAME] [--stats] SESSION_DIR\n"
+	      "                       [--punch IN:OUT] [--jack-transport internal|follow|master]\n"
+	      "                       [--client-name NAME] [--stats] SESSION_DIR\n"
 	      "POS: bar (17), bar|beat|tick (17|3|0), seconds (12.5s), frames (48000f)\n"
 	      "     or a section of the tempo map (chorus1)\n",
 	      stderr);
@@ -141,6 +142,7 @@ int cmd_record(int argc, char **argv)
 		{ "pre-roll", required_argument, NULL, 'P' },
 		{ "start", required_argument, NULL, 'A' },
 		{ "punch", required_argument, NULL, 'p' },
+		{ "jack-transport", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -154,13 +156,14 @@ int cmd_record(int argc, char **argv)
 	double click_db = NAN;
 	const char *click_to = NULL, *cue_to = NULL, *start = NULL;
 	const char *punch = NULL;
+	const char *transport = NULL; /* NULL: the session's setting */
 	long count_in = -1, pre_roll = -1;
 	struct control_config cfg = { .format = TAKE_FORMAT_PCM24 };
 	struct error err = { 0 };
 	int c;
 	if (!inputs)
 		return 1;
-	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cNS:L:C:Q:oI:P:A:p:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cNS:L:C:Q:oI:P:A:p:J:", opts, NULL)) != -1) {
 		char *end = NULL;
 		switch (c) {
 		case 'd':
@@ -242,6 +245,7 @@ int cmd_record(int argc, char **argv)
 		}
 		case 'A': start = optarg; break;
 		case 'p': punch = optarg; break;
+		case 'J': transport = optarg; break;
 		case 'h':
 			record_usage();
 			free(inputs);
@@ -266,12 +270,22 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	struct control *ctl = NULL;
+	enum jack_transport_mode mode;
 	if (control_open(&cfg, &ctl, &err) != RL_OK) {
 		free(inputs);
 		return fail(&err);
 	}
 	char **found = NULL;
 	size_t count = input_count;
+	/* The JACK transport mode is needed before the recorder starts. */
+	if (jack_transport_mode_parse(transport ? transport
+	                                        : control_settings(ctl)->jack_transport,
+	                              &mode, &err) != RL_OK) {
+		control_close(ctl);
+		free(inputs);
+		return fail(&err);
+	}
+	control_set_transport_mode(ctl, mode);
 	const char *const *sources = inputs;
 	if (!input_count) {
 		if (control_find_sources(ctl, regex, &found, &count, &err) != RL_OK)

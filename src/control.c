@@ -181,6 +181,26 @@ static enum rl_status send_simple(struct control *c, uint32_t type,
 	return engine_send(c->engine, &cmd, err);
 }
 
+static bool jack_transport_on(const struct control *c)
+{
+	return c->config.transport != JACK_TRANSPORT_INTERNAL;
+}
+
+/* Move the transport: ours, or JACK's when we follow it. */
+static enum rl_status send_locate(struct control *c, int64_t frame,
+                                  struct error *err)
+{
+	if (jack_transport_on(c))
+		/* Waits until JACK has moved: its position is the truth. */
+		return jack_backend_transport_locate(c->jb, frame, err);
+	enum rl_status st = send_simple(c, ENGINE_CMD_LOCATE, 0, frame, 0, err);
+	if (st == RL_OK) {
+		c->located_to = frame;
+		c->locate_seq = engine_commands_sent(c->engine);
+	}
+	return st;
+}
+
 enum rl_status control_start_with_sources(struct control *c,
                                           const char *const *sources,
                                           size_t count, struct error *err)
@@ -248,6 +268,8 @@ enum rl_status control_start_with_sources(struct control *c,
 		st = load_map_and_click(c, rate, err);
 	if (st == RL_OK)
 		st = jack_backend_attach(c->jb, c->engine, names, count, err);
+	if (st == RL_OK && c->config.transport != JACK_TRANSPORT_INTERNAL)
+		st = jack_backend_set_transport(c->jb, c->config.transport, err);
 	if (st == RL_OK)
 		st = jack_backend_activate(c->jb, err);
 	for (size_t i = 0; st == RL_OK && i < count; i++)
@@ -282,6 +304,8 @@ enum rl_status control_arm(struct control *c, uint32_t t, bool on,
 static int64_t timeline_of(const struct control *c,
                            const struct engine_snapshot *snap)
 {
+	if (c->config.transport != JACK_TRANSPORT_INTERNAL)
+		return jack_backend_transport_frame(c->jb);
 	return snap->commands_applied < c->locate_seq ? c->located_to
 	                                               : snap->timeline;
 }
@@ -359,6 +383,10 @@ enum rl_status control_record(struct control *c,
 		if (punch_in == ENGINE_NO_FRAME)
 			punch_in = record_point;
 	}
+	if (opt->count_in_bars && c->config.transport != JACK_TRANSPORT_INTERNAL)
+		return error_set(err, RL_ERR_STATE,
+		                 "a count-in needs redlight's own transport: JACK "
+		                 "transport starts rolling at once (use pre-roll)");
 	struct tempo_map *cmap = NULL;
 	uint64_t count_frames = 0;
 	if (opt->count_in_bars && snap.transport == ENGINE_STOPPED) {
@@ -443,11 +471,8 @@ enum rl_status control_record(struct control *c,
 		disk_writer_cancel_take(c->writer, number);
 		goto out;
 	}
-	if (locate_first) {
-		st = send_simple(c, ENGINE_CMD_LOCATE, 0, roll_from, 0, err);
-		c->located_to = roll_from;
-		c->locate_seq = engine_commands_sent(c->engine);
-	}
+	if (locate_first)
+		st = send_locate(c, roll_from, err);
 	struct engine_command cmd;
 	engine_command_init(&cmd, ENGINE_CMD_RECORD);
 	cmd.value = number;
@@ -459,6 +484,8 @@ enum rl_status control_record(struct control *c,
 	cmd.map = cmap;
 	if (st == RL_OK)
 		st = engine_send(c->engine, &cmd, err);
+	if (st == RL_OK && c->config.transport == JACK_TRANSPORT_MASTER)
+		jack_backend_transport_start(c->jb); /* we are the master */
 	if (st == RL_OK) {
 		cmap = NULL; /* the engine's now; it comes back retired */
 		c->recording = true;
@@ -492,6 +519,10 @@ enum rl_status control_stop(struct control *c, uint64_t at,
 	enum rl_status st = engine_send(c->engine, &cmd, err);
 	if (st != RL_OK)
 		return st;
+	/* The take ends on our frame; JACK's transport stops at its next
+	 * cycle (and the engine, following it, stays stopped). */
+	if (c->config.transport == JACK_TRANSPORT_MASTER)
+		jack_backend_transport_stop(c->jb);
 	if (c->recording) {
 		c->stop_sent = true;
 		c->stop_seq = engine_commands_sent(c->engine);
@@ -662,10 +693,23 @@ void control_cycle_stats(const struct control *c,
 		memset(out, 0, sizeof *out);
 }
 
+void control_set_transport_mode(struct control *c,
+                                enum jack_transport_mode mode)
+{
+	c->config.transport = mode;
+}
+
 enum rl_status control_play(struct control *c, struct error *err)
 {
+	if (!c->engine)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	if (jack_transport_on(c)) {
+		jack_backend_transport_start(c->jb);
+		return RL_OK;
+	}
 	return send_simple(c, ENGINE_CMD_PLAY, 0, 0, 0, err);
 }
+
 
 enum rl_status control_locate(struct control *c, int64_t frame,
                               struct error *err)
@@ -678,12 +722,7 @@ enum rl_status control_locate(struct control *c, int64_t frame,
 	if (snap.transport == ENGINE_RECORDING)
 		return error_set(err, RL_ERR_STATE,
 		                 "cannot locate while recording (stop first)");
-	enum rl_status st = send_simple(c, ENGINE_CMD_LOCATE, 0, frame, 0, err);
-	if (st == RL_OK) {
-		c->located_to = frame;
-		c->locate_seq = engine_commands_sent(c->engine);
-	}
-	return st;
+	return send_locate(c, frame, err);
 }
 
 enum rl_status control_locate_bar(struct control *c, int64_t bar,

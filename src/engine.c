@@ -110,6 +110,10 @@ struct engine {
 	float *scratch;        /* CHUNK_FRAMES floats */
 	const float **chunk_inputs;
 	bool any_monitor;
+	bool follow;           /* the transport is JACK's */
+	bool ext_valid;        /* engine_follow_transport() this cycle */
+	bool ext_rolling;
+	int64_t ext_frame;
 	bool stop_event_owed;  /* TAKE_STOP not yet queued (event ring full) */
 	struct engine_event stop_event;
 	uint64_t frames_since_wake;
@@ -376,13 +380,38 @@ REALTIME static void begin_record(struct engine *e,
 	e->punch_out = c->punch_out;
 	e->record_length = c->length;
 	e->stop_with_take = c->length > 0;
-	if (use_count_in) {
+	if (use_count_in && !e->follow) {
 		e->counting_in = true;
 		e->count_in_left = c->count_in;
 		e->count_in_pos = 0;
 		e->count_in_map = c->map;
-	} else {
+	} else if (!e->follow) {
 		e->rolling = true;
+	} else if (use_count_in) {
+		retire_later(e, c->map, NULL); /* the master decides: no count-in */
+	}
+}
+
+/* Following JACK's transport: take its state and position for this
+ * cycle before anything else happens in it. */
+REALTIME static void follow_external(struct engine *e)
+{
+	if (!e->follow || !e->ext_valid)
+		return;
+	e->ext_valid = false;
+	if (e->ext_frame != e->timeline) {
+		/* Someone relocated the transport. */
+		if (e->take) {
+			stop_take(e, e->clock);
+			e->record_enabled = false;
+		}
+		e->timeline = e->ext_frame;
+	}
+	if (e->ext_rolling && !e->rolling) {
+		end_count_in(e);
+		e->rolling = true;
+	} else if (!e->ext_rolling && e->rolling) {
+		do_stop(e, e->clock);
 	}
 }
 
@@ -408,12 +437,15 @@ REALTIME static void apply_command(struct engine *e,
 		e->stop_at = c->at;
 		break;
 	case ENGINE_CMD_PLAY:
+		if (e->follow)
+			break; /* the transport master starts the roll */
 		e->pending_play = true;
 		e->play_at = c->at;
 		break;
 	case ENGINE_CMD_LOCATE:
-		/* A take is one continuous stretch of the timeline. */
-		if (!e->take)
+		/* A take is one continuous stretch of the timeline. The
+		 * master locates a followed transport. */
+		if (!e->take && !e->follow)
 			e->timeline = c->value;
 		break;
 	case ENGINE_CMD_SET_CLICK:
@@ -438,6 +470,9 @@ REALTIME static void apply_command(struct engine *e,
 			for (uint32_t t = 0; t < e->track_count; t++)
 				e->any_monitor |= e->tracks[t].monitor != 0.0f;
 		}
+		break;
+	case ENGINE_CMD_FOLLOW:
+		e->follow = c->value != 0;
 		break;
 	case ENGINE_CMD_RESET_METERS:
 		for (uint32_t t = 0; t < e->track_count; t++) {
@@ -772,6 +807,7 @@ REALTIME void engine_process(struct engine *e, const float *const *inputs,
 		e->commands_applied++;
 	}
 	flush_stop_event(e);
+	follow_external(e);
 
 	if (nframes <= CHUNK_FRAMES) {
 		process_chunk(e, inputs, outputs, nframes);
@@ -805,6 +841,28 @@ REALTIME void engine_mark_xrun(struct engine *e, uint32_t nframes)
 	if (!push_event(e, &ev))
 		atomic_fetch_add_explicit(&e->events_lost, 1,
 		                          memory_order_relaxed);
+}
+
+REALTIME void engine_follow_transport(struct engine *e, bool rolling,
+                                      int64_t frame)
+{
+	e->ext_valid = true;
+	e->ext_rolling = rolling;
+	e->ext_frame = frame;
+}
+
+REALTIME bool engine_position_at(const struct engine *e, int64_t frame,
+                                 struct tempo_map_bbt *bbt,
+                                 struct tempo_map_beat *beat, double *bpm)
+{
+	/* e->map only changes on the audio thread (commands), which is
+	 * also the thread JACK calls the timebase callback from. */
+	if (!e->map)
+		return false;
+	tempo_map_frame_to_bbt(e->map, frame, bbt);
+	tempo_map_beat_at(e->map, frame, beat);
+	*bpm = tempo_map_bpm_at(e->map, frame);
+	return true;
 }
 
 REALTIME void engine_note_cycle_time(struct engine *e, uint64_t used_ns,

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <jack/jack.h>
+#include <jack/transport.h>
 #include <regex.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+
+#include "redlight/tempo_map.h"
 
 struct jack_backend {
 	jack_client_t *client;
@@ -26,6 +29,7 @@ struct jack_backend {
 	/* Audio thread: the JACK frame time the next cycle should start at. */
 	bool have_frame_time;
 	jack_nframes_t next_frame_time;
+	_Atomic int transport_mode; /* enum jack_transport_mode */
 	_Atomic bool dead;
 	char dead_reason[256]; /* written once before `dead` is released */
 };
@@ -55,6 +59,15 @@ REALTIME static int on_process(jack_nframes_t nframes, void *arg)
 	}
 	jb->next_frame_time = now + nframes;
 	jb->have_frame_time = true;
+	if (atomic_load_explicit(&jb->transport_mode, memory_order_relaxed) !=
+	    JACK_TRANSPORT_INTERNAL) {
+		/* Realtime-safe by JACK's API contract (a lock-free read of
+		 * the server's transport state). */
+		jack_position_t pos;
+		jack_transport_state_t st = jack_transport_query(jb->client, &pos);
+		engine_follow_transport(jb->engine, st == JackTransportRolling,
+		                        (int64_t)pos.frame);
+	}
 	for (size_t i = 0; i < jb->port_count; i++)
 		jb->buffers[i] = jack_port_get_buffer(jb->ports[i], nframes);
 	for (int o = 0; o < ENGINE_OUT_COUNT; o++)
@@ -85,6 +98,38 @@ static void on_latency(jack_latency_callback_mode_t mode, void *arg)
 				jack_port_set_latency_range(jb->outputs[o], mode,
 				                            &zero);
 	}
+}
+
+/* Timebase master: bar|beat|tick and tempo of pos->frame from the tempo
+ * map, for every client that shows or follows musical time. */
+REALTIME static void on_timebase(jack_transport_state_t state,
+                                 jack_nframes_t nframes, jack_position_t *pos,
+                                 int new_pos, void *arg)
+{
+	struct jack_backend *jb = arg;
+	(void)state;
+	(void)nframes;
+	(void)new_pos;
+	struct tempo_map_bbt bbt;
+	struct tempo_map_beat beat;
+	double bpm;
+	if (!engine_position_at(jb->engine, (int64_t)pos->frame, &bbt, &beat,
+	                        &bpm)) {
+		pos->valid = 0;
+		return;
+	}
+	pos->valid = JackPositionBBT;
+	pos->bar = (int32_t)bbt.bar;
+	pos->beat = bbt.beat;
+	pos->tick = bbt.tick;
+	pos->ticks_per_beat = TEMPO_MAP_TICKS_PER_BEAT;
+	pos->beats_per_bar = (float)beat.beats_per_bar;
+	pos->beat_type = (float)beat.denominator;
+	/* JACK's tempo is in beats of beat_type per minute; the map's in
+	 * quarter notes (klick's convention). */
+	pos->beats_per_minute = bpm * beat.denominator / 4.0;
+	pos->bar_start_tick = (double)(bbt.bar - 1) * beat.beats_per_bar *
+	                      TEMPO_MAP_TICKS_PER_BEAT;
 }
 
 static int on_xrun(void *arg)
@@ -366,6 +411,91 @@ enum rl_status jack_backend_connect(struct jack_backend *jb, uint32_t t,
 		return error_set(err, RL_ERR_JACK, "cannot connect '%s' to '%s'",
 		                 source, jack_port_name(jb->ports[t]));
 	return RL_OK;
+}
+
+enum rl_status jack_transport_mode_parse(const char *text,
+                                         enum jack_transport_mode *out,
+                                         struct error *err)
+{
+	static const char *const names[] = { "internal", "follow", "master" };
+	for (int i = 0; i < 3; i++) {
+		if (!strcmp(text, names[i])) {
+			*out = (enum jack_transport_mode)i;
+			return RL_OK;
+		}
+	}
+	return error_set(err, RL_ERR_INVALID,
+	                 "JACK transport mode '%s': want internal, follow or "
+	                 "master", text);
+}
+
+enum rl_status jack_backend_set_transport(struct jack_backend *jb,
+                                          enum jack_transport_mode mode,
+                                          struct error *err)
+{
+	if (mode == JACK_TRANSPORT_MASTER) {
+		/* Conditional: never take the role from another master. */
+		int rc = jack_set_timebase_callback(jb->client, 1, on_timebase,
+		                                    jb);
+		if (rc == EBUSY)
+			return error_set(err, RL_ERR_JACK,
+			                 "another JACK client is already the "
+			                 "timebase master");
+		if (rc != 0)
+			return error_set(err, RL_ERR_JACK,
+			                 "cannot become JACK timebase master");
+	}
+	struct engine_command cmd;
+	engine_command_init(&cmd, ENGINE_CMD_FOLLOW);
+	cmd.value = mode != JACK_TRANSPORT_INTERNAL;
+	enum rl_status st = engine_send(jb->engine, &cmd, err);
+	if (st == RL_OK)
+		atomic_store(&jb->transport_mode, (int)mode);
+	return st;
+}
+
+void jack_backend_transport_start(struct jack_backend *jb)
+{
+	jack_transport_start(jb->client);
+}
+
+void jack_backend_transport_stop(struct jack_backend *jb)
+{
+	jack_transport_stop(jb->client);
+}
+
+enum rl_status jack_backend_transport_locate(struct jack_backend *jb,
+                                             int64_t frame, struct error *err)
+{
+	if (frame < 0 || frame > UINT32_MAX)
+		return error_set(err, RL_ERR_INVALID,
+		                 "JACK transport cannot go to frame %lld (0 to "
+		                 "%u)", (long long)frame, UINT32_MAX);
+	if (jack_transport_locate(jb->client, (jack_nframes_t)frame) != 0)
+		return error_set(err, RL_ERR_JACK,
+		                 "JACK refused to locate to frame %lld",
+		                 (long long)frame);
+	/* JACK moves at its next cycle; wait for it (a few periods at most)
+	 * so a record right after a locate starts from the new place. */
+	for (int i = 0; i < 200; i++) {
+		jack_position_t pos;
+		jack_transport_state_t st = jack_transport_query(jb->client, &pos);
+		if (pos.frame == (jack_nframes_t)frame ||
+		    st == JackTransportRolling)
+			return RL_OK;
+		struct timespec ts = { 0, 5000000 };
+		nanosleep(&ts, NULL);
+	}
+	return error_set(err, RL_ERR_JACK,
+	                 "JACK transport did not move to frame %lld within 1 s",
+	                 (long long)frame);
+}
+
+int64_t jack_backend_transport_frame(struct jack_backend *jb)
+{
+	jack_position_t pos;
+	jack_transport_query(jb->client, &pos);
+	return (int64_t)pos.frame;
 }
 
 uint32_t jack_backend_capture_latency(struct jack_backend *jb, uint32_t t)

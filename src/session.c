@@ -560,6 +560,7 @@ void session_settings_init(struct session_settings *st)
 		.meter_denominator = 4,
 	};
 	snprintf(st->click_sound, sizeof st->click_sound, "beep");
+	snprintf(st->jack_transport, sizeof st->jack_transport, "internal");
 }
 
 static enum rl_status get_number(const struct loader *ld, const json_t *obj,
@@ -616,6 +617,16 @@ static enum rl_status load_settings(const struct loader *ld, const json_t *root,
 			return field_error(ld, w, "meter_beats",
 			                   "0 is out of range (1 to 64)");
 		st->meter_beats = (uint32_t)u;
+	}
+	if (!rc && json_object_get(o, "jack_transport")) {
+		rc = get_string(ld, o, w, "jack_transport", st->jack_transport,
+		                sizeof st->jack_transport);
+		if (!rc && strcmp(st->jack_transport, "internal") &&
+		    strcmp(st->jack_transport, "follow") &&
+		    strcmp(st->jack_transport, "master"))
+			return field_error(ld, w, "jack_transport",
+			                   "\"%s\" is not internal, follow or "
+			                   "master", st->jack_transport);
 	}
 	if (!rc && json_object_get(o, "meter_denominator") &&
 	    !(rc = get_uint(ld, o, w, "meter_denominator", 64, &u))) {
@@ -915,6 +926,8 @@ static json_t *build_root(struct builder *b, const struct session *s)
 		put_uint(b, so, "settings", "meter_beats", st->meter_beats);
 		put_uint(b, so, "settings", "meter_denominator",
 		         st->meter_denominator);
+		put_string(b, so, "settings", "jack_transport",
+		           st->jack_transport, sizeof st->jack_transport);
 		put(b, root, "settings", so);
 	}
 

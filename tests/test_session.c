@@ -261,7 +261,8 @@ static const char empty_session_json[] =
 	"    \"click_level_db\": 0.0,\n"
 	"    \"tempo_bpm\": 120.0,\n"
 	"    \"meter_beats\": 4,\n"
-	"    \"meter_denominator\": 4\n"
+	"    \"meter_denominator\": 4,\n"
+	"    \"jack_transport\": \"internal\"\n"
 	"  },\n"
 	"  \"tracks\": [],\n"
 	"  \"takes\": []\n"
@@ -779,7 +780,8 @@ static void test_settings_round_trip(void)
 	                     "\"pre_roll_bars\": 1, \"click\": false, "
 	                     "\"click_sound\": \"wood\", "
 	                     "\"click_level_db\": -6.5, \"tempo_bpm\": 96.5, "
-	                     "\"meter_beats\": 7, \"meter_denominator\": 8}, "
+	                     "\"meter_beats\": 7, \"meter_denominator\": 8, "
+	                     "\"jack_transport\": \"master\"}, "
 	                     "\"future_top\"");
 	write_text(p, text);
 	free(text);
@@ -793,6 +795,7 @@ static void test_settings_round_trip(void)
 		CHECK_STR(st->click_sound, "wood");
 		CHECK(st->click_level_db == -6.5 && st->tempo_bpm == 96.5);
 		CHECK(st->meter_beats == 7 && st->meter_denominator == 8);
+		CHECK_STR(st->jack_transport, "master");
 		CHECK_OK(session_save(s, &err), &err);
 		session_free(s);
 		s = NULL;
@@ -866,6 +869,9 @@ static void test_malformed(void)
 		{ "settings-tempo", "\"future_top\"",
 		  "\"settings\": {\"tempo_bpm\": \"fast\"}, \"future_top\"",
 		  ": settings.tempo_bpm: expected a number" },
+		{ "settings-transport", "\"future_top\"",
+		  "\"settings\": {\"jack_transport\": \"slave\"}, \"future_top\"",
+		  ": settings.jack_transport: \"slave\" is not internal" },
 		{ "settings-not-object", "\"future_top\"",
 		  "\"settings\": [], \"future_top\"",
 		  ": settings: expected an object" },

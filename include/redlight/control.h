@@ -16,6 +16,7 @@
 
 #include "redlight/engine.h"
 #include "redlight/error.h"
+#include "redlight/jack_backend.h"
 #include "redlight/session.h"
 #include "redlight/take_file.h"
 
@@ -39,6 +40,8 @@ struct control_config {
 	/** Click sound: "beep", "square", "wood", or a file, or
 	 *  "ACCENT.wav,NORMAL.wav". NULL: the session's setting. */
 	const char *click_sound;
+	/** JACK transport: internal (default), follow, or master. */
+	enum jack_transport_mode transport;
 };
 
 /** How a record pass starts and ends (control_record_options_init()). */
@@ -118,12 +121,18 @@ enum rl_status control_record(struct control *c,
 enum rl_status control_stop(struct control *c, uint64_t at,
                             struct error *err);
 
-/** Roll from the current position without recording. */
+/** Choose the JACK transport mode before control_start_with_sources()
+ *  (the session's setting is a front-end's default). */
+void control_set_transport_mode(struct control *c,
+                                enum jack_transport_mode mode);
+
+/** Roll from the current position without recording (in follow/master
+ *  mode: start JACK's transport). */
 enum rl_status control_play(struct control *c, struct error *err);
 
 /**
  * Move the transport to a timeline frame (may be negative: before the
- * song). RL_ERR_STATE while a take is recording.
+ * song; not with JACK transport). RL_ERR_STATE while a take is recording.
  */
 enum rl_status control_locate(struct control *c, int64_t frame,
                               struct error *err);

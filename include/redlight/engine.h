@@ -42,6 +42,8 @@
 #define ENGINE_NO_FRAME INT64_MIN
 
 struct tempo_map;
+struct tempo_map_bbt;
+struct tempo_map_beat;
 struct click;
 
 struct engine_config {
@@ -93,6 +95,9 @@ enum engine_command_type {
 	ENGINE_CMD_SET_LEVEL,    /**< track: enum engine_level, level: gain */
 	ENGINE_CMD_MONITOR,      /**< track, level: its gain in the cue mix
 	                              (0 = not monitored) */
+	ENGINE_CMD_FOLLOW,       /**< value 1: follow the transport given by
+	                              engine_follow_transport() (JACK's);
+	                              0: internal transport */
 };
 
 /**
@@ -237,6 +242,26 @@ bool engine_next_retired(struct engine *e, const struct tempo_map **map,
  * to listen. Call before engine_process(). Audio thread only.
  */
 REALTIME void engine_mark_xrun(struct engine *e, uint32_t nframes);
+
+/**
+ * The external (JACK) transport for this cycle: rolling or not, and the
+ * timeline frame of the cycle's first frame. While following, the engine
+ * rolls and stops with it and takes its position as the timeline; a jump
+ * of the position during a take ends the take there (a take is one
+ * continuous stretch). RECORD then only enables recording: the transport
+ * master starts the roll. Call before engine_process(). Audio thread.
+ */
+REALTIME void engine_follow_transport(struct engine *e, bool rolling,
+                                      int64_t frame);
+
+/**
+ * bar|beat|tick, tempo and meter of timeline frame `frame` from the song's
+ * tempo map (for the JACK timebase callback). False if there is no map.
+ * Audio thread (JACK calls the timebase callback from it).
+ */
+REALTIME bool engine_position_at(const struct engine *e, int64_t frame,
+                                 struct tempo_map_bbt *bbt,
+                                 struct tempo_map_beat *beat, double *bpm);
 
 /**
  * Record a cycle's duration (ns) against its period (ns) into the cycle

@@ -22,6 +22,20 @@
 
 struct jack_backend;
 
+/** How redlight's transport relates to JACK's. */
+enum jack_transport_mode {
+	JACK_TRANSPORT_INTERNAL = 0, /**< ignore JACK transport (default) */
+	JACK_TRANSPORT_FOLLOW,       /**< roll, stop and locate with it */
+	JACK_TRANSPORT_MASTER,       /**< follow it and be timebase master:
+	                                  publish bar|beat|tick and tempo from
+	                                  the tempo map */
+};
+
+/** Parse "internal", "follow" or "master"; the error lists them. */
+enum rl_status jack_transport_mode_parse(const char *text,
+                                         enum jack_transport_mode *out,
+                                         struct error *err);
+
 /**
  * Connect to the JACK server (never starts one: JackNoStartServer) as
  * client `client_name`. server_name NULL means $JACK_DEFAULT_SERVER or
@@ -59,6 +73,25 @@ void jack_backend_free_names(char **names);
 enum rl_status jack_backend_attach(struct jack_backend *jb, struct engine *e,
                                    const char *const *track_names,
                                    size_t count, struct error *err);
+
+/**
+ * Follow JACK's transport (and with MASTER become timebase master). Call
+ * after jack_backend_attach(), before or after activation. RL_ERR_JACK if
+ * another client is already the timebase master. Control thread.
+ */
+enum rl_status jack_backend_set_transport(struct jack_backend *jb,
+                                          enum jack_transport_mode mode,
+                                          struct error *err);
+
+/** Start, stop, or locate JACK's transport (frame >= 0). Control thread. */
+void jack_backend_transport_start(struct jack_backend *jb);
+void jack_backend_transport_stop(struct jack_backend *jb);
+enum rl_status jack_backend_transport_locate(struct jack_backend *jb,
+                                             int64_t frame,
+                                             struct error *err);
+
+/** JACK transport's current frame. Control thread. */
+int64_t jack_backend_transport_frame(struct jack_backend *jb);
 
 /** Start processing. Everything RT must be allocated before this. */
 enum rl_status jack_backend_activate(struct jack_backend *jb,

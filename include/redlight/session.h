@@ -97,6 +97,7 @@ struct session_settings {
 	double tempo_bpm;            /**< without tempo.map, default 120 */
 	uint32_t meter_beats;        /**< default 4 */
 	uint32_t meter_denominator;  /**< default 4 */
+	char jack_transport[16];     /**< "internal", "follow" or "master" */
 };
 
 /** Fill in the defaults. */

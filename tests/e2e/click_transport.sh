@@ -29,18 +29,7 @@ rec() { # OUT ARGS...: record our own click back, float so it is exact
 		--format float --click "$@" "$S" >"$E2E_TMP/$out" 2>"$E2E_TMP/$out.err" \
 		|| fail "record $* failed: $(cat "$E2E_TMP/$out.err")"
 }
-# check_take INDEX: the take's audio is the map's click at its timeline
-# frames, one period late (the self-connection).
-check_take() {
-	local i=$1 start length markers
-	start=$(json_get "$S/session.json" "takes.$i.start_frame")
-	length=$(json_get "$S/session.json" "takes.$i.length")
-	markers=$(json_get "$S/session.json" "takes.$i.xrun_markers.#")
-	[ "$markers" = 0 ] || fail "take $((i + 1)) had an xrun; its click cannot be compared exactly"
-	"$WAV_DIFF" "$(ls "$S"/takes/$(printf %03d $((i + 1)))/*.wav)" "$PERIOD" \
-		"$E2E_TMP/map.wav" "$start" $((length - PERIOD)) >"$E2E_TMP/diff.out" 2>&1 \
-		|| fail "take $((i + 1)) click differs from the map: $(cat "$E2E_TMP/diff.out")"
-}
+check_take() { click_take_matches_map "$S" "$1" "$E2E_TMP/map.wav" $PERIOD; }
 frame_at() { # seconds -> frame, rounded once
 	awk -v s="$1" 'BEGIN { printf "%d\n", s * 48000 + 0.5 }'
 }

@@ -147,3 +147,19 @@ verify_take_run() {
 	[ "$n" = 0 ] || echo "note: $xruns xruns, $n xrun markers in take $number"
 	return 0
 }
+
+# click_take_matches_map SESSION INDEX MAP_WAV DELAY: take INDEX (from 0)
+# of SESSION recorded redlight's own click; its audio must equal, sample
+# for sample, the map's click (render-click output) at the take's timeline
+# frames, DELAY frames late (a JACK self-connection delivers one period
+# later). A take with an xrun cannot be compared exactly: fail clearly.
+click_take_matches_map() {
+	local session=$1 i=$2 map=$3 delay=$4 start length markers
+	start=$(json_get "$session/session.json" "takes.$i.start_frame")
+	length=$(json_get "$session/session.json" "takes.$i.length")
+	markers=$(json_get "$session/session.json" "takes.$i.xrun_markers.#")
+	[ "$markers" = 0 ] || fail "take $((i + 1)) had an xrun; its click cannot be compared exactly"
+	"$WAV_DIFF" "$(ls "$session"/takes/$(printf %03d $((i + 1)))/*.wav)" "$delay" \
+		"$map" "$start" $((length - delay)) >"$E2E_TMP/diff.out" 2>&1 \
+		|| fail "take $((i + 1)) click differs from the map: $(cat "$E2E_TMP/diff.out")"
+}
