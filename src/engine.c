@@ -110,6 +110,12 @@ struct engine {
 	float *scratch;        /* CHUNK_FRAMES floats */
 	const float **chunk_inputs;
 	bool any_monitor;
+	bool loop_on;
+	int64_t loop_start, loop_end;
+	uint32_t take_queue[8]; /* numbers for the next passes / splits */
+	uint32_t queue_head, queue_count;
+	bool pending_split;
+	uint64_t split_at;
 	bool follow;           /* the transport is JACK's */
 	bool ext_valid;        /* engine_follow_transport() this cycle */
 	bool ext_rolling;
@@ -129,6 +135,9 @@ struct engine {
 	_Atomic bool pub_click_on;
 	_Atomic uint64_t pub_count_in_left;
 	_Atomic int64_t pub_punch_in, pub_punch_out;
+	_Atomic bool pub_loop_on;
+	_Atomic int64_t pub_loop_start, pub_loop_end;
+	_Atomic uint32_t pub_takes_queued;
 	_Atomic uint32_t pub_take;
 	_Atomic uint64_t pub_take_frames;
 	_Atomic uint64_t pub_dropped;
@@ -339,6 +348,35 @@ REALTIME static void stop_take(struct engine *e, uint64_t clock_frame)
 	flush_stop_event(e);
 }
 
+/* The take number for the next pass or split, 0 if none is queued. */
+REALTIME static uint32_t next_queued_take(struct engine *e)
+{
+	if (!e->queue_count)
+		return 0;
+	uint32_t n = e->take_queue[e->queue_head];
+	e->queue_head = (e->queue_head + 1) % 8;
+	e->queue_count--;
+	return n;
+}
+
+/* The RECORD is over: nothing more records until the next one, and the
+ * numbers still queued for it are the control thread's to cancel. */
+REALTIME static void end_record(struct engine *e)
+{
+	e->record_enabled = false;
+	e->record_take = 0;
+	e->queue_count = 0;
+}
+
+/* A take ended but the RECORD goes on (loop pass, split, punch-out in a
+ * loop): the next take needs a queued number, else recording ends. */
+REALTIME static void continue_recording(struct engine *e)
+{
+	e->record_take = next_queued_take(e);
+	if (!e->record_take)
+		end_record(e);
+}
+
 REALTIME static void end_count_in(struct engine *e)
 {
 	if (!e->counting_in)
@@ -359,10 +397,10 @@ REALTIME static void do_stop(struct engine *e, uint64_t now)
 		retire_later(e, e->record_cmd.map, NULL);
 	}
 	e->rolling = false;
-	e->record_enabled = false;
-	e->record_take = 0;
+	end_record(e);
 	e->pending_play = false;
 	e->pending_stop = false;
+	e->pending_split = false;
 }
 
 REALTIME static void begin_record(struct engine *e,
@@ -403,7 +441,7 @@ REALTIME static void follow_external(struct engine *e)
 		/* Someone relocated the transport. */
 		if (e->take) {
 			stop_take(e, e->clock);
-			e->record_enabled = false;
+			end_record(e);
 		}
 		e->timeline = e->ext_frame;
 	}
@@ -474,6 +512,22 @@ REALTIME static void apply_command(struct engine *e,
 	case ENGINE_CMD_FOLLOW:
 		e->follow = c->value != 0;
 		break;
+	case ENGINE_CMD_LOOP:
+		e->loop_on = c->value != 0 && c->punch_out > c->punch_in;
+		e->loop_start = c->punch_in;
+		e->loop_end = c->punch_out;
+		break;
+	case ENGINE_CMD_QUEUE_TAKE:
+		if (e->queue_count < 8) {
+			e->take_queue[(e->queue_head + e->queue_count) % 8] =
+				(uint32_t)c->value;
+			e->queue_count++;
+		}
+		break;
+	case ENGINE_CMD_NEW_TAKE:
+		e->pending_split = true;
+		e->split_at = c->at;
+		break;
 	case ENGINE_CMD_RESET_METERS:
 		for (uint32_t t = 0; t < e->track_count; t++) {
 			e->tracks[t].clips = 0;
@@ -509,17 +563,38 @@ REALTIME static void transitions(struct engine *e, uint32_t off)
 		end_count_in(e);
 		e->rolling = true;
 	}
+	if (e->pending_split && e->split_at <= now) {
+		e->pending_split = false;
+		if (e->take) {
+			stop_take(e, now);
+			continue_recording(e);
+		}
+	}
 	if (e->take) {
 		bool punched_out = e->punch_out != ENGINE_NO_FRAME &&
 		                   e->timeline >= e->punch_out;
 		bool long_enough = e->record_length &&
 		                   e->take_frames >= e->record_length;
-		if (punched_out || long_enough) {
+		if (long_enough) {
 			stop_take(e, now);
-			e->record_enabled = false;
+			end_record(e);
 			if (e->stop_with_take)
 				e->rolling = false;
+		} else if (punched_out) {
+			stop_take(e, now);
+			/* In a loop the next pass punches in again. */
+			if (e->loop_on)
+				continue_recording(e);
+			else
+				end_record(e);
 		}
+	}
+	if (e->rolling && e->loop_on && e->timeline == e->loop_end) {
+		if (e->take) {
+			stop_take(e, now);
+			continue_recording(e);
+		}
+		e->timeline = e->loop_start;
 	}
 	if (e->rolling && e->record_enabled && !e->take && e->record_take) {
 		/* Takes start at or after timeline 0: the file's time
@@ -533,7 +608,7 @@ REALTIME static void transitions(struct engine *e, uint32_t off)
 			if (e->take)
 				e->record_take = 0;
 			else
-				e->record_enabled = false; /* could not start */
+				end_record(e); /* could not start */
 		}
 	}
 }
@@ -569,6 +644,10 @@ REALTIME static uint32_t next_boundary(const struct engine *e, uint32_t off,
 		candidate(&end, off + (uint64_t)(e->punch_out - e->timeline));
 	if (e->take && e->record_length && e->take_frames < e->record_length)
 		candidate(&end, off + (e->record_length - e->take_frames));
+	if (e->pending_split && e->split_at > now)
+		candidate(&end, e->split_at - e->clock);
+	if (e->rolling && e->loop_on && e->timeline < e->loop_end)
+		candidate(&end, off + (uint64_t)(e->loop_end - e->timeline));
 	return (uint32_t)end;
 }
 
@@ -755,6 +834,13 @@ REALTIME static void publish(struct engine *e)
 	                      memory_order_relaxed);
 	atomic_store_explicit(&e->pub_punch_out,
 	                      e->record_enabled ? e->punch_out : ENGINE_NO_FRAME,
+	                      memory_order_relaxed);
+	atomic_store_explicit(&e->pub_loop_on, e->loop_on, memory_order_relaxed);
+	atomic_store_explicit(&e->pub_loop_start, e->loop_start,
+	                      memory_order_relaxed);
+	atomic_store_explicit(&e->pub_loop_end, e->loop_end,
+	                      memory_order_relaxed);
+	atomic_store_explicit(&e->pub_takes_queued, e->queue_count,
 	                      memory_order_relaxed);
 	atomic_store_explicit(&e->pub_dropped, e->dropped_total,
 	                      memory_order_relaxed);
@@ -956,6 +1042,14 @@ void engine_snapshot(const struct engine *e, struct engine_snapshot *out)
 	                                     memory_order_relaxed);
 	out->punch_out = atomic_load_explicit(&e->pub_punch_out,
 	                                      memory_order_relaxed);
+	out->loop_on = atomic_load_explicit(&e->pub_loop_on,
+	                                    memory_order_relaxed);
+	out->loop_start = atomic_load_explicit(&e->pub_loop_start,
+	                                       memory_order_relaxed);
+	out->loop_end = atomic_load_explicit(&e->pub_loop_end,
+	                                     memory_order_relaxed);
+	out->takes_queued = atomic_load_explicit(&e->pub_takes_queued,
+	                                         memory_order_relaxed);
 	out->take = atomic_load_explicit(&e->pub_take, memory_order_relaxed);
 	out->dropped_frames = atomic_load_explicit(&e->pub_dropped,
 	                                           memory_order_relaxed);

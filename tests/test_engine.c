@@ -482,6 +482,147 @@ static void test_count_in_and_click(void)
 	click_free(click);
 }
 
+/* Pop every event; return how many TAKE_START/STOP pairs, filling
+ * numbers, timeline starts and lengths in order. */
+static int collect_takes(struct engine *e, uint32_t *numbers, int64_t *starts,
+                         uint64_t *lengths, uint64_t *clock_starts, int max)
+{
+	struct engine_event ev;
+	int n = 0;
+	while (engine_next_event(e, &ev)) {
+		if (ev.type == ENGINE_EVENT_TAKE_START && n < max) {
+			numbers[n] = ev.take;
+			starts[n] = (int64_t)ev.timeline_frame;
+			clock_starts[n] = ev.clock_frame;
+		} else if (ev.type == ENGINE_EVENT_TAKE_STOP && n < max) {
+			CHECK_EQ_U64(ev.take, numbers[n]);
+			lengths[n++] = ev.length;
+		}
+	}
+	return n;
+}
+
+/* Loop recording: each pass is a new take from the queue, gapless: the
+ * takes' streams, one after the other, are exactly the input stream. With
+ * no number left, recording ends and the loop goes on. */
+static void test_loop_passes(void)
+{
+	struct engine *e = make(1 << 16);
+	send(e, ENGINE_CMD_ARM, 0, 1, 0);
+	struct engine_command c;
+	engine_command_init(&c, ENGINE_CMD_LOOP);
+	c.value = 1;
+	c.punch_in = 1000;
+	c.punch_out = 3000;
+	send_cmd(e, &c);
+	send(e, ENGINE_CMD_LOCATE, 0, 500, 0);
+	send(e, ENGINE_CMD_RECORD, 0, 10, 0);
+	send(e, ENGINE_CMD_QUEUE_TAKE, 0, 11, 0);
+	send(e, ENGINE_CMD_QUEUE_TAKE, 0, 12, 0);
+	uint64_t first = source_frame;
+	while (source_frame < first + 2500 + 3 * 2000 + 700)
+		cycle(e, 37); /* cycles that straddle the loop end */
+	uint32_t num[8];
+	int64_t start[8];
+	uint64_t len[8], clk[8];
+	int n = collect_takes(e, num, start, len, clk, 8);
+	CHECK_EQ_U64(n, 3);
+	if (n == 3) {
+		CHECK(num[0] == 10 && num[1] == 11 && num[2] == 12);
+		CHECK(start[0] == 500 && start[1] == 1000 && start[2] == 1000);
+		CHECK(len[0] == 2500 && len[1] == 2000 && len[2] == 2000);
+		CHECK_EQ_U64(clk[0], first);
+		CHECK_EQ_U64(clk[1], first + 2500);
+		CHECK_EQ_U64(clk[2], first + 4500);
+	}
+	struct ring *r = engine_track_ring(e, 0);
+	CHECK_EQ_U64(ring_read_space(r), 6500 * sizeof(float));
+	static float got[6500];
+	CHECK(ring_read(r, got, sizeof got));
+	int bad = 0;
+	for (int i = 0; i < 6500; i++)
+		bad += got[i] != expected(first + (uint64_t)i, 0);
+	CHECK(bad == 0);
+	struct engine_snapshot s = snap(e);
+	CHECK(!s.record_enabled);
+	CHECK_EQ_U64(s.transport, ENGINE_ROLLING);
+	CHECK(s.loop_on && s.loop_start == 1000 && s.loop_end == 3000);
+	CHECK(s.timeline >= 1000 && s.timeline < 3000);
+	engine_free(e);
+}
+
+/* Punch inside a loop: every pass records its punch range into the next
+ * queued take. */
+static void test_loop_punch(void)
+{
+	struct engine *e = make(1 << 16);
+	send(e, ENGINE_CMD_ARM, 0, 1, 0);
+	struct engine_command c;
+	engine_command_init(&c, ENGINE_CMD_LOOP);
+	c.value = 1;
+	c.punch_in = 1000;
+	c.punch_out = 3000;
+	send_cmd(e, &c);
+	send(e, ENGINE_CMD_LOCATE, 0, 1000, 0);
+	engine_command_init(&c, ENGINE_CMD_RECORD);
+	c.value = 20;
+	c.punch_in = 1500;
+	c.punch_out = 2500;
+	send_cmd(e, &c);
+	send(e, ENGINE_CMD_QUEUE_TAKE, 0, 21, 0);
+	uint64_t first = source_frame;
+	while (source_frame < first + 3 * 2000)
+		cycle(e, 64);
+	uint32_t num[8];
+	int64_t start[8];
+	uint64_t len[8], clk[8];
+	int n = collect_takes(e, num, start, len, clk, 8);
+	CHECK_EQ_U64(n, 2);
+	for (int i = 0; i < n && i < 2; i++) {
+		CHECK_EQ_U64(num[i], 20 + (uint32_t)i);
+		CHECK_EQ_U64(start[i], 1500);
+		CHECK_EQ_U64(len[i], 1000);
+		CHECK_EQ_U64(clk[i], first + 500 + 2000 * (uint64_t)i);
+	}
+	CHECK(!snap(e).record_enabled);
+	engine_free(e);
+}
+
+/* A new take while rolling: the split is on one frame, no gap, no
+ * overlap; the next number comes from the queue. */
+static void test_split(void)
+{
+	struct engine *e = make(1 << 16);
+	send(e, ENGINE_CMD_ARM, 2, 1, 0);
+	send(e, ENGINE_CMD_RECORD, 0, 30, 0);
+	send(e, ENGINE_CMD_QUEUE_TAKE, 0, 31, 0);
+	uint64_t first = source_frame;
+	cycle(e, BLOCK);
+	send(e, ENGINE_CMD_NEW_TAKE, 0, 0, first + 100);
+	cycle(e, BLOCK);
+	cycle(e, BLOCK);
+	send(e, ENGINE_CMD_NEW_TAKE, 0, 0, 0); /* nothing queued: ends */
+	cycle(e, BLOCK);
+	cycle(e, BLOCK);
+	uint32_t num[8];
+	int64_t start[8];
+	uint64_t len[8], clk[8];
+	int n = collect_takes(e, num, start, len, clk, 8);
+	CHECK_EQ_U64(n, 2);
+	if (n == 2) {
+		CHECK(num[0] == 30 && num[1] == 31);
+		CHECK_EQ_U64(len[0], 100);
+		CHECK_EQ_U64(start[1], 100);
+		CHECK_EQ_U64(clk[1], first + 100);
+		CHECK_EQ_U64(len[1], 3 * BLOCK - 100);
+	}
+	CHECK(!snap(e).record_enabled);
+	CHECK_EQ_U64(snap(e).transport, ENGINE_ROLLING);
+	CHECK_EQ_U64(ring_read_space(engine_track_ring(e, 2)),
+	             3 * BLOCK * sizeof(float));
+	engine_free(e);
+}
+
 static void test_bad_config(void)
 {
 	struct engine_config cfg = { 0 };
@@ -503,6 +644,9 @@ int main(void)
 	test_punch();
 	test_negative_start();
 	test_count_in_and_click();
+	test_loop_passes();
+	test_loop_punch();
+	test_split();
 	test_bad_config();
 	return CHECK_DONE();
 }

@@ -95,6 +95,13 @@ enum engine_command_type {
 	ENGINE_CMD_SET_LEVEL,    /**< track: enum engine_level, level: gain */
 	ENGINE_CMD_MONITOR,      /**< track, level: its gain in the cue mix
 	                              (0 = not monitored) */
+	ENGINE_CMD_LOOP,         /**< value 1: loop [punch_in, punch_out) of
+	                              the timeline while rolling; 0: off */
+	ENGINE_CMD_QUEUE_TAKE,   /**< value: take number for the next take a
+	                              loop pass or a split starts */
+	ENGINE_CMD_NEW_TAKE,     /**< at: end the take on that clock frame and
+	                              start the next queued one on the same
+	                              frame (no gap, no overlap) */
 	ENGINE_CMD_FOLLOW,       /**< value 1: follow the transport given by
 	                              engine_follow_transport() (JACK's);
 	                              0: internal transport */
@@ -113,6 +120,13 @@ enum engine_command_type {
  * track; it ends at punch_out (the transport keeps rolling), after
  * `length` frames (0: no limit; the transport stops too), or on STOP.
  * The count-in map is the engine's until it retires it.
+ *
+ * Loop recording: when the rolling timeline reaches the loop end it
+ * continues at the loop start on the next frame. A take running there
+ * ends at the loop end and the next queued take (ENGINE_CMD_QUEUE_TAKE)
+ * starts at the loop start, so passes are gapless; with punch points each
+ * pass records its punch range into the next queued take. With no take
+ * queued, recording ends and the transport keeps looping.
  */
 struct engine_command {
 	uint32_t type;
@@ -167,6 +181,9 @@ struct engine_snapshot {
 	bool click_on;
 	uint64_t count_in_left;  /**< frames of count-in still to play */
 	int64_t punch_in, punch_out; /**< of the active RECORD */
+	bool loop_on;
+	int64_t loop_start, loop_end;
+	uint32_t takes_queued;   /**< take numbers waiting for a pass/split */
 	uint32_t take;           /**< take being recorded, 0 if none */
 	uint64_t take_frames;    /**< frames recorded in the current take */
 	uint64_t dropped_frames; /**< total frames lost to full rings */
