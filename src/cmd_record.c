@@ -32,7 +32,8 @@ static void record_usage(void)
 	      "                       [--click-level DB]\n"
 	      "                       [--click-to PORT] [--cue-to PORT[,PORT]] [--monitor]\n"
 	      "                       [--count-in BARS] [--pre-roll BARS] [--start POS]\n"
-	      "                       [--punch IN:OUT] [--jack-transport internal|follow|master]\n"
+	      "                       [--punch IN:OUT] [--loop START:END [--passes N]]\n"
+	      "                       [--jack-transport internal|follow|master]\n"
 	      "                       [--client-name NAME] [--stats] SESSION_DIR\n"
 	      "POS: bar (17), bar|beat|tick (17|3|0), seconds (12.5s), frames (48000f)\n"
 	      "     or a section of the tempo map (chorus1)\n",
@@ -60,6 +61,46 @@ static int fail(const struct error *err)
 {
 	fprintf(stderr, "redlight: %s\n", err->message);
 	return 1;
+}
+
+/* "A:B" loop range of positions. */
+static enum rl_status setup_loop(struct control *ctl, const char *text,
+                                 bool locate, struct error *err)
+{
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", text);
+	char *colon = strchr(buf, ':');
+	if (!colon || !buf[0] || !colon[1])
+		return error_set(err, RL_ERR_INVALID,
+		                 "--loop wants START:END positions (e.g. 9:17 or "
+		                 "verse:chorus), not '%s'", text);
+	*colon = '\0';
+	int64_t a, b;
+	enum rl_status st = control_parse_position(ctl, buf, &a, err);
+	if (st == RL_OK)
+		st = control_parse_position(ctl, colon + 1, &b, err);
+	if (st == RL_OK)
+		st = control_loop(ctl, true, a, b, err);
+	/* Loop recording starts at the loop start unless told otherwise. */
+	if (st == RL_OK && locate)
+		st = control_locate(ctl, a, err);
+	return st;
+}
+
+/* One summary line per finished take (loop passes each make one). */
+static void print_finished(struct control *ctl)
+{
+	struct control_take_summary sum;
+	while (control_next_finished(ctl, &sum)) {
+		double secs = (double)sum.frames / control_sample_rate(ctl);
+		printf("take %03u: %u tracks, %llu frames (%.3f s), %llu dropped "
+		       "frames, %llu xruns, files in %s%s%s\n",
+		       sum.number, sum.tracks, (unsigned long long)sum.frames,
+		       secs, (unsigned long long)sum.dropped_frames,
+		       (unsigned long long)sum.xruns, sum.dir,
+		       sum.end_reason[0] ? "; stopped: " : "", sum.end_reason);
+		fflush(stdout);
+	}
 }
 
 /* "IN:OUT" positions (either may be empty: open end). */
@@ -143,6 +184,8 @@ int cmd_record(int argc, char **argv)
 		{ "start", required_argument, NULL, 'A' },
 		{ "punch", required_argument, NULL, 'p' },
 		{ "jack-transport", required_argument, NULL, 'J' },
+		{ "loop", required_argument, NULL, 'l' },
+		{ "passes", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -157,13 +200,15 @@ int cmd_record(int argc, char **argv)
 	const char *click_to = NULL, *cue_to = NULL, *start = NULL;
 	const char *punch = NULL;
 	const char *transport = NULL; /* NULL: the session's setting */
+	const char *loop = NULL;
+	long passes = 0;
 	long count_in = -1, pre_roll = -1;
 	struct control_config cfg = { .format = TAKE_FORMAT_PCM24 };
 	struct error err = { 0 };
 	int c;
 	if (!inputs)
 		return 1;
-	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cNS:L:C:Q:oI:P:A:p:J:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cNS:L:C:Q:oI:P:A:p:J:l:x:", opts, NULL)) != -1) {
 		char *end = NULL;
 		switch (c) {
 		case 'd':
@@ -246,6 +291,15 @@ int cmd_record(int argc, char **argv)
 		case 'A': start = optarg; break;
 		case 'p': punch = optarg; break;
 		case 'J': transport = optarg; break;
+		case 'l': loop = optarg; break;
+		case 'x':
+			passes = strtol(optarg, &end, 10);
+			if (!end || *end || passes < 1 || passes > 1000) {
+				fprintf(stderr, "redlight: --passes wants 1 to 1000, not '%s'\n", optarg);
+				free(inputs);
+				return 2;
+			}
+			break;
 		case 'h':
 			record_usage();
 			free(inputs);
@@ -324,17 +378,23 @@ int cmd_record(int argc, char **argv)
 	ro.pre_roll_bars = (uint32_t)pre_roll;
 	if (punch && parse_punch(ctl, punch, &ro, &err) != RL_OK)
 		goto error;
+	if (loop && setup_loop(ctl, loop, !start && !pre_roll, &err) != RL_OK)
+		goto error;
 	if (control_record(ctl, &ro, &err) != RL_OK)
 		goto error;
 
 	enum rl_status st = RL_OK;
 	while (control_busy(ctl)) {
-		sleep_ms(50);
+		sleep_ms(20);
+		/* --passes: stop when that many loop passes are recorded. */
+		if (passes && control_takes_finished(ctl) + 1 >= (uint32_t)passes)
+			control_stop_after_pass(ctl, NULL);
 		if (stop_requested) {
 			stop_requested = 0;
 			control_stop(ctl, 0, NULL);
 		}
 		st = control_poll(ctl, &err);
+		print_finished(ctl);
 		if (st != RL_OK)
 			break;
 	}
@@ -347,18 +407,9 @@ int cmd_record(int argc, char **argv)
 		err = err2;
 	}
 
-	struct control_take_summary sum;
-	if (!control_last_take(ctl, &sum) && st == RL_OK)
+	print_finished(ctl);
+	if (control_takes_finished(ctl) == 0 && st == RL_OK)
 		printf("no take recorded: stopped before the punch-in\n");
-	if (control_last_take(ctl, &sum)) {
-		double secs = (double)sum.frames / control_sample_rate(ctl);
-		printf("take %03u: %u tracks, %llu frames (%.3f s), %llu dropped "
-		       "frames, %llu xruns, files in %s%s%s\n",
-		       sum.number, sum.tracks, (unsigned long long)sum.frames,
-		       secs, (unsigned long long)sum.dropped_frames,
-		       (unsigned long long)sum.xruns, sum.dir,
-		       sum.end_reason[0] ? "; stopped: " : "", sum.end_reason);
-	}
 	if (stats) {
 		struct engine_cycle_stats cs;
 		control_cycle_stats(ctl, &cs);

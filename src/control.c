@@ -15,6 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A RECORD's first take plus the queued ones (the engine queues 8). */
+#define OPEN_TAKES_MAX 10
+/* Numbers kept queued for loop passes while a loop records. */
+#define LOOP_QUEUE 2
+
 struct control {
 	struct control_config config;
 	char session_dir[SESSION_PATH_MAX];
@@ -30,18 +35,29 @@ struct control {
 	struct tempo_map *map;    /* the song's map; the engine reads it */
 	struct click *click;
 
-	bool recording;           /* a take is recording or finishing */
-	bool take_started;        /* the writer has seen it start */
-	uint64_t stop_seq;        /* engine_commands_sent() after our STOP */
+	/* Takes prepared (files created, in session.json) and not finished
+	 * yet, in number order: the first RECORD's take, the numbers queued
+	 * for loop passes and splits. The engine starts them in this order. */
+	struct open_take {
+		uint32_t number;
+		bool started;
+		uint64_t xruns_at_start;
+	} open[OPEN_TAKES_MAX];
+	size_t open_count;
+	bool loop_on;
+	int64_t loop_start, loop_end;
 	int64_t located_to;       /* last LOCATE sent ... */
 	uint64_t locate_seq;      /* ... and engine_commands_sent() after it */
-	uint32_t take;
-	uint64_t xruns_at_start;
 	bool stop_sent;
+	bool stop_after_pass_sent;
+	uint32_t takes_finished;  /* since control_open() */
 	bool failure_handled;
 	bool jack_dead_handled;
 	bool have_last;
 	struct control_take_summary last;
+	/* Finished takes not yet collected by control_next_finished(). */
+	struct control_take_summary finished[16];
+	size_t finished_head, finished_count;
 };
 
 enum rl_status control_open(const struct control_config *config,
@@ -288,7 +304,7 @@ enum rl_status control_arm(struct control *c, uint32_t t, bool on,
 		return error_set(err, RL_ERR_INVALID, "no track %u (have %u)",
 		                 t + 1, c->track_count);
 	/* The set of files of a take is fixed when it starts. */
-	if (c->recording)
+	if (c->open_count > 0)
 		return error_set(err, RL_ERR_STATE,
 		                 "cannot change arming while recording");
 	struct engine_command cmd = { .type = ENGINE_CMD_ARM, .track = t,
@@ -310,100 +326,24 @@ static int64_t timeline_of(const struct control *c,
 	                                               : snap->timeline;
 }
 
-void control_record_options_init(struct control_record_options *o)
+/*
+ * Reserve the next take number and make everything for it: the files of
+ * every armed track (so an unwritable disk is an error now, not later),
+ * its entry in session.json (so `redlight recover` finds it after a crash)
+ * and its latency correction. `where` is the expected timeline position.
+ */
+static enum rl_status prepare_take(struct control *c, int64_t where,
+                                   uint32_t *out, struct error *err)
 {
-	*o = (struct control_record_options){
-		.punch_in = ENGINE_NO_FRAME,
-		.punch_out = ENGINE_NO_FRAME,
-	};
-}
-
-/* Frame of the same position `bars` bars earlier (pre-roll). */
-static int64_t bars_before(const struct tempo_map *map, int64_t frame,
-                           uint32_t bars)
-{
-	struct tempo_map_bbt bbt;
-	tempo_map_frame_to_bbt(map, frame, &bbt);
-	int64_t bar_start = tempo_map_bar_frame(map, bbt.bar);
-	return tempo_map_bar_frame(map, bbt.bar - (int64_t)bars) +
-	       (frame - bar_start);
-}
-
-/* A count-in of `bars` bars at the tempo and meter of `frame`: its own
- * little map, rendered from its frame 0 while the timeline waits. */
-static enum rl_status count_in_map(const struct control *c, int64_t frame,
-                                   uint32_t bars, struct tempo_map **out,
-                                   uint64_t *frames, struct error *err)
-{
-	struct tempo_map_beat beat;
-	tempo_map_beat_at(c->map, frame, &beat);
-	double bpm = tempo_map_bpm_at(c->map, frame);
-	enum rl_status st = tempo_map_new_simple(
-		bpm, beat.beats_per_bar, beat.denominator,
-		tempo_map_rate(c->map), out, err);
-	if (st == RL_OK)
-		*frames = (uint64_t)tempo_map_bar_frame(*out, 1 + (int64_t)bars);
-	return st;
-}
-
-enum rl_status control_record(struct control *c,
-                              const struct control_record_options *opt,
-                              struct error *err)
-{
-	if (!c->engine)
-		return error_set(err, RL_ERR_STATE, "recorder not started");
-	if (c->recording)
-		return error_set(err, RL_ERR_STATE, "already recording");
-	char reason[256];
-	if (jack_backend_dead(c->jb, reason, sizeof reason))
-		return error_set(err, RL_ERR_JACK, "%s", reason);
-	size_t armed = 0;
-	for (uint32_t t = 0; t < c->track_count; t++)
-		armed += c->armed[t];
-	if (armed == 0)
-		return error_set(err, RL_ERR_STATE, "no track is armed");
-	if (opt->punch_in != ENGINE_NO_FRAME &&
-	    opt->punch_out != ENGINE_NO_FRAME &&
-	    opt->punch_out <= opt->punch_in)
-		return error_set(err, RL_ERR_INVALID,
-		                 "punch-out (frame %lld) must come after "
-		                 "punch-in (frame %lld)",
-		                 (long long)opt->punch_out,
-		                 (long long)opt->punch_in);
-	struct engine_snapshot snap;
-	engine_snapshot(c->engine, &snap);
-	int64_t punch_in = opt->punch_in;
-	int64_t here = timeline_of(c, &snap);
-	int64_t record_point = punch_in != ENGINE_NO_FRAME ? punch_in : here;
-	bool locate_first = false;
-	int64_t roll_from = here;
-	if (opt->pre_roll_bars && snap.transport == ENGINE_STOPPED) {
-		roll_from = bars_before(c->map, record_point, opt->pre_roll_bars);
-		locate_first = true;
-		if (punch_in == ENGINE_NO_FRAME)
-			punch_in = record_point;
-	}
-	if (opt->count_in_bars && c->config.transport != JACK_TRANSPORT_INTERNAL)
-		return error_set(err, RL_ERR_STATE,
-		                 "a count-in needs redlight's own transport: JACK "
-		                 "transport starts rolling at once (use pre-roll)");
-	struct tempo_map *cmap = NULL;
-	uint64_t count_frames = 0;
-	if (opt->count_in_bars && snap.transport == ENGINE_STOPPED) {
-		enum rl_status st = count_in_map(c, roll_from, opt->count_in_bars,
-		                                 &cmap, &count_frames, err);
-		if (st != RL_OK)
-			return st;
-	}
-
 	uint32_t number;
 	char take_dir[SESSION_PATH_MAX];
 	enum rl_status st = session_reserve_take(c->session, &number, take_dir,
 	                                         sizeof take_dir, err);
-	if (st != RL_OK) {
-		tempo_map_free(cmap);
+	if (st != RL_OK)
 		return st;
-	}
+	size_t armed = 0;
+	for (uint32_t t = 0; t < c->track_count; t++)
+		armed += c->armed[t];
 
 	struct disk_writer_track *wt = calloc(armed, sizeof *wt);
 	char (*paths)[SESSION_PATH_MAX] = calloc(armed, sizeof *paths);
@@ -460,16 +400,161 @@ enum rl_status control_record(struct control *c,
 	localtime_r(&now, &tm);
 	strftime(take.started_at, sizeof take.started_at, "%Y-%m-%dT%H:%M:%S%z",
 	         &tm);
-	take.start_frame = record_point > 0 ? (uint64_t)record_point : 0;
+	take.start_frame = where > 0 ? (uint64_t)where : 0;
 	take.sample_rate = engine_sample_rate(c->engine);
 	take.format = c->config.format;
 	take.complete = false;
 	st = session_put_take(c->session, &take, err);
 	if (st == RL_OK)
 		st = session_save(c->session, err);
-	if (st != RL_OK) {
+	if (st != RL_OK)
 		disk_writer_cancel_take(c->writer, number);
-		goto out;
+out:
+	if (st == RL_OK)
+		*out = number;
+	else
+		session_trash_take_dir(c->session, number, NULL);
+	free(wt);
+	free(paths);
+	free(rel);
+	free(take.files);
+	return st;
+}
+
+/*
+ * A prepared take that will never start: the writer forgets it, its empty
+ * directory goes to trash/ (redlight deletes nothing; the number is never
+ * used again) and it leaves session.json.
+ */
+static enum rl_status unprepare_take(struct control *c, uint32_t number)
+{
+	struct error err;
+	if (!disk_writer_cancel_take(c->writer, number))
+		return RL_ERR_STATE; /* it started after all: it will finish */
+	session_remove_take(c->session, number);
+	enum rl_status st = session_trash_take_dir(c->session, number, &err);
+	if (st == RL_OK)
+		st = session_save(c->session, &err);
+	if (st != RL_OK)
+		fprintf(stderr, "redlight: %s\n", err.message);
+	return RL_OK;
+}
+
+/* Prepare `count` more takes and queue their numbers in the engine for
+ * the next loop passes or splits. */
+static enum rl_status queue_takes(struct control *c, size_t count,
+                                  struct error *err)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (c->open_count >= OPEN_TAKES_MAX)
+			return RL_OK;
+		struct engine_snapshot snap;
+		engine_snapshot(c->engine, &snap);
+		uint32_t number;
+		enum rl_status st = prepare_take(c, c->loop_on ? c->loop_start
+		                                              : snap.timeline,
+		                                 &number, err);
+		if (st == RL_OK)
+			st = send_simple(c, ENGINE_CMD_QUEUE_TAKE, 0, number, 0,
+			                 err);
+		if (st != RL_OK)
+			return st;
+		c->open[c->open_count++] = (struct open_take){ .number = number };
+	}
+	return RL_OK;
+}
+
+void control_record_options_init(struct control_record_options *o)
+{
+	*o = (struct control_record_options){
+		.punch_in = ENGINE_NO_FRAME,
+		.punch_out = ENGINE_NO_FRAME,
+	};
+}
+
+/* Frame of the same position `bars` bars earlier (pre-roll). */
+static int64_t bars_before(const struct tempo_map *map, int64_t frame,
+                           uint32_t bars)
+{
+	struct tempo_map_bbt bbt;
+	tempo_map_frame_to_bbt(map, frame, &bbt);
+	int64_t bar_start = tempo_map_bar_frame(map, bbt.bar);
+	return tempo_map_bar_frame(map, bbt.bar - (int64_t)bars) +
+	       (frame - bar_start);
+}
+
+/* A count-in of `bars` bars at the tempo and meter of `frame`: its own
+ * little map, rendered from its frame 0 while the timeline waits. */
+static enum rl_status count_in_map(const struct control *c, int64_t frame,
+                                   uint32_t bars, struct tempo_map **out,
+                                   uint64_t *frames, struct error *err)
+{
+	struct tempo_map_beat beat;
+	tempo_map_beat_at(c->map, frame, &beat);
+	double bpm = tempo_map_bpm_at(c->map, frame);
+	enum rl_status st = tempo_map_new_simple(
+		bpm, beat.beats_per_bar, beat.denominator,
+		tempo_map_rate(c->map), out, err);
+	if (st == RL_OK)
+		*frames = (uint64_t)tempo_map_bar_frame(*out, 1 + (int64_t)bars);
+	return st;
+}
+
+enum rl_status control_record(struct control *c,
+                              const struct control_record_options *opt,
+                              struct error *err)
+{
+	if (!c->engine)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	if (c->open_count > 0)
+		return error_set(err, RL_ERR_STATE, "already recording");
+	char reason[256];
+	if (jack_backend_dead(c->jb, reason, sizeof reason))
+		return error_set(err, RL_ERR_JACK, "%s", reason);
+	size_t armed = 0;
+	for (uint32_t t = 0; t < c->track_count; t++)
+		armed += c->armed[t];
+	if (armed == 0)
+		return error_set(err, RL_ERR_STATE, "no track is armed");
+	if (opt->punch_in != ENGINE_NO_FRAME &&
+	    opt->punch_out != ENGINE_NO_FRAME &&
+	    opt->punch_out <= opt->punch_in)
+		return error_set(err, RL_ERR_INVALID,
+		                 "punch-out (frame %lld) must come after "
+		                 "punch-in (frame %lld)",
+		                 (long long)opt->punch_out,
+		                 (long long)opt->punch_in);
+	struct engine_snapshot snap;
+	engine_snapshot(c->engine, &snap);
+	int64_t punch_in = opt->punch_in;
+	int64_t here = timeline_of(c, &snap);
+	int64_t record_point = punch_in != ENGINE_NO_FRAME ? punch_in : here;
+	bool locate_first = false;
+	int64_t roll_from = here;
+	if (opt->pre_roll_bars && snap.transport == ENGINE_STOPPED) {
+		roll_from = bars_before(c->map, record_point, opt->pre_roll_bars);
+		locate_first = true;
+		if (punch_in == ENGINE_NO_FRAME)
+			punch_in = record_point;
+	}
+	if (opt->count_in_bars && c->config.transport != JACK_TRANSPORT_INTERNAL)
+		return error_set(err, RL_ERR_STATE,
+		                 "a count-in needs redlight's own transport: JACK "
+		                 "transport starts rolling at once (use pre-roll)");
+	struct tempo_map *cmap = NULL;
+	uint64_t count_frames = 0;
+	if (opt->count_in_bars && snap.transport == ENGINE_STOPPED) {
+		enum rl_status st = count_in_map(c, roll_from, opt->count_in_bars,
+		                                 &cmap, &count_frames, err);
+		if (st != RL_OK)
+			return st;
+	}
+
+	uint32_t number;
+	enum rl_status st = prepare_take(c, record_point, &number, err);
+	if (st != RL_OK) {
+		tempo_map_free(cmap);
+		return st;
 	}
 	if (locate_first)
 		st = send_locate(c, roll_from, err);
@@ -488,22 +573,32 @@ enum rl_status control_record(struct control *c,
 		jack_backend_transport_start(c->jb); /* we are the master */
 	if (st == RL_OK) {
 		cmap = NULL; /* the engine's now; it comes back retired */
-		c->recording = true;
-		c->take_started = false;
-		c->take = number;
+		c->open[0] = (struct open_take){ .number = number };
+		c->open_count = 1;
 		c->stop_sent = false;
+		c->stop_after_pass_sent = false;
 		c->failure_handled = false;
-		c->xruns_at_start = snap.xruns;
+		/* Loop passes each need a take of their own. */
+		if (c->loop_on)
+			st = queue_takes(c, LOOP_QUEUE, err);
 	} else {
-		disk_writer_cancel_take(c->writer, number);
+		unprepare_take(c, number);
 	}
-out:
 	tempo_map_free(cmap);
-	free(wt);
-	free(paths);
-	free(rel);
-	free(take.files);
 	return st;
+}
+
+/* True while any take of a RECORD is prepared, recording or finishing. */
+static bool takes_open(const struct control *c)
+{
+	return c->open_count > 0;
+}
+
+static void forget_open(struct control *c, size_t i)
+{
+	memmove(&c->open[i], &c->open[i + 1],
+	        (c->open_count - i - 1) * sizeof c->open[0]);
+	c->open_count--;
 }
 
 enum rl_status control_stop(struct control *c, uint64_t at,
@@ -511,7 +606,7 @@ enum rl_status control_stop(struct control *c, uint64_t at,
 {
 	if (!c->engine)
 		return RL_OK;
-	if (c->recording && c->stop_sent)
+	if (takes_open(c) && c->stop_sent)
 		return RL_OK;
 	struct engine_command cmd;
 	engine_command_init(&cmd, ENGINE_CMD_STOP);
@@ -523,10 +618,40 @@ enum rl_status control_stop(struct control *c, uint64_t at,
 	 * cycle (and the engine, following it, stays stopped). */
 	if (c->config.transport == JACK_TRANSPORT_MASTER)
 		jack_backend_transport_stop(c->jb);
-	if (c->recording) {
+	if (takes_open(c))
 		c->stop_sent = true;
-		c->stop_seq = engine_commands_sent(c->engine);
-	}
+	return st;
+}
+
+enum rl_status control_stop_after_pass(struct control *c, struct error *err)
+{
+	if (!c->engine || !c->loop_on)
+		return error_set(err, RL_ERR_STATE, "not looping");
+	if (c->stop_sent || c->stop_after_pass_sent)
+		return RL_OK;
+	enum rl_status st = send_simple(c, ENGINE_CMD_STOP, 0, 1, 0, err);
+	if (st == RL_OK && takes_open(c))
+		c->stop_after_pass_sent = true;
+	return st;
+}
+
+enum rl_status control_new_take(struct control *c, struct error *err)
+{
+	struct engine_snapshot snap;
+	control_snapshot(c, &snap);
+	if (snap.transport != ENGINE_RECORDING)
+		return error_set(err, RL_ERR_STATE,
+		                 "a new take needs a take recording");
+	/* The split takes the next queued number: make sure there is one. */
+	size_t unstarted = 0;
+	for (size_t i = 0; i < c->open_count; i++)
+		unstarted += !c->open[i].started &&
+		             c->open[i].number > snap.last_started_take;
+	enum rl_status st = RL_OK;
+	if (unstarted == 0)
+		st = queue_takes(c, 1, err);
+	if (st == RL_OK)
+		st = send_simple(c, ENGINE_CMD_NEW_TAKE, 0, 0, 0, err);
 	return st;
 }
 
@@ -534,7 +659,13 @@ static void take_finished(struct control *c, struct session_take *take)
 {
 	struct engine_snapshot snap;
 	engine_snapshot(c->engine, &snap);
-	take->xruns = snap.xruns - c->xruns_at_start;
+	for (size_t i = 0; i < c->open_count; i++) {
+		if (c->open[i].number != take->number)
+			continue;
+		take->xruns = snap.xruns - c->open[i].xruns_at_start;
+		forget_open(c, i);
+		break;
+	}
 	c->have_last = true;
 	c->last = (struct control_take_summary){
 		.number = take->number,
@@ -547,8 +678,12 @@ static void take_finished(struct control *c, struct session_take *take)
 	         c->session_dir, take->number);
 	snprintf(c->last.end_reason, sizeof c->last.end_reason, "%s",
 	         take->end_reason);
-	if (take->number == c->take)
-		c->recording = false;
+	c->takes_finished++;
+	if (c->finished_count == 16) { /* nobody collects: keep the newest */
+		c->finished_head = (c->finished_head + 1) % 16;
+		c->finished_count--;
+	}
+	c->finished[(c->finished_head + c->finished_count++) % 16] = c->last;
 }
 
 /* Free what the audio thread has let go of (count-in maps, replaced maps
@@ -566,30 +701,44 @@ static void collect_retired(struct control *c)
 }
 
 /*
- * The transport stopped before the take's punch-in: the engine will never
- * start it. Its empty files go to trash/ (redlight deletes nothing) and
- * the take leaves session.json.
+ * Follow the RECORD: note which open takes have started (the engine
+ * starts them in number order), keep numbers queued while a loop records,
+ * and once the engine has seen every command we sent and recording is
+ * over, cancel the takes it will never start (stopped before the
+ * punch-in, or queued for passes that did not happen).
  */
-static enum rl_status cancel_unstarted_take(struct control *c,
-                                            struct error *err)
+static enum rl_status track_open_takes(struct control *c, struct error *err)
 {
 	struct engine_snapshot snap;
 	engine_snapshot(c->engine, &snap);
-	if (!c->stop_sent || c->take_started ||
-	    snap.commands_applied < c->stop_seq || snap.record_enabled ||
-	    snap.transport == ENGINE_COUNT_IN ||
-	    snap.last_started_take == c->take)
-		return RL_OK;
-	if (!disk_writer_cancel_take(c->writer, c->take)) {
-		c->take_started = true; /* it did start: it will finish */
-		return RL_OK;
+	for (size_t i = 0; i < c->open_count; i++) {
+		if (!c->open[i].started &&
+		    c->open[i].number <= snap.last_started_take) {
+			c->open[i].started = true;
+			c->open[i].xruns_at_start = snap.xruns;
+		}
 	}
-	c->recording = false;
-	session_remove_take(c->session, c->take);
-	enum rl_status st = session_trash_take_dir(c->session, c->take, err);
-	if (st == RL_OK)
-		st = session_save(c->session, err);
-	return st;
+	bool all_applied = snap.commands_applied >= engine_commands_sent(c->engine);
+	if (snap.record_enabled && c->loop_on && !c->stop_sent &&
+	    all_applied && snap.takes_queued < LOOP_QUEUE)
+		return queue_takes(c, LOOP_QUEUE - snap.takes_queued, err);
+	if (!all_applied || snap.record_enabled ||
+	    snap.transport == ENGINE_COUNT_IN)
+		return RL_OK;
+	enum rl_status result = RL_OK;
+	for (size_t i = 0; i < c->open_count;) {
+		if (c->open[i].started) {
+			i++;
+			continue;
+		}
+		if (unprepare_take(c, c->open[i].number) != RL_OK) {
+			c->open[i].started = true; /* it did: it will finish */
+			i++;
+			continue;
+		}
+		forget_open(c, i);
+	}
+	return result;
 }
 
 enum rl_status control_poll(struct control *c, struct error *err)
@@ -598,16 +747,10 @@ enum rl_status control_poll(struct control *c, struct error *err)
 	if (!c->engine)
 		return RL_OK;
 	collect_retired(c);
-	if (c->recording && !c->take_started) {
-		struct engine_snapshot snap;
-		engine_snapshot(c->engine, &snap);
-		if (snap.last_started_take == c->take)
-			c->take_started = true;
-		else
-			result = cancel_unstarted_take(c, err);
-	}
+	if (takes_open(c))
+		result = track_open_takes(c, err);
 	char reason[256];
-	if (c->recording && !c->jack_dead_handled &&
+	if (takes_open(c) && !c->jack_dead_handled &&
 	    jack_backend_dead(c->jb, reason, sizeof reason)) {
 		/* The audio thread is gone: everything it published is in
 		 * the rings; finish the take at the last published length. */
@@ -618,7 +761,7 @@ enum rl_status control_poll(struct control *c, struct error *err)
 		result = error_set(err, RL_ERR_JACK, "%s", reason);
 	}
 	struct error werr;
-	if (c->recording && !c->failure_handled &&
+	if (takes_open(c) && !c->failure_handled &&
 	    disk_writer_failed(c->writer, &werr)) {
 		/* Stop now, even if a stop at a later frame is pending. */
 		c->failure_handled = true;
@@ -650,7 +793,7 @@ enum rl_status control_poll(struct control *c, struct error *err)
 enum rl_status control_wait_idle(struct control *c, struct error *err)
 {
 	enum rl_status result = RL_OK;
-	while (c->writer && c->recording) {
+	while (c->writer && takes_open(c)) {
 		disk_writer_wait(c->writer, 200);
 		struct error e2;
 		enum rl_status st = control_poll(c, &e2);
@@ -665,7 +808,23 @@ enum rl_status control_wait_idle(struct control *c, struct error *err)
 
 bool control_busy(struct control *c)
 {
-	return c->recording;
+	return takes_open(c);
+}
+
+bool control_next_finished(struct control *c,
+                           struct control_take_summary *out)
+{
+	if (!c->finished_count)
+		return false;
+	*out = c->finished[c->finished_head];
+	c->finished_head = (c->finished_head + 1) % 16;
+	c->finished_count--;
+	return true;
+}
+
+uint32_t control_takes_finished(const struct control *c)
+{
+	return c->takes_finished;
 }
 
 bool control_last_take(const struct control *c,
@@ -691,6 +850,33 @@ void control_cycle_stats(const struct control *c,
 		engine_cycle_stats(c->engine, out);
 	else
 		memset(out, 0, sizeof *out);
+}
+
+enum rl_status control_loop(struct control *c, bool on, int64_t start,
+                            int64_t end, struct error *err)
+{
+	if (!c->engine)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	if (c->open_count > 0)
+		return error_set(err, RL_ERR_STATE,
+		                 "cannot change the loop while recording");
+	if (on && (end <= start || start < 0))
+		return error_set(err, RL_ERR_INVALID,
+		                 "loop from frame %lld to %lld: the end must come "
+		                 "after the start, and the start at or after 0",
+		                 (long long)start, (long long)end);
+	struct engine_command cmd;
+	engine_command_init(&cmd, ENGINE_CMD_LOOP);
+	cmd.value = on;
+	cmd.punch_in = start;
+	cmd.punch_out = end;
+	enum rl_status st = engine_send(c->engine, &cmd, err);
+	if (st == RL_OK) {
+		c->loop_on = on;
+		c->loop_start = start;
+		c->loop_end = end;
+	}
+	return st;
 }
 
 void control_set_transport_mode(struct control *c,
@@ -870,7 +1056,7 @@ void control_close(struct control *c)
 {
 	if (!c)
 		return;
-	if (c->recording) {
+	if (takes_open(c)) {
 		control_stop(c, 0, NULL);
 		control_wait_idle(c, NULL);
 	}

@@ -116,6 +116,7 @@ struct engine {
 	uint32_t queue_head, queue_count;
 	bool pending_split;
 	uint64_t split_at;
+	bool stop_at_loop_end;
 	bool follow;           /* the transport is JACK's */
 	bool ext_valid;        /* engine_follow_transport() this cycle */
 	bool ext_rolling;
@@ -401,6 +402,7 @@ REALTIME static void do_stop(struct engine *e, uint64_t now)
 	e->pending_play = false;
 	e->pending_stop = false;
 	e->pending_split = false;
+	e->stop_at_loop_end = false;
 }
 
 REALTIME static void begin_record(struct engine *e,
@@ -471,6 +473,10 @@ REALTIME static void apply_command(struct engine *e,
 		e->record_cmd = *c;
 		break;
 	case ENGINE_CMD_STOP:
+		if (c->value == 1 && e->loop_on && e->rolling) {
+			e->stop_at_loop_end = true;
+			break;
+		}
 		e->pending_stop = true;
 		e->stop_at = c->at;
 		break;
@@ -589,7 +595,10 @@ REALTIME static void transitions(struct engine *e, uint32_t off)
 				end_record(e);
 		}
 	}
-	if (e->rolling && e->loop_on && e->timeline == e->loop_end) {
+	if (e->rolling && e->loop_on && e->timeline == e->loop_end &&
+	    e->stop_at_loop_end) {
+		do_stop(e, now); /* the last pass ends where the loop does */
+	} else if (e->rolling && e->loop_on && e->timeline == e->loop_end) {
 		if (e->take) {
 			stop_take(e, now);
 			continue_recording(e);
@@ -822,7 +831,9 @@ REALTIME static void publish(struct engine *e)
 	atomic_store_explicit(&e->pub_take, e->take, memory_order_relaxed);
 	atomic_store_explicit(&e->pub_timeline, e->timeline,
 	                      memory_order_relaxed);
-	atomic_store_explicit(&e->pub_record_enabled, e->record_enabled,
+	/* A RECORD waiting for its clock frame counts as active. */
+	atomic_store_explicit(&e->pub_record_enabled,
+	                      e->record_enabled || e->pending_record,
 	                      memory_order_relaxed);
 	atomic_store_explicit(&e->pub_click_on, e->click_on,
 	                      memory_order_relaxed);
@@ -844,8 +855,7 @@ REALTIME static void publish(struct engine *e)
 	                      memory_order_relaxed);
 	atomic_store_explicit(&e->pub_dropped, e->dropped_total,
 	                      memory_order_relaxed);
-	atomic_store_explicit(&e->pub_commands_applied, e->commands_applied,
-	                      memory_order_relaxed);
+
 	atomic_store_explicit(&e->pub_cycles,
 	                      atomic_load_explicit(&e->pub_cycles,
 	                                           memory_order_relaxed) + 1,
@@ -855,6 +865,11 @@ REALTIME static void publish(struct engine *e)
 	atomic_store_explicit(&e->pub_take_frames, e->take_frames,
 	                      memory_order_release);
 	atomic_store_explicit(&e->pub_clock, e->clock, memory_order_release);
+	/* Last, with release: a reader that sees these commands applied
+	 * (it loads this first, with acquire) sees everything above from
+	 * this cycle or a later one, never an older state. */
+	atomic_store_explicit(&e->pub_commands_applied, e->commands_applied,
+	                      memory_order_release);
 }
 
 REALTIME static void process_chunk(struct engine *e,
@@ -1025,6 +1040,8 @@ uint64_t engine_commands_sent(struct engine *e)
 
 void engine_snapshot(const struct engine *e, struct engine_snapshot *out)
 {
+	out->commands_applied = atomic_load_explicit(&e->pub_commands_applied,
+	                                             memory_order_acquire);
 	out->clock = atomic_load_explicit(&e->pub_clock, memory_order_acquire);
 	out->take_frames = atomic_load_explicit(&e->pub_take_frames,
 	                                        memory_order_acquire);
@@ -1059,8 +1076,7 @@ void engine_snapshot(const struct engine *e, struct engine_snapshot *out)
 	                                        memory_order_relaxed);
 	out->last_started_take = atomic_load_explicit(&e->pub_last_started,
 	                                              memory_order_relaxed);
-	out->commands_applied = atomic_load_explicit(&e->pub_commands_applied,
-	                                             memory_order_relaxed);
+
 }
 
 void engine_track_meter(const struct engine *e, uint32_t t,

@@ -126,6 +126,24 @@ enum rl_status control_stop(struct control *c, uint64_t at,
 void control_set_transport_mode(struct control *c,
                                 enum jack_transport_mode mode);
 
+/**
+ * Loop [start, end) of the timeline while rolling (on), or stop looping.
+ * Recording in a loop makes every pass a take of its own, gapless. Not
+ * while recording.
+ */
+enum rl_status control_loop(struct control *c, bool on, int64_t start,
+                            int64_t end, struct error *err);
+
+/** While looping: stop the transport (and the take) exactly where the
+ *  current pass ends. */
+enum rl_status control_stop_after_pass(struct control *c, struct error *err);
+
+/**
+ * While a take records: end it now and start the next take on the same
+ * frame (no gap, no overlap). RL_ERR_STATE if nothing records.
+ */
+enum rl_status control_new_take(struct control *c, struct error *err);
+
 /** Roll from the current position without recording (in follow/master
  *  mode: start JACK's transport). */
 enum rl_status control_play(struct control *c, struct error *err);
@@ -203,6 +221,14 @@ enum rl_status control_wait_idle(struct control *c, struct error *err);
 
 /** True while a take is being recorded or finished. */
 bool control_busy(struct control *c);
+
+/** Finished takes in order, each once (the last 16 are kept). */
+bool control_next_finished(struct control *c,
+                           struct control_take_summary *out);
+
+/** Number of takes finished since control_open() (loop passes and
+ *  splits each count). */
+uint32_t control_takes_finished(const struct control *c);
 
 /** Summary of the last finished take; false if none finished yet. */
 bool control_last_take(const struct control *c,

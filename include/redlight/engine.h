@@ -84,7 +84,9 @@ enum engine_level {
 enum engine_command_type {
 	ENGINE_CMD_ARM = 1,      /**< track, value: 1 arm, 0 disarm */
 	ENGINE_CMD_RECORD,       /**< record enable + roll; see below */
-	ENGINE_CMD_STOP,         /**< at: clock frame; stops transport and take */
+	ENGINE_CMD_STOP,         /**< at: clock frame; stops transport and take;
+	                              value 1 while looping: stop where the
+	                              current pass ends (the loop end) */
 	ENGINE_CMD_RESET_METERS, /**< clears peak hold and clip counts */
 	ENGINE_CMD_PLAY,         /**< at: clock frame; roll without recording */
 	ENGINE_CMD_LOCATE,       /**< value: timeline frame; ignored while a
@@ -176,8 +178,9 @@ struct engine_snapshot {
 	enum engine_transport transport;
 	uint64_t clock;          /**< frames processed since start */
 	int64_t timeline;        /**< transport position (frames) */
-	bool record_enabled;     /**< a RECORD is active (waiting for its
-	                              punch-in, counting in, or recording) */
+	bool record_enabled;     /**< a RECORD is active (due at a later
+	                              frame, waiting for its punch-in,
+	                              counting in, or recording) */
 	bool click_on;
 	uint64_t count_in_left;  /**< frames of count-in still to play */
 	int64_t punch_in, punch_out; /**< of the active RECORD */

@@ -4,8 +4,8 @@
 # later) and the recording must equal, sample for sample, the click the
 # tempo map gives for those timeline frames. Cases: start at a section with
 # a count-in, punch in/out at bars, pre-roll, latency compensation through
-# a simulated interface, and a stop before the punch-in (no take; its
-# empty directory goes to trash/).
+# a simulated interface, loop recording (a take per pass), and a stop
+# before the punch-in (no take; its empty directory goes to trash/).
 . "$(dirname "$0")/lib.sh"
 PERIOD=1024
 start_jackd 48000 $PERIOD
@@ -72,7 +72,19 @@ for _ in $(seq 50); do [ -f "$E2E_TMP/room.ready" ] && break; sleep 0.1; done
 [ "$(json_get "$S/session.json" takes.3.start_frame)" = $((VERSE - 512)) ] || fail "compensated start"
 check_take 3
 
-# 5. Stopped before the punch-in: no take, nothing deleted.
+# 5. Loop recording: three passes over bars 3-5, each its own take,
+# gapless, each exactly the click of those bars.
+rec outL --loop 3:5 --passes 3
+for n in 5 6 7; do
+	expect_contains "$E2E_TMP/outL" "take 00$n: 1 tracks, $((CHORUS - VERSE)) frames"
+	[ "$(json_get "$S/session.json" takes.$((n - 1)).start_frame)" = $VERSE ] || fail "pass take $n not at bar 3"
+done
+check_take 4
+check_take 5
+check_take 6
+[ -d "$S/trash/008" ] && [ -d "$S/trash/009" ] || fail "unused pass takes not in trash/"
+
+# 6. Stopped before the punch-in: no take, nothing deleted.
 "$REDLIGHT" record --client-name $CLIENT --input $CLIENT:click_out --punch outro: \
 	"$S" >"$E2E_TMP/out5" 2>"$E2E_TMP/out5.err" &
 pid=$!
@@ -81,10 +93,10 @@ sleep 3
 kill -INT $pid
 wait $pid || fail "record with a stop before the punch-in failed: $(cat "$E2E_TMP/out5.err")"
 expect_contains "$E2E_TMP/out5" "no take recorded"
-[ -d "$S/trash/005" ] || fail "empty take 005 not moved to trash/"
-[ ! -e "$S/takes/005" ] || fail "takes/005 still there"
-[ "$(json_get "$S/session.json" takes.#)" = 4 ] || fail "session lists a take that never started"
-# Numbers are never reused: the next take is 006.
+[ -d "$S/trash/010" ] || fail "empty take 010 not moved to trash/"
+[ ! -e "$S/takes/010" ] || fail "takes/010 still there"
+[ "$(json_get "$S/session.json" takes.#)" = 7 ] || fail "session lists a take that never started"
+# Numbers are never reused: the next take is 011.
 rec out6 --duration 1
-expect_contains "$E2E_TMP/out6" "take 006:"
+expect_contains "$E2E_TMP/out6" "take 011:"
 echo "ok"
