@@ -958,7 +958,7 @@ static enum rl_status db_to_gain(double db, float *gain, struct error *err)
 enum rl_status control_set_click_level(struct control *c, bool cue,
                                        double db, struct error *err)
 {
-	float gain;
+	float gain = 0.0f;
 	enum rl_status st = db_to_gain(db, &gain, err);
 	if (st != RL_OK)
 		return st;
