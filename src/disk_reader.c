@@ -91,6 +91,7 @@ struct rstream {
 struct astream {
 	alignas(CACHE_LINE) struct ring *ring; /* floats; fixed after _new */
 	int64_t pos;      /* timeline frame the next read starts at */
+	uint64_t played;  /* frames read since the last locate */
 	uint64_t skip;    /* frames played as silence, still to arrive */
 	bool dry;         /* the last read came up short */
 	uint64_t underrun_frames, underruns;
@@ -122,13 +123,18 @@ struct disk_reader {
 	/* Written by the audio thread, read by the reader. */
 	alignas(CACHE_LINE) _Atomic uint64_t req_seq;
 	_Atomic int64_t req_frame;
+	_Atomic int64_t req_loop_start, req_loop_end; /* end <= start: none */
+	/* Reader thread: the loop of the epoch being served. */
+	int64_t loop_start, loop_end;
 	/* Written by the reader, read by the audio thread. */
 	alignas(CACHE_LINE) _Atomic uint64_t ready_seq;
 	/* Audio thread only. */
 	alignas(CACHE_LINE) uint64_t a_seq; /* epoch of the last locate */
 	bool a_ready;    /* ready_seq == a_seq was seen */
 	int64_t a_pos;   /* furthest stream position of this epoch */
-	int64_t a_woke;  /* a_pos when the reader was last woken */
+	int64_t a_loop_start, a_loop_end; /* the epoch's loop */
+	uint64_t a_played; /* frames consumed (furthest stream), monotonic */
+	uint64_t a_woke;   /* a_played when the reader was last woken */
 };
 
 static void source_close(struct source *s)
@@ -157,17 +163,24 @@ static bool interrupted(struct disk_reader *r)
  * the first. Returns false while a store is in progress (odd or changed);
  * the caller retries.
  */
-static bool read_request(struct disk_reader *r, uint64_t *seq, int64_t *frame)
+static bool read_request(struct disk_reader *r, uint64_t *seq, int64_t *frame,
+                         int64_t *loop_start, int64_t *loop_end)
 {
 	uint64_t s1 = atomic_load_explicit(&r->req_seq, memory_order_acquire);
 	if (s1 & 1u)
 		return false;
+	int64_t ls = atomic_load_explicit(&r->req_loop_start,
+	                                  memory_order_acquire);
+	int64_t le = atomic_load_explicit(&r->req_loop_end,
+	                                  memory_order_acquire);
 	int64_t f = atomic_load_explicit(&r->req_frame, memory_order_acquire);
 	uint64_t s2 = atomic_load_explicit(&r->req_seq, memory_order_relaxed);
 	if (s1 != s2)
 		return false;
 	*seq = s1;
 	*frame = f;
+	*loop_start = ls;
+	*loop_end = le;
 	return true;
 }
 
@@ -187,8 +200,14 @@ static void apply_pending(struct disk_reader *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
-static void begin_epoch(struct disk_reader *r, uint64_t seq, int64_t frame)
+static void begin_epoch(struct disk_reader *r, uint64_t seq, int64_t frame,
+                        int64_t loop_start, int64_t loop_end)
 {
+	/* A loop matters only to a play that reaches its end from before:
+	 * started past the loop, the play runs straight on. */
+	bool looping = loop_end > loop_start && frame < loop_end;
+	r->loop_start = looping ? loop_start : 0;
+	r->loop_end = looping ? loop_end : 0;
 	/* The implicit startup epoch takes no changes: a stream set right
 	 * after _new must wait for a real locate like any other, whether
 	 * or not the thread has come this far yet. */
@@ -304,11 +323,21 @@ static bool fill(struct disk_reader *r, size_t target, size_t min_write)
 				continue;
 			if (n > BLOCK_FRAMES)
 				n = BLOCK_FRAMES;
-			render(r, &r->rs[i], n);
+			/* In a loop the ring holds the frames in play order:
+			 * up to the loop end, then from the loop start. */
+			struct rstream *rs = &r->rs[i];
+			bool looping = r->loop_end > r->loop_start;
+			if (looping && rs->pos + (int64_t)n > r->loop_end)
+				n = (size_t)(r->loop_end - rs->pos);
+			render(r, rs, n);
 			/* Cannot fail: we are the only writer and the space
 			 * we measured can only have grown. */
 			ring_write(ring, r->mono, n * sizeof(float));
-			r->rs[i].pos += (int64_t)n;
+			rs->pos += (int64_t)n;
+			if (looping && rs->pos == r->loop_end) {
+				rs->pos = r->loop_start;
+				rs->file_pos = -1; /* seek back */
+			}
 			wrote = true;
 			if (interrupted(r))
 				return false;
@@ -341,14 +370,14 @@ static void *reader_main(void *arg)
 		if (atomic_load_explicit(&r->req_seq, memory_order_relaxed) !=
 		    r->served) {
 			uint64_t seq;
-			int64_t frame;
-			if (!read_request(r, &seq, &frame)) {
+			int64_t frame, ls, le;
+			if (!read_request(r, &seq, &frame, &ls, &le)) {
 				/* The audio thread is between its two
 				 * stores: a few instructions. */
 				sched_yield();
 				continue;
 			}
-			begin_epoch(r, seq, frame);
+			begin_epoch(r, seq, frame, ls, le);
 		}
 		if (!r->published) {
 			if (!fill(r, r->prefill, 0) || interrupted(r))
@@ -804,18 +833,32 @@ REALTIME uint32_t disk_reader_stream_count(const struct disk_reader *r)
 
 REALTIME void disk_reader_locate(struct disk_reader *r, int64_t frame)
 {
+	disk_reader_locate_loop(r, frame, 0, 0);
+}
+
+REALTIME void disk_reader_locate_loop(struct disk_reader *r, int64_t frame,
+                                      int64_t loop_start, int64_t loop_end)
+{
 	uint64_t seq = r->a_seq + 2;
-	/* Seqlock write (see read_request): odd, frame, even. */
+	bool looping = loop_end > loop_start && frame < loop_end;
+	/* Seqlock write (see read_request): odd, loop and frame, even. */
 	atomic_store_explicit(&r->req_seq, seq - 1, memory_order_relaxed);
+	atomic_store_explicit(&r->req_loop_start, loop_start,
+	                      memory_order_release);
+	atomic_store_explicit(&r->req_loop_end, loop_end, memory_order_release);
 	atomic_store_explicit(&r->req_frame, frame, memory_order_release);
 	atomic_store_explicit(&r->req_seq, seq, memory_order_release);
 	r->a_seq = seq;
 	r->a_ready = false;
 	r->a_pos = frame;
-	r->a_woke = frame;
+	r->a_loop_start = looping ? loop_start : 0;
+	r->a_loop_end = looping ? loop_end : 0;
+	r->a_played = 0;
+	r->a_woke = 0;
 	for (uint32_t i = 0; i < r->count; i++) {
 		struct astream *s = &r->streams[i];
 		s->pos = frame;
+		s->played = 0;
 		s->skip = 0;
 		s->dry = false;
 	}
@@ -882,13 +925,20 @@ REALTIME static void consume(struct disk_reader *r, struct astream *s,
 	} else {
 		s->dry = false;
 	}
+	/* The engine cuts its cycles at the loop end, so a read ends on
+	 * it at most, and the next one starts at the loop start. */
+	s->played += n;
 	s->pos += n;
-	if (s->pos > r->a_pos)
+	if (r->a_loop_end > r->a_loop_start && s->pos == r->a_loop_end)
+		s->pos = r->a_loop_start;
+	if (s->played > r->a_played) {
+		r->a_played = s->played;
 		r->a_pos = s->pos;
+	}
 	/* Wake the reader once per wake_frames of play (it then writes a
 	 * big block), at once when a ring ran dry. */
-	if (r->a_pos - r->a_woke >= (int64_t)r->wake_frames) {
-		r->a_woke = r->a_pos;
+	if (r->a_played - r->a_woke >= r->wake_frames) {
+		r->a_woke = r->a_played;
 		wake = true;
 	}
 	if (wake)

@@ -119,6 +119,18 @@ REALTIME uint32_t disk_reader_stream_count(const struct disk_reader *r);
 REALTIME void disk_reader_locate(struct disk_reader *r, int64_t frame);
 
 /**
+ * Locate with a loop: the rings then hold the frames in play order — up
+ * to loop_end, then from loop_start again, for ever — so a rolling
+ * transport that jumps back at the loop end keeps playing without a gap.
+ * The loop applies only if frame < loop_end (a play that starts past the
+ * loop runs straight on); loop_end <= loop_start means no loop. The audio
+ * thread must end a read on loop_end (cut its cycle there). Audio thread
+ * only.
+ */
+REALTIME void disk_reader_locate_loop(struct disk_reader *r, int64_t frame,
+                                      int64_t loop_start, int64_t loop_end);
+
+/**
  * True once the rings hold the data of the last locate (at least
  * prefill_frames of every stream, or everything up to the end of every
  * file). Audio thread only.
@@ -127,7 +139,8 @@ REALTIME bool disk_reader_ready(struct disk_reader *r);
 
 /**
  * The timeline frame the next disk_reader_read() of a stream starts at
- * (the last locate plus what has been read since). Audio thread only.
+ * (the last locate plus what has been read since, wrapped at the loop
+ * end). Audio thread only.
  */
 REALTIME int64_t disk_reader_position(const struct disk_reader *r);
 
