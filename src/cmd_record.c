@@ -33,6 +33,7 @@ static void record_usage(void)
 	      "                       [--click-to PORT] [--cue-to PORT[,PORT]] [--monitor]\n"
 	      "                       [--count-in BARS] [--pre-roll BARS] [--start POS]\n"
 	      "                       [--punch IN:OUT] [--loop START:END [--passes N]]\n"
+	      "                       [--scratch FILE] [--scratch-offset POS]\n"
 	      "                       [--jack-transport internal|follow|master]\n"
 	      "                       [--client-name NAME] [--stats] SESSION_DIR\n"
 	      "POS: bar (17), bar|beat|tick (17|3|0), seconds (12.5s), frames (48000f)\n"
@@ -61,6 +62,25 @@ static int fail(const struct error *err)
 {
 	fprintf(stderr, "redlight: %s\n", err->message);
 	return 1;
+}
+
+/* --scratch imports a file as the session's scratch track; with only
+ * --scratch-offset the session's scratch moves. */
+static enum rl_status setup_scratch(struct control *ctl, const char *file,
+                                    const char *offset, struct error *err)
+{
+	int64_t frame = control_settings(ctl)->scratch_offset;
+	if (offset) {
+		enum rl_status st = control_parse_position(ctl, offset, &frame,
+		                                           err);
+		if (st != RL_OK)
+			return st;
+	}
+	if (file)
+		return control_set_scratch(ctl, file, frame, err);
+	if (offset)
+		return control_set_scratch_offset(ctl, frame, err);
+	return RL_OK;
 }
 
 /* "A:B" loop range of positions. */
@@ -185,6 +205,8 @@ int cmd_record(int argc, char **argv)
 		{ "punch", required_argument, NULL, 'p' },
 		{ "jack-transport", required_argument, NULL, 'J' },
 		{ "loop", required_argument, NULL, 'l' },
+		{ "scratch", required_argument, NULL, 'X' },
+		{ "scratch-offset", required_argument, NULL, 'O' },
 		{ "passes", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -201,6 +223,7 @@ int cmd_record(int argc, char **argv)
 	const char *punch = NULL;
 	const char *transport = NULL; /* NULL: the session's setting */
 	const char *loop = NULL;
+	const char *scratch = NULL, *scratch_offset = NULL;
 	long passes = 0;
 	long count_in = -1, pre_roll = -1;
 	struct control_config cfg = { .format = TAKE_FORMAT_PCM24 };
@@ -208,7 +231,7 @@ int cmd_record(int argc, char **argv)
 	int c;
 	if (!inputs)
 		return 1;
-	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cNS:L:C:Q:oI:P:A:p:J:l:x:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cNS:L:C:Q:oI:P:A:p:J:l:x:X:O:", opts, NULL)) != -1) {
 		char *end = NULL;
 		switch (c) {
 		case 'd':
@@ -292,6 +315,8 @@ int cmd_record(int argc, char **argv)
 		case 'p': punch = optarg; break;
 		case 'J': transport = optarg; break;
 		case 'l': loop = optarg; break;
+		case 'X': scratch = optarg; break;
+		case 'O': scratch_offset = optarg; break;
 		case 'x':
 			passes = strtol(optarg, &end, 10);
 			if (!end || *end || passes < 1 || passes > 1000) {
@@ -365,6 +390,8 @@ int cmd_record(int argc, char **argv)
 		count_in = set->count_in_bars;
 	if (pre_roll < 0)
 		pre_roll = set->pre_roll_bars;
+	if (setup_scratch(ctl, scratch, scratch_offset, &err) != RL_OK)
+		goto error;
 	if (setup_transport(ctl, click, click_db, click_to, cue_to, monitor,
 	                    count, start, &err) != RL_OK)
 		goto error;

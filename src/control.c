@@ -2,6 +2,7 @@
 #include "redlight/control.h"
 
 #include "redlight/click.h"
+#include "redlight/disk_reader.h"
 #include "redlight/disk_writer.h"
 #include "redlight/jack_backend.h"
 #include "redlight/tempo_map.h"
@@ -27,6 +28,11 @@ struct control {
 	struct jack_backend *jb;
 	struct engine *engine;
 	struct disk_writer *writer;
+	struct disk_reader *reader;
+	/* Playback stream i + 1 plays the keeper of session track
+	 * keeper_track[i]; stream 0 is the scratch. */
+	size_t keeper_count;
+	size_t *keeper_track;
 
 	uint32_t track_count;     /* engine tracks */
 	size_t *session_track;    /* engine track -> index in session */
@@ -217,6 +223,99 @@ static enum rl_status send_locate(struct control *c, int64_t frame,
 	return st;
 }
 
+/* The keeper take of session track si: until takes can be marked (the
+ * takes issue), the latest complete take that recorded the track. */
+static const struct session_take_file *keeper_of(const struct session *s,
+                                                 size_t si,
+                                                 const struct session_take **take)
+{
+	for (size_t k = s->take_count; k-- > 0;) {
+		const struct session_take *t = &s->takes[k];
+		if (!t->complete || t->length == 0)
+			continue;
+		for (size_t f = 0; f < t->file_count; f++) {
+			if (t->files[f].track == si + 1) {
+				*take = t;
+				return &t->files[f];
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Session tracks this run does not record but that have a keeper: they
+ * play back (play_<track>) so an overdub is heard against them. */
+static enum rl_status find_keepers(struct control *c, size_t count)
+{
+	c->keeper_track = calloc(c->session->track_count + 1,
+	                         sizeof *c->keeper_track);
+	if (!c->keeper_track)
+		return RL_ERR_NOMEM;
+	for (size_t si = 0; si < c->session->track_count; si++) {
+		bool recorded = false;
+		for (size_t i = 0; i < count; i++)
+			recorded |= c->session_track[i] == si;
+		const struct session_take *t;
+		if (!recorded && keeper_of(c->session, si, &t))
+			c->keeper_track[c->keeper_count++] = si;
+	}
+	return RL_OK;
+}
+
+/* Open every stream's file: the scratch from the session's settings and
+ * the keepers at their takes' positions. */
+static enum rl_status set_streams(struct control *c, struct error *err)
+{
+	const struct session_settings *set = &c->session->settings;
+	if (set->scratch[0]) {
+		char path[SESSION_PATH_MAX + SESSION_NAME_MAX + 2];
+		snprintf(path, sizeof path, "%s/%s", c->session_dir, set->scratch);
+		enum rl_status st = disk_reader_set_stream(c->reader, 0, path,
+		                                           set->scratch_offset,
+		                                           err);
+		if (st != RL_OK)
+			return st;
+	}
+	for (size_t i = 0; i < c->keeper_count; i++) {
+		const struct session_take *t;
+		const struct session_take_file *f =
+			keeper_of(c->session, c->keeper_track[i], &t);
+		char path[SESSION_PATH_MAX * 2 + 2];
+		snprintf(path, sizeof path, "%s/%s", c->session_dir, f->path);
+		enum rl_status st = disk_reader_set_stream(
+			c->reader, (uint32_t)(i + 1), path,
+			(int64_t)t->start_frame, err);
+		if (st != RL_OK)
+			return st;
+	}
+	return RL_OK;
+}
+
+/* Output port names of the streams: scratch_out, play_<track>... */
+static char **stream_names(const struct control *c)
+{
+	size_t n = 1 + c->keeper_count;
+	char **names = calloc(n + 1, sizeof *names);
+	if (!names)
+		return NULL;
+	names[0] = strdup("scratch_out");
+	for (size_t i = 0; names[0] && i < c->keeper_count; i++) {
+		const char *tn = c->session->tracks[c->keeper_track[i]].name;
+		size_t len = strlen(tn) + 6;
+		names[i + 1] = malloc(len);
+		if (!names[i + 1])
+			break;
+		snprintf(names[i + 1], len, "play_%s", tn);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!names[i]) {
+			jack_backend_free_names(names);
+			return NULL;
+		}
+	}
+	return names;
+}
+
 enum rl_status control_start_with_sources(struct control *c,
                                           const char *const *sources,
                                           size_t count, struct error *err)
@@ -257,11 +356,27 @@ enum rl_status control_start_with_sources(struct control *c,
 		c->session->format = c->config.format;
 		st = session_save(c->session, err);
 	}
+	char **play_names = NULL;
+	if (st == RL_OK && find_keepers(c, count) != RL_OK)
+		st = error_set(err, RL_ERR_NOMEM, "out of memory");
+	if (st == RL_OK) {
+		struct disk_reader_config rc = {
+			.sample_rate = rate,
+			.stream_count = (uint32_t)(1 + c->keeper_count),
+			.ring_frames = (size_t)(c->config.buffer_seconds * rate),
+		};
+		st = disk_reader_new(&rc, &c->reader, err);
+	}
+	if (st == RL_OK)
+		st = set_streams(c, err);
+	if (st == RL_OK && !(play_names = stream_names(c)))
+		st = error_set(err, RL_ERR_NOMEM, "out of memory");
 	if (st == RL_OK) {
 		struct engine_config ec = {
 			.track_count = (uint32_t)count,
 			.sample_rate = rate,
 			.ring_frames = (size_t)(c->config.buffer_seconds * rate),
+			.reader = c->reader,
 		};
 		st = engine_new(&ec, &c->engine, err);
 	}
@@ -283,7 +398,12 @@ enum rl_status control_start_with_sources(struct control *c,
 	if (st == RL_OK)
 		st = load_map_and_click(c, rate, err);
 	if (st == RL_OK)
-		st = jack_backend_attach(c->jb, c->engine, names, count, err);
+		st = jack_backend_attach(c->jb, c->engine, names, count,
+		                         (const char *const *)play_names,
+		                         1 + c->keeper_count, err);
+	/* The streams set above play from the first locate on. */
+	if (st == RL_OK)
+		st = send_simple(c, ENGINE_CMD_LOCATE, 0, 0, 0, err);
 	if (st == RL_OK && c->config.transport != JACK_TRANSPORT_INTERNAL)
 		st = jack_backend_set_transport(c->jb, c->config.transport, err);
 	if (st == RL_OK)
@@ -292,6 +412,7 @@ enum rl_status control_start_with_sources(struct control *c,
 		st = jack_backend_connect(c->jb, (uint32_t)i, sources[i], err);
 	for (uint32_t i = 0; st == RL_OK && i < count; i++)
 		st = control_arm(c, i, true, err);
+	jack_backend_free_names(play_names);
 	free(names);
 	free(namebuf);
 	return st;
@@ -982,6 +1103,94 @@ enum rl_status control_monitor(struct control *c, uint32_t t, bool on,
 	return send_simple(c, ENGINE_CMD_MONITOR, t, 0, gain, err);
 }
 
+enum rl_status control_set_scratch(struct control *c, const char *file,
+                                   int64_t offset, struct error *err)
+{
+	if (!c->reader)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	struct engine_snapshot snap;
+	engine_snapshot(c->engine, &snap);
+	if (snap.transport != ENGINE_STOPPED || c->open_count > 0)
+		return error_set(err, RL_ERR_STATE,
+		                 "stop the transport to change the scratch track");
+	struct session_settings *set = &c->session->settings;
+	char name[SESSION_NAME_MAX], path[SESSION_PATH_MAX + SESSION_NAME_MAX + 2];
+	/* Imported once into the session (converted to the session's rate
+	 * if needed), under a name never used before: nothing overwritten. */
+	enum rl_status st = RL_ERR_EXISTS;
+	for (int i = 1; st == RL_ERR_EXISTS && i < 1000; i++) {
+		if (i == 1)
+			snprintf(name, sizeof name, "scratch.wav");
+		else
+			snprintf(name, sizeof name, "scratch-%d.wav", i);
+		snprintf(path, sizeof path, "%s/%s", c->session_dir, name);
+		st = disk_reader_import(file, path, control_sample_rate(c), err);
+	}
+	if (st != RL_OK)
+		return st;
+	st = disk_reader_set_stream(c->reader, 0, path, offset, err);
+	if (st != RL_OK)
+		return st;
+	snprintf(set->scratch, sizeof set->scratch, "%s", name);
+	set->scratch_offset = offset;
+	st = session_save(c->session, err);
+	/* The reader takes the new file at the next locate: here. */
+	if (st == RL_OK)
+		st = send_simple(c, ENGINE_CMD_LOCATE, 0,
+		                 timeline_of(c, &snap), 0, err);
+	return st;
+}
+
+enum rl_status control_set_scratch_offset(struct control *c, int64_t offset,
+                                          struct error *err)
+{
+	struct session_settings *set = &c->session->settings;
+	if (!set->scratch[0])
+		return error_set(err, RL_ERR_STATE, "the session has no scratch "
+		                 "track");
+	struct engine_snapshot snap;
+	engine_snapshot(c->engine, &snap);
+	if (snap.transport != ENGINE_STOPPED || c->open_count > 0)
+		return error_set(err, RL_ERR_STATE,
+		                 "stop the transport to move the scratch track");
+	char path[SESSION_PATH_MAX + SESSION_NAME_MAX + 2];
+	snprintf(path, sizeof path, "%s/%s", c->session_dir, set->scratch);
+	enum rl_status st = disk_reader_set_stream(c->reader, 0, path, offset,
+	                                           err);
+	if (st != RL_OK)
+		return st;
+	set->scratch_offset = offset;
+	st = session_save(c->session, err);
+	if (st == RL_OK)
+		st = send_simple(c, ENGINE_CMD_LOCATE, 0,
+		                 timeline_of(c, &snap), 0, err);
+	return st;
+}
+
+enum rl_status control_set_stream_level(struct control *c, uint32_t stream,
+                                        double db, struct error *err)
+{
+	if (!c->reader || stream > c->keeper_count)
+		return error_set(err, RL_ERR_INVALID, "no playback stream %u",
+		                 stream);
+	float gain = 0.0f;
+	enum rl_status st = db_to_gain(db, &gain, err);
+	if (st != RL_OK)
+		return st;
+	return send_simple(c, ENGINE_CMD_STREAM_LEVEL, stream, 0, gain, err);
+}
+
+size_t control_keeper_count(const struct control *c)
+{
+	return c->keeper_count;
+}
+
+const char *control_keeper_track(const struct control *c, size_t i)
+{
+	return i < c->keeper_count
+	       ? c->session->tracks[c->keeper_track[i]].name : NULL;
+}
+
 enum rl_status control_parse_position(const struct control *c,
                                       const char *text, int64_t *frame,
                                       struct error *err)
@@ -1064,6 +1273,8 @@ void control_close(struct control *c)
 		jack_backend_deactivate(c->jb);
 	disk_writer_free(c->writer);
 	jack_backend_free(c->jb);
+	disk_reader_free(c->reader);
+	free(c->keeper_track);
 	if (c->engine)
 		collect_retired(c);
 	engine_free(c->engine);

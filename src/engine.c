@@ -2,6 +2,7 @@
 #include "redlight/engine.h"
 
 #include "redlight/click.h"
+#include "redlight/disk_reader.h"
 #include "redlight/tempo_map.h"
 
 #include <errno.h>
@@ -117,6 +118,10 @@ struct engine {
 	bool pending_split;
 	uint64_t split_at;
 	bool stop_at_loop_end;
+	struct disk_reader *reader; /* playback, may be NULL */
+	uint32_t stream_count;
+	float *stream_cue;     /* per stream: gain in the cue mix */
+	float **chunk_outputs; /* ENGINE_OUT_COUNT + stream_count */
 	bool follow;           /* the transport is JACK's */
 	bool ext_valid;        /* engine_follow_transport() this cycle */
 	bool ext_rolling;
@@ -193,8 +198,14 @@ enum rl_status engine_new(const struct engine_config *config,
 	e->retire = ring_new(RETIRE_SLOTS * sizeof(struct retired));
 	e->scratch = calloc(CHUNK_FRAMES, sizeof *e->scratch);
 	e->chunk_inputs = calloc(config->track_count, sizeof *e->chunk_inputs);
+	e->reader = config->reader;
+	e->stream_count = e->reader ? disk_reader_stream_count(e->reader) : 0;
+	e->stream_cue = calloc(e->stream_count + 1, sizeof *e->stream_cue);
+	e->chunk_outputs = calloc(ENGINE_OUT_COUNT + e->stream_count,
+	                          sizeof *e->chunk_outputs);
 	bool ok = e->tracks && e->commands && e->events && e->retire &&
-	          e->scratch && e->chunk_inputs;
+	          e->scratch && e->chunk_inputs && e->stream_cue &&
+	          e->chunk_outputs;
 	size_t gap_slots = config->gap_slots ? config->gap_slots : 256;
 	for (uint32_t t = 0; ok && t < e->track_count; t++) {
 		e->tracks[t].ring = ring_new(config->ring_frames * sizeof(float));
@@ -213,6 +224,11 @@ enum rl_status engine_new(const struct engine_config *config,
 	mlock(e->tracks, e->track_count * sizeof *e->tracks);
 	mlock(e->scratch, CHUNK_FRAMES * sizeof *e->scratch);
 	mlock(e->chunk_inputs, e->track_count * sizeof *e->chunk_inputs);
+	mlock(e->stream_cue, (e->stream_count + 1) * sizeof *e->stream_cue);
+	mlock(e->chunk_outputs,
+	      (ENGINE_OUT_COUNT + e->stream_count) * sizeof *e->chunk_outputs);
+	for (uint32_t i = 0; i < e->stream_count; i++)
+		e->stream_cue[i] = 1.0f;
 	e->punch_in = e->punch_out = ENGINE_NO_FRAME;
 	e->levels[ENGINE_LEVEL_CLICK] = 1.0f;
 	e->levels[ENGINE_LEVEL_CUE_CLICK] = 1.0f;
@@ -252,6 +268,8 @@ void engine_free(struct engine *e)
 		munlock(e->scratch, CHUNK_FRAMES * sizeof *e->scratch);
 	free(e->scratch);
 	free(e->chunk_inputs);
+	free(e->stream_cue);
+	free(e->chunk_outputs);
 	if (e->commands) {
 		sem_destroy(&e->wake);
 		pthread_mutex_destroy(&e->send_lock);
@@ -347,6 +365,26 @@ REALTIME static void stop_take(struct engine *e, uint64_t clock_frame)
 	e->stop_event_owed = true;
 	e->take = 0;
 	flush_stop_event(e);
+}
+
+/* Playback follows the timeline: after any jump that is not a loop wrap,
+ * the reader refills from the new position (with the loop, if any, so
+ * the passes play gaplessly). */
+REALTIME static void reader_locate(struct engine *e)
+{
+	if (!e->reader)
+		return;
+	disk_reader_locate_loop(e->reader, e->timeline,
+	                        e->loop_on ? e->loop_start : 0,
+	                        e->loop_on ? e->loop_end : 0);
+}
+
+/* Internal transport: a roll waits (timeline held) until the reader has
+ * the data of the position, so playback starts on its exact frame. */
+REALTIME static bool holding(struct engine *e)
+{
+	return e->rolling && !e->follow && e->reader &&
+	       !disk_reader_ready(e->reader);
 }
 
 /* The take number for the next pass or split, 0 if none is queued. */
@@ -446,6 +484,7 @@ REALTIME static void follow_external(struct engine *e)
 			end_record(e);
 		}
 		e->timeline = e->ext_frame;
+		reader_locate(e);
 	}
 	if (e->ext_rolling && !e->rolling) {
 		end_count_in(e);
@@ -489,8 +528,13 @@ REALTIME static void apply_command(struct engine *e,
 	case ENGINE_CMD_LOCATE:
 		/* A take is one continuous stretch of the timeline. The
 		 * master locates a followed transport. */
-		if (!e->take && !e->follow)
-			e->timeline = c->value;
+		if (!e->take) {
+			/* Following, the position is JACK's; a LOCATE then
+			 * only refreshes the playback streams. */
+			if (!e->follow)
+				e->timeline = c->value;
+			reader_locate(e);
+		}
 		break;
 	case ENGINE_CMD_SET_CLICK:
 		if (c->map != e->map)
@@ -522,6 +566,12 @@ REALTIME static void apply_command(struct engine *e,
 		e->loop_on = c->value != 0 && c->punch_out > c->punch_in;
 		e->loop_start = c->punch_in;
 		e->loop_end = c->punch_out;
+		if (!e->take)
+			reader_locate(e); /* the reader must know the loop */
+		break;
+	case ENGINE_CMD_STREAM_LEVEL:
+		if (c->track < e->stream_count)
+			e->stream_cue[c->track] = c->level;
 		break;
 	case ENGINE_CMD_QUEUE_TAKE:
 		if (e->queue_count < 8) {
@@ -605,7 +655,8 @@ REALTIME static void transitions(struct engine *e, uint32_t off)
 		}
 		e->timeline = e->loop_start;
 	}
-	if (e->rolling && e->record_enabled && !e->take && e->record_take) {
+	if (e->rolling && e->record_enabled && !e->take && e->record_take &&
+	    !holding(e)) {
 		/* Takes start at or after timeline 0: the file's time
 		 * reference cannot be negative. */
 		int64_t from = e->punch_in > 0 ? e->punch_in : 0;
@@ -730,12 +781,13 @@ REALTIME static void run_transport(struct engine *e,
 	uint32_t off = 0;
 	while (off < nframes) {
 		transitions(e, off);
-		uint32_t end = next_boundary(e, off, nframes);
+		bool hold = holding(e);
+		uint32_t end = hold ? nframes : next_boundary(e, off, nframes);
 		uint32_t len = end - off;
 		struct segment seg = {
 			.offset = off, .length = len,
 			.kind = e->counting_in ? SEG_COUNT_IN :
-			        e->rolling ? SEG_ROLLING : SEG_STOPPED,
+			        e->rolling && !hold ? SEG_ROLLING : SEG_STOPPED,
 			.position = e->counting_in ? (int64_t)e->count_in_pos
 			                           : e->timeline,
 			.count_in_map = e->count_in_map,
@@ -752,7 +804,7 @@ REALTIME static void run_transport(struct engine *e,
 			}
 			e->take_frames += len;
 		}
-		if (e->rolling)
+		if (e->rolling && !hold)
 			e->timeline += len;
 		if (e->counting_in) {
 			e->count_in_pos += len;
@@ -765,6 +817,53 @@ REALTIME static void run_transport(struct engine *e,
 	e->clock += nframes;
 	transitions(e, 0);
 	e->clock -= nframes;
+}
+
+/*
+ * Playback streams for this cycle's rolling segments, silence elsewhere.
+ * The reader's position must be the segment's timeline position: after a
+ * locate in a followed transport (JACK rolled on while the reader filled)
+ * the reader is ahead of nothing and behind the timeline, so skip to it;
+ * anything else out of step gets a fresh locate.
+ */
+REALTIME static void render_playback(struct engine *e, float *const *outputs,
+                                     uint32_t nframes)
+{
+	if (!e->reader)
+		return;
+	for (size_t s = 0; s < e->segment_count; s++) {
+		const struct segment *seg = &e->segments[s];
+		bool play = seg->kind == SEG_ROLLING &&
+		            disk_reader_ready(e->reader);
+		if (play) {
+			int64_t have = disk_reader_position(e->reader);
+			int64_t gap = seg->position - have;
+			if (gap > 0 && gap < (int64_t)e->sample_rate) {
+				for (uint32_t i = 0; i < e->stream_count; i++)
+					disk_reader_skip(e->reader, i,
+					                 (uint32_t)gap);
+			} else if (gap != 0) {
+				disk_reader_locate_loop(
+					e->reader, seg->position,
+					e->loop_on ? e->loop_start : 0,
+					e->loop_on ? e->loop_end : 0);
+				play = false;
+			}
+		}
+		for (uint32_t i = 0; i < e->stream_count; i++) {
+			float *out = outputs ? outputs[ENGINE_OUT_COUNT + i]
+			                     : NULL;
+			if (play && out)
+				disk_reader_read(e->reader, i, out + seg->offset,
+				                 seg->length);
+			else if (play)
+				disk_reader_skip(e->reader, i, seg->length);
+			else if (out)
+				memset(out + seg->offset, 0,
+				       seg->length * sizeof *out);
+		}
+	}
+	(void)nframes;
 }
 
 /*
@@ -799,6 +898,7 @@ REALTIME static void render_outputs(struct engine *e,
 		else
 			memset(click, 0, nframes * sizeof *click);
 	}
+	render_playback(e, outputs, nframes);
 	float *cue_l = outputs ? outputs[ENGINE_OUT_CUE_L] : NULL;
 	float *cue_r = outputs ? outputs[ENGINE_OUT_CUE_R] : NULL;
 	if (!cue_l && !cue_r)
@@ -817,6 +917,14 @@ REALTIME static void render_outputs(struct engine *e,
 		const float *in = inputs[t];
 		for (uint32_t i = 0; i < nframes; i++)
 			cue[i] += in[i] * g;
+	}
+	for (uint32_t i = 0; outputs && i < e->stream_count; i++) {
+		const float *play = outputs[ENGINE_OUT_COUNT + i];
+		float g = e->stream_cue[i];
+		if (!play || g == 0.0f)
+			continue;
+		for (uint32_t k = 0; k < nframes; k++)
+			cue[k] += play[k] * g;
 	}
 	if (cue_l && cue_r)
 		memcpy(cue_r, cue_l, nframes * sizeof *cue_r);
@@ -913,16 +1021,17 @@ REALTIME void engine_process(struct engine *e, const float *const *inputs,
 	if (nframes <= CHUNK_FRAMES) {
 		process_chunk(e, inputs, outputs, nframes);
 	} else {
-		float *outs[ENGINE_OUT_COUNT];
+		uint32_t nout = ENGINE_OUT_COUNT + e->stream_count;
 		for (uint32_t done = 0; done < nframes;) {
 			uint32_t n = nframes - done;
 			n = n < CHUNK_FRAMES ? n : CHUNK_FRAMES;
 			for (uint32_t t = 0; t < e->track_count; t++)
 				e->chunk_inputs[t] = inputs[t] + done;
-			for (int o = 0; o < ENGINE_OUT_COUNT; o++)
-				outs[o] = outputs && outputs[o]
-				          ? outputs[o] + done : NULL;
-			process_chunk(e, e->chunk_inputs, outs, n);
+			for (uint32_t o = 0; o < nout; o++)
+				e->chunk_outputs[o] = outputs && outputs[o]
+				                      ? outputs[o] + done : NULL;
+			process_chunk(e, e->chunk_inputs,
+			              outputs ? e->chunk_outputs : NULL, n);
 			done += n;
 		}
 	}

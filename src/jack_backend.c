@@ -21,8 +21,9 @@ struct jack_backend {
 	size_t port_count;
 	jack_port_t **ports;
 	const float **buffers; /* scratch for the process callback */
-	jack_port_t *outputs[ENGINE_OUT_COUNT];
-	float *out_buffers[ENGINE_OUT_COUNT];
+	size_t output_count;   /* ENGINE_OUT_COUNT + playback streams */
+	jack_port_t **outputs;
+	float **out_buffers;
 	uint32_t sample_rate;
 	_Atomic uint32_t buffer_size;
 	bool active;
@@ -70,7 +71,7 @@ REALTIME static int on_process(jack_nframes_t nframes, void *arg)
 	}
 	for (size_t i = 0; i < jb->port_count; i++)
 		jb->buffers[i] = jack_port_get_buffer(jb->ports[i], nframes);
-	for (int o = 0; o < ENGINE_OUT_COUNT; o++)
+	for (size_t o = 0; o < jb->output_count; o++)
 		jb->out_buffers[o] = jack_port_get_buffer(jb->outputs[o], nframes);
 	engine_process(jb->engine, jb->buffers, jb->out_buffers, nframes);
 	uint64_t period = (uint64_t)nframes * 1000000000u / jb->sample_rate;
@@ -93,7 +94,7 @@ static void on_latency(jack_latency_callback_mode_t mode, void *arg)
 		for (size_t i = 0; i < jb->port_count; i++)
 			jack_port_set_latency_range(jb->ports[i], mode, &zero);
 	} else {
-		for (int o = 0; o < ENGINE_OUT_COUNT; o++)
+		for (size_t o = 0; o < jb->output_count; o++)
 			if (jb->outputs[o])
 				jack_port_set_latency_range(jb->outputs[o], mode,
 				                            &zero);
@@ -219,8 +220,12 @@ void jack_backend_free(struct jack_backend *jb)
 	 * may talk to a dead server; libjack frees it at exit. */
 	if (jb->buffers)
 		munlock(jb->buffers, jb->port_count * sizeof *jb->buffers);
+	if (jb->out_buffers)
+		munlock(jb->out_buffers, jb->output_count * sizeof *jb->out_buffers);
 	free(jb->ports);
 	free(jb->buffers);
+	free(jb->outputs);
+	free(jb->out_buffers);
 	free(jb);
 }
 
@@ -339,8 +344,16 @@ void jack_backend_free_names(char **names)
 
 enum rl_status jack_backend_attach(struct jack_backend *jb, struct engine *e,
                                    const char *const *track_names,
-                                   size_t count, struct error *err)
+                                   size_t count,
+                                   const char *const *play_names,
+                                   size_t play_count, struct error *err)
 {
+	jb->output_count = ENGINE_OUT_COUNT + play_count;
+	jb->outputs = calloc(jb->output_count, sizeof *jb->outputs);
+	jb->out_buffers = calloc(jb->output_count, sizeof *jb->out_buffers);
+	if (!jb->outputs || !jb->out_buffers)
+		return error_set(err, RL_ERR_NOMEM, "out of memory");
+	mlock(jb->out_buffers, jb->output_count * sizeof *jb->out_buffers);
 	jb->ports = calloc(count ? count : 1, sizeof *jb->ports);
 	jb->buffers = calloc(count ? count : 1, sizeof *jb->buffers);
 	if (!jb->ports || !jb->buffers)
@@ -362,14 +375,15 @@ enum rl_status jack_backend_attach(struct jack_backend *jb, struct engine *e,
 		[ENGINE_OUT_CUE_L] = "cue_l",
 		[ENGINE_OUT_CUE_R] = "cue_r",
 	};
-	for (int o = 0; o < ENGINE_OUT_COUNT; o++) {
-		jb->outputs[o] = jack_port_register(jb->client, out_names[o],
+	for (size_t o = 0; o < jb->output_count; o++) {
+		const char *name = o < ENGINE_OUT_COUNT
+		                   ? out_names[o] : play_names[o - ENGINE_OUT_COUNT];
+		jb->outputs[o] = jack_port_register(jb->client, name,
 		                                    JACK_DEFAULT_AUDIO_TYPE,
 		                                    JackPortIsOutput, 0);
 		if (!jb->outputs[o])
 			return error_set(err, RL_ERR_JACK,
-			                 "cannot register JACK port '%s'",
-			                 out_names[o]);
+			                 "cannot register JACK port '%s'", name);
 	}
 	jb->port_count = count;
 	jb->engine = e;
@@ -510,7 +524,7 @@ uint32_t jack_backend_capture_latency(struct jack_backend *jb, uint32_t t)
 uint32_t jack_backend_playback_latency(struct jack_backend *jb)
 {
 	uint32_t worst = 0;
-	for (int o = 0; o < ENGINE_OUT_COUNT; o++) {
+	for (size_t o = 0; o < jb->output_count; o++) {
 		if (!jb->outputs[o])
 			continue;
 		jack_latency_range_t r;
@@ -530,7 +544,8 @@ enum rl_status jack_backend_connect_output(struct jack_backend *jb,
                                            enum engine_output output,
                                            const char *dest, struct error *err)
 {
-	if ((int)output < 0 || output >= ENGINE_OUT_COUNT || !jb->outputs[output])
+	if ((int)output < 0 || (size_t)output >= jb->output_count ||
+	    !jb->outputs[output])
 		return error_set(err, RL_ERR_INVALID, "no such output");
 	if (!jack_port_by_name(jb->client, dest))
 		return error_set(err, RL_ERR_NOT_FOUND,

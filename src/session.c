@@ -628,6 +628,21 @@ static enum rl_status load_settings(const struct loader *ld, const json_t *root,
 			                   "\"%s\" is not internal, follow or "
 			                   "master", st->jack_transport);
 	}
+	if (!rc && json_object_get(o, "scratch")) {
+		rc = get_string(ld, o, w, "scratch", st->scratch,
+		                sizeof st->scratch);
+		if (!rc && (strchr(st->scratch, '/') || st->scratch[0] == '.'))
+			return field_error(ld, w, "scratch",
+			                   "\"%s\" must be a file name in the "
+			                   "session directory", st->scratch);
+	}
+	if (!rc && json_object_get(o, "scratch_offset")) {
+		const json_t *v = json_object_get(o, "scratch_offset");
+		if (!json_is_integer(v))
+			return field_error(ld, w, "scratch_offset",
+			                   "expected an integer");
+		st->scratch_offset = json_integer_value(v);
+	}
 	if (!rc && json_object_get(o, "meter_denominator") &&
 	    !(rc = get_uint(ld, o, w, "meter_denominator", 64, &u))) {
 		if (u == 0)
@@ -928,6 +943,9 @@ static json_t *build_root(struct builder *b, const struct session *s)
 		         st->meter_denominator);
 		put_string(b, so, "settings", "jack_transport",
 		           st->jack_transport, sizeof st->jack_transport);
+		put_string(b, so, "settings", "scratch", st->scratch,
+		           sizeof st->scratch);
+		put(b, so, "scratch_offset", json_integer(st->scratch_offset));
 		put(b, root, "settings", so);
 	}
 

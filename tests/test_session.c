@@ -262,7 +262,9 @@ static const char empty_session_json[] =
 	"    \"tempo_bpm\": 120.0,\n"
 	"    \"meter_beats\": 4,\n"
 	"    \"meter_denominator\": 4,\n"
-	"    \"jack_transport\": \"internal\"\n"
+	"    \"jack_transport\": \"internal\",\n"
+	"    \"scratch\": \"\",\n"
+	"    \"scratch_offset\": 0\n"
 	"  },\n"
 	"  \"tracks\": [],\n"
 	"  \"takes\": []\n"
@@ -781,7 +783,9 @@ static void test_settings_round_trip(void)
 	                     "\"click_sound\": \"wood\", "
 	                     "\"click_level_db\": -6.5, \"tempo_bpm\": 96.5, "
 	                     "\"meter_beats\": 7, \"meter_denominator\": 8, "
-	                     "\"jack_transport\": \"master\"}, "
+	                     "\"jack_transport\": \"master\", "
+	                     "\"scratch\": \"scratch.wav\", "
+	                     "\"scratch_offset\": -48000}, "
 	                     "\"future_top\"");
 	write_text(p, text);
 	free(text);
@@ -796,6 +800,8 @@ static void test_settings_round_trip(void)
 		CHECK(st->click_level_db == -6.5 && st->tempo_bpm == 96.5);
 		CHECK(st->meter_beats == 7 && st->meter_denominator == 8);
 		CHECK_STR(st->jack_transport, "master");
+		CHECK_STR(st->scratch, "scratch.wav");
+		CHECK(st->scratch_offset == -48000);
 		CHECK_OK(session_save(s, &err), &err);
 		session_free(s);
 		s = NULL;
@@ -872,6 +878,9 @@ static void test_malformed(void)
 		{ "settings-transport", "\"future_top\"",
 		  "\"settings\": {\"jack_transport\": \"slave\"}, \"future_top\"",
 		  ": settings.jack_transport: \"slave\" is not internal" },
+		{ "settings-scratch-path", "\"future_top\"",
+		  "\"settings\": {\"scratch\": \"../x.wav\"}, \"future_top\"",
+		  ": settings.scratch: \"../x.wav\" must be a file name" },
 		{ "settings-not-object", "\"future_top\"",
 		  "\"settings\": [], \"future_top\"",
 		  ": settings: expected an object" },

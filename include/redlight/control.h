@@ -190,6 +190,30 @@ enum rl_status control_parse_position(const struct control *c,
                                       const char *text, int64_t *frame,
                                       struct error *err);
 
+/**
+ * Make `file` (anything libsndfile reads) the session's scratch track,
+ * its frame 0 at timeline frame `offset`: imported once into the session
+ * directory as scratch.wav (scratch-2.wav ... if that exists: nothing is
+ * overwritten), converted to the session's rate with libsamplerate if
+ * needed, saved in the session's settings, and played on scratch_out and
+ * in the cue from now on. Only while stopped.
+ */
+enum rl_status control_set_scratch(struct control *c, const char *file,
+                                   int64_t offset, struct error *err);
+
+/** Move the session's scratch track on the timeline. Only while stopped. */
+enum rl_status control_set_scratch_offset(struct control *c, int64_t offset,
+                                          struct error *err);
+
+/** Level (dB) in the cue mix of playback stream `stream`: 0 is the
+ *  scratch, 1.. the keepers (control_keeper_track()). */
+enum rl_status control_set_stream_level(struct control *c, uint32_t stream,
+                                        double db, struct error *err);
+
+/** Keeper tracks playing back (stream i + 1, port play_<track>). */
+size_t control_keeper_count(const struct control *c);
+const char *control_keeper_track(const struct control *c, size_t i);
+
 /** The session's settings (count-in, pre-roll, click), for front-ends'
  *  defaults. Owned by control. */
 const struct session_settings *control_settings(const struct control *c);

@@ -41,6 +41,7 @@
 /** "No frame": an unset punch point. */
 #define ENGINE_NO_FRAME INT64_MIN
 
+struct disk_reader;
 struct tempo_map;
 struct tempo_map_bbt;
 struct tempo_map_beat;
@@ -53,6 +54,10 @@ struct engine_config {
 	size_t ring_frames;
 	/** Gap records each track can queue before gaps merge. */
 	size_t gap_slots;
+	/** Playback streams (scratch, keeper takes), or NULL. Not owned;
+	 *  must outlive the engine. Stream i plays on output
+	 *  ENGINE_OUT_COUNT + i. */
+	struct disk_reader *reader;
 };
 
 /**
@@ -66,7 +71,8 @@ enum engine_transport {
 	ENGINE_COUNT_IN = 3,
 };
 
-/** Output buffers engine_process() fills (any may be NULL). */
+/** Output buffers engine_process() fills (any may be NULL); the
+ *  playback streams follow at ENGINE_OUT_COUNT + stream. */
 enum engine_output {
 	ENGINE_OUT_CLICK = 0,
 	ENGINE_OUT_CUE_L,
@@ -97,6 +103,8 @@ enum engine_command_type {
 	ENGINE_CMD_SET_LEVEL,    /**< track: enum engine_level, level: gain */
 	ENGINE_CMD_MONITOR,      /**< track, level: its gain in the cue mix
 	                              (0 = not monitored) */
+	ENGINE_CMD_STREAM_LEVEL, /**< track: playback stream, level: its gain
+	                              in the cue mix */
 	ENGINE_CMD_LOOP,         /**< value 1: loop [punch_in, punch_out) of
 	                              the timeline while rolling; 0: off */
 	ENGINE_CMD_QUEUE_TAKE,   /**< value: take number for the next take a
@@ -236,8 +244,8 @@ bool engine_memory_locked(const struct engine *e);
  * One process cycle: apply due commands, run the transport, meter every
  * input, copy the frames of the take into the rings, then render the
  * outputs. inputs[t] is track t's buffer of nframes samples; outputs is
- * NULL or an array of ENGINE_OUT_COUNT buffers (entries may be NULL) that
- * are overwritten. Inputs are all read before any output is written, so
+ * NULL or an array of ENGINE_OUT_COUNT + stream-count buffers (entries
+ * may be NULL) that are overwritten. Inputs are all read before any output is written, so
  * an input that JACK aliases to one of our outputs still reads the
  * previous cycle. Audio thread only.
  */

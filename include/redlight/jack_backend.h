@@ -66,13 +66,16 @@ enum rl_status jack_backend_find_sources(struct jack_backend *jb,
 void jack_backend_free_names(char **names);
 
 /**
- * Register one input port per track, `in_<name>`, and bind engine e to the
- * process callback. Call once, before jack_backend_activate(). The backend
- * does not own e.
+ * Register one input port per track, `in_<name>`, the outputs click_out,
+ * cue_l, cue_r and one output per playback stream (play_names, e.g.
+ * "scratch_out", "play_bass"), and bind engine e to the process callback.
+ * Call once, before jack_backend_activate(). The backend does not own e.
  */
 enum rl_status jack_backend_attach(struct jack_backend *jb, struct engine *e,
                                    const char *const *track_names,
-                                   size_t count, struct error *err);
+                                   size_t count,
+                                   const char *const *play_names,
+                                   size_t play_count, struct error *err);
 
 /**
  * Follow JACK's transport (and with MASTER become timebase master). Call
@@ -124,7 +127,8 @@ uint32_t jack_backend_playback_latency(struct jack_backend *jb);
 void jack_backend_recompute_latencies(struct jack_backend *jb);
 
 /**
- * Connect one of our outputs (click_out, cue_l, cue_r) to `dest`.
+ * Connect one of our outputs (click_out, cue_l, cue_r, or playback stream
+ * i as ENGINE_OUT_COUNT + i) to `dest`.
  * RL_ERR_NOT_FOUND names a missing port. After jack_backend_attach().
  */
 enum rl_status jack_backend_connect_output(struct jack_backend *jb,

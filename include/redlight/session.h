@@ -98,6 +98,9 @@ struct session_settings {
 	uint32_t meter_beats;        /**< default 4 */
 	uint32_t meter_denominator;  /**< default 4 */
 	char jack_transport[16];     /**< "internal", "follow" or "master" */
+	char scratch[SESSION_NAME_MAX]; /**< scratch file in the session dir,
+	                                     "" for none */
+	int64_t scratch_offset;      /**< timeline frame of its frame 0 */
 };
 
 /** Fill in the defaults. */
