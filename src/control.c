@@ -8,6 +8,7 @@
 #include "redlight/tempo_map.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
@@ -128,17 +129,55 @@ static void track_name_for(const char *const *sources, size_t count,
 		*p = '-';
 }
 
+/* Copy a small text file to a path that must not exist yet. */
+static enum rl_status copy_file_new(const char *from, const char *to,
+                                    struct error *err)
+{
+	FILE *in = fopen(from, "rb");
+	if (!in)
+		return error_set(err, rl_status_from_errno(errno), "%s: %s",
+		                 from, strerror(errno));
+	int fd = open(to, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	if (!out) {
+		enum rl_status st = error_set(err, rl_status_from_errno(errno),
+		                              "%s: %s", to, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fclose(in);
+		return st;
+	}
+	char buf[8192];
+	size_t n;
+	bool ok = true;
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		ok &= fwrite(buf, 1, n, out) == n;
+	ok &= !ferror(in);
+	ok &= fflush(out) == 0 && fsync(fileno(out)) == 0;
+	ok &= fclose(out) == 0;
+	fclose(in);
+	if (!ok)
+		return error_set(err, RL_ERR_IO, "cannot copy %s to %s", from, to);
+	return RL_OK;
+}
+
 /* The song's tempo map: --tempo-map, else SESSION/tempo.map, else the
  * simple map from --tempo/--meter (120 4/4). */
 static enum rl_status load_map(struct control *c, uint32_t rate,
                                struct error *err)
 {
 	char path[SESSION_PATH_MAX + 16];
+	snprintf(path, sizeof path, "%s/tempo.map", c->session_dir);
 	const char *file = c->config.tempo_map_path;
-	if (!file) {
-		snprintf(path, sizeof path, "%s/tempo.map", c->session_dir);
-		if (access(path, F_OK) == 0)
-			file = path;
+	if (!file && access(path, F_OK) == 0)
+		file = path;
+	if (file && file != path && access(path, F_OK) != 0) {
+		/* The session keeps its song's map next to its scratch track:
+		 * the first map given is copied in (never over another). */
+		enum rl_status st = tempo_map_load(file, rate, &c->map, err);
+		if (st == RL_OK)
+			st = copy_file_new(file, path, err);
+		return st;
 	}
 	if (file)
 		return tempo_map_load(file, rate, &c->map, err);
@@ -1240,6 +1279,35 @@ enum rl_status control_parse_position(const struct control *c,
 const struct session_settings *control_settings(const struct control *c)
 {
 	return &c->session->settings;
+}
+
+void control_position(const struct control *c, struct control_position *out)
+{
+	struct engine_snapshot snap;
+	control_snapshot(c, &snap);
+	memset(out, 0, sizeof *out);
+	out->frame = snap.timeline;
+	if (!c->map)
+		return;
+	struct tempo_map_beat beat;
+	tempo_map_frame_to_bbt(c->map, snap.timeline, &out->bbt);
+	tempo_map_beat_at(c->map, snap.timeline, &beat);
+	out->beats_per_bar = beat.beats_per_bar;
+	out->denominator = beat.denominator;
+	out->bpm = tempo_map_bpm_at(c->map, snap.timeline);
+	const char *sec = tempo_map_section_at(c->map, snap.timeline);
+	snprintf(out->section, sizeof out->section, "%s", sec ? sec : "");
+}
+
+uint64_t control_playback_underruns(const struct control *c)
+{
+	uint64_t sum = 0;
+	for (uint32_t i = 0; c->reader && i <= c->keeper_count; i++) {
+		struct disk_reader_stats st;
+		disk_reader_stats(c->reader, i, &st);
+		sum += st.underrun_frames;
+	}
+	return sum;
 }
 
 const struct tempo_map *control_tempo_map(const struct control *c)

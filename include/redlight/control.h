@@ -17,6 +17,7 @@
 #include "redlight/engine.h"
 #include "redlight/error.h"
 #include "redlight/jack_backend.h"
+#include "redlight/tempo_map.h"
 #include "redlight/session.h"
 #include "redlight/take_file.h"
 
@@ -217,6 +218,22 @@ const char *control_keeper_track(const struct control *c, size_t i);
 /** The session's settings (count-in, pre-roll, click), for front-ends'
  *  defaults. Owned by control. */
 const struct session_settings *control_settings(const struct control *c);
+
+/** Where the transport is, in the song's terms (for the UI and OSC). */
+struct control_position {
+	int64_t frame;           /**< timeline frame */
+	struct tempo_map_bbt bbt;
+	int32_t beats_per_bar, denominator;
+	double bpm;              /**< quarter notes per minute */
+	char section[TEMPO_MAP_LABEL_MAX + 1]; /**< "" outside every section */
+};
+
+/** The transport position now. Any time after control_start_with_sources. */
+void control_position(const struct control *c, struct control_position *out);
+
+/** Playback underruns so far: frames played as silence because the disk
+ *  was late, summed over the streams. */
+uint64_t control_playback_underruns(const struct control *c);
 
 /** The tempo map in use (owned by control; valid until control_close()).
  *  NULL before control_start_with_sources(). */

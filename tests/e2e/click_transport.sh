@@ -10,16 +10,15 @@
 PERIOD=1024
 start_jackd 48000 $PERIOD
 S="$E2E_TMP/session"
-mkdir -p "$S"
 # Ramps, meter changes, a pattern with rests: bar 1 intro, bar 3 verse,
 # bar 5 chorus, bar 7 outro.
-cat >"$S/tempo.map" <<'MAP'
+cat >"$E2E_TMP/song.map" <<'MAP'
 intro:  2 120
 verse:  2 3/4 100-140 X.x
 chorus: 2 6/8 90 Xxx.x.
 outro:  2 140-80
 MAP
-"$RENDER_CLICK" "$S/tempo.map" "$E2E_TMP/map.wav" --sound beep >/dev/null \
+"$RENDER_CLICK" "$E2E_TMP/song.map" "$E2E_TMP/map.wav" --sound beep >/dev/null \
 	|| fail "render-click failed"
 CLIENT=rlclick
 rec() { # OUT ARGS...: record our own click back, float so it is exact
@@ -36,8 +35,10 @@ frame_at() { # seconds -> frame, rounded once
 VERSE=192000                                   # 8 beats at 120
 CHORUS=$(frame_at "$(awk 'BEGIN { print 4 + 9 * log(1.4) }')")
 
-# 1. Locate to a section, one bar of count-in, then 5 s of take.
-rec out1 --start verse --count-in 1 --duration 5
+# 1. Locate to a section, one bar of count-in, then 5 s of take. The map
+# given is copied into the new session: later runs use it from there.
+rec out1 --tempo-map "$E2E_TMP/song.map" --start verse --count-in 1 --duration 5
+cmp -s "$E2E_TMP/song.map" "$S/tempo.map" || fail "tempo map not copied into the session"
 expect_contains "$E2E_TMP/out1" "take 001: 1 tracks, 240000 frames"
 [ "$(json_get "$S/session.json" takes.0.start_frame)" = $VERSE ] || fail "take 1 not at the verse"
 check_take 0

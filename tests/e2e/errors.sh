@@ -22,5 +22,22 @@ cp "$E2E_TMP/s5/session.json" "$E2E_TMP/before"
 "$REDLIGHT" record --duration 1 --inputs 'redlight-source:' "$E2E_TMP/s5" >"$E2E_TMP/o" 2>"$E2E_TMP/e" && fail "ran on a broken session.json"
 expect_contains "$E2E_TMP/e" "session.json:"
 cmp -s "$E2E_TMP/before" "$E2E_TMP/s5/session.json" || fail "broken session.json was changed"
+# A malformed tempo map: file, line, column and what was expected; the
+# session is not touched by it.
+printf 'intro: 2 120\nverse: 4 3/ 100\n' >"$E2E_TMP/bad.map"
+"$REDLIGHT" record --duration 1 --inputs 'redlight-source:' --tempo-map "$E2E_TMP/bad.map" \
+	"$E2E_TMP/s6" >"$E2E_TMP/o" 2>"$E2E_TMP/e" && fail "ran with a broken tempo map"
+expect_contains "$E2E_TMP/e" "bad.map:2:"
+expect_contains "$E2E_TMP/e" "expected"
+[ ! -e "$E2E_TMP/s6/tempo.map" ] || fail "a broken map was copied into the session"
+"$REDLIGHT" record --duration 1 --inputs 'redlight-source:' --start nowhere \
+	"$E2E_TMP/s7" >"$E2E_TMP/o" 2>"$E2E_TMP/e" && fail "ran with an unknown position"
+expect_contains "$E2E_TMP/e" "position 'nowhere'"
+"$REDLIGHT" record --duration 1 --inputs 'redlight-source:' --punch 5:3 \
+	"$E2E_TMP/s8" >"$E2E_TMP/o" 2>"$E2E_TMP/e" && fail "ran with punch-out before punch-in"
+expect_contains "$E2E_TMP/e" "must come after"
+"$REDLIGHT" record --duration 1 --inputs 'redlight-source:' --click-sound "$E2E_TMP/none.wav" \
+	"$E2E_TMP/s9" >"$E2E_TMP/o" 2>"$E2E_TMP/e" && fail "ran with a missing click sound"
+expect_contains "$E2E_TMP/e" "none.wav"
 "$REDLIGHT" --help | grep -q "redlight record" || fail "--help"
 echo ok
