@@ -443,6 +443,12 @@ int cmd_record(int argc, char **argv)
 		printf("cycle: %llu cycles, median %.2f%%, p99 %.2f%%, max %.2f%% "
 		       "(%.1f us) of the period\n", (unsigned long long)cs.cycles,
 		       cs.median_pct, cs.p99_pct, cs.max_pct, cs.max_us);
+		control_cycle_cpu_stats(ctl, &cs);
+		if (cs.cycles)
+			printf("cycle cpu: median %.2f%%, p99 %.2f%%, max %.2f%% "
+			       "(%.1f us) of the period (the thread's own CPU "
+			       "time)\n", cs.median_pct, cs.p99_pct, cs.max_pct,
+			       cs.max_us);
 		printf("playback: %zu streams, %llu underrun frames\n",
 		       1 + control_keeper_count(ctl),
 		       (unsigned long long)control_playback_underruns(ctl));

@@ -316,9 +316,11 @@ static enum rl_status set_streams(struct control *c, struct error *err)
 			return st;
 	}
 	for (size_t i = 0; i < c->keeper_count; i++) {
-		const struct session_take *t;
+		const struct session_take *t = NULL;
 		const struct session_take_file *f =
 			keeper_of(c->session, c->keeper_track[i], &t);
+		if (!f || !t)
+			continue; /* cannot happen: find_keepers chose it */
 		char path[SESSION_PATH_MAX * 2 + 2];
 		snprintf(path, sizeof path, "%s/%s", c->session_dir, f->path);
 		enum rl_status st = disk_reader_set_stream(
@@ -1322,6 +1324,15 @@ enum rl_status control_connect_output(struct control *c,
 	if (!c->engine)
 		return error_set(err, RL_ERR_STATE, "recorder not started");
 	return jack_backend_connect_output(c->jb, output, dest, err);
+}
+
+void control_cycle_cpu_stats(const struct control *c,
+                             struct engine_cycle_stats *out)
+{
+	if (c->engine)
+		engine_cycle_cpu_stats(c->engine, out);
+	else
+		memset(out, 0, sizeof *out);
 }
 
 uint32_t control_sample_rate(const struct control *c)

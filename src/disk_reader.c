@@ -105,6 +105,7 @@ struct disk_reader {
 	size_t prefill;
 	size_t wake_frames; /* play this much, then wake the reader */
 	struct astream *streams;
+	struct ring **rings;  /* the streams' rings, one block */
 
 	pthread_t thread;
 	sem_t wake;
@@ -397,9 +398,8 @@ static void *reader_main(void *arg)
 
 static void free_parts(struct disk_reader *r)
 {
+	ring_free_set(r->rings, r->count);
 	if (r->streams) {
-		for (uint32_t i = 0; i < r->count; i++)
-			ring_free(r->streams[i].ring);
 		munlock(r->streams, r->count * sizeof *r->streams);
 		free(r->streams);
 	}
@@ -458,10 +458,13 @@ enum rl_status disk_reader_new(const struct disk_reader_config *config,
 	bool ok = r->streams && r->rs && r->pending && r->mono && r->scratch;
 	if (r->streams)
 		memset(r->streams, 0, slots * sizeof *r->streams);
-	for (uint32_t i = 0; ok && i < n; i++) {
-		r->streams[i].ring = ring_new(ring_frames * sizeof(float));
-		ok = r->streams[i].ring != NULL;
+	/* One block for all rings (huge pages, see ring_new_set()). */
+	if (ok) {
+		r->rings = ring_new_set(n, ring_frames * sizeof(float));
+		ok = r->rings != NULL;
 	}
+	for (uint32_t i = 0; ok && i < n; i++)
+		r->streams[i].ring = r->rings[i];
 	if (!ok) {
 		free_parts(r);
 		return error_set(err, RL_ERR_NOMEM,

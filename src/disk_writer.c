@@ -472,8 +472,13 @@ static void *writer_main(void *arg)
 	struct disk_writer *w = arg;
 	clock_gettime(CLOCK_MONOTONIC, &w->last_refresh);
 	for (;;) {
-		engine_wait(w->e, WAIT_MS);
-		service(w);
+		/* Drain only when the audio thread says there is a block
+		 * worth writing (or a take started/stopped, or we are told to
+		 * stop): every look at a ring's write index pulls its cache
+		 * line away from the audio thread, which then pays a miss per
+		 * track on its next cycle. Timeouts only refresh headers. */
+		if (engine_wait(w->e, WAIT_MS))
+			service(w);
 		refresh_headers(w);
 		pthread_mutex_lock(&w->lock);
 		bool quit = w->quit && !w->cur && !w->force;

@@ -53,6 +53,13 @@ struct engine_track {
 	_Atomic bool pub_armed;
 };
 
+/* Histogram of cycle durations as a share of the period. */
+struct cycle_hist {
+	_Atomic uint64_t hist[ENGINE_LOAD_BUCKETS];
+	_Atomic uint64_t max_ns;
+	_Atomic uint64_t max_x10; /* max in 0.001 % units */
+};
+
 /* A stretch of one cycle with one transport state, for the output pass. */
 enum segment_kind { SEG_STOPPED, SEG_ROLLING, SEG_COUNT_IN };
 struct segment {
@@ -79,6 +86,7 @@ struct engine {
 	sem_t wake;
 
 	struct ring *retire;   /* struct retired, RT -> control */
+	struct ring **sample_rings; /* the tracks' rings, one block */
 
 	/* Audio-thread state: the transport. */
 	uint64_t clock;
@@ -154,10 +162,9 @@ struct engine {
 	_Atomic uint64_t pub_commands_applied;
 	uint64_t commands_applied;
 
-	/* Cycle-time histogram: written by the audio thread only. */
-	_Atomic uint64_t load_hist[ENGINE_LOAD_BUCKETS];
-	_Atomic uint64_t load_max_ns;
-	_Atomic uint64_t load_max_permille_x10; /* max as 0.001 % units */
+	/* Cycle-time histograms, written by the audio thread only: wall
+	 * time, and (measurement mode) the thread's own CPU time. */
+	struct cycle_hist load, cpu;
 };
 
 static uint32_t float_bits(float f)
@@ -207,10 +214,16 @@ enum rl_status engine_new(const struct engine_config *config,
 	          e->scratch && e->chunk_inputs && e->stream_cue &&
 	          e->chunk_outputs;
 	size_t gap_slots = config->gap_slots ? config->gap_slots : 256;
+	/* All sample rings in one block (huge pages, see ring_new_set()). */
+	if (ok) {
+		e->sample_rings = ring_new_set(e->track_count,
+		                               config->ring_frames * sizeof(float));
+		ok = e->sample_rings != NULL;
+	}
 	for (uint32_t t = 0; ok && t < e->track_count; t++) {
-		e->tracks[t].ring = ring_new(config->ring_frames * sizeof(float));
+		e->tracks[t].ring = e->sample_rings[t];
 		e->tracks[t].gaps = ring_new(gap_slots * sizeof(struct engine_gap));
-		ok = e->tracks[t].ring && e->tracks[t].gaps;
+		ok = e->tracks[t].gaps != NULL;
 	}
 	if (!ok || sem_init(&e->wake, 0, 0) != 0) {
 		engine_free(e);
@@ -254,10 +267,9 @@ void engine_free(struct engine *e)
 	if (!e)
 		return;
 	if (e->tracks) {
-		for (uint32_t t = 0; t < e->track_count; t++) {
-			ring_free(e->tracks[t].ring);
+		for (uint32_t t = 0; t < e->track_count; t++)
 			ring_free(e->tracks[t].gaps);
-		}
+		ring_free_set(e->sample_rings, e->track_count);
 		munlock(e->tracks, e->track_count * sizeof *e->tracks);
 		free(e->tracks);
 	}
@@ -1075,8 +1087,8 @@ REALTIME bool engine_position_at(const struct engine *e, int64_t frame,
 	return true;
 }
 
-REALTIME void engine_note_cycle_time(struct engine *e, uint64_t used_ns,
-                                     uint64_t period_ns)
+REALTIME static void hist_note(struct cycle_hist *h, uint64_t used_ns,
+                               uint64_t period_ns)
 {
 	if (period_ns == 0)
 		return;
@@ -1085,17 +1097,26 @@ REALTIME void engine_note_cycle_time(struct engine *e, uint64_t used_ns,
 	uint64_t b = x10 / 50;
 	if (b >= ENGINE_LOAD_BUCKETS)
 		b = ENGINE_LOAD_BUCKETS - 1;
-	atomic_store_explicit(&e->load_hist[b],
-	                      atomic_load_explicit(&e->load_hist[b],
+	atomic_store_explicit(&h->hist[b],
+	                      atomic_load_explicit(&h->hist[b],
 	                                           memory_order_relaxed) + 1,
 	                      memory_order_relaxed);
-	if (x10 > atomic_load_explicit(&e->load_max_permille_x10,
-	                               memory_order_relaxed)) {
-		atomic_store_explicit(&e->load_max_permille_x10, x10,
-		                      memory_order_relaxed);
-		atomic_store_explicit(&e->load_max_ns, used_ns,
-		                      memory_order_relaxed);
+	if (x10 > atomic_load_explicit(&h->max_x10, memory_order_relaxed)) {
+		atomic_store_explicit(&h->max_x10, x10, memory_order_relaxed);
+		atomic_store_explicit(&h->max_ns, used_ns, memory_order_relaxed);
 	}
+}
+
+REALTIME void engine_note_cycle_time(struct engine *e, uint64_t used_ns,
+                                     uint64_t period_ns)
+{
+	hist_note(&e->load, used_ns, period_ns);
+}
+
+REALTIME void engine_note_cycle_cputime(struct engine *e, uint64_t used_ns,
+                                        uint64_t period_ns)
+{
+	hist_note(&e->cpu, used_ns, period_ns);
 }
 
 /* ---- non-RT side ------------------------------------------------------ */
@@ -1204,19 +1225,18 @@ void engine_track_meter(const struct engine *e, uint32_t t,
 	out->ring_size = tr->ring->size;
 }
 
-void engine_cycle_stats(const struct engine *e, struct engine_cycle_stats *out)
+static void hist_stats(const struct cycle_hist *h,
+                       struct engine_cycle_stats *out)
 {
 	uint64_t total = 0;
 	for (size_t b = 0; b < ENGINE_LOAD_BUCKETS; b++)
-		total += atomic_load_explicit(&e->load_hist[b],
-		                              memory_order_relaxed);
+		total += atomic_load_explicit(&h->hist[b], memory_order_relaxed);
 	out->cycles = total;
 	out->median_pct = out->p99_pct = 0;
 	uint64_t seen = 0;
 	bool have_median = false;
 	for (size_t b = 0; b < ENGINE_LOAD_BUCKETS && total; b++) {
-		seen += atomic_load_explicit(&e->load_hist[b],
-		                             memory_order_relaxed);
+		seen += atomic_load_explicit(&h->hist[b], memory_order_relaxed);
 		/* Report the bucket's upper edge: never flatter the figure. */
 		double pct = (double)(b + 1) * 0.05;
 		if (!have_median && seen * 2 >= total) {
@@ -1228,10 +1248,21 @@ void engine_cycle_stats(const struct engine *e, struct engine_cycle_stats *out)
 			break;
 		}
 	}
-	out->max_pct = (double)atomic_load_explicit(&e->load_max_permille_x10,
+	out->max_pct = (double)atomic_load_explicit(&h->max_x10,
 	                                            memory_order_relaxed) / 1000.0;
-	out->max_us = (double)atomic_load_explicit(&e->load_max_ns,
+	out->max_us = (double)atomic_load_explicit(&h->max_ns,
 	                                           memory_order_relaxed) / 1000.0;
+}
+
+void engine_cycle_stats(const struct engine *e, struct engine_cycle_stats *out)
+{
+	hist_stats(&e->load, out);
+}
+
+void engine_cycle_cpu_stats(const struct engine *e,
+                            struct engine_cycle_stats *out)
+{
+	hist_stats(&e->cpu, out);
 }
 
 bool engine_next_event(struct engine *e, struct engine_event *out)
@@ -1249,7 +1280,7 @@ struct ring *engine_track_gaps(struct engine *e, uint32_t t)
 	return e->tracks[t].gaps;
 }
 
-void engine_wait(struct engine *e, unsigned timeout_ms)
+bool engine_wait(struct engine *e, unsigned timeout_ms)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -1259,11 +1290,13 @@ void engine_wait(struct engine *e, unsigned timeout_ms)
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
 	}
-	while (sem_timedwait(&e->wake, &ts) != 0 && errno == EINTR)
+	int rc;
+	while ((rc = sem_timedwait(&e->wake, &ts)) != 0 && errno == EINTR)
 		;
 	/* Several posts may have piled up; one drain serves them all. */
 	while (sem_trywait(&e->wake) == 0)
 		;
+	return rc == 0;
 }
 
 void engine_wake(struct engine *e)

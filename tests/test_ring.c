@@ -108,8 +108,46 @@ static void test_threads(void)
 	ring_free(r);
 }
 
+/* A set of rings in one block: each ring independent, none overlapping,
+ * the block prepared once. */
+static void test_ring_set(void)
+{
+	enum { N = 5 };
+	struct ring **rs = ring_new_set(N, 3000); /* rounds up to 4096 */
+	CHECK(rs != NULL);
+	if (!rs)
+		return;
+	for (int i = 0; i < N; i++) {
+		CHECK_EQ_U64(rs[i]->size, 4096);
+		CHECK(!rs[i]->owns_buf);
+		if (i > 0)
+			CHECK(rs[i]->buf == rs[i - 1]->buf + 4096);
+	}
+	/* Fill every ring with its own bytes, then read them back. */
+	unsigned char chunk[1000];
+	for (int round = 0; round < 9; round++) {
+		for (int i = 0; i < N; i++) {
+			memset(chunk, 16 * i + round, sizeof chunk);
+			CHECK(ring_write(rs[i], chunk, sizeof chunk));
+		}
+		for (int i = 0; i < N; i++) {
+			unsigned char got[1000];
+			CHECK(ring_read(rs[i], got, sizeof got));
+			int bad = 0;
+			for (size_t k = 0; k < sizeof got; k++)
+				bad += got[k] != (unsigned char)(16 * i + round);
+			CHECK(bad == 0);
+		}
+	}
+	ring_free_set(rs, N);
+	ring_free_set(NULL, 3);
+	/* Huge sizes fail cleanly. */
+	CHECK(ring_new_set(SIZE_MAX / 2, 1 << 20) == NULL);
+}
+
 int main(void)
 {
+	test_ring_set();
 	test_sizing();
 	test_wrap();
 	test_all_or_nothing();

@@ -282,6 +282,10 @@ void control_snapshot(const struct control *c, struct engine_snapshot *out);
 void control_cycle_stats(const struct control *c,
                          struct engine_cycle_stats *out);
 
+/** Cycle CPU-time statistics (only with REDLIGHT_CYCLE_CPUTIME=1). */
+void control_cycle_cpu_stats(const struct control *c,
+                             struct engine_cycle_stats *out);
+
 /** Sample rate of the JACK server. */
 uint32_t control_sample_rate(const struct control *c);
 

@@ -298,6 +298,14 @@ REALTIME bool engine_position_at(const struct engine *e, int64_t frame,
 REALTIME void engine_note_cycle_time(struct engine *e, uint64_t used_ns,
                                      uint64_t period_ns);
 
+/**
+ * Measurement mode only (REDLIGHT_CYCLE_CPUTIME=1): the cycle's own CPU
+ * time (CLOCK_THREAD_CPUTIME_ID), which leaves out the time the thread
+ * was preempted. Audio thread.
+ */
+REALTIME void engine_note_cycle_cputime(struct engine *e, uint64_t used_ns,
+                                        uint64_t period_ns);
+
 /** Count one xrun. Any thread. */
 void engine_note_xrun(struct engine *e);
 
@@ -317,6 +325,11 @@ uint64_t engine_commands_sent(struct engine *e);
 
 /** Copy the published state. Any non-RT thread. */
 void engine_snapshot(const struct engine *e, struct engine_snapshot *out);
+
+/** CPU-time statistics of the cycles (measurement mode), cycles == 0
+ *  otherwise. Non-RT. */
+void engine_cycle_cpu_stats(const struct engine *e,
+                            struct engine_cycle_stats *out);
 
 /** Meter of track t. Any non-RT thread. */
 void engine_track_meter(const struct engine *e, uint32_t t,
@@ -340,10 +353,10 @@ struct ring *engine_track_ring(struct engine *e, uint32_t t);
 struct ring *engine_track_gaps(struct engine *e, uint32_t t);
 
 /**
- * Block until the audio thread posts new data or timeout_ms passes.
- * Disk writer thread.
+ * Block until the audio thread posts new data (or engine_wake()) or
+ * timeout_ms passes. Returns true if woken by a post. Disk writer thread.
  */
-void engine_wait(struct engine *e, unsigned timeout_ms);
+bool engine_wait(struct engine *e, unsigned timeout_ms);
 
 /** Wake engine_wait() from a non-RT thread (shutdown, forced stop). */
 void engine_wake(struct engine *e);

@@ -38,6 +38,7 @@ struct ring {
 	size_t size; /**< power of two */
 	size_t mask;
 	bool locked; /**< buf is mlock()ed */
+	bool owns_buf; /**< false for the rings of a ring_new_set() */
 	alignas(RING_CACHE_LINE) _Atomic size_t write_pos; /**< writer stores */
 	size_t read_pos_cache;                             /**< writer's copy */
 	alignas(RING_CACHE_LINE) _Atomic size_t read_pos;  /**< reader stores */
@@ -61,6 +62,18 @@ struct ring *ring_new(size_t min_bytes);
 
 /** Unlock and free. ring_free(NULL) is a no-op. Non-RT. */
 void ring_free(struct ring *r);
+
+/**
+ * `count` rings of at least min_bytes each, in one block of memory
+ * prepared as ring_new() prepares one (huge pages where the kernel allows
+ * it, resident, locked if permitted): one track per ring, hundreds of
+ * tracks, few TLB entries. Returns an array of count rings, or NULL (all
+ * or nothing). Free with ring_free_set(), never ring_free(). Non-RT.
+ */
+struct ring **ring_new_set(size_t count, size_t min_bytes);
+
+/** Free the rings of ring_new_set() and their block. NULL is a no-op. */
+void ring_free_set(struct ring **rings, size_t count);
 
 /** Bytes the writer may write now. Writer thread. */
 REALTIME size_t ring_write_space(const struct ring *r);
