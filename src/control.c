@@ -1144,17 +1144,45 @@ enum rl_status control_monitor(struct control *c, uint32_t t, bool on,
 	return send_simple(c, ENGINE_CMD_MONITOR, t, 0, gain, err);
 }
 
+/* Started, transport stopped, nothing recording: streams may change. */
+static bool stopped(const struct control *c, struct engine_snapshot *snap)
+{
+	if (!c->reader)
+		return false;
+	engine_snapshot(c->engine, snap);
+	return snap->transport == ENGINE_STOPPED && c->open_count == 0;
+}
+
+/* Play session file `name` as the scratch from timeline frame `offset`,
+ * remember it in the settings, and relocate so the reader takes it. */
+static enum rl_status play_scratch(struct control *c, const char *name,
+                                   int64_t offset,
+                                   const struct engine_snapshot *snap,
+                                   struct error *err)
+{
+	char path[SESSION_PATH_MAX + SESSION_NAME_MAX + 2];
+	snprintf(path, sizeof path, "%s/%s", c->session_dir, name);
+	enum rl_status st = disk_reader_set_stream(c->reader, 0, path, offset,
+	                                           err);
+	if (st != RL_OK)
+		return st;
+	struct session_settings *set = &c->session->settings;
+	snprintf(set->scratch, sizeof set->scratch, "%s", name);
+	set->scratch_offset = offset;
+	st = session_save(c->session, err);
+	if (st == RL_OK)
+		st = send_simple(c, ENGINE_CMD_LOCATE, 0, timeline_of(c, snap), 0,
+		                 err);
+	return st;
+}
+
 enum rl_status control_set_scratch(struct control *c, const char *file,
                                    int64_t offset, struct error *err)
 {
-	if (!c->reader)
-		return error_set(err, RL_ERR_STATE, "recorder not started");
 	struct engine_snapshot snap;
-	engine_snapshot(c->engine, &snap);
-	if (snap.transport != ENGINE_STOPPED || c->open_count > 0)
+	if (!stopped(c, &snap))
 		return error_set(err, RL_ERR_STATE,
 		                 "stop the transport to change the scratch track");
-	struct session_settings *set = &c->session->settings;
 	char name[SESSION_NAME_MAX], path[SESSION_PATH_MAX + SESSION_NAME_MAX + 2];
 	/* Imported once into the session (converted to the session's rate
 	 * if needed), under a name never used before: nothing overwritten. */
@@ -1169,17 +1197,7 @@ enum rl_status control_set_scratch(struct control *c, const char *file,
 	}
 	if (st != RL_OK)
 		return st;
-	st = disk_reader_set_stream(c->reader, 0, path, offset, err);
-	if (st != RL_OK)
-		return st;
-	snprintf(set->scratch, sizeof set->scratch, "%s", name);
-	set->scratch_offset = offset;
-	st = session_save(c->session, err);
-	/* The reader takes the new file at the next locate: here. */
-	if (st == RL_OK)
-		st = send_simple(c, ENGINE_CMD_LOCATE, 0,
-		                 timeline_of(c, &snap), 0, err);
-	return st;
+	return play_scratch(c, name, offset, &snap, err);
 }
 
 enum rl_status control_set_scratch_offset(struct control *c, int64_t offset,
@@ -1190,22 +1208,12 @@ enum rl_status control_set_scratch_offset(struct control *c, int64_t offset,
 		return error_set(err, RL_ERR_STATE, "the session has no scratch "
 		                 "track");
 	struct engine_snapshot snap;
-	engine_snapshot(c->engine, &snap);
-	if (snap.transport != ENGINE_STOPPED || c->open_count > 0)
+	if (!stopped(c, &snap))
 		return error_set(err, RL_ERR_STATE,
 		                 "stop the transport to move the scratch track");
-	char path[SESSION_PATH_MAX + SESSION_NAME_MAX + 2];
-	snprintf(path, sizeof path, "%s/%s", c->session_dir, set->scratch);
-	enum rl_status st = disk_reader_set_stream(c->reader, 0, path, offset,
-	                                           err);
-	if (st != RL_OK)
-		return st;
-	set->scratch_offset = offset;
-	st = session_save(c->session, err);
-	if (st == RL_OK)
-		st = send_simple(c, ENGINE_CMD_LOCATE, 0,
-		                 timeline_of(c, &snap), 0, err);
-	return st;
+	char name[SESSION_NAME_MAX];
+	snprintf(name, sizeof name, "%s", set->scratch);
+	return play_scratch(c, name, offset, &snap, err);
 }
 
 enum rl_status control_set_stream_level(struct control *c, uint32_t stream,

@@ -8,6 +8,7 @@
  * Used by scripts/bench; a benchmark, not a test.
  */
 #include "redlight/engine.h"
+#include "engine_cmd.h"
 
 #include <pthread.h>
 #include <sys/resource.h>
@@ -17,19 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-/* A command with no punch points or count-in. */
-static struct engine_command make_cmd(uint32_t type, uint32_t track,
-                                      int64_t value, uint64_t at,
-                                      uint64_t length)
-{
-	struct engine_command c;
-	engine_command_init(&c, type);
-	c.track = track;
-	c.value = value;
-	c.at = at;
-	c.length = length;
-	return c;
-}
 
 static atomic_bool done;
 

@@ -10,6 +10,7 @@
  */
 #include "check.h"
 #include "redlight/disk_writer.h"
+#include "engine_cmd.h"
 
 #include <math.h>
 #include <sndfile.h>
@@ -19,19 +20,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* A command with no punch points or count-in. */
-static struct engine_command make_cmd(uint32_t type, uint32_t track,
-                                      int64_t value, uint64_t at,
-                                      uint64_t length)
-{
-	struct engine_command c;
-	engine_command_init(&c, type);
-	c.track = track;
-	c.value = value;
-	c.at = at;
-	c.length = length;
-	return c;
-}
 
 #define TRACKS 4
 #define RATE 48000
@@ -103,6 +91,21 @@ static void check_take(const char *dir, const struct session_take *take,
 		CHECK_EQ_U64(bad, 0);
 		CHECK_EQ_U64(padded, f->dropped_frames);
 	}
+}
+
+/* Reserve a take and prepare one file for it (track 1 "t1"). */
+static uint32_t prepare_one(struct disk_writer *w, struct session *s,
+                            const char *dir)
+{
+	struct error err;
+	uint32_t number = 0;
+	char tdir[8192], path[8192], rel[256];
+	CHECK(session_reserve_take(s, &number, tdir, sizeof tdir, &err) == RL_OK);
+	session_take_file_relpath(number, 1, "t1", rel, sizeof rel);
+	snprintf(path, sizeof path, "%s/%s", dir, rel);
+	struct disk_writer_track tr = { 0, 1, "t1", path, rel };
+	CHECK(disk_writer_prepare_take(w, number, &tr, 1, 0, &err) == RL_OK);
+	return number;
 }
 
 int main(void)
@@ -199,13 +202,7 @@ int main(void)
 	/* The server dies between "record" and the next cycle: the take was
 	 * prepared but never started. It must end, empty, with the reason. */
 	{
-		uint32_t number;
-		char tdir[8192], path[8192], rel[256];
-		CHECK(session_reserve_take(s, &number, tdir, sizeof tdir, &err) == RL_OK);
-		session_take_file_relpath(number, 1, "t1", rel, sizeof rel);
-		snprintf(path, sizeof path, "%s/%s", dir, rel);
-		struct disk_writer_track tr = { 0, 1, "t1", path, rel };
-		CHECK(disk_writer_prepare_take(w, number, &tr, 1, 0, &err) == RL_OK);
+		uint32_t number = prepare_one(w, s, dir);
 		CHECK(disk_writer_busy(w));
 		disk_writer_force_stop(w, 0, "JACK server stopped: test");
 		struct session_take take;
@@ -224,13 +221,7 @@ int main(void)
 	/* A prepared take the engine will never start can be cancelled;
 	 * nothing is reported for it. */
 	{
-		uint32_t number;
-		char tdir[8192], path[8192], rel[256];
-		CHECK(session_reserve_take(s, &number, tdir, sizeof tdir, &err) == RL_OK);
-		session_take_file_relpath(number, 1, "t1", rel, sizeof rel);
-		snprintf(path, sizeof path, "%s/%s", dir, rel);
-		struct disk_writer_track tr = { 0, 1, "t1", path, rel };
-		CHECK(disk_writer_prepare_take(w, number, &tr, 1, 0, &err) == RL_OK);
+		uint32_t number = prepare_one(w, s, dir);
 		CHECK(disk_writer_busy(w));
 		CHECK(disk_writer_cancel_take(w, number));
 		CHECK(!disk_writer_cancel_take(w, number));

@@ -5,6 +5,7 @@
 #include "check.h"
 #include "redlight/click.h"
 #include "redlight/engine.h"
+#include "engine_cmd.h"
 #include "redlight/tempo_map.h"
 
 #include <math.h>
@@ -18,19 +19,6 @@ static float inbuf[TRACKS][BLOCK];
 static const float *inputs[TRACKS] = { inbuf[0], inbuf[1], inbuf[2] };
 static uint64_t source_frame; /* frame counter of the fake inputs */
 
-/* A command with no punch points or count-in. */
-static struct engine_command make_cmd(uint32_t type, uint32_t track,
-                                      int64_t value, uint64_t at,
-                                      uint64_t length)
-{
-	struct engine_command c;
-	engine_command_init(&c, type);
-	c.track = track;
-	c.value = value;
-	c.at = at;
-	c.length = length;
-	return c;
-}
 
 /* Every input sample carries its own frame number and track. */
 static void cycle(struct engine *e, uint32_t n)
@@ -502,19 +490,26 @@ static int collect_takes(struct engine *e, uint32_t *numbers, int64_t *starts,
 	return n;
 }
 
-/* Loop recording: each pass is a new take from the queue, gapless: the
- * takes' streams, one after the other, are exactly the input stream. With
- * no number left, recording ends and the loop goes on. */
-static void test_loop_passes(void)
+/* An engine with track 0 armed, looping [start, end). */
+static struct engine *looping_engine(int64_t start, int64_t end)
 {
 	struct engine *e = make(1 << 16);
 	send(e, ENGINE_CMD_ARM, 0, 1, 0);
 	struct engine_command c;
 	engine_command_init(&c, ENGINE_CMD_LOOP);
 	c.value = 1;
-	c.punch_in = 1000;
-	c.punch_out = 3000;
+	c.punch_in = start;
+	c.punch_out = end;
 	send_cmd(e, &c);
+	return e;
+}
+
+/* Loop recording: each pass is a new take from the queue, gapless: the
+ * takes' streams, one after the other, are exactly the input stream. With
+ * no number left, recording ends and the loop goes on. */
+static void test_loop_passes(void)
+{
+	struct engine *e = looping_engine(1000, 3000);
 	send(e, ENGINE_CMD_LOCATE, 0, 500, 0);
 	send(e, ENGINE_CMD_RECORD, 0, 10, 0);
 	send(e, ENGINE_CMD_QUEUE_TAKE, 0, 11, 0);
@@ -555,14 +550,8 @@ static void test_loop_passes(void)
  * queued take. */
 static void test_loop_punch(void)
 {
-	struct engine *e = make(1 << 16);
-	send(e, ENGINE_CMD_ARM, 0, 1, 0);
+	struct engine *e = looping_engine(1000, 3000);
 	struct engine_command c;
-	engine_command_init(&c, ENGINE_CMD_LOOP);
-	c.value = 1;
-	c.punch_in = 1000;
-	c.punch_out = 3000;
-	send_cmd(e, &c);
 	send(e, ENGINE_CMD_LOCATE, 0, 1000, 0);
 	engine_command_init(&c, ENGINE_CMD_RECORD);
 	c.value = 20;

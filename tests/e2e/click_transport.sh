@@ -12,12 +12,7 @@ start_jackd 48000 $PERIOD
 S="$E2E_TMP/session"
 # Ramps, meter changes, a pattern with rests: bar 1 intro, bar 3 verse,
 # bar 5 chorus, bar 7 outro.
-cat >"$E2E_TMP/song.map" <<'MAP'
-intro:  2 120
-verse:  2 3/4 100-140 X.x
-chorus: 2 6/8 90 Xxx.x.
-outro:  2 140-80
-MAP
+cp "$(dirname "$0")/song.map" "$E2E_TMP/song.map"
 "$RENDER_CLICK" "$E2E_TMP/song.map" "$E2E_TMP/map.wav" --sound beep >/dev/null \
 	|| fail "render-click failed"
 CLIENT=rlclick

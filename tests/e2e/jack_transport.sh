@@ -10,12 +10,7 @@ PERIOD=1024
 start_jackd 48000 $PERIOD
 S="$E2E_TMP/session"
 mkdir -p "$S"
-cat >"$S/tempo.map" <<'MAP'
-intro:  2 120
-verse:  2 3/4 100-140 X.x
-chorus: 2 6/8 90 Xxx.x.
-outro:  2 140-80
-MAP
+cp "$(dirname "$0")/song.map" "$S/tempo.map"
 "$RENDER_CLICK" "$S/tempo.map" "$E2E_TMP/map.wav" --sound beep >/dev/null \
 	|| fail "render-click failed"
 CLIENT=rltp
