@@ -34,6 +34,7 @@ static void record_usage(void)
 	      "                       [--count-in BARS] [--pre-roll BARS] [--start POS]\n"
 	      "                       [--punch IN:OUT] [--loop START:END [--passes N]]\n"
 	      "                       [--scratch FILE] [--scratch-offset POS]\n"
+	      "                       [--scratch-level DB] [--keeper-level DB]\n"
 	      "                       [--jack-transport internal|follow|master]\n"
 	      "                       [--client-name NAME] [--stats] SESSION_DIR\n"
 	      "POS: bar (17), bar|beat|tick (17|3|0), seconds (12.5s), frames (48000f)\n"
@@ -207,6 +208,8 @@ int cmd_record(int argc, char **argv)
 		{ "loop", required_argument, NULL, 'l' },
 		{ "scratch", required_argument, NULL, 'X' },
 		{ "scratch-offset", required_argument, NULL, 'O' },
+		{ "scratch-level", required_argument, NULL, 'Y' },
+		{ "keeper-level", required_argument, NULL, 'K' },
 		{ "passes", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -224,6 +227,7 @@ int cmd_record(int argc, char **argv)
 	const char *transport = NULL; /* NULL: the session's setting */
 	const char *loop = NULL;
 	const char *scratch = NULL, *scratch_offset = NULL;
+	double scratch_db = 0.0, keeper_db = 0.0;
 	long passes = 0;
 	long count_in = -1, pre_roll = -1;
 	struct control_config cfg = { .format = TAKE_FORMAT_PCM24 };
@@ -231,7 +235,7 @@ int cmd_record(int argc, char **argv)
 	int c;
 	if (!inputs)
 		return 1;
-	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cNS:L:C:Q:oI:P:A:p:J:l:x:X:O:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cNS:L:C:Q:oI:P:A:p:J:l:x:X:O:Y:K:", opts, NULL)) != -1) {
 		char *end = NULL;
 		switch (c) {
 		case 'd':
@@ -317,6 +321,18 @@ int cmd_record(int argc, char **argv)
 		case 'l': loop = optarg; break;
 		case 'X': scratch = optarg; break;
 		case 'O': scratch_offset = optarg; break;
+		case 'Y':
+		case 'K': {
+			double db = strtod(optarg, &end);
+			if (!end || *end || db > 6) {
+				fprintf(stderr, "redlight: --%s wants dB up to +6 (or -inf), not '%s'\n",
+				        c == 'Y' ? "scratch-level" : "keeper-level", optarg);
+				free(inputs);
+				return 2;
+			}
+			*(c == 'Y' ? &scratch_db : &keeper_db) = db;
+			break;
+		}
 		case 'x':
 			passes = strtol(optarg, &end, 10);
 			if (!end || *end || passes < 1 || passes > 1000) {
@@ -392,6 +408,13 @@ int cmd_record(int argc, char **argv)
 		pre_roll = set->pre_roll_bars;
 	if (setup_scratch(ctl, scratch, scratch_offset, &err) != RL_OK)
 		goto error;
+	/* Cue levels: stream 0 is the scratch, then the keepers. */
+	if (control_set_stream_level(ctl, 0, scratch_db, &err) != RL_OK)
+		goto error;
+	for (size_t k = 0; k < control_keeper_count(ctl); k++)
+		if (control_set_stream_level(ctl, (uint32_t)(k + 1), keeper_db,
+		                             &err) != RL_OK)
+			goto error;
 	if (setup_transport(ctl, click, click_db, click_to, cue_to, monitor,
 	                    count, start, &err) != RL_OK)
 		goto error;

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * wav-diff A.wav FROM_A B.wav FROM_B FRAMES [TOLERANCE]
+ * wav-diff A.wav FROM_A B.wav FROM_B FRAMES [TOLERANCE [SCALE]]
  *
  * Compare FRAMES frames of mono file A starting at frame FROM_A with file
  * B starting at FROM_B, sample by sample (read as float). Frames before 0
  * or past the end of a file read as silence, so an offset comparison can
  * start before a file does. Exit 0 if every pair differs by at most
- * TOLERANCE (default 0: bit-identical), else print the first mismatches
+ * TOLERANCE (default 0: bit-identical) after B is multiplied by SCALE
+ * (default 1: a level in a mix), else print the first mismatches
  * and exit 1. The end-to-end tests use it to prove that what redlight
  * played and recorded back is exactly what the tempo map says, shifted by
  * a known number of frames.
@@ -53,9 +54,9 @@ static float at(const struct mono *m, long long i)
 
 int main(int argc, char **argv)
 {
-	if (argc != 6 && argc != 7) {
-		fputs("usage: wav-diff A.wav FROM_A B.wav FROM_B FRAMES [TOLERANCE]\n",
-		      stderr);
+	if (argc < 6 || argc > 8) {
+		fputs("usage: wav-diff A.wav FROM_A B.wav FROM_B FRAMES "
+		      "[TOLERANCE [SCALE]]\n", stderr);
 		return 2;
 	}
 	struct mono a = { 0 }, b = { 0 };
@@ -63,10 +64,12 @@ int main(int argc, char **argv)
 		return 2;
 	long long from_a = atoll(argv[2]), from_b = atoll(argv[4]);
 	long long frames = atoll(argv[5]);
-	double tol = argc == 7 ? atof(argv[6]) : 0.0;
+	double tol = argc >= 7 ? atof(argv[6]) : 0.0;
+	double scale = argc == 8 ? atof(argv[7]) : 1.0;
 	long long bad = 0, nonzero = 0;
 	for (long long i = 0; i < frames; i++) {
-		float x = at(&a, from_a + i), y = at(&b, from_b + i);
+		float x = at(&a, from_a + i);
+		float y = (float)(at(&b, from_b + i) * scale);
 		nonzero += x != 0.0f;
 		if (fabs((double)x - (double)y) > tol) {
 			if (bad < 5)

@@ -58,12 +58,21 @@ expect_contains "$E2E_TMP/out4" "take 005: 1 tracks, 96000 frames"
 same "$(take_wav 4)" $PERIOD "$S/scratch.wav" 72000 $((96000 - PERIOD))
 same "$(take_wav 5)" $PERIOD "$S/scratch.wav" 72000 $((96000 - PERIOD))
 
-# 4. A second import never overwrites the first.
+# 4. The cue mix: the scratch at -6 dB, keepers muted, no click.
+rec outC --input $C:cue_l --scratch-level -6 --keeper-level -inf --start 2 --duration 1
+same_scaled() {
+	"$WAV_DIFF" "$1" "$2" "$3" "$4" "$5" 1e-6 "$6" >"$E2E_TMP/diff.out" 2>&1 \
+		|| fail "$1 is not $3 at scale $6: $(cat "$E2E_TMP/diff.out")"
+}
+same_scaled "$(ls "$(sed -n 's/.* files in \(.*\)$/\1/p' "$E2E_TMP/outC")"/*.wav)" $PERIOD "$S/scratch.wav" 72000 $((48000 - PERIOD)) \
+	"$(awk 'BEGIN { printf "%.9f", 10 ^ (-6 / 20) }')"
+
+# 5. A second import never overwrites the first.
 sum=$(md5sum <"$S/scratch.wav")
 rec out6 --input $C:scratch_out --scratch "$E2E_TMP/demo.wav" --duration 1
 [ -f "$S/scratch-2.wav" ] || fail "second scratch not imported as scratch-2.wav"
 [ "$(md5sum <"$S/scratch.wav")" = "$sum" ] || fail "scratch.wav was overwritten"
-# 5. A scratch that does not exist: a clear error naming it.
+# 6. A scratch that does not exist: a clear error naming it.
 "$REDLIGHT" record --client-name $C --input $C:scratch_out --scratch "$E2E_TMP/nope.wav" \
 	--duration 1 "$S" >"$E2E_TMP/out7" 2>&1 && fail "missing scratch accepted"
 expect_contains "$E2E_TMP/out7" "nope.wav"
