@@ -35,6 +35,7 @@ static void record_usage(void)
 	      "                       [--punch IN:OUT] [--loop START:END [--passes N]]\n"
 	      "                       [--scratch FILE] [--scratch-offset POS]\n"
 	      "                       [--scratch-level DB] [--keeper-level DB]\n"
+	      "                       [--pre-record SECONDS] [--wait SECONDS]\n"
 	      "                       [--jack-transport internal|follow|master]\n"
 	      "                       [--client-name NAME] [--stats] SESSION_DIR\n"
 	      "POS: bar (17), bar|beat|tick (17|3|0), seconds (12.5s), frames (48000f)\n"
@@ -209,6 +210,8 @@ int cmd_record(int argc, char **argv)
 		{ "scratch", required_argument, NULL, 'X' },
 		{ "scratch-offset", required_argument, NULL, 'O' },
 		{ "scratch-level", required_argument, NULL, 'Y' },
+		{ "pre-record", required_argument, NULL, 'R' },
+		{ "wait", required_argument, NULL, 'W' },
 		{ "keeper-level", required_argument, NULL, 'K' },
 		{ "passes", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
@@ -228,6 +231,7 @@ int cmd_record(int argc, char **argv)
 	const char *loop = NULL;
 	const char *scratch = NULL, *scratch_offset = NULL;
 	double scratch_db = 0.0, keeper_db = 0.0;
+	double wait_seconds = 0.0;
 	long passes = 0;
 	long count_in = -1, pre_roll = -1;
 	struct control_config cfg = { .format = TAKE_FORMAT_PCM24 };
@@ -235,7 +239,7 @@ int cmd_record(int argc, char **argv)
 	int c;
 	if (!inputs)
 		return 1;
-	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cNS:L:C:Q:oI:P:A:p:J:l:x:X:O:Y:K:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cNS:L:C:Q:oI:P:A:p:J:l:x:X:O:Y:K:R:W:", opts, NULL)) != -1) {
 		char *end = NULL;
 		switch (c) {
 		case 'd':
@@ -321,6 +325,23 @@ int cmd_record(int argc, char **argv)
 		case 'l': loop = optarg; break;
 		case 'X': scratch = optarg; break;
 		case 'O': scratch_offset = optarg; break;
+		case 'W':
+			wait_seconds = strtod(optarg, &end);
+			if (!end || *end || wait_seconds < 0 || wait_seconds > 3600) {
+				fprintf(stderr, "redlight: --wait wants 0 to 3600 seconds, not '%s'\n", optarg);
+				free(inputs);
+				return 2;
+			}
+			break;
+		case 'R':
+			cfg.pre_record_seconds = strtod(optarg, &end);
+			if (!end || *end || cfg.pre_record_seconds < 0 ||
+			    cfg.pre_record_seconds > 60) {
+				fprintf(stderr, "redlight: --pre-record wants 0 to 60 seconds, not '%s'\n", optarg);
+				free(inputs);
+				return 2;
+			}
+			break;
 		case 'Y':
 		case 'K': {
 			double db = strtod(optarg, &end);
@@ -430,6 +451,11 @@ int cmd_record(int argc, char **argv)
 		goto error;
 	if (loop && setup_loop(ctl, loop, !start && !pre_roll, &err) != RL_OK)
 		goto error;
+	/* --wait: the recorder runs (meters, pre-record) before the take,
+	 * as when the engineer presses record a while after opening. */
+	for (long ms = (long)(wait_seconds * 1000); ms > 0 && !stop_requested;
+	     ms -= 50)
+		sleep_ms(ms < 50 ? ms : 50);
 	if (control_record(ctl, &ro, &err) != RL_OK)
 		goto error;
 

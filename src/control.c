@@ -417,6 +417,8 @@ enum rl_status control_start_with_sources(struct control *c,
 			.track_count = (uint32_t)count,
 			.sample_rate = rate,
 			.ring_frames = (size_t)(c->config.buffer_seconds * rate),
+			.pre_record_frames =
+				(size_t)(c->config.pre_record_seconds * rate),
 			.reader = c->reader,
 		};
 		st = engine_new(&ec, &c->engine, err);

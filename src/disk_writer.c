@@ -33,6 +33,7 @@ struct wtake {
 	bool started;
 	uint64_t latency_correction; /* frames the take is moved earlier */
 	uint64_t shift;              /* correction actually applied */
+	uint64_t pre;                /* pre-record frames before the stream */
 	uint64_t start_frame;
 	char started_at[40];
 	bool length_known;
@@ -150,7 +151,7 @@ static void pad(struct disk_writer *w, struct wtake *t, struct wfile *f,
                 uint64_t n)
 {
 	struct error err;
-	add_range(f, t->start_frame + f->pos, n);
+	add_range(f, t->start_frame + t->pre + f->pos, n);
 	if (!t->failed &&
 	    take_file_write_silence(f->tf, (size_t)n, &err) != RL_OK)
 		fail_take(w, t, &err);
@@ -263,6 +264,9 @@ static void push_result(struct disk_writer *w, struct wtake *t)
  * failed, finalize, report. */
 static void finish_take(struct disk_writer *w, struct wtake *t)
 {
+	/* From here on the take's length is the files' length: the
+	 * pre-record frames and the stream. */
+	t->length += t->pre;
 	if (t->failed) {
 		/* After a write error the files end wherever the disk gave
 		 * out; cut them all to the frame the shortest one reached so
@@ -325,6 +329,35 @@ static struct wtake *pop_prepared(struct disk_writer *w, uint32_t number)
 	return t;
 }
 
+/* The pre-record frames of every file, from the engine's history, then
+ * hand the history back to the audio thread. */
+static void write_history(struct disk_writer *w, struct wtake *t,
+                          const struct engine_event *ev)
+{
+	if (ev->pre_frames == 0)
+		return;
+	for (size_t i = 0; i < t->count && t->pre > 0; i++) {
+		struct wfile *f = &t->files[i];
+		size_t size;
+		const float *h = engine_track_history(w->e, f->engine_track,
+		                                      &size);
+		if (!h)
+			break;
+		uint64_t from = ev->history_end - t->pre;
+		uint64_t left = t->pre;
+		while (left > 0 && !t->failed) {
+			size_t at = (size_t)(from & (size - 1));
+			size_t n = size - at < left ? size - at : (size_t)left;
+			struct error err;
+			if (take_file_write(f->tf, h + at, n, &err) != RL_OK)
+				fail_take(w, t, &err);
+			from += n;
+			left -= n;
+		}
+	}
+	engine_history_release(w->e);
+}
+
 static void start_take(struct disk_writer *w, const struct engine_event *ev)
 {
 	struct wtake *t = pop_prepared(w, ev->take);
@@ -346,7 +379,12 @@ static void start_take(struct disk_writer *w, const struct engine_event *ev)
 	 * earlier; a file cannot start before timeline 0. */
 	t->shift = ev->timeline_frame < t->latency_correction
 	           ? ev->timeline_frame : t->latency_correction;
-	t->start_frame = ev->timeline_frame - t->shift;
+	/* Pre-record: the take begins with the frames before the record
+	 * press, placed before its start on the timeline. Frames that would
+	 * fall before timeline 0 have no place and are not kept. */
+	uint64_t at = ev->timeline_frame - t->shift;
+	t->pre = ev->pre_frames < at ? ev->pre_frames : at;
+	t->start_frame = at - t->pre;
 	iso_now(t->started_at, sizeof t->started_at);
 	if (ev->track_count != t->count) {
 		struct error err;
@@ -361,6 +399,7 @@ static void start_take(struct disk_writer *w, const struct engine_event *ev)
 		                                 t->start_frame, &err) != RL_OK)
 			fail_take(w, t, &err);
 	}
+	write_history(w, t, ev);
 	w->cur = t;
 }
 

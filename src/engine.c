@@ -87,6 +87,14 @@ struct engine {
 
 	struct ring *retire;   /* struct retired, RT -> control */
 	struct ring **sample_rings; /* the tracks' rings, one block */
+	/* Pre-record: per track a circular history (the buffers of a ring
+	 * set, used as plain arrays). */
+	struct ring **history;
+	size_t history_size;      /* frames, power of two; 0: off */
+	uint64_t history_pos;     /* frames written so far (all tracks) */
+	uint64_t history_fill;    /* of them, since the last take */
+	uint64_t pre_record_frames;
+	_Atomic bool history_busy; /* the writer is copying it */
 
 	/* Audio-thread state: the transport. */
 	uint64_t clock;
@@ -220,6 +228,17 @@ enum rl_status engine_new(const struct engine_config *config,
 		                               config->ring_frames * sizeof(float));
 		ok = e->sample_rings != NULL;
 	}
+	if (ok && config->pre_record_frames) {
+		/* Room for the history plus a cycle in flight. */
+		e->history = ring_new_set(e->track_count,
+		                          (config->pre_record_frames +
+		                           CHUNK_FRAMES) * sizeof(float));
+		ok = e->history != NULL;
+		if (ok) {
+			e->history_size = e->history[0]->size / sizeof(float);
+			e->pre_record_frames = config->pre_record_frames;
+		}
+	}
 	for (uint32_t t = 0; ok && t < e->track_count; t++) {
 		e->tracks[t].ring = e->sample_rings[t];
 		e->tracks[t].gaps = ring_new(gap_slots * sizeof(struct engine_gap));
@@ -270,6 +289,7 @@ void engine_free(struct engine *e)
 		for (uint32_t t = 0; t < e->track_count; t++)
 			ring_free(e->tracks[t].gaps);
 		ring_free_set(e->sample_rings, e->track_count);
+		ring_free_set(e->history, e->track_count);
 		munlock(e->tracks, e->track_count * sizeof *e->tracks);
 		free(e->tracks);
 	}
@@ -338,6 +358,17 @@ REALTIME static void start_take(struct engine *e, uint32_t take,
 		.timeline_frame = (uint64_t)timeline_frame,
 		.track_count = count,
 	};
+	/* Pre-record: the take begins with the history, unless the writer
+	 * is still copying the last one (a split or loop pass follows its
+	 * take without a pause, so there is nothing before it anyway). */
+	bool with_history = e->history && e->history_fill > 0 &&
+	                    !atomic_load_explicit(&e->history_busy,
+	                                          memory_order_acquire);
+	if (with_history) {
+		ev.pre_frames = e->history_fill < e->pre_record_frames
+		                ? e->history_fill : e->pre_record_frames;
+		ev.history_end = e->history_pos;
+	}
 	/* A take the writer never hears of would be recorded into nothing:
 	 * refuse to start rather than lose it, and say so. */
 	if (e->stop_event_owed || !push_event(e, &ev)) {
@@ -345,6 +376,10 @@ REALTIME static void start_take(struct engine *e, uint32_t take,
 		                          memory_order_relaxed);
 		return;
 	}
+	if (with_history)
+		atomic_store_explicit(&e->history_busy, true,
+		                      memory_order_relaxed);
+	e->history_fill = 0;
 	for (uint32_t t = 0; t < e->track_count; t++) {
 		struct engine_track *tr = &e->tracks[t];
 		tr->in_take = tr->armed;
@@ -784,6 +819,30 @@ REALTIME static void capture(struct engine *e, struct engine_track *tr,
 	                      memory_order_relaxed);
 }
 
+/* Pre-record: frames [from, to) of every track into its history, while
+ * the writer is not copying it. */
+REALTIME static void keep_history(struct engine *e, const float *const *inputs,
+                                  uint32_t from, uint32_t to)
+{
+	if (atomic_load_explicit(&e->history_busy, memory_order_acquire)) {
+		e->history_fill = 0; /* what we keep must be contiguous */
+		return;
+	}
+	size_t mask = e->history_size - 1;
+	uint32_t n = to - from;
+	size_t at = (size_t)(e->history_pos & mask);
+	size_t first = e->history_size - at < n ? e->history_size - at : n;
+	for (uint32_t t = 0; t < e->track_count; t++) {
+		float *h = (float *)(void *)e->history[t]->buf;
+		memcpy(h + at, inputs[t] + from, first * sizeof(float));
+		memcpy(h, inputs[t] + from + first, (n - first) * sizeof(float));
+	}
+	e->history_pos += n;
+	e->history_fill += n;
+	if (e->history_fill > e->pre_record_frames)
+		e->history_fill = e->pre_record_frames;
+}
+
 /* Pass 1: run the transport through the cycle, capturing as it goes. */
 REALTIME static void run_transport(struct engine *e,
                                    const float *const *inputs,
@@ -815,6 +874,8 @@ REALTIME static void run_transport(struct engine *e,
 					capture(e, tr, inputs[t], off, end);
 			}
 			e->take_frames += len;
+		} else if (e->history) {
+			keep_history(e, inputs, off, end);
 		}
 		if (e->rolling && !hold)
 			e->timeline += len;
@@ -1273,6 +1334,18 @@ bool engine_next_event(struct engine *e, struct engine_event *out)
 struct ring *engine_track_ring(struct engine *e, uint32_t t)
 {
 	return e->tracks[t].ring;
+}
+
+const float *engine_track_history(const struct engine *e, uint32_t t,
+                                  size_t *size)
+{
+	*size = e->history_size;
+	return e->history ? (const float *)(void *)e->history[t]->buf : NULL;
+}
+
+void engine_history_release(struct engine *e)
+{
+	atomic_store_explicit(&e->history_busy, false, memory_order_release);
 }
 
 struct ring *engine_track_gaps(struct engine *e, uint32_t t)

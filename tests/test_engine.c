@@ -612,6 +612,54 @@ static void test_split(void)
 	engine_free(e);
 }
 
+/* Pre-record: while nothing records the engine keeps the last N frames
+ * of every track; a RECORD's take begins with them (the history, up to
+ * the frame the take starts on), a split's take does not. */
+static void test_pre_record(void)
+{
+	struct engine_config cfg = { .track_count = TRACKS,
+	                             .sample_rate = 48000,
+	                             .ring_frames = 1 << 14,
+	                             .pre_record_frames = 1000 };
+	struct engine *e = NULL;
+	CHECK(engine_new(&cfg, &e, NULL) == RL_OK);
+	if (!e)
+		return;
+	source_frame = 0;
+	send(e, ENGINE_CMD_ARM, 1, 1, 0);
+	for (int i = 0; i < 47; i++)
+		cycle(e, BLOCK);                  /* 3008 frames, stopped */
+	send(e, ENGINE_CMD_RECORD, 0, 4, 0);
+	send(e, ENGINE_CMD_QUEUE_TAKE, 0, 5, 0);
+	cycle(e, BLOCK);
+	send(e, ENGINE_CMD_NEW_TAKE, 0, 0, 0);
+	cycle(e, BLOCK);
+	struct engine_event ev;
+	CHECK(engine_next_event(e, &ev));
+	CHECK_EQ_U64(ev.type, ENGINE_EVENT_TAKE_START);
+	CHECK_EQ_U64(ev.pre_frames, 1000);
+	CHECK_EQ_U64(ev.history_end, 3008);
+	size_t size;
+	const float *h = engine_track_history(e, 1, &size);
+	CHECK(h != NULL && size >= 1000);
+	int bad = 0;
+	for (uint64_t f = 2008; h && f < 3008; f++)
+		bad += h[f & (size - 1)] != expected(f, 1);
+	CHECK(bad == 0);
+	/* The ring goes on from the record frame. */
+	float first;
+	CHECK(ring_peek(engine_track_ring(e, 1), &first, sizeof first));
+	CHECK(first == expected(3008, 1));
+	CHECK(engine_next_event(e, &ev));
+	CHECK_EQ_U64(ev.type, ENGINE_EVENT_TAKE_STOP);
+	CHECK(engine_next_event(e, &ev));
+	CHECK_EQ_U64(ev.type, ENGINE_EVENT_TAKE_START);
+	CHECK_EQ_U64(ev.take, 5);
+	CHECK_EQ_U64(ev.pre_frames, 0); /* a split has nothing before it */
+	engine_history_release(e);
+	engine_free(e);
+}
+
 static void test_bad_config(void)
 {
 	struct engine_config cfg = { 0 };
@@ -636,6 +684,7 @@ int main(void)
 	test_loop_passes();
 	test_loop_punch();
 	test_split();
+	test_pre_record();
 	test_bad_config();
 	return CHECK_DONE();
 }

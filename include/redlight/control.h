@@ -43,6 +43,9 @@ struct control_config {
 	const char *click_sound;
 	/** JACK transport: internal (default), follow, or master. */
 	enum jack_transport_mode transport;
+	/** Pre-record: a take started by control_record() begins with the
+	 *  last so many seconds before it (0: off). */
+	double pre_record_seconds;
 };
 
 /** How a record pass starts and ends (control_record_options_init()). */

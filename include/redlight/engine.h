@@ -54,6 +54,10 @@ struct engine_config {
 	size_t ring_frames;
 	/** Gap records each track can queue before gaps merge. */
 	size_t gap_slots;
+	/** Pre-record: while no take records, keep the last so many frames
+	 *  of every track; a take that starts from a RECORD then begins with
+	 *  them (0: off). */
+	size_t pre_record_frames;
 	/** Playback streams (scratch, keeper takes), or NULL. Not owned;
 	 *  must outlive the engine. Stream i plays on output
 	 *  ENGINE_OUT_COUNT + i. */
@@ -173,6 +177,11 @@ struct engine_event {
 	                              XRUN: frames JACK's clock jumped */
 	uint32_t track_count;    /**< TAKE_START: tracks in the take */
 	uint32_t pad_;
+	uint64_t pre_frames;     /**< TAKE_START: frames of pre-record that
+	                              come before the ring's samples, from the
+	                              history (engine_track_history()) ending
+	                              at history frame `history_end` */
+	uint64_t history_end;
 };
 
 /** Frames of a track's take stream that never reached its ring. */
@@ -348,6 +357,19 @@ bool engine_next_event(struct engine *e, struct engine_event *out);
 
 /** Track t's sample ring (floats). Disk writer reads it. */
 struct ring *engine_track_ring(struct engine *e, uint32_t t);
+
+/**
+ * Track t's pre-record history: a circular buffer of *size frames (a
+ * power of two); history frame h is at index h & (size - 1). While a
+ * TAKE_START with pre_frames > 0 is being served, the audio thread leaves
+ * the history alone until engine_history_release(). Disk writer.
+ */
+const float *engine_track_history(const struct engine *e, uint32_t t,
+                                  size_t *size);
+
+/** The writer has copied the pre-record history: the audio thread may
+ *  write it again. Disk writer. */
+void engine_history_release(struct engine *e);
 
 /** Track t's gap ring (struct engine_gap). Disk writer reads it. */
 struct ring *engine_track_gaps(struct engine *e, uint32_t t);

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Pre-record: the recorder keeps the last seconds of every track while
+# nothing records; a take then begins with them, placed before the record
+# point on the timeline, and the frames run on without a seam from the
+# history into the live stream (the frame counter proves it).
+. "$(dirname "$0")/lib.sh"
+start_jackd 48000 256
+start_source 2
+S="$E2E_TMP/session"
+"$REDLIGHT" record --no-click --inputs 'redlight-source:' --pre-record 1 --wait 2 \
+	--start 96000f --duration 2 "$S" >"$E2E_TMP/out1" 2>"$E2E_TMP/err1" \
+	|| fail "record failed: $(cat "$E2E_TMP/err1")"
+expect_contains "$E2E_TMP/out1" "take 001: 2 tracks, 144000 frames"
+[ "$(json_get "$S/session.json" takes.0.start_frame)" = 48000 ] || fail "pre-record not placed 1 s before the record point"
+verify_take_run "$E2E_TMP/out1" "$S/takes/001" --expect-tracks 2 \
+	--expect-frames 144000 --expect-time-ref 48000
+# At the top of the song there is no room before the take: nothing of the
+# history can be placed, the take starts at 0 with the live frames only.
+"$REDLIGHT" record --no-click --inputs 'redlight-source:' --pre-record 1 --wait 2 \
+	--duration 1 "$S" >"$E2E_TMP/out2" 2>"$E2E_TMP/err2" \
+	|| fail "record failed: $(cat "$E2E_TMP/err2")"
+expect_contains "$E2E_TMP/out2" "take 002: 2 tracks, 48000 frames"
+verify_take_run "$E2E_TMP/out2" "$S/takes/002" --expect-tracks 2 \
+	--expect-frames 48000 --expect-time-ref 0
+echo "ok"
