@@ -5,6 +5,7 @@
  */
 #include "redlight/cli.h"
 #include "redlight/session.h"
+#include "redlight/session_lock.h"
 #include "redlight/take_file.h"
 
 #include <math.h>
@@ -36,6 +37,54 @@ static void scan_levels(const char *path, struct session_take_file *f)
 	f->clips = clips;
 }
 
+/*
+ * A crash leaves the session's lock behind. Clear it if its process is
+ * really gone (checked again here); refuse while it runs. 0 or 1.
+ */
+static int clear_stale_lock(const char *dir)
+{
+	struct session_lock_info info;
+	struct error err;
+	enum rl_status st = session_lock_read(dir, &info, &err);
+	if (st == RL_ERR_NOT_FOUND)
+		return 0;
+	bool readable = st == RL_OK;
+	if (st != RL_OK && st != RL_ERR_FORMAT) {
+		fprintf(stderr, "redlight: %s\n", err.message);
+		return 1;
+	}
+	bool cleared = false;
+	st = session_lock_clear_stale(dir, &cleared, &err);
+	if (st == RL_ERR_LOCKED && readable) {
+		/* Read again: the holder may have changed meanwhile. */
+		if (session_lock_read(dir, &info, NULL) != RL_OK)
+			readable = false;
+		if (readable && !info.this_host)
+			fprintf(stderr, "redlight: session %s in use by pid %ld "
+			        "on host %s (redlight %s since %s): stop it first "
+			        "(a process on another machine cannot be checked; "
+			        "if it is gone, remove %s/%s)\n", dir,
+			        (long)info.pid, info.host, info.what, info.since,
+			        dir, SESSION_LOCK_FILE);
+		else if (readable)
+			fprintf(stderr, "redlight: session %s in use by pid %ld "
+			        "(redlight %s since %s): stop it first\n", dir,
+			        (long)info.pid, info.what, info.since);
+	}
+	if (st != RL_OK) {
+		if (!(st == RL_ERR_LOCKED && readable))
+			fprintf(stderr, "redlight: %s\n", err.message);
+		return 1;
+	}
+	if (cleared && readable)
+		fprintf(stderr, "redlight: cleared a stale lock left by pid %ld "
+		        "(started %s)\n", (long)info.pid, info.since);
+	else if (cleared)
+		fprintf(stderr, "redlight: cleared an unreadable lock file "
+		        "%s/%s\n", dir, SESSION_LOCK_FILE);
+	return 0;
+}
+
 int cmd_recover(int argc, char **argv)
 {
 	if (argc != 2 || argv[1][0] == '-') {
@@ -43,9 +92,14 @@ int cmd_recover(int argc, char **argv)
 		return 2;
 	}
 	struct session *s = NULL;
+	struct session_lock *lock = NULL;
 	struct error err;
-	if (session_open(argv[1], &s, &err) != RL_OK) {
+	if (clear_stale_lock(argv[1]) != 0)
+		return 1;
+	if (session_open(argv[1], &s, &err) != RL_OK ||
+	    session_lock_acquire(argv[1], "recover", &lock, &err) != RL_OK) {
 		fprintf(stderr, "redlight: %s\n", err.message);
+		session_free(s);
 		return 1;
 	}
 	int status = 0;
@@ -94,5 +148,6 @@ int cmd_recover(int argc, char **argv)
 	if (!repaired_takes)
 		printf("%s: nothing to recover\n", s->dir);
 	session_free(s);
+	session_lock_release(lock);
 	return status;
 }

@@ -5,6 +5,7 @@
 #include "redlight/disk_reader.h"
 #include "redlight/disk_writer.h"
 #include "redlight/jack_backend.h"
+#include "redlight/session_lock.h"
 #include "redlight/tempo_map.h"
 
 #include <errno.h>
@@ -26,6 +27,7 @@ struct control {
 	struct control_config config;
 	char session_dir[SESSION_PATH_MAX];
 	struct session *session;
+	struct session_lock *lock; /* held from open to close */
 	struct jack_backend *jb;
 	struct engine *engine;
 	struct disk_writer *writer;
@@ -84,6 +86,9 @@ enum rl_status control_open(const struct control_config *config,
 	c->config.session_dir = c->session_dir;
 	enum rl_status st = session_open(c->session_dir, &c->session, err);
 	if (st == RL_OK)
+		st = session_lock_acquire(c->session_dir, "record", &c->lock,
+		                          err);
+	if (st == RL_OK)
 		st = jack_backend_open(c->config.client_name,
 		                       c->config.server_name, &c->jb, err);
 	if (st != RL_OK) {
@@ -104,6 +109,15 @@ enum rl_status control_find_sources(struct control *c, const char *regex,
 void control_free_names(char **names)
 {
 	jack_backend_free_names(names);
+}
+
+/* The session track whose input is `port`, or -1. */
+static int track_with_source(const struct session *s, const char *port)
+{
+	for (size_t i = 0; i < s->track_count; i++)
+		if (!strcmp(s->tracks[i].source, port))
+			return (int)i;
+	return -1;
 }
 
 /* Track name for a source port: the port's short name, or with its client
@@ -262,24 +276,15 @@ static enum rl_status send_locate(struct control *c, int64_t frame,
 	return st;
 }
 
-/* The keeper take of session track si: until takes can be marked (the
- * takes issue), the latest complete take that recorded the track. */
+/* The keeper take of session track si (session_keeper_of(): the take
+ * flagged keeper, else the latest complete, non-discarded one). */
 static const struct session_take_file *keeper_of(const struct session *s,
                                                  size_t si,
                                                  const struct session_take **take)
 {
-	for (size_t k = s->take_count; k-- > 0;) {
-		const struct session_take *t = &s->takes[k];
-		if (!t->complete || t->length == 0)
-			continue;
-		for (size_t f = 0; f < t->file_count; f++) {
-			if (t->files[f].track == si + 1) {
-				*take = t;
-				return &t->files[f];
-			}
-		}
-	}
-	return NULL;
+	const struct session_take_file *f = NULL;
+	*take = session_keeper_of(s, (uint32_t)(si + 1), &f);
+	return *take ? f : NULL;
 }
 
 /* Session tracks this run does not record but that have a keeper: they
@@ -373,9 +378,19 @@ enum rl_status control_start_with_sources(struct control *c,
 	if (!c->session_track || !c->armed || !names || !namebuf)
 		st = error_set(err, RL_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; st == RL_OK && i < count; i++) {
-		track_name_for(sources, count, i, namebuf[i], sizeof namebuf[i]);
+		/* A session made from a template names its tracks (kick,
+		 * snare...) and their ports: a port that is some track's
+		 * input records into that track. */
+		int idx = track_with_source(c->session, sources[i]);
+		if (idx >= 0)
+			snprintf(namebuf[i], sizeof namebuf[i], "%s",
+			         c->session->tracks[idx].name);
+		else
+			track_name_for(sources, count, i, namebuf[i],
+			               sizeof namebuf[i]);
 		names[i] = namebuf[i];
-		int idx = session_find_track(c->session, namebuf[i]);
+		if (idx < 0)
+			idx = session_find_track(c->session, namebuf[i]);
 		if (idx >= 0) {
 			c->session_track[i] = (size_t)idx;
 			snprintf(c->session->tracks[idx].source,
@@ -1372,5 +1387,8 @@ void control_close(struct control *c)
 	session_free(c->session);
 	free(c->session_track);
 	free(c->armed);
+	/* Last: the session is the next process's once every file is
+	 * finalized. */
+	session_lock_release(c->lock);
 	free(c);
 }

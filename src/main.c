@@ -11,17 +11,20 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: redlight record [--duration SECONDS] [--inputs REGEX | --input PORT ...]\n"
-	      "                       [--format pcm24|float|pcm16] [--buffer-seconds S]\n"
-	      "                       [--client-name NAME] [--stats] SESSION_DIR\n"
+	fputs("usage: redlight new SESSION_DIR [--template NAME|FILE]\n"
+	      "       redlight record [options] SESSION_DIR   (redlight record --help)\n"
+	      "       redlight takes [list|keep|rate|note|discard|restore|headroom] ...\n"
 	      "       redlight recover SESSION_DIR\n"
 	      "       redlight --help | --version\n"
 	      "\n"
-	      "record   record one take of every matched JACK output port into\n"
-	      "         SESSION_DIR/takes/NNN/TT-name.wav until the duration ends or\n"
-	      "         SIGINT/SIGTERM; prints one summary line.\n"
-	      "recover  repair take files left by a crash and mark their takes\n"
-	      "         recovered in session.json.\n"
+	      "new      make a session, optionally with a band's tracks and inputs.\n"
+	      "record   record takes of the matched JACK output ports into\n"
+	      "         SESSION_DIR/takes/NNN/TT-name.wav, with transport, tempo map,\n"
+	      "         click, scratch and keeper playback; one summary line a take.\n"
+	      "takes    list the takes; keep, rate, annotate, discard to trash/,\n"
+	      "         restore; headroom report.\n"
+	      "recover  repair take files left by a crash, clear a stale lock, and\n"
+	      "         mark the takes recovered in session.json.\n"
 	      "\nSee redlight(1).\n", f);
 }
 
@@ -44,6 +47,10 @@ int main(int argc, char **argv)
 		return cmd_record(argc - 1, argv + 1);
 	if (!strcmp(cmd, "recover"))
 		return cmd_recover(argc - 1, argv + 1);
+	if (!strcmp(cmd, "new"))
+		return cmd_new(argc - 1, argv + 1);
+	if (!strcmp(cmd, "takes"))
+		return cmd_takes(argc - 1, argv + 1);
 	fprintf(stderr, "redlight: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -117,6 +117,9 @@ void session_take_cleanup(struct session_take *take)
 	free(take->xrun_markers);
 	take->xrun_markers = NULL;
 	take->xrun_marker_count = 0;
+	free(take->markers);
+	take->markers = NULL;
+	take->marker_count = 0;
 }
 
 void session_free(struct session *s)
@@ -362,6 +365,11 @@ static enum rl_status load_take_file(const struct loader *ld, const json_t *o,
 	if ((rc = get_uint(ld, o, where, "dropped_frames", UINT64_MAX,
 	                   &f->dropped_frames)))
 		return rc;
+	/* Optional: sessions written before keepers could be chosen. */
+	f->keeper = false;
+	if (json_object_get(o, "keeper") &&
+	    (rc = get_bool(ld, o, where, "keeper", &f->keeper)))
+		return rc;
 	if ((rc = get_array(ld, o, where, "dropped_ranges", &arr)))
 		return rc;
 
@@ -387,6 +395,86 @@ static enum rl_status load_take_file(const struct loader *ld, const json_t *o,
 			return rc;
 		if ((rc = get_uint(ld, ro, rwhere, "length", UINT64_MAX,
 		                   &r->length)))
+			return rc;
+	}
+	return RL_OK;
+}
+
+/* "trash/NAME" with NAME one plain directory entry: restoring moves this
+ * directory back into takes/, so it must never reach outside trash/. */
+static bool trash_dir_valid(const char *dir)
+{
+	const char *name = dir + strlen("trash/");
+	return strncmp(dir, "trash/", strlen("trash/")) == 0 && name[0] &&
+	       !strchr(name, '/') && strcmp(name, ".") && strcmp(name, "..");
+}
+
+/* The user's metadata of a take: every member optional (sessions written
+ * before it existed load with the defaults), present ones checked. */
+static enum rl_status load_take_meta(const struct loader *ld, const json_t *o,
+                                     const char *where,
+                                     struct session_take *t)
+{
+	enum rl_status rc;
+	uint64_t u;
+
+	t->rating = 0;
+	if (json_object_get(o, "rating")) {
+		if ((rc = get_uint(ld, o, where, "rating", SESSION_RATING_MAX,
+		                   &u)))
+			return rc;
+		t->rating = (uint32_t)u;
+	}
+	t->note[0] = '\0';
+	if (json_object_get(o, "note") &&
+	    (rc = get_string(ld, o, where, "note", t->note, sizeof t->note)))
+		return rc;
+	t->discarded = false;
+	if (json_object_get(o, "discarded") &&
+	    (rc = get_bool(ld, o, where, "discarded", &t->discarded)))
+		return rc;
+	t->trash_dir[0] = '\0';
+	if (json_object_get(o, "trash_dir") &&
+	    (rc = get_string(ld, o, where, "trash_dir", t->trash_dir,
+	                     sizeof t->trash_dir)))
+		return rc;
+	if (t->trash_dir[0] && !trash_dir_valid(t->trash_dir))
+		return field_error(ld, where, "trash_dir",
+		                   "\"%s\" is not a directory directly under "
+		                   "trash/", t->trash_dir);
+	if (t->discarded && !t->trash_dir[0])
+		return field_error(ld, where, "trash_dir",
+		                   "missing: a discarded take needs the "
+		                   "directory it was moved to");
+	if (!t->discarded && t->trash_dir[0])
+		return field_error(ld, where, "trash_dir",
+		                   "set, but the take is not discarded");
+
+	const json_t *arr = json_object_get(o, "markers");
+	if (!arr)
+		return RL_OK;
+	if (!json_is_array(arr))
+		return field_error(ld, where, "markers", "expected an array");
+	size_t n = json_array_size(arr);
+	if (n == 0)
+		return RL_OK;
+	t->markers = calloc(n, sizeof *t->markers);
+	if (!t->markers)
+		return nomem(ld);
+	t->marker_count = n;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *mo = json_array_get(arr, i);
+		char mwhere[96];
+		snprintf(mwhere, sizeof mwhere, "%s.markers[%zu]", where, i);
+		if (!json_is_object(mo))
+			return field_error(ld, mwhere, NULL,
+			                   "expected an object");
+		if ((rc = get_uint(ld, mo, mwhere, "frame", UINT64_MAX,
+		                   &t->markers[i].frame)))
+			return rc;
+		if ((rc = get_string(ld, mo, mwhere, "name",
+		                     t->markers[i].name,
+		                     sizeof t->markers[i].name)))
 			return rc;
 	}
 	return RL_OK;
@@ -459,6 +547,8 @@ static enum rl_status load_take(const struct loader *ld, const json_t *o,
 		                   &t->xrun_markers[i].jump)))
 			return rc;
 	}
+	if ((rc = load_take_meta(ld, o, where, t)))
+		return rc;
 	if ((rc = get_array(ld, o, where, "files", &arr)))
 		return rc;
 
@@ -477,6 +567,52 @@ static enum rl_status load_take(const struct loader *ld, const json_t *o,
 			return rc;
 	}
 	return RL_OK;
+}
+
+/* The keeper rules across takes, broken at takes[take].files[file]. */
+struct keeper_fault {
+	size_t take, file;
+	char text[160];
+};
+
+/* At most one keeper per track in the whole session, and never a
+ * discarded take. Shared by loading (a file that breaks them is refused)
+ * and saving (so a file is never written that could not be loaded).
+ * Keepers are few (one per track), so pairs of them are compared. */
+static bool find_keeper_fault(const struct session_take *takes, size_t n,
+                              struct keeper_fault *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct session_take *t = &takes[i];
+		for (size_t j = 0; j < t->file_count; j++) {
+			const struct session_take_file *f = &t->files[j];
+			if (!f->keeper)
+				continue;
+			*out = (struct keeper_fault){ .take = i, .file = j };
+			if (t->discarded) {
+				snprintf(out->text, sizeof out->text,
+				         "take %u is discarded and cannot be a "
+				         "keeper", t->number);
+				return true;
+			}
+			for (size_t a = 0; a <= i; a++) {
+				const struct session_take *u = &takes[a];
+				size_t end = a == i ? j : u->file_count;
+				for (size_t b = 0; b < end; b++) {
+					if (!u->files[b].keeper ||
+					    u->files[b].track != f->track)
+						continue;
+					snprintf(out->text, sizeof out->text,
+					         "track %u already has a keeper "
+					         "(takes[%zu].files[%zu], take "
+					         "%u)", f->track, a, b,
+					         u->number);
+					return true;
+				}
+			}
+		}
+	}
+	return false;
 }
 
 struct take_order {
@@ -520,6 +656,14 @@ static enum rl_status load_takes(const struct loader *ld, const json_t *root,
 		if ((rc = load_take(ld, json_array_get(arr, i), where,
 		                    &s->takes[i])))
 			return rc;
+	}
+
+	struct keeper_fault kf;
+	if (find_keeper_fault(s->takes, n, &kf)) {
+		char where[64];
+		snprintf(where, sizeof where, "takes[%zu].files[%zu]", kf.take,
+		         kf.file);
+		return field_error(ld, where, "keeper", "%s", kf.text);
 	}
 
 	/* Duplicate numbers are found on a sorted copy that remembers the
@@ -855,6 +999,7 @@ static json_t *build_file(struct builder *b, const char *where,
 		put(b, o, "peak_dbfs", json_real(f->peak_dbfs));
 	put_uint(b, o, where, "clips", f->clips);
 	put_uint(b, o, where, "dropped_frames", f->dropped_frames);
+	put(b, o, "keeper", json_boolean(f->keeper));
 
 	json_t *ranges = new_array(b);
 	for (size_t i = 0; ranges && i < f->dropped_range_count; i++) {
@@ -893,6 +1038,39 @@ static json_t *build_take(struct builder *b, const char *where,
 	put_uint(b, o, where, "latency_correction", t->latency_correction);
 	put_string(b, o, where, "end_reason", t->end_reason,
 	           sizeof t->end_reason);
+	if (t->rating > SESSION_RATING_MAX)
+		build_fail(b, where, "rating", "%u is out of range (0 to %d)",
+		           t->rating, SESSION_RATING_MAX);
+	put_uint(b, o, where, "rating", t->rating);
+	put_string(b, o, where, "note", t->note, sizeof t->note);
+	put(b, o, "discarded", json_boolean(t->discarded));
+	put_string(b, o, where, "trash_dir", t->trash_dir,
+	           sizeof t->trash_dir);
+	/* The rules the loader enforces, so a file that could not be
+	 * loaded back is never written. */
+	if (t->trash_dir[0] && strnlen(t->trash_dir, sizeof t->trash_dir) <
+	    sizeof t->trash_dir && !trash_dir_valid(t->trash_dir))
+		build_fail(b, where, "trash_dir",
+		           "\"%s\" is not a directory directly under trash/",
+		           t->trash_dir);
+	if (t->discarded != (t->trash_dir[0] != '\0'))
+		build_fail(b, where, "trash_dir",
+		           t->discarded ? "missing for a discarded take"
+		                        : "set, but the take is not discarded");
+
+	json_t *user_markers = new_array(b);
+	for (size_t i = 0; user_markers && i < t->marker_count; i++) {
+		char mwhere[96];
+		json_t *mo = new_object(b);
+		if (!mo)
+			break;
+		snprintf(mwhere, sizeof mwhere, "%s.markers[%zu]", where, i);
+		put_uint(b, mo, mwhere, "frame", t->markers[i].frame);
+		put_string(b, mo, mwhere, "name", t->markers[i].name,
+		           sizeof t->markers[i].name);
+		append(b, user_markers, mo);
+	}
+	put(b, o, "markers", user_markers);
 
 	json_t *markers = new_array(b);
 	for (size_t i = 0; markers && i < t->xrun_marker_count; i++) {
@@ -972,6 +1150,14 @@ static json_t *build_root(struct builder *b, const struct session *s)
 		append(b, takes, build_take(b, where, &s->takes[i]));
 	}
 	put(b, root, "takes", takes);
+
+	struct keeper_fault kf;
+	if (find_keeper_fault(s->takes, s->take_count, &kf)) {
+		char where[64];
+		snprintf(where, sizeof where, "takes[%zu].files[%zu]", kf.take,
+		         kf.file);
+		build_fail(b, where, "keeper", "%s", kf.text);
+	}
 
 	if (b->status != RL_OK) {
 		json_decref(root);
@@ -1402,13 +1588,30 @@ static enum rl_status copy_take(struct session_take *dst,
 	dst->file_count = 0;
 	dst->xrun_markers = NULL;
 	dst->xrun_marker_count = 0;
+	dst->markers = NULL;
+	dst->marker_count = 0;
 	dst->started_at[sizeof dst->started_at - 1] = '\0';
 	dst->end_reason[sizeof dst->end_reason - 1] = '\0';
+	dst->note[sizeof dst->note - 1] = '\0';
+	dst->trash_dir[sizeof dst->trash_dir - 1] = '\0';
+	if (src->marker_count) {
+		dst->markers = malloc(src->marker_count * sizeof *dst->markers);
+		if (!dst->markers)
+			return RL_ERR_NOMEM;
+		memcpy(dst->markers, src->markers,
+		       src->marker_count * sizeof *dst->markers);
+		dst->marker_count = src->marker_count;
+		for (size_t i = 0; i < dst->marker_count; i++)
+			dst->markers[i].name[sizeof dst->markers[i].name - 1] =
+				'\0';
+	}
 	if (src->xrun_marker_count) {
 		dst->xrun_markers = malloc(src->xrun_marker_count *
 		                           sizeof *dst->xrun_markers);
-		if (!dst->xrun_markers)
+		if (!dst->xrun_markers) {
+			session_take_cleanup(dst);
 			return RL_ERR_NOMEM;
+		}
 		memcpy(dst->xrun_markers, src->xrun_markers,
 		       src->xrun_marker_count * sizeof *dst->xrun_markers);
 		dst->xrun_marker_count = src->xrun_marker_count;
@@ -1417,8 +1620,10 @@ static enum rl_status copy_take(struct session_take *dst,
 		return RL_OK;
 
 	dst->files = calloc(src->file_count, sizeof *dst->files);
-	if (!dst->files)
+	if (!dst->files) {
+		session_take_cleanup(dst);
 		return RL_ERR_NOMEM;
+	}
 	dst->file_count = src->file_count;
 	for (size_t i = 0; i < src->file_count; i++) {
 		const struct session_take_file *sf = &src->files[i];
@@ -1473,6 +1678,14 @@ enum rl_status session_put_take(struct session *s,
 		return error_set(err, RL_ERR_INVALID,
 		                 "take %u: %zu files but no file array",
 		                 take->number, take->file_count);
+	if (take->marker_count > 0 && !take->markers)
+		return error_set(err, RL_ERR_INVALID,
+		                 "take %u: %zu markers but no marker array",
+		                 take->number, take->marker_count);
+	if (take->xrun_marker_count > 0 && !take->xrun_markers)
+		return error_set(err, RL_ERR_INVALID,
+		                 "take %u: %zu xrun markers but no marker "
+		                 "array", take->number, take->xrun_marker_count);
 	for (size_t i = 0; i < take->file_count; i++) {
 		if (take->files[i].dropped_range_count > 0 &&
 		    !take->files[i].dropped_ranges)
@@ -1532,18 +1745,373 @@ void session_remove_take(struct session *s, uint32_t number)
 	s->take_count--;
 }
 
+/* rename() that never replaces what is at `to`: plain rename() silently
+ * replaces an empty directory. -1 with errno EEXIST if `to` exists. */
+static int move_noreplace(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* A file system without RENAME_NOREPLACE: look, then move. Only a
+	 * process creating `to` in between could be hurt, and no redlight
+	 * process creates names under trash/ other than this way. */
+	struct stat st;
+	if (lstat(to, &st) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return rename(from, to);
+}
+
+/* Make a directory entry change durable; best effort (the move is done,
+ * and some file systems cannot fsync a directory). */
+static void sync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* Sync takes/ and trash/ after moving a take between them. */
+static void sync_take_dirs(const struct session *s)
+{
+	char path[PATH_BUF];
+	snprintf(path, sizeof path, "%s/takes", s->dir);
+	sync_dir(path);
+	snprintf(path, sizeof path, "%s/trash", s->dir);
+	sync_dir(path);
+}
+
+enum rl_status session_trash_take_dir_to(const struct session *s,
+                                         uint32_t number, char *trash_dir,
+                                         size_t trash_dir_size,
+                                         struct error *err)
+{
+	char from[PATH_BUF], to[PATH_BUF + SESSION_NAME_MAX];
+	char rel[SESSION_NAME_MAX];
+
+	if (!s)
+		return error_set(err, RL_ERR_INVALID,
+		                 "session_trash_take_dir: no session");
+	if (trash_dir && trash_dir_size < sizeof "trash/4294967295-999")
+		return error_set(err, RL_ERR_INVALID,
+		                 "trash directory buffer too small");
+	snprintf(from, sizeof from, "%s/takes/%03u", s->dir, number);
+	/* Never replace anything already in the trash: the first free
+	 * name wins, atomically. */
+	for (int i = 0; i < 1000; i++) {
+		if (i == 0)
+			snprintf(rel, sizeof rel, "trash/%03u", number);
+		else
+			snprintf(rel, sizeof rel, "trash/%03u-%d", number, i);
+		snprintf(to, sizeof to, "%s/%s", s->dir, rel);
+		if (move_noreplace(from, to) == 0) {
+			sync_take_dirs(s);
+			if (trash_dir)
+				snprintf(trash_dir, trash_dir_size, "%s", rel);
+			return RL_OK;
+		}
+		int e = errno;
+		if (e != EEXIST && e != ENOTEMPTY)
+			return error_set(err, rl_status_from_errno(e),
+			                 "cannot move %s to %s: %s", from, to,
+			                 strerror(e));
+	}
+	return error_set(err, RL_ERR_EXISTS,
+	                 "cannot move %s to the trash: %s/trash/%03u and "
+	                 "%03u-1 to %03u-999 all exist", from, s->dir, number,
+	                 number, number);
+}
+
 enum rl_status session_trash_take_dir(const struct session *s,
                                       uint32_t number, struct error *err)
 {
-	char from[SESSION_PATH_MAX + 16], to[SESSION_PATH_MAX + 32];
-	snprintf(from, sizeof from, "%s/takes/%03u", s->dir, number);
-	snprintf(to, sizeof to, "%s/trash/%03u", s->dir, number);
-	/* Never replace anything already in the trash: find a free name. */
-	for (int i = 1; access(to, F_OK) == 0 && i < 1000; i++)
-		snprintf(to, sizeof to, "%s/trash/%03u-%d", s->dir, number, i);
-	if (rename(from, to) != 0)
-		return error_set(err, rl_status_from_errno(errno),
-		                 "cannot move %s to %s: %s", from, to,
-		                 strerror(errno));
+	return session_trash_take_dir_to(s, number, NULL, 0, err);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Take metadata                                                          */
+
+static enum rl_status find_take_or_fail(struct session *s, uint32_t number,
+                                        struct session_take **out,
+                                        struct error *err)
+{
+	*out = NULL;
+	if (!s)
+		return error_set(err, RL_ERR_INVALID, "no session");
+	*out = session_find_take(s, number);
+	if (!*out)
+		return error_set(err, RL_ERR_NOT_FOUND, "%s: no take %u",
+		                 s->dir, number);
 	return RL_OK;
+}
+
+/* The take's file of a track, or NULL. */
+static struct session_take_file *file_of(const struct session_take *t,
+                                         uint32_t track)
+{
+	for (size_t i = 0; i < t->file_count; i++) {
+		if (t->files[i].track == track)
+			return &t->files[i];
+	}
+	return NULL;
+}
+
+enum rl_status session_take_set_rating(struct session *s, uint32_t number,
+                                       uint32_t rating, struct error *err)
+{
+	struct session_take *t;
+	enum rl_status frc = find_take_or_fail(s, number, &t, err);
+	if (frc)
+		return frc;
+	if (rating > SESSION_RATING_MAX)
+		return error_set(err, RL_ERR_INVALID,
+		                 "a rating is 0 to %d, not %u",
+		                 SESSION_RATING_MAX, rating);
+	t->rating = rating;
+	return RL_OK;
+}
+
+enum rl_status session_take_set_note(struct session *s, uint32_t number,
+                                     const char *text, struct error *err)
+{
+	struct session_take *t;
+	enum rl_status frc = find_take_or_fail(s, number, &t, err);
+	if (frc)
+		return frc;
+	if (!text)
+		text = "";
+	size_t len = strlen(text);
+	if (len >= sizeof t->note)
+		return error_set(err, RL_ERR_INVALID,
+		                 "note for take %u is %zu bytes, at most %zu",
+		                 number, len, sizeof t->note - 1);
+	if (!utf8_valid(text))
+		return error_set(err, RL_ERR_INVALID,
+		                 "note for take %u is not valid UTF-8", number);
+	memcpy(t->note, text, len + 1);
+	return RL_OK;
+}
+
+enum rl_status session_set_keeper(struct session *s, uint32_t number,
+                                  uint32_t track_number, struct error *err)
+{
+	struct session_take *t;
+	enum rl_status frc = find_take_or_fail(s, number, &t, err);
+	if (frc)
+		return frc;
+	if (t->discarded)
+		return error_set(err, RL_ERR_STATE,
+		                 "take %u is discarded (in %s/%s): restore it "
+		                 "before keeping it", number, s->dir,
+		                 t->trash_dir);
+	if (!t->complete)
+		return error_set(err, RL_ERR_STATE,
+		                 "take %u is not complete: it is still "
+		                 "recording, or a crash cut it off (run "
+		                 "`redlight recover %s` first)", number, s->dir);
+	if (t->file_count == 0)
+		return error_set(err, RL_ERR_NOT_FOUND,
+		                 "take %u has no files", number);
+	if (track_number != 0 && !file_of(t, track_number)) {
+		const char *name = track_number <= s->track_count
+		                   ? s->tracks[track_number - 1].name : "";
+		return error_set(err, RL_ERR_NOT_FOUND,
+		                 "take %u has no file of track %u%s%s%s", number,
+		                 track_number, name[0] ? " (" : "", name,
+		                 name[0] ? ")" : "");
+	}
+
+	for (size_t i = 0; i < t->file_count; i++) {
+		uint32_t track = t->files[i].track;
+		if (track_number != 0 && track != track_number)
+			continue;
+		for (size_t k = 0; k < s->take_count; k++) {
+			struct session_take *u = &s->takes[k];
+			for (size_t j = 0; j < u->file_count; j++) {
+				if (u->files[j].track == track)
+					u->files[j].keeper = false;
+			}
+		}
+		t->files[i].keeper = true;
+	}
+	return RL_OK;
+}
+
+const struct session_take *
+session_keeper_of(const struct session *s, uint32_t track_number,
+                  const struct session_take_file **file)
+{
+	if (file)
+		*file = NULL;
+	if (!s || track_number == 0)
+		return NULL;
+	/* The engineer's choice first, whatever it sounds like. */
+	for (size_t k = 0; k < s->take_count; k++) {
+		const struct session_take *t = &s->takes[k];
+		const struct session_take_file *f = file_of(t, track_number);
+		if (!t->discarded && f && f->keeper) {
+			if (file)
+				*file = f;
+			return t;
+		}
+	}
+	for (size_t k = s->take_count; k-- > 0;) {
+		const struct session_take *t = &s->takes[k];
+		if (t->discarded || !t->complete || t->length == 0)
+			continue;
+		const struct session_take_file *f = file_of(t, track_number);
+		if (f) {
+			if (file)
+				*file = f;
+			return t;
+		}
+	}
+	return NULL;
+}
+
+enum rl_status session_discard_take(struct session *s, uint32_t number,
+                                    struct error *err)
+{
+	struct session_take *t;
+	enum rl_status frc = find_take_or_fail(s, number, &t, err);
+	if (frc)
+		return frc;
+	if (t->discarded)
+		return error_set(err, RL_ERR_STATE,
+		                 "take %u is already discarded (in %s/%s)",
+		                 number, s->dir, t->trash_dir);
+	if (!t->complete)
+		return error_set(err, RL_ERR_STATE,
+		                 "take %u is not complete: it is still "
+		                 "recording, or a crash cut it off (run "
+		                 "`redlight recover %s` first)", number, s->dir);
+
+	/* Remembered so a failed save can put everything back. */
+	bool *was_keeper = calloc(t->file_count + 1, sizeof *was_keeper);
+	if (!was_keeper)
+		return error_set(err, RL_ERR_NOMEM,
+		                 "cannot discard take %u: out of memory", number);
+	char rel[SESSION_NAME_MAX];
+	enum rl_status rc = session_trash_take_dir_to(s, number, rel,
+	                                              sizeof rel, err);
+	if (rc) {
+		free(was_keeper);
+		return rc;
+	}
+	t->discarded = true;
+	snprintf(t->trash_dir, sizeof t->trash_dir, "%s", rel);
+	for (size_t i = 0; i < t->file_count; i++) {
+		was_keeper[i] = t->files[i].keeper;
+		t->files[i].keeper = false;
+	}
+	rc = session_save(s, err);
+	if (rc) {
+		char from[PATH_BUF + SESSION_NAME_MAX], to[PATH_BUF];
+		snprintf(from, sizeof from, "%s/%s", s->dir, rel);
+		snprintf(to, sizeof to, "%s/takes/%03u", s->dir, number);
+		if (move_noreplace(from, to) == 0) {
+			sync_take_dirs(s);
+		} else if (err) {
+			int e = errno;
+			size_t len = strlen(err->message);
+			snprintf(err->message + len, sizeof err->message - len,
+			         "; the take's directory stays in %s (cannot "
+			         "move it back: %s)", from, strerror(e));
+		}
+		t->discarded = false;
+		t->trash_dir[0] = '\0';
+		for (size_t i = 0; i < t->file_count; i++)
+			t->files[i].keeper = was_keeper[i];
+	}
+	free(was_keeper);
+	return rc;
+}
+
+enum rl_status session_restore_take(struct session *s, uint32_t number,
+                                    struct error *err)
+{
+	struct session_take *t;
+	enum rl_status frc = find_take_or_fail(s, number, &t, err);
+	if (frc)
+		return frc;
+	if (!t->discarded)
+		return error_set(err, RL_ERR_STATE,
+		                 "take %u is not discarded", number);
+	char from[PATH_BUF + SESSION_NAME_MAX], to[PATH_BUF];
+	snprintf(from, sizeof from, "%s/%s", s->dir, t->trash_dir);
+	snprintf(to, sizeof to, "%s/takes/%03u", s->dir, number);
+	if (move_noreplace(from, to) != 0) {
+		int e = errno;
+		if (e == EEXIST || e == ENOTEMPTY)
+			return error_set(err, RL_ERR_EXISTS,
+			                 "cannot restore take %u: %s exists",
+			                 number, to);
+		return error_set(err, rl_status_from_errno(e),
+		                 "cannot restore take %u: cannot move %s to "
+		                 "%s: %s", number, from, to, strerror(e));
+	}
+	sync_take_dirs(s);
+	char rel[SESSION_NAME_MAX];
+	memcpy(rel, t->trash_dir, sizeof rel);
+	t->discarded = false;
+	t->trash_dir[0] = '\0';
+	enum rl_status rc = session_save(s, err);
+	if (rc) {
+		if (move_noreplace(to, from) == 0) {
+			sync_take_dirs(s);
+		} else if (err) {
+			int e = errno;
+			size_t len = strlen(err->message);
+			snprintf(err->message + len, sizeof err->message - len,
+			         "; the take's directory stays in %s (cannot "
+			         "move it back: %s)", to, strerror(e));
+		}
+		t->discarded = true;
+		memcpy(t->trash_dir, rel, sizeof rel);
+	}
+	return rc;
+}
+
+unsigned session_headroom_flags(const struct session_take_file *f)
+{
+	unsigned flags = 0;
+	if (!f)
+		return 0;
+	/* -INFINITY (silence) and NaN compare false: never hot. */
+	if (f->peak_dbfs > SESSION_HOT_DBFS)
+		flags |= SESSION_HEADROOM_HOT;
+	if (f->clips > 0)
+		flags |= SESSION_HEADROOM_CLIP;
+	return flags;
+}
+
+size_t session_headroom(const struct session_take *t,
+                        struct session_headroom *out, size_t max)
+{
+	if (!t)
+		return 0;
+	for (size_t i = 0; out && i < t->file_count && i < max; i++) {
+		const struct session_take_file *f = &t->files[i];
+		out[i] = (struct session_headroom){
+			.track = f->track,
+			.track_name = f->track_name,
+			.peak_dbfs = f->peak_dbfs,
+			.clips = f->clips,
+			.flags = session_headroom_flags(f),
+		};
+	}
+	return t->file_count;
+}
+
+const char *session_headroom_label(unsigned flags)
+{
+	if (flags & SESSION_HEADROOM_CLIP)
+		return "clip";
+	if (flags & SESSION_HEADROOM_HOT)
+		return "hot";
+	return "ok";
 }

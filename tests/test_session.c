@@ -198,6 +198,17 @@ static void check_take_equal(const struct session_take *a,
 	CHECK_AT(a->recovered == b->recovered, file, line);
 	CHECK_AT(a->complete == b->complete, file, line);
 	CHECK_AT(strcmp(a->end_reason, b->end_reason) == 0, file, line);
+	CHECK_AT(a->rating == b->rating, file, line);
+	CHECK_AT(strcmp(a->note, b->note) == 0, file, line);
+	CHECK_AT(a->discarded == b->discarded, file, line);
+	CHECK_AT(strcmp(a->trash_dir, b->trash_dir) == 0, file, line);
+	CHECK_AT(a->marker_count == b->marker_count, file, line);
+	for (size_t i = 0; i < a->marker_count && i < b->marker_count; i++) {
+		CHECK_AT(a->markers[i].frame == b->markers[i].frame, file,
+		         line);
+		CHECK_AT(strcmp(a->markers[i].name, b->markers[i].name) == 0,
+		         file, line);
+	}
 	CHECK_AT(a->file_count == b->file_count, file, line);
 	if (a->file_count != b->file_count)
 		return;
@@ -212,6 +223,7 @@ static void check_take_equal(const struct session_take *a,
 		CHECK_AT(fa->peak_dbfs == fb->peak_dbfs, file, line);
 		CHECK_AT(fa->clips == fb->clips, file, line);
 		CHECK_AT(fa->dropped_frames == fb->dropped_frames, file, line);
+		CHECK_AT(fa->keeper == fb->keeper, file, line);
 		CHECK_AT(fa->dropped_range_count == fb->dropped_range_count,
 		         file, line);
 		if (fa->dropped_range_count != fb->dropped_range_count)
@@ -815,7 +827,19 @@ struct malformed_case {
 	const char *expect; /* substring of the message after the path */
 };
 
+static void check_malformed_text(const struct malformed_case *c, char *text,
+                                 int line);
+
 static void check_malformed(const struct malformed_case *c, int line)
+{
+	check_malformed_text(c, c->from ? replace(base_json, c->from, c->to)
+	                                : strdup(c->to), line);
+}
+
+/* Takes ownership of text: written as the case's session.json, which must
+ * be refused with c->expect and left untouched. */
+static void check_malformed_text(const struct malformed_case *c, char *text,
+                                 int line)
 {
 	struct error err = { 0 };
 	static struct session sentinel;
@@ -824,8 +848,6 @@ static void check_malformed(const struct malformed_case *c, int line)
 
 	new_dir_path(dir, sizeof dir, c->name);
 	CHECK_AT(mkdir(dir, 0777) == 0, __FILE__, line);
-	char *text = c->from ? replace(base_json, c->from, c->to)
-	                     : strdup(c->to);
 	path_in(p, sizeof p, dir, "session.json");
 	write_text(p, text);
 
@@ -1073,6 +1095,719 @@ static void test_save_failures(void)
 	session_free(s);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Take metadata                                                          */
+
+/* Keeper flags of every take's file of `track`, as a string of take
+ * numbers ("2" or "" or "2,3" -- the last would be a bug). */
+static void keepers_of(const struct session *s, uint32_t track, char *out,
+                       size_t size)
+{
+	out[0] = '\0';
+	for (size_t k = 0; k < s->take_count; k++) {
+		for (size_t i = 0; i < s->takes[k].file_count; i++) {
+			const struct session_take_file *f = &s->takes[k].files[i];
+			if (f->track != track || !f->keeper)
+				continue;
+			size_t len = strlen(out);
+			snprintf(out + len, size - len, "%s%u", len ? "," : "",
+			         s->takes[k].number);
+		}
+	}
+}
+
+/* A complete take of the given tracks (kick = 1, snare = 2, ...) with a
+ * real, reserved directory holding one small file per track. */
+static void add_disk_take(struct session *s, const uint32_t *tracks,
+                          size_t count, uint32_t *number_out)
+{
+	struct error err = { 0 };
+	struct session_take t = { 0 };
+	struct session_take_file files[4];
+	char take_dir[SESSION_PATH_MAX], p[SESSION_PATH_MAX + 80];
+	uint32_t number = 0;
+
+	CHECK_OK(session_reserve_take(s, &number, take_dir, sizeof take_dir,
+	                              &err), &err);
+	memset(files, 0, sizeof files);
+	t.number = number;
+	snprintf(t.started_at, sizeof t.started_at, "2026-11-22T11:00:00+0100");
+	t.length = 48000;
+	t.sample_rate = 48000;
+	t.complete = true;
+	for (size_t i = 0; i < count && i < 4; i++) {
+		struct session_take_file *f = &files[i];
+		f->track = tracks[i];
+		snprintf(f->track_name, sizeof f->track_name, "%s",
+		         s->tracks[tracks[i] - 1].name);
+		session_take_file_relpath(number, tracks[i], f->track_name,
+		                          f->path, sizeof f->path);
+		f->peak_dbfs = -12.0;
+		snprintf(p, sizeof p, "%s/%s", s->dir, f->path);
+		char content[64];
+		snprintf(content, sizeof content, "take %u track %u\n", number,
+		         tracks[i]);
+		write_text(p, content);
+	}
+	t.files = files;
+	t.file_count = count;
+	CHECK_OK(session_put_take(s, &t, &err), &err);
+	if (number_out)
+		*number_out = number;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	size_t la, lb;
+	char *x = read_all(a, &la), *y = read_all(b, &lb);
+	bool same = x && y && la == lb && memcmp(x, y, la) == 0;
+	free(x);
+	free(y);
+	return same;
+}
+
+static void test_metadata_round_trip(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL, *r = NULL;
+	char dir[600], p[700];
+
+	new_dir_path(dir, sizeof dir, "meta-roundtrip");
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (!s)
+		return;
+	s->sample_rate = 48000;
+	CHECK_OK(session_add_track(s, "kick", NULL, NULL, &err), &err);
+	CHECK_OK(session_add_track(s, "snare", NULL, NULL, &err), &err);
+
+	struct session_take t[3];
+	struct session_take_file files[3][2];
+	struct session_dropped_range ranges[3][3];
+	struct session_marker markers[2] = {
+		{ .frame = 96000, .name = "verse 2" },
+		{ .frame = (1ULL << 40) + 3, .name = "Br\xc3\xbc" "cke" },
+	};
+	for (int i = 0; i < 3; i++)
+		fill_take(&t[i], (uint32_t)i + 1, files[i], ranges[i]);
+	t[0].rating = 4;
+	snprintf(t[0].note, sizeof t[0].note,
+	         "great feel, \"late\" entry at bar 9\nsecond line \xc3\xa4");
+	t[0].marker_count = 2;
+	t[0].markers = markers;
+	files[0][1].keeper = true; /* take 1 keeps snare */
+	t[2].rating = 5;
+	t[2].discarded = true;
+	snprintf(t[2].trash_dir, sizeof t[2].trash_dir, "trash/003-1");
+	files[1][0].keeper = true; /* take 2 keeps kick */
+	for (int i = 0; i < 3; i++)
+		CHECK_OK(session_put_take(s, &t[i], &err), &err);
+	/* deep copy of the markers */
+	markers[0].frame = 1;
+	CHECK(s->takes[0].markers != markers &&
+	      s->takes[0].markers[0].frame == 96000);
+	markers[0].frame = 96000;
+	CHECK_OK(session_save(s, &err), &err);
+
+	size_t len1, len2;
+	path_in(p, sizeof p, dir, "session.json");
+	char *text1 = read_all(p, &len1);
+	CHECK(text1 != NULL);
+	if (text1) {
+		CHECK_CONTAINS(text1, "\"rating\": 4");
+		CHECK_CONTAINS(text1, "\"rating\": 0");
+		CHECK_CONTAINS(text1, "\"note\": \"great feel, \\\"late\\\" "
+		                      "entry at bar 9\\nsecond line");
+		CHECK_CONTAINS(text1, "\"discarded\": true");
+		CHECK_CONTAINS(text1, "\"trash_dir\": \"trash/003-1\"");
+		CHECK_CONTAINS(text1, "\"keeper\": true");
+		CHECK_CONTAINS(text1, "\"frame\": 1099511627779");
+		CHECK_CONTAINS(text1, "\"name\": \"verse 2\"");
+	}
+	CHECK_OK(session_open(dir, &r, &err), &err);
+	if (r) {
+		check_session_equal(s, r, __FILE__, __LINE__);
+		CHECK(r->takes[0].rating == 4 && r->takes[1].rating == 0);
+		CHECK(r->takes[0].marker_count == 2);
+		CHECK(r->takes[2].discarded);
+		CHECK(r->takes[0].files[1].keeper && r->takes[1].files[0].keeper);
+		CHECK(!r->takes[0].files[0].keeper);
+		CHECK_OK(session_save(r, &err), &err);
+		char *text2 = read_all(p, &len2);
+		CHECK(text1 && text2 && len1 == len2 &&
+		      memcmp(text1, text2, len1) == 0);
+		free(text2);
+	}
+	free(text1);
+	session_free(r);
+
+	/* What the loader refuses is never written either. */
+	struct session_take *t3 = session_find_take(s, 3);
+	t3->files[0].keeper = true; /* discarded take as keeper */
+	CHECK(session_save(s, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "takes[2].files[0].keeper");
+	t3->files[0].keeper = false;
+	t3->trash_dir[0] = '\0';
+	CHECK(session_save(s, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "takes[2].trash_dir");
+	snprintf(t3->trash_dir, sizeof t3->trash_dir, "trash/../takes");
+	CHECK(session_save(s, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "takes[2].trash_dir");
+	snprintf(t3->trash_dir, sizeof t3->trash_dir, "trash/003-1");
+	t3->rating = 6;
+	CHECK(session_save(s, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "takes[2].rating");
+	t3->rating = 5;
+	session_find_take(s, 1)->files[0].keeper = true; /* 2nd kick keeper */
+	CHECK(session_save(s, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "takes[1].files[0].keeper: track 1 "
+	                            "already has a keeper");
+	session_find_take(s, 1)->files[0].keeper = false;
+	CHECK_OK(session_save(s, &err), &err);
+	session_free(s);
+}
+
+/* A file from before take metadata loads with the defaults. */
+static void test_metadata_defaults(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL;
+	char dir[600], p[700];
+
+	new_dir_path(dir, sizeof dir, "meta-defaults");
+	CHECK(mkdir(dir, 0777) == 0);
+	path_in(p, sizeof p, dir, "session.json");
+	write_text(p, base_json);
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (!s)
+		return;
+	const struct session_take *t9 = session_find_take(s, 9);
+	const struct session_take *t5 = session_find_take(s, 5);
+	CHECK(t9 && t5);
+	if (t9 && t5) {
+		CHECK(t9->rating == 0 && t5->rating == 5);
+		CHECK_STR(t9->note, "");
+		CHECK(!t9->discarded);
+		CHECK_STR(t9->trash_dir, "");
+		CHECK(t9->marker_count == 0 && t9->markers == NULL);
+		CHECK(t5->file_count == 1 && !t5->files[0].keeper);
+	}
+	/* The file without a flag: the latest complete take that has the
+	 * track plays. */
+	const struct session_take_file *f = NULL;
+	CHECK(session_keeper_of(s, 1, &f) == t5);
+	CHECK(f == &t5->files[0]);
+	session_free(s);
+}
+
+static void test_metadata_malformed(void)
+{
+	static const struct malformed_case cases[] = {
+		{ "meta-rating-6", "\"rating\": 5", "\"rating\": 6",
+		  ": takes[1].rating: 6 is out of range (0 to 5)" },
+		{ "meta-rating-str", "\"rating\": 5", "\"rating\": \"x\"",
+		  ": takes[1].rating: expected an integer" },
+		{ "meta-rating-neg", "\"rating\": 5", "\"rating\": -1",
+		  ": takes[1].rating: -1 is out of range" },
+		{ "meta-note-type", "\"rating\": 5", "\"rating\": 5, \"note\": 3",
+		  ": takes[1].note: expected a string" },
+		{ "meta-markers-object", "\"rating\": 5",
+		  "\"rating\": 5, \"markers\": {}",
+		  ": takes[1].markers: expected an array" },
+		{ "meta-marker-frame", "\"rating\": 5",
+		  "\"rating\": 5, \"markers\": [ {\"frame\": -5, \"name\": \"a\"} ]",
+		  ": takes[1].markers[0].frame: -5 is out of range" },
+		{ "meta-marker-name", "\"rating\": 5",
+		  "\"rating\": 5, \"markers\": [ {\"frame\": 5, \"name\": "
+		  "\"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\"} ]",
+		  ": takes[1].markers[0].name: longer than 63 bytes" },
+		{ "meta-marker-missing", "\"rating\": 5",
+		  "\"rating\": 5, \"markers\": [ {\"frame\": 5} ]",
+		  ": takes[1].markers[0].name: missing" },
+		{ "meta-keeper-int", "\"future_file\": null",
+		  "\"future_file\": null, \"keeper\": 1",
+		  ": takes[1].files[0].keeper: expected true or false" },
+		{ "meta-discarded-str", "\"rating\": 5",
+		  "\"rating\": 5, \"discarded\": \"yes\"",
+		  ": takes[1].discarded: expected true or false" },
+		{ "meta-discarded-no-dir", "\"rating\": 5",
+		  "\"rating\": 5, \"discarded\": true",
+		  ": takes[1].trash_dir: missing" },
+		{ "meta-dir-not-discarded", "\"rating\": 5",
+		  "\"rating\": 5, \"trash_dir\": \"trash/005\"",
+		  ": takes[1].trash_dir: set, but the take is not discarded" },
+		{ "meta-dir-escape", "\"rating\": 5",
+		  "\"rating\": 5, \"discarded\": true, \"trash_dir\": \"trash/../..\"",
+		  ": takes[1].trash_dir: \"trash/../..\" is not a directory "
+		  "directly under trash/" },
+		{ "meta-dir-outside", "\"rating\": 5",
+		  "\"rating\": 5, \"discarded\": true, \"trash_dir\": \"/etc\"",
+		  ": takes[1].trash_dir: \"/etc\" is not a directory" },
+		{ "meta-discarded-keeper", "\"future_file\": null",
+		  "\"future_file\": null, \"keeper\": true",
+		  ": takes[1].files[0].keeper: take 5 is discarded" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct malformed_case *c = &cases[i];
+		if (strcmp(c->name, "meta-discarded-keeper") == 0) {
+			/* two edits: discarded and keeper */
+			char *a = replace(base_json, c->from, c->to);
+			char *b = replace(a, "\"rating\": 5",
+			                  "\"rating\": 5, \"discarded\": true, "
+			                  "\"trash_dir\": \"trash/005\"");
+			free(a);
+			check_malformed_text(c, b, __LINE__);
+			continue;
+		}
+		check_malformed(c, __LINE__);
+	}
+
+	/* A note of 1024 bytes (the limit is 1023). */
+	char *long_note = malloc(2000);
+	char *q = long_note + sprintf(long_note, "\"rating\": 5, \"note\": \"");
+	memset(q, 'n', 1024);
+	strcpy(q + 1024, "\"");
+	struct malformed_case note_case = {
+		"meta-note-long", "\"rating\": 5", long_note,
+		": takes[1].note: longer than 1023 bytes",
+	};
+	check_malformed(&note_case, __LINE__);
+	/* 1023 is fine */
+	strcpy(q + 1023, "\"");
+	{
+		struct error err = { 0 };
+		struct session *s = NULL;
+		char dir[600], p[700];
+		new_dir_path(dir, sizeof dir, "meta-note-1023");
+		CHECK(mkdir(dir, 0777) == 0);
+		path_in(p, sizeof p, dir, "session.json");
+		char *text = replace(base_json, "\"rating\": 5", long_note);
+		write_text(p, text);
+		free(text);
+		CHECK_OK(session_open(dir, &s, &err), &err);
+		if (s)
+			CHECK(strlen(session_find_take(s, 5)->note) == 1023);
+		session_free(s);
+	}
+	free(long_note);
+
+	/* Two keepers of one track, in different takes. */
+	char *a = replace(base_json, "\"files\": [] }",
+	                  "\"files\": [ { \"track\": 1, \"track_name\": "
+	                  "\"kick\", \"path\": \"takes/009/01-kick.wav\", "
+	                  "\"peak_dbfs\": null, \"clips\": 0, "
+	                  "\"dropped_frames\": 0, \"keeper\": true, "
+	                  "\"dropped_ranges\": [] } ] }");
+	char *b = replace(a, "\"future_file\": null",
+	                  "\"future_file\": null, \"keeper\": true");
+	free(a);
+	struct malformed_case two = {
+		"meta-two-keepers", NULL, NULL,
+		": takes[1].files[0].keeper: track 1 already has a keeper "
+		"(takes[0].files[0], take 9)",
+	};
+	check_malformed_text(&two, b, __LINE__);
+}
+
+static void test_rating_note(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL;
+	char dir[600];
+
+	new_dir_path(dir, sizeof dir, "meta-rating");
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (!s)
+		return;
+	CHECK_OK(session_add_track(s, "kick", NULL, NULL, &err), &err);
+	uint32_t n;
+	const uint32_t kick[] = { 1 };
+	add_disk_take(s, kick, 1, &n);
+	CHECK_OK(session_take_set_rating(s, n, 3, &err), &err);
+	CHECK(session_find_take(s, n)->rating == 3);
+	CHECK(session_take_set_rating(s, n, 6, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "0 to 5");
+	CHECK(session_find_take(s, n)->rating == 3);
+	CHECK(session_take_set_rating(s, 42, 1, &err) == RL_ERR_NOT_FOUND);
+	CHECK_CONTAINS(err.message, "no take 42");
+	CHECK_OK(session_take_set_rating(s, n, 0, &err), &err);
+
+	CHECK_OK(session_take_set_note(s, n, "nice \xc3\xa4", &err), &err);
+	CHECK_STR(session_find_take(s, n)->note, "nice \xc3\xa4");
+	CHECK(session_take_set_note(s, n, "bad\xff", &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "UTF-8");
+	char big[1100];
+	memset(big, 'x', 1024);
+	big[1024] = '\0';
+	CHECK(session_take_set_note(s, n, big, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "at most 1023");
+	CHECK_STR(session_find_take(s, n)->note, "nice \xc3\xa4");
+	big[1023] = '\0';
+	CHECK_OK(session_take_set_note(s, n, big, &err), &err);
+	CHECK_OK(session_take_set_note(s, n, NULL, &err), &err);
+	CHECK_STR(session_find_take(s, n)->note, "");
+	CHECK(session_take_set_note(s, 42, "x", &err) == RL_ERR_NOT_FOUND);
+	session_free(s);
+}
+
+static void test_keepers(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL, *r = NULL;
+	char dir[600], k[64];
+
+	new_dir_path(dir, sizeof dir, "keepers");
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (!s)
+		return;
+	CHECK_OK(session_add_track(s, "kick", NULL, NULL, &err), &err);
+	CHECK_OK(session_add_track(s, "snare", NULL, NULL, &err), &err);
+	CHECK_OK(session_add_track(s, "vox", NULL, NULL, &err), &err);
+	const uint32_t both[] = { 1, 2 }, kick[] = { 1 };
+	add_disk_take(s, both, 2, NULL); /* 1 */
+	add_disk_take(s, both, 2, NULL); /* 2 */
+	add_disk_take(s, kick, 1, NULL); /* 3 */
+	const struct session_take_file *f = NULL;
+
+	/* No flags: the latest complete take with the track. */
+	CHECK(session_keeper_of(s, 1, &f) == session_find_take(s, 3));
+	CHECK(f && f->track == 1);
+	CHECK(session_keeper_of(s, 2, &f) == session_find_take(s, 2));
+	CHECK(session_keeper_of(s, 3, &f) == NULL && f == NULL);
+	CHECK(session_keeper_of(s, 0, NULL) == NULL);
+	CHECK(session_keeper_of(s, 99, NULL) == NULL);
+
+	/* Every track of take 1. */
+	CHECK_OK(session_set_keeper(s, 1, 0, &err), &err);
+	keepers_of(s, 1, k, sizeof k);
+	CHECK_STR(k, "1");
+	keepers_of(s, 2, k, sizeof k);
+	CHECK_STR(k, "1");
+	CHECK(session_keeper_of(s, 1, &f) == session_find_take(s, 1));
+	CHECK(f == &session_find_take(s, 1)->files[0]);
+	CHECK(session_keeper_of(s, 2, NULL) == session_find_take(s, 1));
+
+	/* One track of take 3: only that track's flag moves. */
+	CHECK_OK(session_set_keeper(s, 3, 1, &err), &err);
+	keepers_of(s, 1, k, sizeof k);
+	CHECK_STR(k, "3");
+	keepers_of(s, 2, k, sizeof k);
+	CHECK_STR(k, "1");
+	/* Again, and all of take 2: still one per track. */
+	CHECK_OK(session_set_keeper(s, 3, 1, &err), &err);
+	CHECK_OK(session_set_keeper(s, 2, 0, &err), &err);
+	keepers_of(s, 1, k, sizeof k);
+	CHECK_STR(k, "2");
+	keepers_of(s, 2, k, sizeof k);
+	CHECK_STR(k, "2");
+
+	/* Refusals leave everything as it was. */
+	CHECK(session_set_keeper(s, 9, 0, &err) == RL_ERR_NOT_FOUND);
+	CHECK_CONTAINS(err.message, "no take 9");
+	CHECK(session_set_keeper(s, 3, 2, &err) == RL_ERR_NOT_FOUND);
+	CHECK_CONTAINS(err.message, "take 3 has no file of track 2 (snare)");
+	CHECK(session_set_keeper(s, 3, 7, &err) == RL_ERR_NOT_FOUND);
+	CHECK_CONTAINS(err.message, "track 7");
+	session_find_take(s, 3)->complete = false;
+	CHECK(session_set_keeper(s, 3, 1, &err) == RL_ERR_STATE);
+	CHECK_CONTAINS(err.message, "not complete");
+	session_find_take(s, 3)->complete = true;
+	keepers_of(s, 1, k, sizeof k);
+	CHECK_STR(k, "2");
+
+	/* The flagged keeper wins over a later take; it survives a save. */
+	CHECK_OK(session_save(s, &err), &err);
+	CHECK_OK(session_open(dir, &r, &err), &err);
+	if (r) {
+		CHECK(session_keeper_of(r, 1, NULL) == session_find_take(r, 2));
+		keepers_of(r, 2, k, sizeof k);
+		CHECK_STR(k, "2");
+	}
+	session_free(r);
+
+	/* Discarding the keeper clears its flags: the tracks fall back to
+	 * the latest other take; a discarded take cannot be kept. */
+	CHECK_OK(session_discard_take(s, 2, &err), &err);
+	keepers_of(s, 1, k, sizeof k);
+	CHECK_STR(k, "");
+	CHECK(session_keeper_of(s, 1, NULL) == session_find_take(s, 3));
+	CHECK(session_keeper_of(s, 2, NULL) == session_find_take(s, 1));
+	CHECK(session_set_keeper(s, 2, 0, &err) == RL_ERR_STATE);
+	CHECK_CONTAINS(err.message, "discarded");
+	/* Incomplete and empty takes are skipped by the fallback. */
+	session_find_take(s, 3)->complete = false;
+	CHECK(session_keeper_of(s, 1, NULL) == session_find_take(s, 1));
+	session_find_take(s, 3)->complete = true;
+	session_find_take(s, 3)->length = 0;
+	CHECK(session_keeper_of(s, 1, NULL) == session_find_take(s, 1));
+	session_free(s);
+}
+
+static void test_discard_restore(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL, *r = NULL;
+	char dir[600], p[700], q[700], a[800], b[800];
+
+	new_dir_path(dir, sizeof dir, "discard");
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (!s)
+		return;
+	CHECK_OK(session_add_track(s, "kick", NULL, NULL, &err), &err);
+	CHECK_OK(session_add_track(s, "snare", NULL, NULL, &err), &err);
+	const uint32_t both[] = { 1, 2 };
+	for (int i = 0; i < 3; i++)
+		add_disk_take(s, both, 2, NULL);
+	CHECK_OK(session_save(s, &err), &err);
+	/* Copies of take 2's files, outside the session, to compare with. */
+	path_in(p, sizeof p, dir, "takes/002/01-kick.wav");
+	path_in(q, sizeof q, dir, "takes/002/02-snare.wav");
+	new_dir_path(a, sizeof a, "discard-kick.orig");
+	new_dir_path(b, sizeof b, "discard-snare.orig");
+	size_t len;
+	char *x = read_all(p, &len);
+	write_text(a, x ? x : "");
+	free(x);
+	x = read_all(q, &len);
+	write_text(b, x ? x : "");
+	free(x);
+	CHECK(same_file(p, a) && same_file(q, b));
+
+	CHECK_OK(session_discard_take(s, 2, &err), &err);
+	const struct session_take *t2 = session_find_take(s, 2);
+	CHECK(t2 && t2->discarded);
+	CHECK_STR(t2->trash_dir, "trash/002");
+	path_in(p, sizeof p, dir, "takes/002");
+	CHECK(!exists(p));
+	path_in(p, sizeof p, dir, "trash/002/01-kick.wav");
+	CHECK(same_file(p, a));
+	path_in(p, sizeof p, dir, "trash/002/02-snare.wav");
+	CHECK(same_file(p, b));
+	/* saved: a fresh open sees it */
+	CHECK_OK(session_open(dir, &r, &err), &err);
+	if (r) {
+		CHECK(session_find_take(r, 2)->discarded);
+		CHECK_STR(session_find_take(r, 2)->trash_dir, "trash/002");
+	}
+	session_free(r);
+	r = NULL;
+	CHECK(session_discard_take(s, 2, &err) == RL_ERR_STATE);
+	CHECK_CONTAINS(err.message, "already discarded");
+	CHECK(session_discard_take(s, 7, &err) == RL_ERR_NOT_FOUND);
+	CHECK_CONTAINS(err.message, "no take 7");
+
+	CHECK_OK(session_restore_take(s, 2, &err), &err);
+	CHECK(!t2->discarded);
+	CHECK_STR(t2->trash_dir, "");
+	path_in(p, sizeof p, dir, "trash/002");
+	CHECK(!exists(p));
+	path_in(p, sizeof p, dir, "takes/002/01-kick.wav");
+	CHECK(same_file(p, a));
+	path_in(p, sizeof p, dir, "takes/002/02-snare.wav");
+	CHECK(same_file(p, b));
+	CHECK_OK(session_open(dir, &r, &err), &err);
+	if (r)
+		CHECK(!session_find_take(r, 2)->discarded);
+	session_free(r);
+	r = NULL;
+	CHECK(session_restore_take(s, 2, &err) == RL_ERR_STATE);
+	CHECK_CONTAINS(err.message, "not discarded");
+
+	/* The same number discarded again while trash/002 is taken (by
+	 * anything): trash/002-1, nothing replaced -- not even an empty
+	 * directory. */
+	path_in(p, sizeof p, dir, "trash/002");
+	CHECK(mkdir(p, 0777) == 0);
+	CHECK_OK(session_discard_take(s, 2, &err), &err);
+	CHECK_STR(t2->trash_dir, "trash/002-1");
+	CHECK(is_dir(p));
+	path_in(p, sizeof p, dir, "trash/002-1/01-kick.wav");
+	CHECK(same_file(p, a));
+	/* Restore refuses to replace a takes/002 that came back. */
+	path_in(p, sizeof p, dir, "takes/002");
+	CHECK(mkdir(p, 0777) == 0);
+	CHECK(session_restore_take(s, 2, &err) == RL_ERR_EXISTS);
+	CHECK_CONTAINS(err.message, p);
+	CHECK(t2->discarded);
+	CHECK(rmdir(p) == 0);
+	CHECK_OK(session_restore_take(s, 2, &err), &err);
+	path_in(p, sizeof p, dir, "takes/002/02-snare.wav");
+	CHECK(same_file(p, b));
+
+	/* An incomplete take (recording, or crashed) is not discarded. */
+	session_find_take(s, 3)->complete = false;
+	CHECK(session_discard_take(s, 3, &err) == RL_ERR_STATE);
+	CHECK_CONTAINS(err.message, "not complete");
+	path_in(p, sizeof p, dir, "takes/003");
+	CHECK(is_dir(p));
+	session_find_take(s, 3)->complete = true;
+
+	/* Numbers are never reused: discard the highest take, the next
+	 * reservation is above it. */
+	CHECK_OK(session_discard_take(s, 3, &err), &err);
+	uint32_t n = 0;
+	CHECK_OK(session_reserve_take(s, &n, NULL, 0, &err), &err);
+	CHECK(n == 4);
+	/* Even when only the trash knows the number: 3 is not in this
+	 * session object any more, and 4's directory went away. */
+	session_remove_take(s, 3);
+	path_in(p, sizeof p, dir, "takes/004");
+	CHECK(rmdir(p) == 0);
+	CHECK_OK(session_reserve_take(s, &n, NULL, 0, &err), &err);
+	CHECK(n == 4);
+	session_free(s);
+	s = NULL;
+
+	/* After a restore of the highest take too. */
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (s) {
+		CHECK_OK(session_restore_take(s, 3, &err), &err);
+		CHECK_OK(session_reserve_take(s, &n, NULL, 0, &err), &err);
+		CHECK(n == 5);
+	}
+	session_free(s);
+
+	/* Moving a take that is not there names both paths. */
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (s) {
+		path_in(p, sizeof p, dir, "takes/001");
+		path_in(q, sizeof q, dir, "moved-001");
+		CHECK(rename(p, q) == 0);
+		CHECK(session_discard_take(s, 1, &err) == RL_ERR_NOT_FOUND);
+		CHECK_CONTAINS(err.message, p);
+		CHECK(!session_find_take(s, 1)->discarded);
+	}
+	session_free(s);
+}
+
+/* A save that fails after the move puts the directory and the flags
+ * back: session.json and the disk never disagree. */
+static void test_discard_save_fails(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL;
+	char dir[600], p[700], q[700], inner[800];
+
+	new_dir_path(dir, sizeof dir, "discard-rollback");
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (!s)
+		return;
+	CHECK_OK(session_add_track(s, "kick", NULL, NULL, &err), &err);
+	const uint32_t kick[] = { 1 };
+	uint32_t n;
+	add_disk_take(s, kick, 1, &n);
+	CHECK_OK(session_set_keeper(s, n, 0, &err), &err);
+	CHECK_OK(session_save(s, &err), &err);
+
+	/* session.json replaced by a non-empty directory: rename fails */
+	path_in(p, sizeof p, dir, "session.json");
+	path_in(q, sizeof q, dir, "aside.json");
+	CHECK(rename(p, q) == 0);
+	CHECK(mkdir(p, 0777) == 0);
+	snprintf(inner, sizeof inner, "%s/keep", p);
+	write_text(inner, "x");
+
+	CHECK(session_discard_take(s, n, &err) != RL_OK);
+	CHECK_CONTAINS(err.message, "cannot rename");
+	struct session_take *t = session_find_take(s, n);
+	CHECK(!t->discarded && !t->trash_dir[0] && t->files[0].keeper);
+	path_in(q, sizeof q, dir, "takes/001/01-kick.wav");
+	CHECK(exists(q));
+	path_in(q, sizeof q, dir, "trash/001");
+	CHECK(!exists(q));
+
+	/* and the same for a restore */
+	CHECK(unlink(inner) == 0 && rmdir(p) == 0);
+	path_in(q, sizeof q, dir, "aside.json");
+	CHECK(rename(q, p) == 0);
+	CHECK_OK(session_discard_take(s, n, &err), &err);
+	CHECK(rename(p, q) == 0);
+	CHECK(mkdir(p, 0777) == 0);
+	write_text(inner, "x");
+	CHECK(session_restore_take(s, n, &err) != RL_OK);
+	CHECK(t->discarded);
+	CHECK_STR(t->trash_dir, "trash/001");
+	path_in(q, sizeof q, dir, "trash/001/01-kick.wav");
+	CHECK(exists(q));
+	path_in(q, sizeof q, dir, "takes/001");
+	CHECK(!exists(q));
+	session_free(s);
+}
+
+static void test_trash_take_dir(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL;
+	char dir[600], p[700], rel[SESSION_NAME_MAX];
+
+	new_dir_path(dir, sizeof dir, "trash-to");
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (!s)
+		return;
+	for (int i = 0; i < 3; i++) {
+		path_in(p, sizeof p, dir, "takes/012");
+		CHECK(mkdir(p, 0777) == 0);
+		CHECK_OK(session_trash_take_dir_to(s, 12, rel, sizeof rel, &err),
+		         &err);
+		CHECK_STR(rel, i == 0 ? "trash/012"
+		               : i == 1 ? "trash/012-1" : "trash/012-2");
+	}
+	path_in(p, sizeof p, dir, "takes/012");
+	CHECK(mkdir(p, 0777) == 0);
+	CHECK_OK(session_trash_take_dir(s, 12, &err), &err);
+	path_in(p, sizeof p, dir, "trash/012-3");
+	CHECK(is_dir(p));
+	char small[8];
+	CHECK(session_trash_take_dir_to(s, 12, small, sizeof small, &err) ==
+	      RL_ERR_INVALID);
+	session_free(s);
+}
+
+static void test_headroom(void)
+{
+	struct session_take_file files[4] = {
+		{ .track = 1, .track_name = "kick", .peak_dbfs = -12.0 },
+		{ .track = 2, .track_name = "vox", .peak_dbfs = -1.2 },
+		{ .track = 3, .track_name = "bass", .peak_dbfs = 0.0,
+		  .clips = 3 },
+		{ .track = 4, .track_name = "room", .peak_dbfs = -INFINITY },
+	};
+	struct session_take t = { .number = 1, .file_count = 4,
+	                          .files = files };
+
+	CHECK(session_headroom_flags(&files[0]) == 0);
+	CHECK(session_headroom_flags(&files[1]) == SESSION_HEADROOM_HOT);
+	CHECK(session_headroom_flags(&files[2]) ==
+	      (SESSION_HEADROOM_HOT | SESSION_HEADROOM_CLIP));
+	CHECK(session_headroom_flags(&files[3]) == 0);
+	files[0].peak_dbfs = -3.0; /* exactly -3 is not hot */
+	CHECK(session_headroom_flags(&files[0]) == 0);
+	files[0].peak_dbfs = -2.99;
+	CHECK(session_headroom_flags(&files[0]) == SESSION_HEADROOM_HOT);
+	files[0].peak_dbfs = -40.0;
+	files[0].clips = 1; /* a clip is a clip, however quiet the peak */
+	CHECK(session_headroom_flags(&files[0]) == SESSION_HEADROOM_CLIP);
+	files[0].clips = 0;
+	CHECK(session_headroom_flags(NULL) == 0);
+
+	CHECK_STR(session_headroom_label(0), "ok");
+	CHECK_STR(session_headroom_label(SESSION_HEADROOM_HOT), "hot");
+	CHECK_STR(session_headroom_label(SESSION_HEADROOM_HOT |
+	                                 SESSION_HEADROOM_CLIP), "clip");
+
+	struct session_headroom h[4];
+	CHECK(session_headroom(&t, h, 4) == 4);
+	CHECK(h[1].track == 2 && strcmp(h[1].track_name, "vox") == 0);
+	CHECK(h[1].peak_dbfs == -1.2 && h[1].flags == SESSION_HEADROOM_HOT);
+	CHECK(h[2].clips == 3 && (h[2].flags & SESSION_HEADROOM_CLIP));
+	CHECK(h[3].peak_dbfs == -INFINITY && h[3].flags == 0);
+	memset(h, 0, sizeof h);
+	CHECK(session_headroom(&t, h, 2) == 4); /* only two filled */
+	CHECK(h[1].track == 2 && h[2].track == 0);
+	CHECK(session_headroom(&t, NULL, 0) == 4);
+	CHECK(session_headroom(NULL, h, 4) == 0);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -1094,6 +1829,15 @@ int main(void)
 	test_settings_round_trip();
 	test_malformed();
 	test_save_failures();
+	test_metadata_round_trip();
+	test_metadata_defaults();
+	test_metadata_malformed();
+	test_rating_note();
+	test_keepers();
+	test_discard_restore();
+	test_discard_save_fails();
+	test_trash_take_dir();
+	test_headroom();
 
 	if (failures) {
 		fprintf(stderr, "test_session: %d of %d checks failed (files "

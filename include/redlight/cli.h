@@ -14,4 +14,11 @@ int cmd_record(int argc, char **argv);
 /** `redlight recover SESSION_DIR`: repair files a crash left behind. */
 int cmd_recover(int argc, char **argv);
 
+/** `redlight new SESSION_DIR [--template NAME|FILE]`: a new session. */
+int cmd_new(int argc, char **argv);
+
+/** `redlight takes [list|keep|rate|note|discard|restore] ...`: the takes
+ *  of a session from the shell. */
+int cmd_takes(int argc, char **argv);
+
 #endif

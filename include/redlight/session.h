@@ -25,6 +25,8 @@
 #define SESSION_NAME_MAX 64
 #define SESSION_PORT_MAX 320
 #define SESSION_PATH_MAX 4096
+#define SESSION_NOTE_MAX 1024 /**< a take's note: at most 1023 bytes */
+#define SESSION_RATING_MAX 5  /**< ratings are 0 (unrated) to 5 */
 
 /** A track of the session. Number = position in tracks[] + 1. */
 struct session_track {
@@ -49,14 +51,29 @@ struct session_xrun_marker {
 	uint64_t jump;  /**< frames JACK's clock jumped */
 };
 
+/**
+ * A named position set while a take recorded ("verse 2 starts", "bad
+ * note"). Stored and loaded; nothing acts on it yet.
+ */
+struct session_marker {
+	uint64_t frame;                /**< timeline frame */
+	char name[SESSION_NAME_MAX];   /**< at most 63 bytes, UTF-8 */
+};
+
 /** One file of one take (one track). */
 struct session_take_file {
 	uint32_t track;                 /**< track number, from 1 */
 	char track_name[SESSION_NAME_MAX];
-	char path[SESSION_PATH_MAX];    /**< relative to the session directory */
+	char path[SESSION_PATH_MAX];    /**< relative to the session directory;
+	                                     keeps naming takes/NNN/ while the
+	                                     take is discarded (the file is then
+	                                     under the take's trash_dir) */
 	double peak_dbfs;               /**< -INFINITY for silence; JSON null */
 	uint64_t clips;
 	uint64_t dropped_frames;
+	bool keeper;                    /**< this take is the keeper of this
+	                                     track; at most one per track
+	                                     across the session */
 	size_t dropped_range_count;
 	struct session_dropped_range *dropped_ranges; /**< owned */
 };
@@ -77,8 +94,17 @@ struct session_take {
 	bool recovered;            /**< repaired by `redlight recover` */
 	bool complete;             /**< false while recording / after a crash */
 	char end_reason[128];      /**< "", "disk full on …", "JACK server stopped" */
+	uint32_t rating;           /**< 0 (unrated, default) to 5 */
+	char note[SESSION_NOTE_MAX]; /**< free text, UTF-8, "" for none */
+	bool discarded;            /**< moved to the trash (never deleted) */
+	char trash_dir[SESSION_NAME_MAX]; /**< where a discarded take's
+	                                       directory went, relative to the
+	                                       session ("trash/005",
+	                                       "trash/005-1"); "" otherwise */
 	size_t xrun_marker_count;
 	struct session_xrun_marker *xrun_markers; /**< owned */
+	size_t marker_count;
+	struct session_marker *markers; /**< owned, set while recording */
 	size_t file_count;
 	struct session_take_file *files; /**< owned */
 };
@@ -185,13 +211,125 @@ void session_remove_take(struct session *s, uint32_t number);
 
 /**
  * Move the directory takes/NNN to trash/NNN (trash/NNN-1, ... if that
- * exists): redlight never deletes a take. Errors name both paths.
+ * exists): redlight never deletes a take, and nothing already in the
+ * trash is ever replaced. Errors name both paths. Does not change the
+ * session (see session_discard_take() for that).
  */
 enum rl_status session_trash_take_dir(const struct session *s,
                                       uint32_t number, struct error *err);
 
-/** Free what a session_take owns (files, ranges, markers); not the struct
- * itself. */
+/**
+ * session_trash_take_dir() that also reports where the directory went,
+ * relative to the session directory ("trash/005" or "trash/005-1"), in
+ * trash_dir (trash_dir_size bytes; SESSION_NAME_MAX is always enough).
+ * trash_dir may be NULL.
+ */
+enum rl_status session_trash_take_dir_to(const struct session *s,
+                                         uint32_t number, char *trash_dir,
+                                         size_t trash_dir_size,
+                                         struct error *err);
+
+/* ---------------------------------------------------------------------- */
+/* Take metadata: rating, note, keeper, discard/restore, headroom         */
+
+/**
+ * Rate take `number` 0 (unrated) to 5. RL_ERR_NOT_FOUND if there is no
+ * such take, RL_ERR_INVALID for a rating above 5. Does not save.
+ */
+enum rl_status session_take_set_rating(struct session *s, uint32_t number,
+                                       uint32_t rating, struct error *err);
+
+/**
+ * Set the note of take `number` (NULL or "" clears it). The text must be
+ * valid UTF-8 and at most SESSION_NOTE_MAX - 1 bytes (RL_ERR_INVALID).
+ * Does not save.
+ */
+enum rl_status session_take_set_note(struct session *s, uint32_t number,
+                                     const char *text, struct error *err);
+
+/**
+ * Make take `number` the keeper of track `track_number` (from 1): its
+ * file of that track gets the keeper flag, and the flag of that track is
+ * cleared in every other take. track_number 0: every track of that take.
+ * Refused, with the session unchanged: no such take (RL_ERR_NOT_FOUND),
+ * the take is discarded or not complete (RL_ERR_STATE), the take has no
+ * file of that track (RL_ERR_NOT_FOUND). Does not save.
+ */
+enum rl_status session_set_keeper(struct session *s, uint32_t number,
+                                  uint32_t track_number, struct error *err);
+
+/**
+ * The take that plays back on track `track_number` (from 1): the take
+ * whose file of that track is flagged keeper; without one, the latest
+ * (highest-numbered) complete, non-discarded take with a non-empty file
+ * of that track. NULL if there is none. *file (if file is not NULL) is
+ * set to that take's file of the track, or NULL.
+ */
+const struct session_take *
+session_keeper_of(const struct session *s, uint32_t track_number,
+                  const struct session_take_file **file);
+
+/**
+ * Discard take `number`: move takes/NNN to the trash
+ * (session_trash_take_dir_to()), set discarded and trash_dir, clear its
+ * keeper flags (the tracks fall back to the latest other take), and save
+ * session.json, so the file and the directories never disagree for
+ * longer than a crash between the two (if the save fails, the directory
+ * is moved back). Nothing is deleted. Refused: no such take
+ * (RL_ERR_NOT_FOUND), already discarded or not complete -- still
+ * recording, or cut off by a crash and not yet recovered (RL_ERR_STATE).
+ */
+enum rl_status session_discard_take(struct session *s, uint32_t number,
+                                    struct error *err);
+
+/**
+ * Undo session_discard_take(): move the take's trash_dir back to
+ * takes/NNN (refused with RL_ERR_EXISTS if takes/NNN exists), clear
+ * discarded and trash_dir, and save session.json (moving the directory
+ * back to the trash if the save fails). Keeper flags are not brought
+ * back. RL_ERR_STATE if the take is not discarded.
+ */
+enum rl_status session_restore_take(struct session *s, uint32_t number,
+                                    struct error *err);
+
+/**
+ * Level check of a take's files. Studio practice: peaks between -18 and
+ * -6 dBFS leave comfortable headroom; above SESSION_HOT_DBFS a take is
+ * "hot" (one louder performance from clipping), and any clipped sample
+ * (at the format's full scale) is a "clip".
+ */
+#define SESSION_HOT_DBFS (-3.0)
+
+enum {
+	SESSION_HEADROOM_HOT = 1u << 0,  /**< peak_dbfs > SESSION_HOT_DBFS */
+	SESSION_HEADROOM_CLIP = 1u << 1, /**< clips > 0 */
+};
+
+/** One line of a headroom report: one file of a take. */
+struct session_headroom {
+	uint32_t track;          /**< track number, from 1 */
+	const char *track_name;  /**< points into the take */
+	double peak_dbfs;        /**< -INFINITY for silence */
+	uint64_t clips;
+	unsigned flags;          /**< SESSION_HEADROOM_* */
+};
+
+/** SESSION_HEADROOM_* flags of one file. */
+unsigned session_headroom_flags(const struct session_take_file *f);
+
+/**
+ * Fill out[0 .. max-1] with one line per file of take t, in file order.
+ * Returns t's file count (which may exceed max: then only max lines are
+ * filled). out may be NULL when max is 0.
+ */
+size_t session_headroom(const struct session_take *t,
+                        struct session_headroom *out, size_t max);
+
+/** "clip" (clips, whatever the peak), "hot" or "ok", for flags. */
+const char *session_headroom_label(unsigned flags);
+
+/** Free what a session_take owns (files, ranges, xrun markers, markers);
+ * not the struct itself. */
 void session_take_cleanup(struct session_take *take);
 
 #endif

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * `redlight new SESSION_DIR [--template NAME|FILE] [--force-existing]`:
+ * create a session with its tracks (name + input port) from a template.
+ * Needs no JACK server. Never touches an existing session.json.
+ */
+#include "redlight/cli.h"
+#include "redlight/session.h"
+#include "redlight/session_lock.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Track names in a template: [A-Za-z0-9_.-]+, at most this long. */
+#define TEMPLATE_NAME_MAX 63
+/* Longest template line read (a port name is at most 319 bytes). */
+#define TEMPLATE_LINE_MAX 1024
+
+struct template_track {
+	char name[SESSION_NAME_MAX];
+	char port[SESSION_PORT_MAX];
+	unsigned line; /* in the template file, 0 for a built-in */
+};
+
+struct template {
+	char name[SESSION_PATH_MAX]; /* as printed: "band" or the file */
+	size_t count;
+	struct template_track *tracks;
+};
+
+static const struct {
+	const char *name;
+	const char *port;
+} band_tracks[] = {
+	{ "kick", "system:capture_1" },   { "snare", "system:capture_2" },
+	{ "hihat", "system:capture_3" },  { "tom1", "system:capture_4" },
+	{ "tom2", "system:capture_5" },   { "oh-l", "system:capture_6" },
+	{ "oh-r", "system:capture_7" },   { "bass-di", "system:capture_8" },
+	{ "gtr", "system:capture_9" },    { "keys", "system:capture_10" },
+	{ "vox", "system:capture_11" },
+};
+
+static void new_usage(FILE *f)
+{
+	fputs("usage: redlight new SESSION_DIR [--template NAME|FILE] [--force-existing]\n"
+	      "\n"
+	      "Create the session SESSION_DIR with the tracks of a template; an\n"
+	      "existing session is never touched.\n"
+	      "  --template band    11 tracks: kick snare hihat tom1 tom2 oh-l oh-r\n"
+	      "                     bass-di gtr keys vox on system:capture_1..11\n"
+	      "  --template empty   no tracks (the default)\n"
+	      "  --template FILE    one track per line: NAME [PORT]; '#' starts a\n"
+	      "                     comment; a PORT with spaces goes in \"quotes\".\n"
+	      "                     A name with a '/' or not built-in is a file.\n"
+	      "  --force-existing   make the session in a directory that already\n"
+	      "                     has other files in it\n",
+	      f);
+}
+
+static void template_free(struct template *t)
+{
+	free(t->tracks);
+	t->tracks = NULL;
+	t->count = 0;
+}
+
+static bool valid_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > TEMPLATE_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = name[i];
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
+		      ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* UTF-8 (no overlongs, surrogates or values past U+10FFFF) without
+ * control characters. */
+static bool valid_port_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned c = *p;
+		if (c < 0x20 || c == 0x7f)
+			return false;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		size_t len;
+		unsigned cp;
+		if (c >= 0xc2 && c <= 0xdf) {
+			len = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		for (size_t i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+		p += len;
+	}
+	return true;
+}
+
+static enum rl_status template_add(struct template *t, const char *name,
+                                   const char *port, unsigned line,
+                                   const char *file, struct error *err)
+{
+	for (size_t i = 0; i < t->count; i++) {
+		if (!strcmp(t->tracks[i].name, name))
+			return error_set(err, RL_ERR_FORMAT,
+			                 "%s:%u: duplicate track name '%s' "
+			                 "(first on line %u)", file, line, name,
+			                 t->tracks[i].line);
+	}
+	struct template_track *grown =
+		realloc(t->tracks, (t->count + 1) * sizeof *grown);
+	if (!grown)
+		return error_set(err, RL_ERR_NOMEM, "%s: out of memory", file);
+	t->tracks = grown;
+	struct template_track *tr = &t->tracks[t->count++];
+	snprintf(tr->name, sizeof tr->name, "%s", name);
+	snprintf(tr->port, sizeof tr->port, "%s", port ? port : "");
+	tr->line = line;
+	return RL_OK;
+}
+
+/*
+ * Split one template line into at most 3 fields (a third one is an
+ * error): words separated by blanks, a field may be in double quotes, '#'
+ * outside quotes starts a comment. Modifies line. Returns the number of
+ * fields, or -1 with *why set.
+ */
+static int split_line(char *line, char *fields[3], const char **why)
+{
+	int n = 0;
+	char *p = line;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#')
+			return n;
+		if (n == 3) {
+			*why = "too many fields (expected NAME [PORT])";
+			return -1;
+		}
+		if (*p == '"') {
+			char *end = strchr(p + 1, '"');
+			if (!end) {
+				*why = "missing closing '\"'";
+				return -1;
+			}
+			fields[n++] = p + 1;
+			*end = '\0';
+			p = end + 1;
+			if (*p && *p != ' ' && *p != '\t' && *p != '#') {
+				*why = "text right after a closing '\"'";
+				return -1;
+			}
+			continue;
+		}
+		fields[n++] = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '#' && *p != '"')
+			p++;
+		if (*p == '"') {
+			*why = "'\"' inside a field (quote the whole port)";
+			return -1;
+		}
+		if (*p == '#') {
+			*p = '\0';
+			return n;
+		}
+		if (*p)
+			*p++ = '\0';
+	}
+}
+
+static enum rl_status template_load_file(const char *file, struct template *t,
+                                         struct error *err)
+{
+	FILE *f = fopen(file, "r");
+	if (!f)
+		return error_set(err, rl_status_from_errno(errno),
+		                 "template %s: %s", file, strerror(errno));
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return error_set(err, RL_ERR_INVALID,
+		                 "template %s is a directory", file);
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned lineno = 0;
+	enum rl_status rc = RL_OK;
+	while (rc == RL_OK && (len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		const char *why = NULL;
+		if ((size_t)len != strlen(line)) {
+			rc = error_set(err, RL_ERR_FORMAT,
+			               "%s:%u: NUL byte in the line", file,
+			               lineno);
+			break;
+		}
+		if (len > TEMPLATE_LINE_MAX) {
+			rc = error_set(err, RL_ERR_FORMAT,
+			               "%s:%u: line longer than %d bytes", file,
+			               lineno, TEMPLATE_LINE_MAX);
+			break;
+		}
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		char *fields[3];
+		int n = split_line(line, fields, &why);
+		if (n < 0) {
+			rc = error_set(err, RL_ERR_FORMAT, "%s:%u: %s", file,
+			               lineno, why);
+		} else if (n == 3) {
+			rc = error_set(err, RL_ERR_FORMAT,
+			               "%s:%u: too many fields (expected NAME "
+			               "[PORT])", file, lineno);
+		} else if (n == 0) {
+			continue;
+		} else if (!valid_name(fields[0])) {
+			rc = error_set(err, RL_ERR_FORMAT,
+			               "%s:%u: bad track name '%s': use letters, "
+			               "digits, '_', '.' and '-', at most %d "
+			               "characters",
+			               file, lineno, fields[0],
+			               TEMPLATE_NAME_MAX);
+		} else if (n == 2 && (!fields[1][0] ||
+		                      strlen(fields[1]) >= SESSION_PORT_MAX ||
+		                      !valid_port_text(fields[1]) ||
+		                      !strchr(fields[1], ':') ||
+		                      fields[1][0] == ':')) {
+			rc = error_set(err, RL_ERR_FORMAT,
+			               "%s:%u: bad port '%s' for track '%s': "
+			               "expected a JACK port name CLIENT:PORT "
+			               "(UTF-8, at most %d bytes)", file, lineno,
+			               fields[1], fields[0],
+			               SESSION_PORT_MAX - 1);
+		} else {
+			rc = template_add(t, fields[0], n == 2 ? fields[1] : NULL,
+			                  lineno, file, err);
+		}
+	}
+	if (rc == RL_OK && ferror(f))
+		rc = error_set(err, RL_ERR_IO, "template %s: read error", file);
+	free(line);
+	fclose(f);
+	if (rc != RL_OK)
+		template_free(t);
+	return rc;
+}
+
+/* A built-in name, unless it has a '/' in it; otherwise a file. */
+static enum rl_status template_load(const char *spec, struct template *t,
+                                    struct error *err)
+{
+	memset(t, 0, sizeof *t);
+	snprintf(t->name, sizeof t->name, "%s", spec);
+	if (!strchr(spec, '/') && !strcmp(spec, "empty"))
+		return RL_OK;
+	if (!strchr(spec, '/') && !strcmp(spec, "band")) {
+		size_t n = sizeof band_tracks / sizeof band_tracks[0];
+		for (size_t i = 0; i < n; i++) {
+			enum rl_status rc = template_add(t, band_tracks[i].name,
+			                                 band_tracks[i].port, 0,
+			                                 spec, err);
+			if (rc != RL_OK) {
+				template_free(t);
+				return rc;
+			}
+		}
+		return RL_OK;
+	}
+	if (!strchr(spec, '/') && access(spec, F_OK) != 0)
+		return error_set(err, RL_ERR_NOT_FOUND,
+		                 "template '%s': not a built-in template (band, "
+		                 "empty) and no such file", spec);
+	return template_load_file(spec, t, err);
+}
+
+/* Does dir have entries other than "." and ".."? */
+static bool dir_has_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return false;
+	bool any = false;
+	struct dirent *e;
+	while (!any && (e = readdir(d)) != NULL)
+		any = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return any;
+}
+
+/*
+ * Create the directory (only its last component, as session_open() does)
+ * or check that an existing one may become a session. *created says
+ * whether it was made here.
+ */
+static enum rl_status prepare_dir(const char *dir, bool force_existing,
+                                  bool *created, struct error *err)
+{
+	char file[SESSION_PATH_MAX + 16];
+	struct stat st;
+
+	*created = false;
+	snprintf(file, sizeof file, "%s/session.json", dir);
+	if (lstat(file, &st) == 0)
+		return error_set(err, RL_ERR_EXISTS,
+		                 "%s is already a session (it has a "
+		                 "session.json); not touching it", dir);
+	if (mkdir(dir, 0777) == 0) {
+		*created = true;
+		return RL_OK;
+	}
+	int e = errno;
+	if (e == EEXIST) {
+		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+			return error_set(err, RL_ERR_EXISTS,
+			                 "cannot make a session at %s: it exists "
+			                 "and is not a directory", dir);
+		if (!force_existing && dir_has_entries(dir))
+			return error_set(err, RL_ERR_EXISTS,
+			                 "%s exists and is not empty; use "
+			                 "--force-existing to make a session in "
+			                 "it", dir);
+		return RL_OK;
+	}
+	if (e == ENOENT)
+		return error_set(err, RL_ERR_NOT_FOUND,
+		                 "cannot create session directory %s: its "
+		                 "parent directory does not exist", dir);
+	return error_set(err, rl_status_from_errno(e),
+	                 "cannot create session directory %s: %s", dir,
+	                 strerror(e));
+}
+
+/* With the lock held: write session.json with the template's tracks. */
+static enum rl_status write_session(const char *dir, const struct template *t,
+                                    struct error *err)
+{
+	char file[SESSION_PATH_MAX + 16];
+	struct stat st;
+	/* Checked again under the lock: nobody made it meanwhile. */
+	snprintf(file, sizeof file, "%s/session.json", dir);
+	if (lstat(file, &st) == 0)
+		return error_set(err, RL_ERR_EXISTS,
+		                 "%s is already a session (it has a "
+		                 "session.json); not touching it", dir);
+	struct session *s = NULL;
+	enum rl_status rc = session_open(dir, &s, err);
+	for (size_t i = 0; rc == RL_OK && i < t->count; i++)
+		rc = session_add_track(s, t->tracks[i].name, t->tracks[i].port,
+		                       NULL, err);
+	if (rc == RL_OK && t->count)
+		rc = session_save(s, err);
+	session_free(s);
+	return rc;
+}
+
+int cmd_new(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "template", required_argument, NULL, 't' },
+		{ "force-existing", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *spec = "empty";
+	bool force_existing = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "t:Fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': spec = optarg; break;
+		case 'F': force_existing = true; break;
+		case 'h':
+			new_usage(stdout);
+			return 0;
+		default:
+			new_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1 || !argv[optind][0] || !spec[0]) {
+		new_usage(stderr);
+		return 2;
+	}
+	const char *dir = argv[optind];
+	if (strlen(dir) >= SESSION_PATH_MAX - 32) {
+		fprintf(stderr, "redlight: session directory path too long\n");
+		return 1;
+	}
+
+	/* The template first: a mistake in it leaves nothing behind. */
+	struct error err = { 0 };
+	struct template t;
+	if (template_load(spec, &t, &err) != RL_OK) {
+		fprintf(stderr, "redlight: %s\n", err.message);
+		return 1;
+	}
+	bool created = false;
+	struct session_lock *lock = NULL;
+	enum rl_status rc = prepare_dir(dir, force_existing, &created, &err);
+	if (rc == RL_OK)
+		rc = session_lock_acquire(dir, "new", &lock, &err);
+	if (rc == RL_OK)
+		rc = write_session(dir, &t, &err);
+	session_lock_release(lock);
+	if (rc != RL_OK) {
+		fprintf(stderr, "redlight: %s\n", err.message);
+		/* A directory made here and left empty goes again. */
+		if (created)
+			rmdir(dir);
+		template_free(&t);
+		return 1;
+	}
+	printf("session %s: %zu tracks (template %s)\n", dir, t.count, t.name);
+	template_free(&t);
+	return 0;
+}

@@ -1,0 +1,645 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * `redlight takes`: list the takes of a session and choose among them
+ * from the shell -- keepers, ratings, notes, discard and restore, and a
+ * headroom check. Every change is saved to session.json at once (atomic
+ * save) under the session lock, so it is refused while a recorder holds
+ * the session.
+ */
+#include "redlight/cli.h"
+#include "redlight/session.h"
+#include "redlight/session_lock.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void takes_usage(FILE *f)
+{
+	fputs("usage: redlight takes [list] SESSION_DIR [--all] [--json]\n"
+	      "       redlight takes keep SESSION_DIR TAKE [TRACK ...]\n"
+	      "       redlight takes rate SESSION_DIR TAKE 0..5\n"
+	      "       redlight takes note SESSION_DIR TAKE TEXT\n"
+	      "       redlight takes discard SESSION_DIR TAKE\n"
+	      "       redlight takes restore SESSION_DIR TAKE\n"
+	      "       redlight takes headroom SESSION_DIR TAKE\n"
+	      "TAKE: a take number (3 or 003). TRACK: a track name or number;\n"
+	      "none: every track of the take.\n",
+	      f);
+}
+
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("redlight: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	takes_usage(stderr);
+	return 2;
+}
+
+static int fail(const struct error *err)
+{
+	fprintf(stderr, "redlight: %s\n", err->message);
+	return 1;
+}
+
+/* Whole decimal number in [min, max]. */
+static bool parse_uint(const char *text, uint32_t min, uint32_t max,
+                       uint32_t *out)
+{
+	uint64_t n = 0;
+	if (!text[0])
+		return false;
+	for (const char *p = text; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		n = n * 10 + (uint64_t)(*p - '0');
+		if (n > max)
+			return false;
+	}
+	if (n < min)
+		return false;
+	*out = (uint32_t)n;
+	return true;
+}
+
+/* `takes` never creates a session (session_open() would): 1 with a
+ * message if dir has no session.json. */
+static int check_session(const char *dir)
+{
+	char path[SESSION_PATH_MAX + 32];
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/session.json", dir);
+	if (stat(path, &st) == 0)
+		return 0;
+	int e = errno;
+	if (e == ENOENT || e == ENOTDIR)
+		fprintf(stderr, "redlight: %s is not a redlight session (no "
+		        "%s)\n", dir, path);
+	else
+		fprintf(stderr, "redlight: cannot read %s: %s\n", path,
+		        strerror(e));
+	return 1;
+}
+
+static int open_session(const char *dir, struct session **s)
+{
+	struct error err;
+	*s = NULL;
+	if (check_session(dir))
+		return 1;
+	if (session_open(dir, s, &err) != RL_OK)
+		return fail(&err);
+	return 0;
+}
+
+/* Lock (refused while a recorder or another `takes` holds the session),
+ * then open, so what is changed is the latest session.json. */
+static int open_locked(const char *dir, struct session **s,
+                       struct session_lock **lock)
+{
+	struct error err;
+
+	*s = NULL;
+	*lock = NULL;
+	if (check_session(dir))
+		return 1;
+	if (session_lock_acquire(dir, "takes", lock, &err) != RL_OK)
+		return fail(&err);
+	if (session_open(dir, s, &err) != RL_OK) {
+		session_lock_release(*lock);
+		*lock = NULL;
+		return fail(&err);
+	}
+	return 0;
+}
+
+/* Write session.json atomically; exit status. */
+static int save(const struct session *s)
+{
+	struct error err;
+	return session_save(s, &err) == RL_OK ? 0 : fail(&err);
+}
+
+static void close_locked(struct session *s, struct session_lock *lock)
+{
+	session_free(s);
+	session_lock_release(lock);
+}
+
+static double seconds(uint64_t frames, uint32_t rate)
+{
+	return rate ? (double)frames / rate : 0.0;
+}
+
+/* "***--" for 3 of 5, "unrated" for 0. */
+static const char *stars(uint32_t rating, char *buf, size_t size)
+{
+	if (rating == 0 || rating > SESSION_RATING_MAX)
+		return "unrated";
+	size_t i = 0;
+	for (; i < SESSION_RATING_MAX && i + 1 < size; i++)
+		buf[i] = i < rating ? '*' : '-';
+	buf[i] = '\0';
+	return buf;
+}
+
+static const char *track_name_of(const struct session *s,
+                                 const struct session_take_file *f)
+{
+	if (f->track_name[0])
+		return f->track_name;
+	if (f->track >= 1 && f->track <= s->track_count)
+		return s->tracks[f->track - 1].name;
+	return "?";
+}
+
+/* ---------------------------------------------------------------------- */
+/* Listing                                                                */
+
+static void print_take(const struct session *s, const struct session_take *t)
+{
+	char buf[8];
+	printf("take %03u  %s  %s", t->number,
+	       t->started_at[0] ? t->started_at : "(no start time)",
+	       stars(t->rating, buf, sizeof buf));
+	if (t->rating)
+		printf(" (%u/%d)", t->rating, SESSION_RATING_MAX);
+	if (t->discarded)
+		printf("  [discarded: %s]", t->trash_dir);
+	if (!t->complete)
+		printf("  [incomplete: recording, or run `redlight recover`]");
+	if (t->recovered)
+		printf("  [recovered]");
+	printf("\n  start %llu frames (%.3f s), length %.3f s (%llu frames), "
+	       "%zu track%s", (unsigned long long)t->start_frame,
+	       seconds(t->start_frame, t->sample_rate),
+	       seconds(t->length, t->sample_rate),
+	       (unsigned long long)t->length, t->file_count,
+	       t->file_count == 1 ? "" : "s");
+	for (size_t i = 0; i < t->file_count; i++)
+		printf("%s%s", i ? ", " : ": ", track_name_of(s, &t->files[i]));
+	putchar('\n');
+
+	bool any = false;
+	for (size_t i = 0; i < t->file_count; i++) {
+		if (!t->files[i].keeper)
+			continue;
+		printf("%s%s", any ? ", " : "  keeper of: ",
+		       track_name_of(s, &t->files[i]));
+		any = true;
+	}
+	if (any)
+		putchar('\n');
+
+	printf("  %llu dropped frames, %llu xruns",
+	       (unsigned long long)t->dropped_frames,
+	       (unsigned long long)t->xruns);
+	if (t->end_reason[0])
+		printf("; stopped: %s", t->end_reason);
+	putchar('\n');
+	if (t->note[0])
+		printf("  note: %s\n", t->note);
+
+	any = false;
+	for (size_t i = 0; i < t->file_count; i++) {
+		const struct session_take_file *f = &t->files[i];
+		unsigned flags = session_headroom_flags(f);
+		if (!flags)
+			continue;
+		printf("%s", any ? "; " : "  ");
+		if (flags & SESSION_HEADROOM_CLIP)
+			printf("CLIP: %s %llu clip%s", track_name_of(s, f),
+			       (unsigned long long)f->clips,
+			       f->clips == 1 ? "" : "s");
+		else
+			printf("HOT: %s %.1f dBFS", track_name_of(s, f),
+			       f->peak_dbfs);
+		any = true;
+	}
+	if (any)
+		putchar('\n');
+}
+
+static json_t *peak_json(double peak)
+{
+	return isfinite(peak) ? json_real(peak) : json_null();
+}
+
+/* Every field, for scripts and the UI. Keys in a stable order. */
+static json_t *take_json(const struct session *s, const struct session_take *t)
+{
+	json_t *o = json_object();
+	json_t *files = json_array(), *keepers = json_array();
+	json_t *plays = json_array(), *markers = json_array();
+	json_t *xruns = json_array();
+	if (!o || !files || !keepers || !plays || !markers || !xruns) {
+		json_decref(o);
+		json_decref(files);
+		json_decref(keepers);
+		json_decref(plays);
+		json_decref(markers);
+		json_decref(xruns);
+		return NULL;
+	}
+	json_object_set_new(o, "number", json_integer(t->number));
+	json_object_set_new(o, "started_at", json_string(t->started_at));
+	json_object_set_new(o, "start_frame", json_integer((json_int_t)t->start_frame));
+	json_object_set_new(o, "start_seconds",
+	                    json_real(seconds(t->start_frame, t->sample_rate)));
+	json_object_set_new(o, "length", json_integer((json_int_t)t->length));
+	json_object_set_new(o, "length_seconds",
+	                    json_real(seconds(t->length, t->sample_rate)));
+	json_object_set_new(o, "sample_rate", json_integer(t->sample_rate));
+	json_object_set_new(o, "format",
+	                    json_string(take_format_name(t->format)));
+	json_object_set_new(o, "rating", json_integer(t->rating));
+	json_object_set_new(o, "note", json_string(t->note));
+	json_object_set_new(o, "discarded", json_boolean(t->discarded));
+	json_object_set_new(o, "trash_dir", json_string(t->trash_dir));
+	json_object_set_new(o, "complete", json_boolean(t->complete));
+	json_object_set_new(o, "recovered", json_boolean(t->recovered));
+	json_object_set_new(o, "end_reason", json_string(t->end_reason));
+	json_object_set_new(o, "dropped_frames",
+	                    json_integer((json_int_t)t->dropped_frames));
+	json_object_set_new(o, "xruns", json_integer((json_int_t)t->xruns));
+	for (size_t i = 0; i < t->file_count; i++) {
+		const struct session_take_file *f = &t->files[i];
+		const struct session_take *k = session_keeper_of(s, f->track,
+		                                                 NULL);
+		json_t *fo = json_object();
+		if (!fo)
+			continue;
+		json_object_set_new(fo, "track", json_integer(f->track));
+		json_object_set_new(fo, "track_name",
+		                    json_string(track_name_of(s, f)));
+		json_object_set_new(fo, "path", json_string(f->path));
+		json_object_set_new(fo, "peak_dbfs", peak_json(f->peak_dbfs));
+		json_object_set_new(fo, "clips",
+		                    json_integer((json_int_t)f->clips));
+		json_object_set_new(fo, "headroom",
+		                    json_string(session_headroom_label(
+		                            session_headroom_flags(f))));
+		json_object_set_new(fo, "dropped_frames",
+		                    json_integer((json_int_t)f->dropped_frames));
+		json_object_set_new(fo, "keeper", json_boolean(f->keeper));
+		json_object_set_new(fo, "plays_back", json_boolean(k == t));
+		json_array_append_new(files, fo);
+		if (f->keeper)
+			json_array_append_new(keepers,
+			                      json_string(track_name_of(s, f)));
+		if (k == t)
+			json_array_append_new(plays,
+			                      json_string(track_name_of(s, f)));
+	}
+	json_object_set_new(o, "keeper_tracks", keepers);
+	json_object_set_new(o, "plays_back_tracks", plays);
+	for (size_t i = 0; i < t->marker_count; i++) {
+		json_t *mo = json_pack("{s:I,s:s}", "frame",
+		                       (json_int_t)t->markers[i].frame, "name",
+		                       t->markers[i].name);
+		if (mo)
+			json_array_append_new(markers, mo);
+	}
+	json_object_set_new(o, "markers", markers);
+	for (size_t i = 0; i < t->xrun_marker_count; i++) {
+		json_t *mo = json_pack("{s:I,s:I}", "frame",
+		                       (json_int_t)t->xrun_markers[i].frame,
+		                       "jump",
+		                       (json_int_t)t->xrun_markers[i].jump);
+		if (mo)
+			json_array_append_new(xruns, mo);
+	}
+	json_object_set_new(o, "xrun_markers", xruns);
+	json_object_set_new(o, "files", files);
+	return o;
+}
+
+static int list_takes(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool all = false, as_json = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "ajh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case 'j':
+			as_json = true;
+			break;
+		case 'h':
+			takes_usage(stdout);
+			return 0;
+		default:
+			takes_usage(stderr);
+			return 2;
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("%s", argc - optind
+		                         ? "one SESSION_DIR, please"
+		                         : "which session? (SESSION_DIR missing)");
+
+	struct session *s = NULL;
+	int rc = open_session(argv[optind], &s);
+	if (rc)
+		return rc;
+
+	size_t shown = 0, hidden = 0;
+	if (as_json) {
+		json_t *arr = json_array();
+		for (size_t i = 0; arr && i < s->take_count; i++) {
+			const struct session_take *t = &s->takes[i];
+			if (t->discarded && !all)
+				continue;
+			json_t *o = take_json(s, t);
+			if (!o || json_array_append_new(arr, o) != 0) {
+				json_decref(arr);
+				arr = NULL;
+			}
+		}
+		char *text = arr ? json_dumps(arr, JSON_INDENT(2) |
+		                              JSON_PRESERVE_ORDER)
+		                 : NULL;
+		json_decref(arr);
+		if (!text) {
+			fputs("redlight: out of memory\n", stderr);
+			session_free(s);
+			return 1;
+		}
+		puts(text);
+		free(text);
+		session_free(s);
+		return 0;
+	}
+
+	for (size_t i = 0; i < s->take_count; i++) {
+		const struct session_take *t = &s->takes[i];
+		if (t->discarded && !all) {
+			hidden++;
+			continue;
+		}
+		print_take(s, t);
+		shown++;
+	}
+	if (!shown)
+		printf("%s: no takes\n", s->dir);
+	if (hidden)
+		printf("(%zu discarded take%s not shown: --all)\n", hidden,
+		       hidden == 1 ? "" : "s");
+	session_free(s);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Changes                                                                */
+
+/* Arguments after the sub-command: exactly `want` or at least `want`. */
+static int check_args(int argc, int want, bool more_ok)
+{
+	if (argc - 1 < want || (!more_ok && argc - 1 > want)) {
+		takes_usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+static int parse_take(const char *text, uint32_t *number)
+{
+	if (!parse_uint(text, 1, UINT32_MAX, number))
+		return usage_error("'%s' is not a take number", text);
+	return 0;
+}
+
+/* TRACK of a keep: a track name first (a track may be called "2"), else
+ * a track number. 0 if there is no such track. */
+static uint32_t resolve_track(const struct session *s, const char *text)
+{
+	int idx = session_find_track(s, text);
+	if (idx >= 0)
+		return (uint32_t)idx + 1;
+	uint32_t n;
+	if (parse_uint(text, 1, UINT32_MAX, &n) && n <= s->track_count)
+		return n;
+	return 0;
+}
+
+static int keep_take(int argc, char **argv)
+{
+	uint32_t number;
+	int rc = check_args(argc, 2, true);
+	if (rc || (rc = parse_take(argv[2], &number)))
+		return rc;
+	struct session *s;
+	struct session_lock *lock;
+	if ((rc = open_locked(argv[1], &s, &lock)))
+		return rc;
+
+	struct error err;
+	enum rl_status st = RL_OK;
+	if (argc == 3)
+		st = session_set_keeper(s, number, 0, &err);
+	for (int i = 3; st == RL_OK && i < argc; i++) {
+		uint32_t track = resolve_track(s, argv[i]);
+		if (!track)
+			st = error_set(&err, RL_ERR_NOT_FOUND,
+			               "%s has no track '%s'", s->dir, argv[i]);
+		else
+			st = session_set_keeper(s, number, track, &err);
+	}
+	if (st != RL_OK) {
+		close_locked(s, lock);
+		return fail(&err);
+	}
+	if ((rc = save(s)) == 0) {
+		const struct session_take *t = session_find_take(s, number);
+		printf("take %03u: keeper of", number);
+		bool any = false;
+		for (size_t i = 0; i < t->file_count; i++) {
+			if (t->files[i].keeper) {
+				printf("%s%s", any ? ", " : " ",
+				       track_name_of(s, &t->files[i]));
+				any = true;
+			}
+		}
+		putchar('\n');
+	}
+	close_locked(s, lock);
+	return rc;
+}
+
+static int rate_take(int argc, char **argv)
+{
+	uint32_t number, rating;
+	int rc = check_args(argc, 3, false);
+	if (rc || (rc = parse_take(argv[2], &number)))
+		return rc;
+	if (!parse_uint(argv[3], 0, SESSION_RATING_MAX, &rating))
+		return usage_error("a rating is 0 (unrated) to 5, not '%s'",
+		                   argv[3]);
+	struct session *s;
+	struct session_lock *lock;
+	if ((rc = open_locked(argv[1], &s, &lock)))
+		return rc;
+	struct error err;
+	if (session_take_set_rating(s, number, rating, &err) != RL_OK) {
+		close_locked(s, lock);
+		return fail(&err);
+	}
+	char buf[8];
+	if ((rc = save(s)) == 0)
+		printf("take %03u: %s (%u/%d)\n", number,
+		       stars(rating, buf, sizeof buf), rating,
+		       SESSION_RATING_MAX);
+	close_locked(s, lock);
+	return rc;
+}
+
+static int note_take(int argc, char **argv)
+{
+	uint32_t number;
+	int rc = check_args(argc, 3, true);
+	if (rc || (rc = parse_take(argv[2], &number)))
+		return rc;
+	/* The rest of the line is the note: quoting is optional. */
+	char text[SESSION_NOTE_MAX + 1];
+	size_t len = 0;
+	for (int i = 3; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+		if (len + n + (i > 3) >= sizeof text) {
+			fprintf(stderr, "redlight: the note is longer than %d "
+			        "bytes\n", SESSION_NOTE_MAX - 1);
+			return 1;
+		}
+		if (i > 3)
+			text[len++] = ' ';
+		memcpy(text + len, argv[i], n);
+		len += n;
+	}
+	text[len] = '\0';
+	struct session *s;
+	struct session_lock *lock;
+	if ((rc = open_locked(argv[1], &s, &lock)))
+		return rc;
+	struct error err;
+	if (session_take_set_note(s, number, text, &err) != RL_OK) {
+		close_locked(s, lock);
+		return fail(&err);
+	}
+	if ((rc = save(s)) == 0)
+		printf("take %03u: %s\n", number,
+		       text[0] ? "note set" : "note cleared");
+	close_locked(s, lock);
+	return rc;
+}
+
+/* discard and restore save by themselves (the directory move and
+ * session.json go together). */
+static int move_take(int argc, char **argv, bool discard)
+{
+	uint32_t number;
+	int rc = check_args(argc, 2, false);
+	if (rc || (rc = parse_take(argv[2], &number)))
+		return rc;
+	struct session *s;
+	struct session_lock *lock;
+	if ((rc = open_locked(argv[1], &s, &lock)))
+		return rc;
+	struct error err;
+	enum rl_status st = discard ? session_discard_take(s, number, &err)
+	                            : session_restore_take(s, number, &err);
+	if (st == RL_OK) {
+		const struct session_take *t = session_find_take(s, number);
+		if (discard)
+			printf("take %03u: discarded, its files are in %s/%s\n",
+			       number, s->dir, t->trash_dir);
+		else
+			printf("take %03u: restored to %s/takes/%03u\n", number,
+			       s->dir, number);
+	}
+	close_locked(s, lock);
+	return st == RL_OK ? 0 : fail(&err);
+}
+
+static int headroom_take(int argc, char **argv)
+{
+	uint32_t number;
+	int rc = check_args(argc, 2, false);
+	if (rc || (rc = parse_take(argv[2], &number)))
+		return rc;
+	struct session *s;
+	if ((rc = open_session(argv[1], &s)))
+		return rc;
+	const struct session_take *t = session_find_take(s, number);
+	if (!t) {
+		fprintf(stderr, "redlight: %s: no take %u\n", s->dir, number);
+		session_free(s);
+		return 1;
+	}
+	int width = 1;
+	for (size_t i = 0; i < t->file_count; i++) {
+		int n = (int)strlen(track_name_of(s, &t->files[i]));
+		width = n > width ? n : width;
+	}
+	for (size_t i = 0; i < t->file_count; i++) {
+		const struct session_take_file *f = &t->files[i];
+		char peak[32];
+		if (isfinite(f->peak_dbfs))
+			snprintf(peak, sizeof peak, "%6.1f", f->peak_dbfs);
+		else
+			snprintf(peak, sizeof peak, "  -inf");
+		printf("%-*s  %s dBFS  %llu clip%s  %s\n", width,
+		       track_name_of(s, f), peak, (unsigned long long)f->clips,
+		       f->clips == 1 ? "" : "s",
+		       session_headroom_label(session_headroom_flags(f)));
+	}
+	session_free(s);
+	return 0;
+}
+
+int cmd_takes(int argc, char **argv)
+{
+	if (argc < 2) {
+		takes_usage(stderr);
+		return 2;
+	}
+	const char *sub = argv[1];
+	if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
+		takes_usage(stdout);
+		return 0;
+	}
+	/* A session directory that happens to be called like a sub-command
+	 * is reached as ./keep. */
+	if (!strcmp(sub, "list"))
+		return list_takes(argc - 1, argv + 1);
+	if (!strcmp(sub, "keep"))
+		return keep_take(argc - 1, argv + 1);
+	if (!strcmp(sub, "rate"))
+		return rate_take(argc - 1, argv + 1);
+	if (!strcmp(sub, "note"))
+		return note_take(argc - 1, argv + 1);
+	if (!strcmp(sub, "discard"))
+		return move_take(argc - 1, argv + 1, true);
+	if (!strcmp(sub, "restore"))
+		return move_take(argc - 1, argv + 1, false);
+	if (!strcmp(sub, "headroom"))
+		return headroom_take(argc - 1, argv + 1);
+	return list_takes(argc, argv);
+}
