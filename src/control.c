@@ -468,8 +468,10 @@ enum rl_status control_start_with_sources(struct control *c,
 		st = jack_backend_activate(c->jb, err);
 	for (size_t i = 0; st == RL_OK && i < count; i++)
 		st = jack_backend_connect(c->jb, (uint32_t)i, sources[i], err);
+	/* Every track is armed except the rec-safe ones, which only play. */
 	for (uint32_t i = 0; st == RL_OK && i < count; i++)
-		st = control_arm(c, i, true, err);
+		if (!c->session->tracks[c->session_track[i]].rec_safe)
+			st = control_arm(c, i, true, err);
 	jack_backend_free_names(play_names);
 	free(names);
 	free(namebuf);
@@ -482,6 +484,10 @@ enum rl_status control_arm(struct control *c, uint32_t t, bool on,
 	if (t >= c->track_count)
 		return error_set(err, RL_ERR_INVALID, "no track %u (have %u)",
 		                 t + 1, c->track_count);
+	if (on && c->session->tracks[c->session_track[t]].rec_safe)
+		return error_set(err, RL_ERR_STATE,
+		                 "track %s is rec-safe: it cannot be armed",
+		                 c->session->tracks[c->session_track[t]].name);
 	/* The set of files of a take is fixed when it starts. */
 	if (c->open_count > 0)
 		return error_set(err, RL_ERR_STATE,

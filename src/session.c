@@ -286,6 +286,45 @@ static enum rl_status nomem(const struct loader *ld)
 	return error_set(ld->err, RL_ERR_NOMEM, "%s: out of memory", ld->file);
 }
 
+/* The track's mix and look: every member optional (files written before
+ * them load with unity gain, centre, no group, not rec-safe). */
+static enum rl_status load_track_mix(const struct loader *ld, const json_t *o,
+                                     const char *where,
+                                     struct session_track *t)
+{
+	enum rl_status rc = RL_OK;
+	const json_t *g = json_object_get(o, "gain_db");
+	if (g && json_is_null(g))
+		t->gain_db = -INFINITY; /* muted: JSON has no infinity */
+	else if (g && !json_is_number(g))
+		return field_error(ld, where, "gain_db",
+		                   "expected a number or null (muted)");
+	else if (g && !(json_number_value(g) <= 24.0))
+		return field_error(ld, where, "gain_db",
+		                   "%g is louder than +24 dB",
+		                   json_number_value(g));
+	else if (g)
+		t->gain_db = json_number_value(g);
+	const json_t *p = json_object_get(o, "pan");
+	if (p && !json_is_number(p))
+		return field_error(ld, where, "pan", "expected a number");
+	if (p && !(json_number_value(p) >= -1.0 && json_number_value(p) <= 1.0))
+		return field_error(ld, where, "pan",
+		                   "%g is out of range (-1 to 1)",
+		                   json_number_value(p));
+	if (p)
+		t->pan = json_number_value(p);
+	if (!rc && json_object_get(o, "group"))
+		rc = get_string(ld, o, where, "group", t->group,
+		                sizeof t->group);
+	if (!rc && json_object_get(o, "colour"))
+		rc = get_string(ld, o, where, "colour", t->colour,
+		                sizeof t->colour);
+	if (!rc && json_object_get(o, "rec_safe"))
+		rc = get_bool(ld, o, where, "rec_safe", &t->rec_safe);
+	return rc;
+}
+
 static enum rl_status load_tracks(const struct loader *ld, const json_t *root,
                                   struct session *s)
 {
@@ -334,6 +373,8 @@ static enum rl_status load_tracks(const struct loader *ld, const json_t *root,
 		}
 		if ((rc = get_string(ld, o, where, "source", t->source,
 		                     sizeof t->source)))
+			return rc;
+		if ((rc = load_track_mix(ld, o, where, t)))
 			return rc;
 	}
 	return RL_OK;
@@ -1139,6 +1180,12 @@ static json_t *build_root(struct builder *b, const struct session *s)
 		put_string(b, o, where, "name", t->name, sizeof t->name);
 		put_string(b, o, where, "source", t->source,
 		           sizeof t->source);
+		put(b, o, "gain_db", isinf(t->gain_db) ? json_null()
+		                                        : json_real(t->gain_db));
+		put(b, o, "pan", json_real(t->pan));
+		put_string(b, o, where, "group", t->group, sizeof t->group);
+		put_string(b, o, where, "colour", t->colour, sizeof t->colour);
+		put(b, o, "rec_safe", json_boolean(t->rec_safe));
 		append(b, tracks, o);
 	}
 	put(b, root, "tracks", tracks);

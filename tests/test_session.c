@@ -779,6 +779,42 @@ static void test_valid_hand_written(void)
 	session_free(s);
 }
 
+/* A track's mix and look load (muted gain is null in the file) and
+ * survive a save/reopen; files without them get unity, centre. */
+static void test_track_mix(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL;
+	char dir[600], p[700];
+
+	new_dir_path(dir, sizeof dir, "trackmix");
+	CHECK(mkdir(dir, 0777) == 0);
+	path_in(p, sizeof p, dir, "session.json");
+	char *text = replace(base_json, "\"colour\": \"red\"",
+	                     "\"colour\": \"red\", \"gain_db\": -4.5, "
+	                     "\"pan\": -0.25, \"group\": \"drums\", "
+	                     "\"rec_safe\": true");
+	char *text2 = replace(text, "\"source\": \"\" }",
+	                      "\"source\": \"\", \"gain_db\": null }");
+	write_text(p, text2);
+	free(text);
+	free(text2);
+	for (int round = 0; round < 2; round++) {
+		CHECK_OK(session_open(dir, &s, &err), &err);
+		if (!s)
+			return;
+		CHECK(s->tracks[0].gain_db == -4.5 && s->tracks[0].pan == -0.25);
+		CHECK_STR(s->tracks[0].group, "drums");
+		CHECK_STR(s->tracks[0].colour, "red");
+		CHECK(s->tracks[0].rec_safe);
+		CHECK(isinf(s->tracks[1].gain_db) && s->tracks[1].gain_db < 0);
+		CHECK(s->tracks[1].pan == 0.0 && !s->tracks[1].rec_safe);
+		CHECK_OK(session_save(s, &err), &err);
+		session_free(s);
+		s = NULL;
+	}
+}
+
 /* Settings written by hand load, and survive a save/reopen. */
 static void test_settings_round_trip(void)
 {
@@ -885,6 +921,18 @@ static void check_malformed_text(const struct malformed_case *c, char *text,
 static void test_malformed(void)
 {
 	static const struct malformed_case cases[] = {
+		{ "track-pan", "\"colour\": \"red\"",
+		  "\"colour\": \"red\", \"pan\": 2",
+		  ": tracks[0].pan: 2 is out of range" },
+		{ "track-gain", "\"colour\": \"red\"",
+		  "\"colour\": \"red\", \"gain_db\": \"loud\"",
+		  ": tracks[0].gain_db: expected a number or null" },
+		{ "track-gain-hot", "\"colour\": \"red\"",
+		  "\"colour\": \"red\", \"gain_db\": 40",
+		  ": tracks[0].gain_db: 40 is louder than +24 dB" },
+		{ "track-rec-safe", "\"colour\": \"red\"",
+		  "\"colour\": \"red\", \"rec_safe\": 1",
+		  ": tracks[0].rec_safe: expected true or false" },
 		{ "settings-range", "\"future_top\"",
 		  "\"settings\": {\"count_in_bars\": 99}, \"future_top\"",
 		  ": settings.count_in_bars: 99 is out of range" },
@@ -1827,6 +1875,7 @@ int main(void)
 	test_relpath();
 	test_valid_hand_written();
 	test_settings_round_trip();
+	test_track_mix();
 	test_malformed();
 	test_save_failures();
 	test_metadata_round_trip();

@@ -32,6 +32,11 @@
 struct session_track {
 	char name[SESSION_NAME_MAX];   /**< unique within the session */
 	char source[SESSION_PORT_MAX]; /**< JACK port it records from, or "" */
+	double gain_db;                /**< rough-mix gain, -INFINITY: muted */
+	double pan;                    /**< -1 left .. 0 centre .. +1 right */
+	char group[32];                /**< "drums", "guitars", ... or "" */
+	char colour[16];               /**< "#rrggbb" or a name, or "" */
+	bool rec_safe;                 /**< cannot be armed by accident */
 };
 
 /** A run of frames that never reached the disk (ring overrun). */
