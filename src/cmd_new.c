@@ -25,6 +25,7 @@
 struct template_track {
 	char name[SESSION_NAME_MAX];
 	char port[SESSION_PORT_MAX];
+	char port_right[SESSION_PORT_MAX]; /* a stereo track's right input */
 	unsigned line; /* in the template file, 0 for a built-in */
 };
 
@@ -55,7 +56,8 @@ static void new_usage(FILE *f)
 	      "  --template band    11 tracks: kick snare hihat tom1 tom2 oh-l oh-r\n"
 	      "                     bass-di gtr keys vox on system:capture_1..11\n"
 	      "  --template empty   no tracks (the default)\n"
-	      "  --template FILE    one track per line: NAME [PORT]; '#' starts a\n"
+	      "  --template FILE    one track per line: NAME [PORT [RIGHT_PORT]]\n"
+	      "                     (two ports: a stereo track); '#' starts a\n"
 	      "                     comment; a PORT with spaces goes in \"quotes\".\n"
 	      "                     A name with a '/' or not built-in is a file.\n"
 	      "  --force-existing   make the session in a directory that already\n"
@@ -126,8 +128,9 @@ static bool valid_port_text(const char *s)
 }
 
 static enum rl_status template_add(struct template *t, const char *name,
-                                   const char *port, unsigned line,
-                                   const char *file, struct error *err)
+                                   const char *port, const char *port_right,
+                                   unsigned line, const char *file,
+                                   struct error *err)
 {
 	for (size_t i = 0; i < t->count; i++) {
 		if (!strcmp(t->tracks[i].name, name))
@@ -144,17 +147,19 @@ static enum rl_status template_add(struct template *t, const char *name,
 	struct template_track *tr = &t->tracks[t->count++];
 	snprintf(tr->name, sizeof tr->name, "%s", name);
 	snprintf(tr->port, sizeof tr->port, "%s", port ? port : "");
+	snprintf(tr->port_right, sizeof tr->port_right, "%s",
+	         port_right ? port_right : "");
 	tr->line = line;
 	return RL_OK;
 }
 
 /*
- * Split one template line into at most 3 fields (a third one is an
+ * Split one template line into at most 3 fields (a fourth one is an
  * error): words separated by blanks, a field may be in double quotes, '#'
  * outside quotes starts a comment. Modifies line. Returns the number of
  * fields, or -1 with *why set.
  */
-static int split_line(char *line, char *fields[3], const char **why)
+static int split_line(char *line, char *fields[4], const char **why)
 {
 	int n = 0;
 	char *p = line;
@@ -163,8 +168,8 @@ static int split_line(char *line, char *fields[3], const char **why)
 			p++;
 		if (!*p || *p == '#')
 			return n;
-		if (n == 3) {
-			*why = "too many fields (expected NAME [PORT])";
+		if (n == 4) {
+			*why = "too many fields (expected NAME [PORT [RIGHT_PORT]])";
 			return -1;
 		}
 		if (*p == '"') {
@@ -196,6 +201,24 @@ static int split_line(char *line, char *fields[3], const char **why)
 		if (*p)
 			*p++ = '\0';
 	}
+}
+
+/* A JACK port name CLIENT:PORT as a template may give it. */
+static bool port_ok(const char *port)
+{
+	return port[0] && strlen(port) < SESSION_PORT_MAX &&
+	       valid_port_text(port) && strchr(port, ':') && port[0] != ':';
+}
+
+static enum rl_status bad_port(const char *file, unsigned line,
+                               const char *port, const char *track,
+                               struct error *err)
+{
+	return error_set(err, RL_ERR_FORMAT,
+	                 "%s:%u: bad port '%s' for track '%s': expected a "
+	                 "JACK port name CLIENT:PORT (UTF-8, at most %d "
+	                 "bytes)", file, line, port, track,
+	                 SESSION_PORT_MAX - 1);
 }
 
 static enum rl_status template_load_file(const char *file, struct template *t,
@@ -233,15 +256,15 @@ static enum rl_status template_load_file(const char *file, struct template *t,
 		}
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
-		char *fields[3];
+		char *fields[4];
 		int n = split_line(line, fields, &why);
 		if (n < 0) {
 			rc = error_set(err, RL_ERR_FORMAT, "%s:%u: %s", file,
 			               lineno, why);
-		} else if (n == 3) {
+		} else if (n == 4) {
 			rc = error_set(err, RL_ERR_FORMAT,
 			               "%s:%u: too many fields (expected NAME "
-			               "[PORT])", file, lineno);
+			               "[PORT [RIGHT_PORT]])", file, lineno);
 		} else if (n == 0) {
 			continue;
 		} else if (!valid_name(fields[0])) {
@@ -251,20 +274,19 @@ static enum rl_status template_load_file(const char *file, struct template *t,
 			               "characters",
 			               file, lineno, fields[0],
 			               TEMPLATE_NAME_MAX);
-		} else if (n == 2 && (!fields[1][0] ||
-		                      strlen(fields[1]) >= SESSION_PORT_MAX ||
-		                      !valid_port_text(fields[1]) ||
-		                      !strchr(fields[1], ':') ||
-		                      fields[1][0] == ':')) {
+		} else if (n >= 2 && !port_ok(fields[1])) {
+			rc = bad_port(file, lineno, fields[1], fields[0], err);
+		} else if (n == 3 && !port_ok(fields[2])) {
+			rc = bad_port(file, lineno, fields[2], fields[0], err);
+		} else if (n == 3 && !strcmp(fields[1], fields[2])) {
 			rc = error_set(err, RL_ERR_FORMAT,
-			               "%s:%u: bad port '%s' for track '%s': "
-			               "expected a JACK port name CLIENT:PORT "
-			               "(UTF-8, at most %d bytes)", file, lineno,
-			               fields[1], fields[0],
-			               SESSION_PORT_MAX - 1);
+			               "%s:%u: track '%s': the left and right "
+			               "ports are both %s", file, lineno,
+			               fields[0], fields[1]);
 		} else {
-			rc = template_add(t, fields[0], n == 2 ? fields[1] : NULL,
-			                  lineno, file, err);
+			rc = template_add(t, fields[0], n >= 2 ? fields[1] : NULL,
+			                  n == 3 ? fields[2] : NULL, lineno,
+			                  file, err);
 		}
 	}
 	if (rc == RL_OK && ferror(f))
@@ -288,8 +310,8 @@ static enum rl_status template_load(const char *spec, struct template *t,
 		size_t n = sizeof band_tracks / sizeof band_tracks[0];
 		for (size_t i = 0; i < n; i++) {
 			enum rl_status rc = template_add(t, band_tracks[i].name,
-			                                 band_tracks[i].port, 0,
-			                                 spec, err);
+			                                 band_tracks[i].port, NULL,
+			                                 0, spec, err);
 			if (rc != RL_OK) {
 				template_free(t);
 				return rc;
@@ -375,9 +397,15 @@ static enum rl_status write_session(const char *dir, const struct template *t,
 		                 "session.json); not touching it", dir);
 	struct session *s = NULL;
 	enum rl_status rc = session_open(dir, &s, err);
-	for (size_t i = 0; rc == RL_OK && i < t->count; i++)
+	for (size_t i = 0; rc == RL_OK && i < t->count; i++) {
+		size_t idx;
 		rc = session_add_track(s, t->tracks[i].name, t->tracks[i].port,
-		                       NULL, err);
+		                       &idx, err);
+		if (rc == RL_OK)
+			snprintf(s->tracks[idx].source_right,
+			         sizeof s->tracks[idx].source_right, "%s",
+			         t->tracks[i].port_right);
+	}
 	if (rc == RL_OK && t->count)
 		rc = session_save(s, err);
 	session_free(s);

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,86 @@
 #include <time.h>
 
 static volatile sig_atomic_t stop_requested;
+/* SIGUSR1 (new take) and SIGUSR2 (marker) requests not yet acted on. The
+ * handlers only count: everything else happens in the main loop, outside
+ * signal context. Lock-free atomics are async-signal-safe. */
+static atomic_uint split_requests, marker_requests;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2,
+               "the signal handlers need lock-free atomics");
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+static void on_usr_signal(int sig)
+{
+	atomic_fetch_add_explicit(sig == SIGUSR1 ? &split_requests
+	                                         : &marker_requests,
+	                          1, memory_order_relaxed);
+}
+
+/* --split-at and --marker-at: something to do so long after recording
+ * started. */
+struct timed_action {
+	double at;          /* seconds after the first take started */
+	bool split;         /* else a marker */
+	const char *name;   /* the marker's, NULL: "marker N" */
+	size_t order;       /* on the command line, for a stable sort */
+};
+
+static int compare_actions(const void *a, const void *b)
+{
+	const struct timed_action *x = a, *y = b;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	/* A marker on the split point still belongs to the take before. */
+	if (x->split != y->split)
+		return x->split ? 1 : -1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* "TIME" or "TIME=NAME" into *a; false if TIME is not seconds >= 0 or
+ * the name is too long. */
+static bool parse_action(char *text, bool split, struct timed_action *a)
+{
+	char *eq = split ? NULL : strchr(text, '=');
+	if (eq)
+		*eq = '\0';
+	char *end = NULL;
+	double at = strtod(text, &end);
+	if (!end || end == text || *end || !(at >= 0) || at > 1e6)
+		return false;
+	if (eq && strlen(eq + 1) >= SESSION_NAME_MAX)
+		return false;
+	*a = (struct timed_action){ .at = at, .split = split,
+	                            .name = eq && eq[1] ? eq + 1 : NULL };
+	return true;
+}
+
+/* One line per marker added, to find it in the take later. */
+static void add_marker(struct control *ctl, const char *name)
+{
+	struct error err;
+	enum rl_status st = control_add_marker(ctl, name, &err);
+	struct session_marker m;
+	uint32_t take;
+	if (st == RL_OK && control_last_marker(ctl, &take, &m)) {
+		printf("marker \"%s\": take %03u, timeline frame %llu (%.3f s)\n",
+		       m.name, take, (unsigned long long)m.frame,
+		       (double)m.frame / control_sample_rate(ctl));
+		fflush(stdout);
+	}
+	if (st != RL_OK)
+		fprintf(stderr, "redlight: marker: %s\n", err.message);
+}
+
+static void new_take(struct control *ctl)
+{
+	struct error err;
+	if (control_new_take(ctl, &err) != RL_OK)
+		fprintf(stderr, "redlight: new take: %s\n", err.message);
 }
 
 static void record_usage(void)
@@ -36,10 +112,14 @@ static void record_usage(void)
 	      "                       [--scratch FILE] [--scratch-offset POS]\n"
 	      "                       [--scratch-level DB] [--keeper-level DB]\n"
 	      "                       [--pre-record SECONDS] [--wait SECONDS]\n"
+	      "                       [--split-at TIME ...] [--marker-at TIME[=NAME] ...]\n"
 	      "                       [--jack-transport internal|follow|master]\n"
 	      "                       [--client-name NAME] [--stats] SESSION_DIR\n"
 	      "POS: bar (17), bar|beat|tick (17|3|0), seconds (12.5s), frames (48000f)\n"
-	      "     or a section of the tempo map (chorus1)\n",
+	      "     or a section of the tempo map (chorus1)\n"
+	      "TIME: seconds after the first take started. --split-at starts a new\n"
+	      "     take there (like SIGUSR1: no gap, no overlap); --marker-at adds a\n"
+	      "     marker to the take recording (like SIGUSR2; default name \"marker N\")\n",
 	      stderr);
 }
 
@@ -214,6 +294,8 @@ int cmd_record(int argc, char **argv)
 		{ "wait", required_argument, NULL, 'W' },
 		{ "keeper-level", required_argument, NULL, 'K' },
 		{ "passes", required_argument, NULL, 'x' },
+		{ "split-at", required_argument, NULL, 'G' },
+		{ "marker-at", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -221,6 +303,10 @@ int cmd_record(int argc, char **argv)
 	const char *regex = NULL;
 	const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
 	size_t input_count = 0;
+	/* Each takes an argument: never more than argc of them. */
+	struct timed_action *actions = calloc((size_t)argc + 1,
+	                                      sizeof *actions);
+	size_t action_count = 0;
 	bool stats = false;
 	int click = -1; /* -1: the session's setting */
 	bool monitor = false;
@@ -237,9 +323,12 @@ int cmd_record(int argc, char **argv)
 	struct control_config cfg = { .format = TAKE_FORMAT_PCM24 };
 	struct error err = { 0 };
 	int c;
-	if (!inputs)
+	if (!inputs || !actions) {
+		free(inputs);
+		free(actions);
 		return 1;
-	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cNS:L:C:Q:oI:P:A:p:J:l:x:X:O:Y:K:R:W:", opts, NULL)) != -1) {
+	}
+	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cNS:L:C:Q:oI:P:A:p:J:l:x:X:O:Y:K:R:W:G:k:", opts, NULL)) != -1) {
 		char *end = NULL;
 		switch (c) {
 		case 'd':
@@ -247,6 +336,7 @@ int cmd_record(int argc, char **argv)
 			if (!end || *end || duration <= 0) {
 				fprintf(stderr, "redlight: --duration wants seconds > 0, not '%s'\n", optarg);
 				free(inputs);
+				free(actions);
 				return 2;
 			}
 			break;
@@ -255,6 +345,7 @@ int cmd_record(int argc, char **argv)
 		case 'f':
 			if (take_format_parse(optarg, &cfg.format, &err) != RL_OK) {
 				free(inputs);
+				free(actions);
 				fprintf(stderr, "redlight: %s\n", err.message);
 				return 2;
 			}
@@ -265,6 +356,7 @@ int cmd_record(int argc, char **argv)
 			    cfg.buffer_seconds > 600) {
 				fprintf(stderr, "redlight: --buffer-seconds wants 0.1 to 600, not '%s'\n", optarg);
 				free(inputs);
+				free(actions);
 				return 2;
 			}
 			break;
@@ -277,6 +369,7 @@ int cmd_record(int argc, char **argv)
 			    cfg.tempo_bpm > 1000) {
 				fprintf(stderr, "redlight: --tempo wants beats per minute (0 to 1000), not '%s'\n", optarg);
 				free(inputs);
+				free(actions);
 				return 2;
 			}
 			break;
@@ -289,6 +382,7 @@ int cmd_record(int argc, char **argv)
 			    cfg.meter_denominator > 64) {
 				fprintf(stderr, "redlight: --meter wants BEATS/DENOMINATOR like 4/4 or 7/8, not '%s'\n", optarg);
 				free(inputs);
+				free(actions);
 				return 2;
 			}
 			break;
@@ -301,6 +395,7 @@ int cmd_record(int argc, char **argv)
 			if (!end || *end || click_db > 6) {
 				fprintf(stderr, "redlight: --click-level wants dB up to +6, not '%s'\n", optarg);
 				free(inputs);
+				free(actions);
 				return 2;
 			}
 			break;
@@ -314,6 +409,7 @@ int cmd_record(int argc, char **argv)
 				fprintf(stderr, "redlight: --%s wants 0 to 64 bars, not '%s'\n",
 				        c == 'I' ? "count-in" : "pre-roll", optarg);
 				free(inputs);
+				free(actions);
 				return 2;
 			}
 			*(c == 'I' ? &count_in : &pre_roll) = v;
@@ -330,6 +426,7 @@ int cmd_record(int argc, char **argv)
 			if (!end || *end || wait_seconds < 0 || wait_seconds > 3600) {
 				fprintf(stderr, "redlight: --wait wants 0 to 3600 seconds, not '%s'\n", optarg);
 				free(inputs);
+				free(actions);
 				return 2;
 			}
 			break;
@@ -339,6 +436,7 @@ int cmd_record(int argc, char **argv)
 			    cfg.pre_record_seconds > 60) {
 				fprintf(stderr, "redlight: --pre-record wants 0 to 60 seconds, not '%s'\n", optarg);
 				free(inputs);
+				free(actions);
 				return 2;
 			}
 			break;
@@ -349,6 +447,7 @@ int cmd_record(int argc, char **argv)
 				fprintf(stderr, "redlight: --%s wants dB up to +6 (or -inf), not '%s'\n",
 				        c == 'Y' ? "scratch-level" : "keeper-level", optarg);
 				free(inputs);
+				free(actions);
 				return 2;
 			}
 			*(c == 'Y' ? &scratch_db : &keeper_db) = db;
@@ -359,24 +458,45 @@ int cmd_record(int argc, char **argv)
 			if (!end || *end || passes < 1 || passes > 1000) {
 				fprintf(stderr, "redlight: --passes wants 1 to 1000, not '%s'\n", optarg);
 				free(inputs);
+				free(actions);
 				return 2;
 			}
+			break;
+		case 'G':
+		case 'k':
+			if (!parse_action(optarg, c == 'G',
+			                  &actions[action_count])) {
+				fprintf(stderr, "redlight: --%s wants seconds >= 0%s, "
+				        "not '%s'\n", c == 'G' ? "split-at" : "marker-at",
+				        c == 'G' ? "" : " and an optional =NAME of at "
+				        "most 63 bytes", optarg);
+				free(inputs);
+				free(actions);
+				return 2;
+			}
+			actions[action_count].order = action_count;
+			action_count++;
 			break;
 		case 'h':
 			record_usage();
 			free(inputs);
+			free(actions);
 			return 0;
 		default:
 			record_usage();
 			free(inputs);
+			free(actions);
 			return 2;
 		}
 	}
 	if (optind != argc - 1 || (regex && input_count)) {
 		record_usage();
 		free(inputs);
+		free(actions);
 		return 2;
 	}
+	if (action_count)
+		qsort(actions, action_count, sizeof *actions, compare_actions);
 	cfg.session_dir = argv[optind];
 	raise_fd_limit();
 
@@ -384,11 +504,18 @@ int cmd_record(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* Before anything can take a while: a script may signal as soon as
+	 * it started us, and SIGUSR1/2 would otherwise end the process. */
+	struct sigaction su = { .sa_handler = on_usr_signal };
+	sigemptyset(&su.sa_mask);
+	sigaction(SIGUSR1, &su, NULL);
+	sigaction(SIGUSR2, &su, NULL);
 
 	struct control *ctl = NULL;
 	enum jack_transport_mode mode;
 	if (control_open(&cfg, &ctl, &err) != RL_OK) {
 		free(inputs);
+		free(actions);
 		return fail(&err);
 	}
 	char **found = NULL;
@@ -399,6 +526,7 @@ int cmd_record(int argc, char **argv)
 	                              &mode, &err) != RL_OK) {
 		control_close(ctl);
 		free(inputs);
+		free(actions);
 		return fail(&err);
 	}
 	control_set_transport_mode(ctl, mode);
@@ -460,8 +588,53 @@ int cmd_record(int argc, char **argv)
 		goto error;
 
 	enum rl_status st = RL_OK;
+	/* Engine clock frame the first take started on: --split-at and
+	 * --marker-at count from there. */
+	bool started = false;
+	uint64_t start_clock = 0;
+	uint32_t shown_take = 0;
+	size_t next_action = 0;
+	double rate = control_sample_rate(ctl);
 	while (control_busy(ctl)) {
-		sleep_ms(20);
+		struct engine_snapshot snap;
+		long ms = 20;
+		if (started && next_action < action_count) {
+			/* Wake close to the next action, so it lands within
+			 * about a JACK period of its time. */
+			control_snapshot(ctl, &snap);
+			double left = start_clock + actions[next_action].at * rate -
+			              (double)snap.clock;
+			ms = left < rate / 50 ? (long)(left * 1000 / rate) : 20;
+			ms = ms < 1 ? 1 : ms;
+		}
+		sleep_ms(ms);
+		control_snapshot(ctl, &snap);
+		if (snap.transport == ENGINE_RECORDING && snap.take) {
+			if (!started) {
+				started = true;
+				start_clock = snap.clock > snap.take_frames
+				              ? snap.clock - snap.take_frames : 0;
+			}
+			/* Scripts wait for this line before they signal. */
+			if (snap.take != shown_take) {
+				shown_take = snap.take;
+				printf("recording take %03u\n", snap.take);
+				fflush(stdout);
+			}
+		}
+		while (started && next_action < action_count &&
+		       (double)snap.clock >=
+		       start_clock + actions[next_action].at * rate) {
+			const struct timed_action *a = &actions[next_action++];
+			if (a->split)
+				new_take(ctl);
+			else
+				add_marker(ctl, a->name);
+		}
+		if (atomic_exchange(&split_requests, 0))
+			new_take(ctl);
+		for (unsigned n = atomic_exchange(&marker_requests, 0); n > 0; n--)
+			add_marker(ctl, NULL);
 		/* --passes: stop when that many loop passes are recorded. */
 		if (passes && control_takes_finished(ctl) + 1 >= (uint32_t)passes)
 			control_stop_after_pass(ctl, NULL);
@@ -506,6 +679,7 @@ int cmd_record(int argc, char **argv)
 	control_free_names(found);
 	control_close(ctl);
 	free(inputs);
+	free(actions);
 	if (st != RL_OK)
 		return fail(&err);
 	return 0;
@@ -514,5 +688,6 @@ error:
 	control_free_names(found);
 	control_close(ctl);
 	free(inputs);
+	free(actions);
 	return fail(&err);
 }

@@ -14,7 +14,6 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,110 +31,6 @@ static void takes_usage(FILE *f)
 	      "TAKE: a take number (3 or 003). TRACK: a track name or number;\n"
 	      "none: every track of the take.\n",
 	      f);
-}
-
-__attribute__((format(printf, 1, 2)))
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("redlight: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	takes_usage(stderr);
-	return 2;
-}
-
-static int fail(const struct error *err)
-{
-	fprintf(stderr, "redlight: %s\n", err->message);
-	return 1;
-}
-
-/* Whole decimal number in [min, max]. */
-static bool parse_uint(const char *text, uint32_t min, uint32_t max,
-                       uint32_t *out)
-{
-	uint64_t n = 0;
-	if (!text[0])
-		return false;
-	for (const char *p = text; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return false;
-		n = n * 10 + (uint64_t)(*p - '0');
-		if (n > max)
-			return false;
-	}
-	if (n < min)
-		return false;
-	*out = (uint32_t)n;
-	return true;
-}
-
-/* `takes` never creates a session (session_open() would): 1 with a
- * message if dir has no session.json. */
-static int check_session(const char *dir)
-{
-	char path[SESSION_PATH_MAX + 32];
-	struct stat st;
-
-	snprintf(path, sizeof path, "%s/session.json", dir);
-	if (stat(path, &st) == 0)
-		return 0;
-	int e = errno;
-	if (e == ENOENT || e == ENOTDIR)
-		fprintf(stderr, "redlight: %s is not a redlight session (no "
-		        "%s)\n", dir, path);
-	else
-		fprintf(stderr, "redlight: cannot read %s: %s\n", path,
-		        strerror(e));
-	return 1;
-}
-
-static int open_session(const char *dir, struct session **s)
-{
-	struct error err;
-	*s = NULL;
-	if (check_session(dir))
-		return 1;
-	if (session_open(dir, s, &err) != RL_OK)
-		return fail(&err);
-	return 0;
-}
-
-/* Lock (refused while a recorder or another `takes` holds the session),
- * then open, so what is changed is the latest session.json. */
-static int open_locked(const char *dir, struct session **s,
-                       struct session_lock **lock)
-{
-	struct error err;
-
-	*s = NULL;
-	*lock = NULL;
-	if (check_session(dir))
-		return 1;
-	if (session_lock_acquire(dir, "takes", lock, &err) != RL_OK)
-		return fail(&err);
-	if (session_open(dir, s, &err) != RL_OK) {
-		session_lock_release(*lock);
-		*lock = NULL;
-		return fail(&err);
-	}
-	return 0;
-}
-
-/* Write session.json atomically; exit status. */
-static int save(const struct session *s)
-{
-	struct error err;
-	return session_save(s, &err) == RL_OK ? 0 : fail(&err);
-}
-
-static void close_locked(struct session *s, struct session_lock *lock)
-{
-	session_free(s);
-	session_lock_release(lock);
 }
 
 static double seconds(uint64_t frames, uint32_t rate)
@@ -242,13 +137,13 @@ static json_t *take_json(const struct session *s, const struct session_take *t)
 {
 	json_t *o = json_object();
 	json_t *files = json_array(), *keepers = json_array();
-	json_t *plays = json_array(), *markers = json_array();
+	json_t *plays_back = json_array(), *markers = json_array();
 	json_t *xruns = json_array();
-	if (!o || !files || !keepers || !plays || !markers || !xruns) {
+	if (!o || !files || !keepers || !plays_back || !markers || !xruns) {
 		json_decref(o);
 		json_decref(files);
 		json_decref(keepers);
-		json_decref(plays);
+		json_decref(plays_back);
 		json_decref(markers);
 		json_decref(xruns);
 		return NULL;
@@ -276,8 +171,10 @@ static json_t *take_json(const struct session *s, const struct session_take *t)
 	json_object_set_new(o, "xruns", json_integer((json_int_t)t->xruns));
 	for (size_t i = 0; i < t->file_count; i++) {
 		const struct session_take_file *f = &t->files[i];
-		const struct session_take *k = session_keeper_of(s, f->track,
-		                                                 NULL);
+		/* An active comp plays instead of any take. */
+		struct session_playback pb;
+		bool plays = session_playback_of(s, f->track, &pb) &&
+		             pb.take == t->number;
 		json_t *fo = json_object();
 		if (!fo)
 			continue;
@@ -294,17 +191,17 @@ static json_t *take_json(const struct session *s, const struct session_take *t)
 		json_object_set_new(fo, "dropped_frames",
 		                    json_integer((json_int_t)f->dropped_frames));
 		json_object_set_new(fo, "keeper", json_boolean(f->keeper));
-		json_object_set_new(fo, "plays_back", json_boolean(k == t));
+		json_object_set_new(fo, "plays_back", json_boolean(plays));
 		json_array_append_new(files, fo);
 		if (f->keeper)
 			json_array_append_new(keepers,
 			                      json_string(track_name_of(s, f)));
-		if (k == t)
-			json_array_append_new(plays,
+		if (plays)
+			json_array_append_new(plays_back,
 			                      json_string(track_name_of(s, f)));
 	}
 	json_object_set_new(o, "keeper_tracks", keepers);
-	json_object_set_new(o, "plays_back_tracks", plays);
+	json_object_set_new(o, "plays_back_tracks", plays_back);
 	for (size_t i = 0; i < t->marker_count; i++) {
 		json_t *mo = json_pack("{s:I,s:s}", "frame",
 		                       (json_int_t)t->markers[i].frame, "name",
@@ -353,12 +250,12 @@ static int list_takes(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1)
-		return usage_error("%s", argc - optind
-		                         ? "one SESSION_DIR, please"
-		                         : "which session? (SESSION_DIR missing)");
+		return cli_usage_error(takes_usage, "%s", argc - optind
+		                       ? "one SESSION_DIR, please"
+		                       : "which session? (SESSION_DIR missing)");
 
 	struct session *s = NULL;
-	int rc = open_session(argv[optind], &s);
+	int rc = cli_open_session(argv[optind], &s);
 	if (rc)
 		return rc;
 
@@ -375,19 +272,8 @@ static int list_takes(int argc, char **argv)
 				arr = NULL;
 			}
 		}
-		char *text = arr ? json_dumps(arr, JSON_INDENT(2) |
-		                              JSON_PRESERVE_ORDER)
-		                 : NULL;
-		json_decref(arr);
-		if (!text) {
-			fputs("redlight: out of memory\n", stderr);
-			session_free(s);
-			return 1;
-		}
-		puts(text);
-		free(text);
 		session_free(s);
-		return 0;
+		return cli_print_json(arr);
 	}
 
 	for (size_t i = 0; i < s->take_count; i++) {
@@ -423,21 +309,9 @@ static int check_args(int argc, int want, bool more_ok)
 
 static int parse_take(const char *text, uint32_t *number)
 {
-	if (!parse_uint(text, 1, UINT32_MAX, number))
-		return usage_error("'%s' is not a take number", text);
-	return 0;
-}
-
-/* TRACK of a keep: a track name first (a track may be called "2"), else
- * a track number. 0 if there is no such track. */
-static uint32_t resolve_track(const struct session *s, const char *text)
-{
-	int idx = session_find_track(s, text);
-	if (idx >= 0)
-		return (uint32_t)idx + 1;
-	uint32_t n;
-	if (parse_uint(text, 1, UINT32_MAX, &n) && n <= s->track_count)
-		return n;
+	if (!cli_parse_uint(text, 1, UINT32_MAX, number))
+		return cli_usage_error(takes_usage, "'%s' is not a take number",
+		                       text);
 	return 0;
 }
 
@@ -449,7 +323,7 @@ static int keep_take(int argc, char **argv)
 		return rc;
 	struct session *s;
 	struct session_lock *lock;
-	if ((rc = open_locked(argv[1], &s, &lock)))
+	if ((rc = cli_open_locked(argv[1], "takes", &s, &lock)))
 		return rc;
 
 	struct error err;
@@ -457,7 +331,7 @@ static int keep_take(int argc, char **argv)
 	if (argc == 3)
 		st = session_set_keeper(s, number, 0, &err);
 	for (int i = 3; st == RL_OK && i < argc; i++) {
-		uint32_t track = resolve_track(s, argv[i]);
+		uint32_t track = cli_resolve_track(s, argv[i]);
 		if (!track)
 			st = error_set(&err, RL_ERR_NOT_FOUND,
 			               "%s has no track '%s'", s->dir, argv[i]);
@@ -465,10 +339,10 @@ static int keep_take(int argc, char **argv)
 			st = session_set_keeper(s, number, track, &err);
 	}
 	if (st != RL_OK) {
-		close_locked(s, lock);
-		return fail(&err);
+		cli_close_locked(s, lock);
+		return cli_fail(&err);
 	}
-	if ((rc = save(s)) == 0) {
+	if ((rc = cli_save(s)) == 0) {
 		const struct session_take *t = session_find_take(s, number);
 		printf("take %03u: keeper of", number);
 		bool any = false;
@@ -481,7 +355,7 @@ static int keep_take(int argc, char **argv)
 		}
 		putchar('\n');
 	}
-	close_locked(s, lock);
+	cli_close_locked(s, lock);
 	return rc;
 }
 
@@ -491,24 +365,24 @@ static int rate_take(int argc, char **argv)
 	int rc = check_args(argc, 3, false);
 	if (rc || (rc = parse_take(argv[2], &number)))
 		return rc;
-	if (!parse_uint(argv[3], 0, SESSION_RATING_MAX, &rating))
-		return usage_error("a rating is 0 (unrated) to 5, not '%s'",
-		                   argv[3]);
+	if (!cli_parse_uint(argv[3], 0, SESSION_RATING_MAX, &rating))
+		return cli_usage_error(takes_usage, "a rating is 0 (unrated) "
+		                       "to 5, not '%s'", argv[3]);
 	struct session *s;
 	struct session_lock *lock;
-	if ((rc = open_locked(argv[1], &s, &lock)))
+	if ((rc = cli_open_locked(argv[1], "takes", &s, &lock)))
 		return rc;
 	struct error err;
 	if (session_take_set_rating(s, number, rating, &err) != RL_OK) {
-		close_locked(s, lock);
-		return fail(&err);
+		cli_close_locked(s, lock);
+		return cli_fail(&err);
 	}
 	char buf[8];
-	if ((rc = save(s)) == 0)
+	if ((rc = cli_save(s)) == 0)
 		printf("take %03u: %s (%u/%d)\n", number,
 		       stars(rating, buf, sizeof buf), rating,
 		       SESSION_RATING_MAX);
-	close_locked(s, lock);
+	cli_close_locked(s, lock);
 	return rc;
 }
 
@@ -536,17 +410,17 @@ static int note_take(int argc, char **argv)
 	text[len] = '\0';
 	struct session *s;
 	struct session_lock *lock;
-	if ((rc = open_locked(argv[1], &s, &lock)))
+	if ((rc = cli_open_locked(argv[1], "takes", &s, &lock)))
 		return rc;
 	struct error err;
 	if (session_take_set_note(s, number, text, &err) != RL_OK) {
-		close_locked(s, lock);
-		return fail(&err);
+		cli_close_locked(s, lock);
+		return cli_fail(&err);
 	}
-	if ((rc = save(s)) == 0)
+	if ((rc = cli_save(s)) == 0)
 		printf("take %03u: %s\n", number,
 		       text[0] ? "note set" : "note cleared");
-	close_locked(s, lock);
+	cli_close_locked(s, lock);
 	return rc;
 }
 
@@ -560,7 +434,7 @@ static int move_take(int argc, char **argv, bool discard)
 		return rc;
 	struct session *s;
 	struct session_lock *lock;
-	if ((rc = open_locked(argv[1], &s, &lock)))
+	if ((rc = cli_open_locked(argv[1], "takes", &s, &lock)))
 		return rc;
 	struct error err;
 	enum rl_status st = discard ? session_discard_take(s, number, &err)
@@ -574,8 +448,8 @@ static int move_take(int argc, char **argv, bool discard)
 			printf("take %03u: restored to %s/takes/%03u\n", number,
 			       s->dir, number);
 	}
-	close_locked(s, lock);
-	return st == RL_OK ? 0 : fail(&err);
+	cli_close_locked(s, lock);
+	return st == RL_OK ? 0 : cli_fail(&err);
 }
 
 static int headroom_take(int argc, char **argv)
@@ -585,7 +459,7 @@ static int headroom_take(int argc, char **argv)
 	if (rc || (rc = parse_take(argv[2], &number)))
 		return rc;
 	struct session *s;
-	if ((rc = open_session(argv[1], &s)))
+	if ((rc = cli_open_session(argv[1], &s)))
 		return rc;
 	const struct session_take *t = session_find_take(s, number);
 	if (!t) {

@@ -39,6 +39,11 @@ struct control {
 
 	uint32_t track_count;     /* engine tracks */
 	size_t *session_track;    /* engine track -> index in session */
+	/* A stereo session track is two engine tracks: its left channel
+	 * (channel 0) and its right (channel 1); partner[] links them
+	 * (UINT32_MAX for a mono track). */
+	uint8_t *channel;
+	uint32_t *partner;
 	bool *armed;
 
 	struct tempo_map *map;    /* the song's map; the engine reads it */
@@ -51,6 +56,11 @@ struct control {
 		uint32_t number;
 		bool started;
 		uint64_t xruns_at_start;
+		uint64_t correction;   /* latency correction prepared */
+		/* The shift its markers were saved with while it records
+		 * (see control_add_marker()). */
+		bool have_marker_shift;
+		uint64_t marker_shift;
 	} open[OPEN_TAKES_MAX];
 	size_t open_count;
 	bool loop_on;
@@ -59,6 +69,7 @@ struct control {
 	uint64_t locate_seq;      /* ... and engine_commands_sent() after it */
 	bool stop_sent;
 	bool stop_after_pass_sent;
+	uint64_t split_seq;       /* engine_commands_sent() after a NEW_TAKE */
 	uint32_t takes_finished;  /* since control_open() */
 	bool failure_handled;
 	bool jack_dead_handled;
@@ -67,6 +78,9 @@ struct control {
 	/* Finished takes not yet collected by control_next_finished(). */
 	struct control_take_summary finished[16];
 	size_t finished_head, finished_count;
+	bool have_marker;
+	uint32_t marker_take;
+	struct session_marker marker; /* the last one added */
 };
 
 enum rl_status control_open(const struct control_config *config,
@@ -111,13 +125,53 @@ void control_free_names(char **names)
 	jack_backend_free_names(names);
 }
 
-/* The session track whose input is `port`, or -1. */
-static int track_with_source(const struct session *s, const char *port)
+/* The session track whose input is `port`, or -1; *channel: 1 if it is
+ * that stereo track's right input. */
+static int track_with_source(const struct session *s, const char *port,
+                             uint8_t *channel)
 {
-	for (size_t i = 0; i < s->track_count; i++)
+	for (size_t i = 0; i < s->track_count; i++) {
+		*channel = 0;
 		if (!strcmp(s->tracks[i].source, port))
 			return (int)i;
+		*channel = 1;
+		if (s->tracks[i].source_right[0] &&
+		    !strcmp(s->tracks[i].source_right, port))
+			return (int)i;
+	}
+	*channel = 0;
 	return -1;
+}
+
+/* Link the two engine tracks of every stereo track; refuse a stereo
+ * track with only one of its ports among the sources (it would record
+ * half a stereo image without saying so). */
+static enum rl_status pair_channels(struct control *c, size_t count,
+                                    struct error *err)
+{
+	for (size_t i = 0; i < count; i++)
+		c->partner[i] = UINT32_MAX;
+	for (size_t i = 0; i < count; i++) {
+		const struct session_track *tr =
+			&c->session->tracks[c->session_track[i]];
+		if (!tr->source_right[0] || c->partner[i] != UINT32_MAX)
+			continue;
+		for (size_t j = i + 1; j < count; j++) {
+			if (c->session_track[j] == c->session_track[i] &&
+			    c->channel[j] != c->channel[i]) {
+				c->partner[i] = (uint32_t)j;
+				c->partner[j] = (uint32_t)i;
+				break;
+			}
+		}
+		if (c->partner[i] == UINT32_MAX)
+			return error_set(err, RL_ERR_NOT_FOUND,
+			                 "track %s is stereo (%s + %s): record "
+			                 "both of its ports, or make it mono "
+			                 "(redlight tracks input)", tr->name,
+			                 tr->source, tr->source_right);
+	}
+	return RL_OK;
 }
 
 /* Track name for a source port: the port's short name, or with its client
@@ -276,15 +330,12 @@ static enum rl_status send_locate(struct control *c, int64_t frame,
 	return st;
 }
 
-/* The keeper take of session track si (session_keeper_of(): the take
- * flagged keeper, else the latest complete, non-discarded one). */
-static const struct session_take_file *keeper_of(const struct session *s,
-                                                 size_t si,
-                                                 const struct session_take **take)
+/* What session track si plays back: its active comp, else its keeper
+ * take (session_playback_of()). */
+static bool playback_of(const struct session *s, size_t si,
+                        struct session_playback *pb)
 {
-	const struct session_take_file *f = NULL;
-	*take = session_keeper_of(s, (uint32_t)(si + 1), &f);
-	return *take ? f : NULL;
+	return session_playback_of(s, (uint32_t)(si + 1), pb);
 }
 
 /* Session tracks this run does not record but that have a keeper: they
@@ -299,8 +350,8 @@ static enum rl_status find_keepers(struct control *c, size_t count)
 		bool recorded = false;
 		for (size_t i = 0; i < count; i++)
 			recorded |= c->session_track[i] == si;
-		const struct session_take *t;
-		if (!recorded && keeper_of(c->session, si, &t))
+		struct session_playback pb;
+		if (!recorded && playback_of(c->session, si, &pb))
 			c->keeper_track[c->keeper_count++] = si;
 	}
 	return RL_OK;
@@ -321,16 +372,14 @@ static enum rl_status set_streams(struct control *c, struct error *err)
 			return st;
 	}
 	for (size_t i = 0; i < c->keeper_count; i++) {
-		const struct session_take *t = NULL;
-		const struct session_take_file *f =
-			keeper_of(c->session, c->keeper_track[i], &t);
-		if (!f || !t)
+		struct session_playback pb;
+		if (!playback_of(c->session, c->keeper_track[i], &pb))
 			continue; /* cannot happen: find_keepers chose it */
 		char path[SESSION_PATH_MAX * 2 + 2];
-		snprintf(path, sizeof path, "%s/%s", c->session_dir, f->path);
+		snprintf(path, sizeof path, "%s/%s", c->session_dir, pb.path);
 		enum rl_status st = disk_reader_set_stream(
 			c->reader, (uint32_t)(i + 1), path,
-			(int64_t)t->start_frame, err);
+			(int64_t)pb.start_frame, err);
 		if (st != RL_OK)
 			return st;
 	}
@@ -371,36 +420,53 @@ enum rl_status control_start_with_sources(struct control *c,
 	if (c->engine)
 		return error_set(err, RL_ERR_STATE, "already started");
 	c->session_track = calloc(count, sizeof *c->session_track);
+	c->channel = calloc(count, sizeof *c->channel);
+	c->partner = calloc(count, sizeof *c->partner);
 	c->armed = calloc(count, sizeof *c->armed);
 	const char **names = calloc(count, sizeof *names);
 	char (*namebuf)[SESSION_NAME_MAX] = calloc(count, sizeof *namebuf);
 	enum rl_status st = RL_OK;
-	if (!c->session_track || !c->armed || !names || !namebuf)
+	if (!c->session_track || !c->channel || !c->partner || !c->armed ||
+	    !names || !namebuf)
 		st = error_set(err, RL_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; st == RL_OK && i < count; i++) {
 		/* A session made from a template names its tracks (kick,
 		 * snare...) and their ports: a port that is some track's
 		 * input records into that track. */
-		int idx = track_with_source(c->session, sources[i]);
-		if (idx >= 0)
+		int idx = track_with_source(c->session, sources[i],
+		                            &c->channel[i]);
+		const struct session_track *st_tr =
+			idx >= 0 ? &c->session->tracks[idx] : NULL;
+		/* Port names in_<track>, in_<track>.L / .R for stereo. */
+		if (st_tr && st_tr->source_right[0])
+			snprintf(namebuf[i], sizeof namebuf[i], "%.*s.%c",
+			         SESSION_NAME_MAX - 3, st_tr->name,
+			         c->channel[i] ? 'R' : 'L');
+		else if (st_tr)
 			snprintf(namebuf[i], sizeof namebuf[i], "%s",
-			         c->session->tracks[idx].name);
+			         st_tr->name);
 		else
 			track_name_for(sources, count, i, namebuf[i],
 			               sizeof namebuf[i]);
 		names[i] = namebuf[i];
-		if (idx < 0)
-			idx = session_find_track(c->session, namebuf[i]);
-		if (idx >= 0) {
+		if (st_tr) {
 			c->session_track[i] = (size_t)idx;
-			snprintf(c->session->tracks[idx].source,
-			         sizeof c->session->tracks[idx].source, "%s",
+		} else if ((idx = session_find_track(c->session,
+		                                     namebuf[i])) >= 0) {
+			/* A port named like a track records into it, as
+			 * its (mono) input from now on. */
+			struct session_track *tr = &c->session->tracks[idx];
+			c->session_track[i] = (size_t)idx;
+			snprintf(tr->source, sizeof tr->source, "%s",
 			         sources[i]);
+			tr->source_right[0] = '\0';
 		} else {
 			st = session_add_track(c->session, namebuf[i], sources[i],
 			                       &c->session_track[i], err);
 		}
 	}
+	if (st == RL_OK)
+		st = pair_channels(c, count, err);
 	uint32_t rate = jack_backend_sample_rate(c->jb);
 	if (st == RL_OK && c->session->sample_rate &&
 	    c->session->sample_rate != rate)
@@ -470,7 +536,8 @@ enum rl_status control_start_with_sources(struct control *c,
 		st = jack_backend_connect(c->jb, (uint32_t)i, sources[i], err);
 	/* Every track is armed except the rec-safe ones, which only play. */
 	for (uint32_t i = 0; st == RL_OK && i < count; i++)
-		if (!c->session->tracks[c->session_track[i]].rec_safe)
+		if (!c->session->tracks[c->session_track[i]].rec_safe &&
+		    c->channel[i] == 0)
 			st = control_arm(c, i, true, err);
 	jack_backend_free_names(play_names);
 	free(names);
@@ -492,11 +559,16 @@ enum rl_status control_arm(struct control *c, uint32_t t, bool on,
 	if (c->open_count > 0)
 		return error_set(err, RL_ERR_STATE,
 		                 "cannot change arming while recording");
-	struct engine_command cmd = { .type = ENGINE_CMD_ARM, .track = t,
-	                              .value = on };
-	enum rl_status st = engine_send(c->engine, &cmd, err);
-	if (st == RL_OK)
-		c->armed[t] = on;
+	/* Both channels of a stereo track, or neither. */
+	uint32_t both[2] = { t, c->partner[t] };
+	enum rl_status st = RL_OK;
+	for (int k = 0; k < 2 && st == RL_OK && both[k] != UINT32_MAX; k++) {
+		struct engine_command cmd = { .type = ENGINE_CMD_ARM,
+		                              .track = both[k], .value = on };
+		st = engine_send(c->engine, &cmd, err);
+		if (st == RL_OK)
+			c->armed[both[k]] = on;
+	}
 	return st;
 }
 
@@ -518,7 +590,8 @@ static int64_t timeline_of(const struct control *c,
  * and its latency correction. `where` is the expected timeline position.
  */
 static enum rl_status prepare_take(struct control *c, int64_t where,
-                                   uint32_t *out, struct error *err)
+                                   uint32_t *out, uint64_t *out_correction,
+                                   struct error *err)
 {
 	uint32_t number;
 	char take_dir[SESSION_PATH_MAX];
@@ -541,7 +614,8 @@ static enum rl_status prepare_take(struct control *c, int64_t where,
 	}
 	size_t k = 0;
 	for (uint32_t t = 0; t < c->track_count; t++) {
-		if (!c->armed[t])
+		/* A stereo track's right channel is in its left's file. */
+		if (!c->armed[t] || c->channel[t] == 1)
 			continue;
 		size_t si = c->session_track[t];
 		const struct session_track *tr = &c->session->tracks[si];
@@ -552,6 +626,8 @@ static enum rl_status prepare_take(struct control *c, int64_t where,
 		wt[k] = (struct disk_writer_track){
 			.engine_track = t, .number = (uint32_t)si + 1,
 			.name = tr->name, .path = paths[k], .relpath = rel[k],
+			.channels = c->partner[t] != UINT32_MAX ? 2 : 1,
+			.engine_track_right = c->partner[t],
 		};
 		struct session_take_file *f = &take.files[k];
 		f->track = (uint32_t)si + 1;
@@ -574,6 +650,7 @@ static enum rl_status prepare_take(struct control *c, int64_t where,
 	}
 	uint64_t correction = (uint64_t)capture +
 	                      jack_backend_playback_latency(c->jb);
+	*out_correction = correction;
 	st = disk_writer_prepare_take(c->writer, number, wt, k, correction,
 	                              err);
 	if (st != RL_OK)
@@ -636,15 +713,17 @@ static enum rl_status queue_takes(struct control *c, size_t count,
 		struct engine_snapshot snap;
 		engine_snapshot(c->engine, &snap);
 		uint32_t number;
+		uint64_t correction = 0;
 		enum rl_status st = prepare_take(c, c->loop_on ? c->loop_start
 		                                              : snap.timeline,
-		                                 &number, err);
+		                                 &number, &correction, err);
 		if (st == RL_OK)
 			st = send_simple(c, ENGINE_CMD_QUEUE_TAKE, 0, number, 0,
 			                 err);
 		if (st != RL_OK)
 			return st;
-		c->open[c->open_count++] = (struct open_take){ .number = number };
+		c->open[c->open_count++] = (struct open_take){
+			.number = number, .correction = correction };
 	}
 	return RL_OK;
 }
@@ -736,7 +815,9 @@ enum rl_status control_record(struct control *c,
 	}
 
 	uint32_t number;
-	enum rl_status st = prepare_take(c, record_point, &number, err);
+	uint64_t correction = 0;
+	enum rl_status st = prepare_take(c, record_point, &number, &correction,
+	                                 err);
 	if (st != RL_OK) {
 		tempo_map_free(cmap);
 		return st;
@@ -758,7 +839,8 @@ enum rl_status control_record(struct control *c,
 		jack_backend_transport_start(c->jb); /* we are the master */
 	if (st == RL_OK) {
 		cmap = NULL; /* the engine's now; it comes back retired */
-		c->open[0] = (struct open_take){ .number = number };
+		c->open[0] = (struct open_take){ .number = number,
+		                                 .correction = correction };
 		c->open_count = 1;
 		c->stop_sent = false;
 		c->stop_after_pass_sent = false;
@@ -827,6 +909,11 @@ enum rl_status control_new_take(struct control *c, struct error *err)
 	if (snap.transport != ENGINE_RECORDING)
 		return error_set(err, RL_ERR_STATE,
 		                 "a new take needs a take recording");
+	/* A split still on its way happens on the next cycle, which is when
+	 * this one would: they are one split. Sending a second could land a
+	 * cycle later, with no number queued for it, and end the recording. */
+	if (snap.commands_applied < c->split_seq)
+		return RL_OK;
 	/* The split takes the next queued number: make sure there is one. */
 	size_t unstarted = 0;
 	for (size_t i = 0; i < c->open_count; i++)
@@ -837,20 +924,129 @@ enum rl_status control_new_take(struct control *c, struct error *err)
 		st = queue_takes(c, 1, err);
 	if (st == RL_OK)
 		st = send_simple(c, ENGINE_CMD_NEW_TAKE, 0, 0, 0, err);
+	if (st == RL_OK)
+		c->split_seq = engine_commands_sent(c->engine);
 	return st;
+}
+
+/* Markers in the whole session, for the next default name. */
+static size_t session_marker_count(const struct session *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->take_count; i++)
+		n += s->takes[i].marker_count;
+	return n;
+}
+
+enum rl_status control_add_marker(struct control *c, const char *name,
+                                  struct error *err)
+{
+	struct engine_snapshot snap;
+	control_snapshot(c, &snap);
+	struct open_take *ot = NULL;
+	for (size_t i = 0; snap.transport == ENGINE_RECORDING && snap.take &&
+	                   i < c->open_count; i++)
+		if (c->open[i].number == snap.take)
+			ot = &c->open[i];
+	if (!ot)
+		return error_set(err, RL_ERR_STATE,
+		                 "a marker needs a take recording");
+	/* The take's files hold, at timeline frame start_frame + k, what
+	 * arrived k frames after the take started (the writer moved it
+	 * earlier by the latency correction, never before timeline 0): the
+	 * frame arriving now is the transport position less that shift.
+	 * The writer decides the shift from the exact start frame; until the
+	 * take is finished this uses the start the snapshot shows, and
+	 * keep_markers() settles the difference, if any. */
+	if (!ot->have_marker_shift) {
+		uint64_t timeline = snap.timeline > 0 ? (uint64_t)snap.timeline : 0;
+		uint64_t started = timeline > snap.take_frames
+		                   ? timeline - snap.take_frames : 0;
+		ot->marker_shift = ot->correction < started ? ot->correction
+		                                           : started;
+		ot->have_marker_shift = true;
+	}
+	uint64_t frame = snap.timeline > (int64_t)ot->marker_shift
+	                 ? (uint64_t)snap.timeline - ot->marker_shift : 0;
+	char def[SESSION_NAME_MAX];
+	if (!name || !name[0]) {
+		snprintf(def, sizeof def, "marker %zu",
+		         session_marker_count(c->session) + 1);
+		name = def;
+	}
+	/* Into the take's entry in session.json at once, so a crash keeps
+	 * it (`redlight recover` completes that entry). */
+	enum rl_status st = session_take_add_marker(c->session, ot->number,
+	                                            frame, name, err);
+	if (st != RL_OK)
+		return st;
+	c->have_marker = true;
+	c->marker_take = ot->number;
+	c->marker.frame = frame;
+	snprintf(c->marker.name, sizeof c->marker.name, "%s", name);
+	return session_save(c->session, err);
+}
+
+bool control_last_marker(const struct control *c, uint32_t *take,
+                         struct session_marker *out)
+{
+	if (!c->have_marker)
+		return false;
+	if (take)
+		*take = c->marker_take;
+	if (out)
+		*out = c->marker;
+	return true;
+}
+
+/*
+ * The finished take replaces its entry in session.json: bring along the
+ * markers saved into that entry while it recorded, now on the shift the
+ * writer really applied (`shift` is the one they were saved with).
+ */
+static void keep_markers(struct control *c, struct session_take *take,
+                         uint64_t shift)
+{
+	const struct session_take *rec = session_find_take(c->session,
+	                                                   take->number);
+	if (!rec || rec->marker_count == 0 || take->markers)
+		return;
+	take->markers = malloc(rec->marker_count * sizeof *take->markers);
+	if (!take->markers) {
+		fprintf(stderr, "redlight: out of memory: the markers of take "
+		        "%u are lost\n", take->number);
+		return;
+	}
+	take->marker_count = rec->marker_count;
+	uint64_t end = take->start_frame + take->length;
+	for (size_t i = 0; i < rec->marker_count; i++) {
+		struct session_marker m = rec->markers[i];
+		m.frame = m.frame + shift >= take->latency_correction
+		          ? m.frame + shift - take->latency_correction : 0;
+		/* On one of the take's frames, even if it was cut short after
+		 * a failure: a marker belongs to the take it was set in. */
+		uint64_t last = take->length ? end - 1 : end;
+		m.frame = m.frame < take->start_frame ? take->start_frame
+		          : m.frame > last ? last : m.frame;
+		take->markers[i] = m;
+	}
 }
 
 static void take_finished(struct control *c, struct session_take *take)
 {
 	struct engine_snapshot snap;
 	engine_snapshot(c->engine, &snap);
+	uint64_t shift = take->latency_correction;
 	for (size_t i = 0; i < c->open_count; i++) {
 		if (c->open[i].number != take->number)
 			continue;
 		take->xruns = snap.xruns - c->open[i].xruns_at_start;
+		if (c->open[i].have_marker_shift)
+			shift = c->open[i].marker_shift;
 		forget_open(c, i);
 		break;
 	}
+	keep_markers(c, take, shift);
 	c->have_last = true;
 	c->last = (struct control_take_summary){
 		.number = take->number,
@@ -1392,6 +1588,8 @@ void control_close(struct control *c)
 	click_free(c->click);
 	session_free(c->session);
 	free(c->session_track);
+	free(c->channel);
+	free(c->partner);
 	free(c->armed);
 	/* Last: the session is the next process's once every file is
 	 * finalized. */

@@ -10,9 +10,24 @@
 #include <time.h>
 
 #define WAIT_MS 100
+/* Frames per channel a stereo file stages before interleaving. */
+#define STAGE_FRAMES 16384
 
 struct wfile {
 	uint32_t engine_track;
+	uint32_t channels;
+	uint32_t engine_tracks[DISK_WRITER_MAX_CHANNELS];
+	/* A stereo file's channels come from two rings that the audio thread
+	 * fills, and may drop from, independently (their free space differs
+	 * for an instant while the writer drains them one after the other).
+	 * Each channel is drained into its own staging buffer, gaps padded
+	 * with silence there; frames both channels have are interleaved and
+	 * written. staged[c]: frames of channel c staged beyond pos;
+	 * gap_left[c]: frames of a gap still to pad. */
+	float *stage;  /* STAGE_FRAMES per channel, one channel after another */
+	float *inter;  /* STAGE_FRAMES * channels, interleaved */
+	uint64_t staged[DISK_WRITER_MAX_CHANNELS];
+	uint64_t gap_left[DISK_WRITER_MAX_CHANNELS];
 	uint32_t number;
 	char name[SESSION_NAME_MAX];
 	char relpath[SESSION_PATH_MAX];
@@ -79,6 +94,8 @@ static void wtake_free(struct wtake *t)
 	for (size_t i = 0; i < t->count; i++) {
 		take_file_close(t->files[i].tf, NULL);
 		free(t->files[i].ranges);
+		free(t->files[i].stage);
+		free(t->files[i].inter);
 	}
 	free(t->files);
 	free(t->markers);
@@ -206,6 +223,135 @@ static void drain_file(struct disk_writer *w, struct wtake *t,
 	}
 }
 
+/* Stage channel c of a stereo file: samples and padded gaps from its
+ * ring, up to `limit` frames of the take's stream. */
+static void stage_channel(struct disk_writer *w, struct wtake *t,
+                          struct wfile *f, unsigned c, uint64_t limit)
+{
+	struct ring *ring = engine_track_ring(w->e, f->engine_tracks[c]);
+	struct ring *gaps = engine_track_gaps(w->e, f->engine_tracks[c]);
+	float *stage = f->stage + (size_t)c * STAGE_FRAMES;
+	while (f->staged[c] < STAGE_FRAMES && f->pos + f->staged[c] < limit) {
+		uint64_t cpos = f->pos + f->staged[c];
+		uint64_t room = STAGE_FRAMES - f->staged[c];
+		if (room > limit - cpos)
+			room = limit - cpos;
+		float *dst = stage + f->staged[c];
+		if (f->gap_left[c] > 0) {
+			uint64_t n = f->gap_left[c] < room ? f->gap_left[c] : room;
+			memset(dst, 0, (size_t)n * sizeof *dst);
+			/* Overlaps with the other channel's gaps are merged
+			 * when the take finishes (merge_ranges()). */
+			add_range(f, t->start_frame + t->pre + cpos, n);
+			f->gap_left[c] -= n;
+			f->staged[c] += n;
+			continue;
+		}
+		struct engine_gap gap;
+		bool has_gap = ring_peek(gaps, &gap, sizeof gap);
+		if (has_gap && gap.start <= cpos) {
+			ring_read_advance(gaps, sizeof gap);
+			f->gap_left[c] = gap.length;
+			continue;
+		}
+		uint64_t n = ring_read_space(ring) / sizeof(float);
+		if (has_gap && gap.start - cpos < n)
+			n = gap.start - cpos;
+		if (n > room)
+			n = room;
+		if (n == 0)
+			break;
+		ring_read(ring, dst, (size_t)n * sizeof(float));
+		f->staged[c] += n;
+	}
+}
+
+/* Interleave and write the first n staged frames of both channels. */
+static void write_staged(struct disk_writer *w, struct wtake *t,
+                         struct wfile *f, uint64_t n)
+{
+	for (uint64_t j = 0; j < n; j++) {
+		f->inter[2 * j] = f->stage[j];
+		f->inter[2 * j + 1] = f->stage[STAGE_FRAMES + j];
+	}
+	struct error err;
+	if (!t->failed && take_file_write(f->tf, f->inter, (size_t)n, &err) !=
+	                          RL_OK)
+		fail_take(w, t, &err);
+	for (unsigned c = 0; c < 2; c++) {
+		float *stage = f->stage + (size_t)c * STAGE_FRAMES;
+		memmove(stage, stage + n,
+		        (size_t)(f->staged[c] - n) * sizeof *stage);
+		f->staged[c] -= n;
+	}
+	f->pos += n;
+}
+
+/* drain_file() for a stereo file. */
+static void drain_stereo(struct disk_writer *w, struct wtake *t,
+                         struct wfile *f, uint64_t limit)
+{
+	for (;;) {
+		stage_channel(w, t, f, 0, limit);
+		stage_channel(w, t, f, 1, limit);
+		uint64_t n = f->staged[0] < f->staged[1] ? f->staged[0]
+		                                         : f->staged[1];
+		if (n == 0)
+			return;
+		write_staged(w, t, f, n);
+	}
+}
+
+/* The take ends at `length` but one channel got further than the other
+ * (only when the audio thread died mid-cycle): the missing frames of the
+ * shorter channel are silence, and said so, rather than the longer
+ * channel's frames being thrown away. */
+static void flush_stereo(struct disk_writer *w, struct wtake *t,
+                         struct wfile *f)
+{
+	unsigned shorter = f->staged[0] < f->staged[1] ? 0 : 1;
+	uint64_t have = f->staged[shorter], want = f->staged[1 - shorter];
+	if (want == have)
+		return;
+	memset(f->stage + (size_t)shorter * STAGE_FRAMES + have, 0,
+	       (size_t)(want - have) * sizeof(float));
+	add_range(f, t->start_frame + t->pre + f->pos + have, want - have);
+	f->staged[shorter] = want;
+	write_staged(w, t, f, want);
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	uint64_t x = ((const struct session_dropped_range *)a)->start;
+	uint64_t y = ((const struct session_dropped_range *)b)->start;
+	return (x > y) - (x < y);
+}
+
+/* A stereo file's ranges come from both channels: sort, merge overlaps,
+ * and count each missing frame once. */
+static void merge_ranges(struct wfile *f)
+{
+	if (f->range_count == 0)
+		return;
+	qsort(f->ranges, f->range_count, sizeof *f->ranges, cmp_range);
+	size_t out = 0;
+	for (size_t i = 1; i < f->range_count; i++) {
+		struct session_dropped_range *last = &f->ranges[out];
+		const struct session_dropped_range *r = &f->ranges[i];
+		if (r->start <= last->start + last->length) {
+			uint64_t end = r->start + r->length;
+			if (end > last->start + last->length)
+				last->length = end - last->start;
+		} else {
+			f->ranges[++out] = *r;
+		}
+	}
+	f->range_count = out + 1;
+	f->dropped = 0;
+	for (size_t i = 0; i < f->range_count; i++)
+		f->dropped += f->ranges[i].length;
+}
+
 static void push_result(struct disk_writer *w, struct wtake *t)
 {
 	struct result *r = calloc(1, sizeof *r);
@@ -293,6 +439,8 @@ static void finish_take(struct disk_writer *w, struct wtake *t)
 			snprintf(t->reason, sizeof t->reason, "%s", err.message);
 		}
 		f->tf = NULL;
+		if (f->channels == 2)
+			merge_ranges(f);
 		/* Only what is inside the (possibly cut) file counts: drop
 		 * ranges past the cut, shorten one that straddles it. */
 		uint64_t end = t->start_frame + t->length;
@@ -341,7 +489,12 @@ static void write_history(struct disk_writer *w, struct wtake *t,
 		size_t size;
 		const float *h = engine_track_history(w->e, f->engine_track,
 		                                      &size);
-		if (!h)
+		const float *hr = f->channels == 2
+		                  ? engine_track_history(w->e,
+		                                         f->engine_tracks[1],
+		                                         &size)
+		                  : NULL;
+		if (!h || (f->channels == 2 && !hr))
 			break;
 		uint64_t from = ev->history_end - t->pre;
 		uint64_t left = t->pre;
@@ -349,7 +502,17 @@ static void write_history(struct disk_writer *w, struct wtake *t,
 			size_t at = (size_t)(from & (size - 1));
 			size_t n = size - at < left ? size - at : (size_t)left;
 			struct error err;
-			if (take_file_write(f->tf, h + at, n, &err) != RL_OK)
+			const float *src = h + at;
+			if (hr) {
+				/* Both histories hold the same frames. */
+				n = n < STAGE_FRAMES ? n : STAGE_FRAMES;
+				for (size_t j = 0; j < n; j++) {
+					f->inter[2 * j] = h[at + j];
+					f->inter[2 * j + 1] = hr[at + j];
+				}
+				src = f->inter;
+			}
+			if (take_file_write(f->tf, src, n, &err) != RL_OK)
 				fail_take(w, t, &err);
 			from += n;
 			left -= n;
@@ -386,11 +549,15 @@ static void start_take(struct disk_writer *w, const struct engine_event *ev)
 	t->pre = ev->pre_frames < at ? ev->pre_frames : at;
 	t->start_frame = at - t->pre;
 	iso_now(t->started_at, sizeof t->started_at);
-	if (ev->track_count != t->count) {
+	size_t channels = 0;
+	for (size_t i = 0; i < t->count; i++)
+		channels += t->files[i].channels;
+	if (ev->track_count != channels) {
 		struct error err;
 		error_set(&err, RL_ERR_STATE,
 		          "take %u: %u tracks armed in the engine but %zu "
-		          "files prepared", t->number, ev->track_count, t->count);
+		          "channels prepared", t->number, ev->track_count,
+		          channels);
 		fail_take(w, t, &err);
 	}
 	for (size_t i = 0; i < t->count; i++) {
@@ -494,7 +661,12 @@ static void service(struct disk_writer *w)
 		uint64_t limit = t->length_known ? t->length : UINT64_MAX;
 		for (size_t i = 0; i < t->count; i++) {
 			struct wfile *f = &t->files[i];
-			drain_file(w, t, f, limit);
+			if (f->channels == 2)
+				drain_stereo(w, t, f, limit);
+			else
+				drain_file(w, t, f, limit);
+			if (t->length_known && f->channels == 2)
+				flush_stereo(w, t, f);
 			if (t->length_known && f->pos < t->length)
 				pad(w, t, f, t->length - f->pos);
 		}
@@ -604,6 +776,19 @@ enum rl_status disk_writer_prepare_take(struct disk_writer *w, uint32_t number,
 	for (size_t i = 0; i < count; i++) {
 		struct wfile *f = &t->files[i];
 		f->engine_track = tracks[i].engine_track;
+		f->channels = tracks[i].channels == 2 ? 2 : 1;
+		f->engine_tracks[0] = tracks[i].engine_track;
+		f->engine_tracks[1] = tracks[i].engine_track_right;
+		if (f->channels == 2) {
+			f->stage = malloc(2 * STAGE_FRAMES * sizeof *f->stage);
+			f->inter = malloc(2 * STAGE_FRAMES * sizeof *f->inter);
+			if (!f->stage || !f->inter) {
+				t->count = i + 1;
+				wtake_free(t);
+				return error_set(err, RL_ERR_NOMEM, "take %u: out "
+				                 "of memory", number);
+			}
+		}
 		f->number = tracks[i].number;
 		snprintf(f->name, sizeof f->name, "%s", tracks[i].name);
 		snprintf(f->relpath, sizeof f->relpath, "%s", tracks[i].relpath);
@@ -614,7 +799,7 @@ enum rl_status disk_writer_prepare_take(struct disk_writer *w, uint32_t number,
 		struct take_file_info info = {
 			.path = tracks[i].path,
 			.sample_rate = w->config.sample_rate,
-			.channels = 1,
+			.channels = f->channels,
 			.format = w->config.format,
 			.time_reference = 0,
 			.description = desc,

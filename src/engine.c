@@ -104,6 +104,10 @@ struct engine {
 	uint32_t record_take;  /* its take number until the take starts */
 	int64_t punch_in, punch_out;
 	uint64_t record_length;
+	/* Frames the RECORD's earlier takes (splits, loop passes) recorded:
+	 * record_length is the length of the whole RECORD, so a split never
+	 * makes the recording longer. */
+	uint64_t record_done;
 	bool stop_with_take;   /* the take's end stops the transport */
 	bool counting_in;
 	uint64_t count_in_left, count_in_pos;
@@ -405,6 +409,7 @@ REALTIME static void stop_take(struct engine *e, uint64_t clock_frame)
 {
 	for (uint32_t t = 0; t < e->track_count; t++)
 		e->tracks[t].in_take = false;
+	e->record_done += e->take_frames;
 	e->stop_event = (struct engine_event){
 		.type = ENGINE_EVENT_TAKE_STOP, .take = e->take,
 		.clock_frame = clock_frame, .length = e->take_frames,
@@ -504,6 +509,7 @@ REALTIME static void begin_record(struct engine *e,
 	e->punch_in = c->punch_in;
 	e->punch_out = c->punch_out;
 	e->record_length = c->length;
+	e->record_done = 0;
 	e->stop_with_take = c->length > 0;
 	if (use_count_in && !e->follow) {
 		e->counting_in = true;
@@ -666,18 +672,12 @@ REALTIME static void transitions(struct engine *e, uint32_t off)
 		end_count_in(e);
 		e->rolling = true;
 	}
-	if (e->pending_split && e->split_at <= now) {
-		e->pending_split = false;
-		if (e->take) {
-			stop_take(e, now);
-			continue_recording(e);
-		}
-	}
 	if (e->take) {
 		bool punched_out = e->punch_out != ENGINE_NO_FRAME &&
 		                   e->timeline >= e->punch_out;
 		bool long_enough = e->record_length &&
-		                   e->take_frames >= e->record_length;
+		                   e->record_done + e->take_frames >=
+		                   e->record_length;
 		if (long_enough) {
 			stop_take(e, now);
 			end_record(e);
@@ -690,6 +690,15 @@ REALTIME static void transitions(struct engine *e, uint32_t off)
 				continue_recording(e);
 			else
 				end_record(e);
+		}
+	}
+	/* After the end checks: a split due on the frame where the RECORD
+	 * ends anyway must not start a take there. */
+	if (e->pending_split && e->split_at <= now) {
+		e->pending_split = false;
+		if (e->take) {
+			stop_take(e, now);
+			continue_recording(e);
 		}
 	}
 	if (e->rolling && e->loop_on && e->timeline == e->loop_end &&
@@ -749,8 +758,10 @@ REALTIME static uint32_t next_boundary(const struct engine *e, uint32_t off,
 	if (e->take && e->punch_out != ENGINE_NO_FRAME &&
 	    e->timeline < e->punch_out)
 		candidate(&end, off + (uint64_t)(e->punch_out - e->timeline));
-	if (e->take && e->record_length && e->take_frames < e->record_length)
-		candidate(&end, off + (e->record_length - e->take_frames));
+	if (e->take && e->record_length &&
+	    e->record_done + e->take_frames < e->record_length)
+		candidate(&end, off + (e->record_length - e->record_done -
+		                       e->take_frames));
 	if (e->pending_split && e->split_at > now)
 		candidate(&end, e->split_at - e->clock);
 	if (e->rolling && e->loop_on && e->timeline < e->loop_end)

@@ -14,6 +14,9 @@ static void usage(FILE *f)
 	fputs("usage: redlight new SESSION_DIR [--template NAME|FILE]\n"
 	      "       redlight record [options] SESSION_DIR   (redlight record --help)\n"
 	      "       redlight takes [list|keep|rate|note|discard|restore|headroom] ...\n"
+	      "       redlight tracks [list|add|rename|move|input|set] ...\n"
+	      "       redlight comp [list|use|off] SESSION_DIR ...\n"
+	      "       redlight bounce SESSION_DIR [-o FILE] [--format pcm24|float]\n"
 	      "       redlight recover SESSION_DIR\n"
 	      "       redlight --help | --version\n"
 	      "\n"
@@ -23,6 +26,12 @@ static void usage(FILE *f)
 	      "         click, scratch and keeper playback; one summary line a take.\n"
 	      "takes    list the takes; keep, rate, annotate, discard to trash/,\n"
 	      "         restore; headroom report.\n"
+	      "tracks   list the tracks; add, rename, reorder; input port, group,\n"
+	      "         colour, gain, pan, rec-safe.\n"
+	      "comp     keeper per section: a track's takes joined by song section\n"
+	      "         with short crossfades, rendered to SESSION_DIR/comps/.\n"
+	      "bounce   rough mix of every track's comp or keeper, with gain and\n"
+	      "         pan, to a stereo WAV, with a peak/headroom report.\n"
 	      "recover  repair take files left by a crash, clear a stale lock, and\n"
 	      "         mark the takes recovered in session.json.\n"
 	      "\nSee redlight(1).\n", f);
@@ -51,6 +60,12 @@ int main(int argc, char **argv)
 		return cmd_new(argc - 1, argv + 1);
 	if (!strcmp(cmd, "takes"))
 		return cmd_takes(argc - 1, argv + 1);
+	if (!strcmp(cmd, "tracks"))
+		return cmd_tracks(argc - 1, argv + 1);
+	if (!strcmp(cmd, "comp"))
+		return cmd_comp(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bounce"))
+		return cmd_bounce(argc - 1, argv + 1);
 	fprintf(stderr, "redlight: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

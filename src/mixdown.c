@@ -191,16 +191,22 @@ static enum rl_status sources_alloc(struct sources *set, size_t count,
 /*
  * File frames [at, at + n) of source s, mixed to mono (the average of its
  * channels, as import does), into out; frames the file does not have
- * (before 0, past its end) are silence. n <= BLOCK_FRAMES.
+ * (before 0, past its end) are silence. n <= BLOCK_FRAMES. With `right`
+ * (and a stereo source), the left channel goes to out and the right to
+ * `right` instead.
  */
-static enum rl_status source_read(struct sources *set, struct source *s,
-                                  int64_t at, size_t n, float *out,
-                                  struct error *err)
+static enum rl_status source_read2(struct sources *set, struct source *s,
+                                   int64_t at, size_t n, float *out,
+                                   float *right, struct error *err)
 {
 	size_t done = 0;
+	if (right && s->channels != 2)
+		right = NULL;
 	if (at < 0) {
 		done = (size_t)min64((int64_t)n, -at);
 		memset(out, 0, done * sizeof *out);
+		if (right)
+			memset(right, 0, done * sizeof *right);
 	}
 	int64_t pos = at + (int64_t)done;
 	size_t avail = pos < s->frames
@@ -235,7 +241,12 @@ static enum rl_status source_read(struct sources *set, struct source *s,
 			                         : "the file is shorter than its "
 			                           "header says");
 		}
-		if (ch > 1) {
+		if (right) {
+			for (size_t j = 0; j < want; j++) {
+				dst[j] = buf[2 * j];
+				right[done + j] = buf[2 * j + 1];
+			}
+		} else if (ch > 1) {
 			float scale = 1.0f / (float)ch;
 			for (size_t j = 0; j < want; j++) {
 				const float *frame = buf + j * ch;
@@ -250,7 +261,16 @@ static enum rl_status source_read(struct sources *set, struct source *s,
 		avail -= want;
 	}
 	memset(out + done, 0, (n - done) * sizeof *out);
+	if (right)
+		memset(right + done, 0, (n - done) * sizeof *right);
 	return RL_OK;
+}
+
+static enum rl_status source_read(struct sources *set, struct source *s,
+                                  int64_t at, size_t n, float *out,
+                                  struct error *err)
+{
+	return source_read2(set, s, at, n, out, NULL, err);
 }
 
 /* ---- the destination -------------------------------------------------- */
@@ -543,6 +563,7 @@ struct bounce_track {
 	size_t src;
 	int64_t lo, hi; /* its span on the timeline */
 	float left, right;
+	bool stereo;    /* a two-channel file: left to left, right to right */
 	bool heard;     /* some gain is not 0: a muted track is not read */
 };
 
@@ -592,6 +613,16 @@ static enum rl_status bounce_check(const struct mixdown_track *tracks,
 	return RL_OK;
 }
 
+/* A stereo track's pan is a balance (header): the side it moves away
+ * from is turned down linearly, the other stays at the track's gain. */
+static void balance_gains(double gain_db, double pan, float *left,
+                          float *right)
+{
+	double g = gain_db == -INFINITY ? 0.0 : pow(10.0, gain_db / 20.0);
+	*left = (float)(g * (pan > 0.0 ? 1.0 - pan : 1.0));
+	*right = (float)(g * (pan < 0.0 ? 1.0 + pan : 1.0));
+}
+
 /* Constant-power pan (header): left = g·cos θ, right = g·sin θ. The hard
  * pans are exact, so a track panned hard left has nothing at all on the
  * right (cos(π/2) is 6e-17, not 0). */
@@ -631,6 +662,7 @@ static enum rl_status bounce_render(struct sources *set,
                                     float *tmp, struct meter *meter,
                                     struct error *err)
 {
+	float *tmp_r = tmp + BLOCK_FRAMES;
 	for (int64_t t0 = start; t0 < end; t0 += BLOCK_FRAMES) {
 		int64_t t1 = min64(end, t0 + BLOCK_FRAMES);
 		size_t n = (size_t)(t1 - t0);
@@ -641,14 +673,16 @@ static enum rl_status bounce_render(struct sources *set,
 			if (!t->heard || a >= b)
 				continue;
 			size_t m = (size_t)(b - a);
-			enum rl_status st = source_read(set, &set->v[t->src],
-			                                a - t->lo, m, tmp, err);
+			enum rl_status st = source_read2(
+				set, &set->v[t->src], a - t->lo, m, tmp,
+				t->stereo ? tmp_r : NULL, err);
 			if (st != RL_OK)
 				return st;
 			float *dst = mix + 2 * (a - t0);
+			const float *r = t->stereo ? tmp_r : tmp;
 			for (size_t j = 0; j < m; j++) {
 				dst[2 * j] += t->left * tmp[j];
-				dst[2 * j + 1] += t->right * tmp[j];
+				dst[2 * j + 1] += t->right * r[j];
 			}
 		}
 		meter_block(meter, mix, n);
@@ -701,7 +735,7 @@ enum rl_status mixdown_bounce(const struct mixdown_track *tracks,
 		return st;
 	struct bounce_track *bt = calloc(count, sizeof *bt);
 	float *mix = malloc(2 * BLOCK_FRAMES * sizeof *mix);
-	float *tmp = malloc(BLOCK_FRAMES * sizeof *tmp);
+	float *tmp = malloc(2 * BLOCK_FRAMES * sizeof *tmp);
 	if (!bt || !mix || !tmp)
 		st = error_set(err, RL_ERR_NOMEM, "%s: out of memory", dest);
 
@@ -716,7 +750,13 @@ enum rl_status mixdown_bounce(const struct mixdown_track *tracks,
 			break;
 		bt[i].lo = t->file_start;
 		bt[i].hi = t->file_start + set.v[bt[i].src].frames;
-		pan_gains(t->gain_db, t->pan, &bt[i].left, &bt[i].right);
+		bt[i].stereo = set.v[bt[i].src].channels == 2;
+		if (bt[i].stereo)
+			balance_gains(t->gain_db, t->pan, &bt[i].left,
+			              &bt[i].right);
+		else
+			pan_gains(t->gain_db, t->pan, &bt[i].left,
+			          &bt[i].right);
 		bt[i].heard = bt[i].left != 0.0f || bt[i].right != 0.0f;
 		first = min64(first, bt[i].lo);
 		if (bt[i].hi > bt[i].lo) {

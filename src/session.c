@@ -72,6 +72,11 @@ static bool utf8_valid(const char *str)
 	return true;
 }
 
+bool session_utf8_valid(const char *text)
+{
+	return text && utf8_valid(text);
+}
+
 /* Parse a take number at the start of name. whole: the name must be only
  * digits. Numbers that do not fit a uint32_t are not take numbers this
  * program could ever hand out, so they are ignored rather than blocking
@@ -122,6 +127,15 @@ void session_take_cleanup(struct session_take *take)
 	take->marker_count = 0;
 }
 
+void session_comp_cleanup(struct session_comp *comp)
+{
+	if (!comp)
+		return;
+	free(comp->pieces);
+	comp->pieces = NULL;
+	comp->piece_count = 0;
+}
+
 void session_free(struct session *s)
 {
 	if (!s)
@@ -129,6 +143,9 @@ void session_free(struct session *s)
 	for (size_t i = 0; i < s->take_count; i++)
 		session_take_cleanup(&s->takes[i]);
 	free(s->takes);
+	for (size_t i = 0; i < s->comp_count; i++)
+		session_comp_cleanup(&s->comps[i]);
+	free(s->comps);
 	free(s->tracks);
 	free(s);
 }
@@ -322,6 +339,15 @@ static enum rl_status load_track_mix(const struct loader *ld, const json_t *o,
 		                sizeof t->colour);
 	if (!rc && json_object_get(o, "rec_safe"))
 		rc = get_bool(ld, o, where, "rec_safe", &t->rec_safe);
+	if (!rc && json_object_get(o, "source_right"))
+		rc = get_string(ld, o, where, "source_right", t->source_right,
+		                sizeof t->source_right);
+	if (!rc && t->source_right[0] && !t->source[0])
+		rc = field_error(ld, where, "source_right", "a stereo track "
+		                 "needs its left \"source\" too");
+	if (!rc && t->source_right[0] && !strcmp(t->source, t->source_right))
+		rc = field_error(ld, where, "source_right", "the same port as "
+		                 "\"source\" (%s)", t->source);
 	return rc;
 }
 
@@ -736,6 +762,142 @@ static enum rl_status load_takes(const struct loader *ld, const json_t *root,
 	return RL_OK;
 }
 
+/* A comp's file lives under comps/ and nowhere else: a hand-edited path
+ * must not make playback or a bounce read an arbitrary file. */
+static bool comp_path_valid(const char *path)
+{
+	return strncmp(path, "comps/", 6) == 0 && path[6] &&
+	       !strchr(path + 6, '/') && path[6] != '.';
+}
+
+static enum rl_status load_comp_piece(const struct loader *ld,
+                                      const json_t *o, const char *where,
+                                      struct session_comp_piece *p)
+{
+	enum rl_status rc;
+	uint64_t from, to;
+	if (!json_is_object(o))
+		return field_error(ld, where, NULL, "expected an object");
+	if ((rc = get_string(ld, o, where, "section", p->section,
+	                     sizeof p->section)) ||
+	    (rc = get_u32(ld, o, where, "take", &p->take)) ||
+	    (rc = get_uint(ld, o, where, "from", INT64_MAX, &from)) ||
+	    (rc = get_uint(ld, o, where, "to", INT64_MAX, &to)))
+		return rc;
+	if (to <= from)
+		return field_error(ld, where, "to", "%llu is not after from "
+		                   "(%llu)", (unsigned long long)to,
+		                   (unsigned long long)from);
+	p->from = (int64_t)from;
+	p->to = (int64_t)to;
+	return RL_OK;
+}
+
+static enum rl_status load_comp(const struct loader *ld, const json_t *o,
+                                const char *where, size_t track_count,
+                                struct session_comp *c)
+{
+	enum rl_status rc;
+	json_t *arr;
+	uint64_t fade;
+	if (!json_is_object(o))
+		return field_error(ld, where, NULL, "expected an object");
+	if ((rc = get_u32(ld, o, where, "number", &c->number)) ||
+	    (rc = get_u32(ld, o, where, "track", &c->track)) ||
+	    (rc = get_string(ld, o, where, "path", c->path, sizeof c->path)) ||
+	    (rc = get_string(ld, o, where, "created_at", c->created_at,
+	                     sizeof c->created_at)) ||
+	    (rc = get_uint(ld, o, where, "start_frame", INT64_MAX,
+	                   &c->start_frame)) ||
+	    (rc = get_uint(ld, o, where, "length", INT64_MAX, &c->length)) ||
+	    (rc = get_u32(ld, o, where, "sample_rate", &c->sample_rate)) ||
+	    (rc = get_format(ld, o, where, "format", &c->format)) ||
+	    (rc = get_u32(ld, o, where, "base_take", &c->base_take)) ||
+	    (rc = get_uint(ld, o, where, "fade_frames", UINT32_MAX, &fade)) ||
+	    (rc = get_bool(ld, o, where, "active", &c->active)) ||
+	    (rc = get_array(ld, o, where, "pieces", &arr)))
+		return rc;
+	c->fade_frames = (uint32_t)fade;
+	if (c->number == 0)
+		return field_error(ld, where, "number", "comps count from 1");
+	if (c->track == 0 || c->track > track_count)
+		return field_error(ld, where, "track", "no track %u (the "
+		                   "session has %zu)", c->track, track_count);
+	if (!comp_path_valid(c->path))
+		return field_error(ld, where, "path", "\"%s\" is not a file "
+		                   "directly under comps/", c->path);
+	size_t n = json_array_size(arr);
+	if (n == 0)
+		return field_error(ld, where, "pieces", "a comp has at least "
+		                   "one piece");
+	c->pieces = calloc(n, sizeof *c->pieces);
+	if (!c->pieces)
+		return nomem(ld);
+	c->piece_count = n;
+	for (size_t i = 0; i < n; i++) {
+		char pwhere[64];
+		snprintf(pwhere, sizeof pwhere, "%s.pieces[%zu]", where, i);
+		if ((rc = load_comp_piece(ld, json_array_get(arr, i), pwhere,
+		                          &c->pieces[i])))
+			return rc;
+		if (i > 0 && c->pieces[i].from != c->pieces[i - 1].to)
+			return field_error(ld, pwhere, "from", "%lld: pieces "
+			                   "must follow each other (the one "
+			                   "before ends at %lld)",
+			                   (long long)c->pieces[i].from,
+			                   (long long)c->pieces[i - 1].to);
+	}
+	return RL_OK;
+}
+
+static int cmp_comp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct session_comp *)a)->number;
+	uint32_t y = ((const struct session_comp *)b)->number;
+	return (x > y) - (x < y);
+}
+
+/* "comps" is optional: sessions written before comps existed have none. */
+static enum rl_status load_comps(const struct loader *ld, const json_t *root,
+                                 struct session *s)
+{
+	enum rl_status rc;
+	json_t *arr;
+	if (!json_object_get(root, "comps"))
+		return RL_OK;
+	if ((rc = get_array(ld, root, "", "comps", &arr)))
+		return rc;
+	size_t n = json_array_size(arr);
+	if (n == 0)
+		return RL_OK;
+	s->comps = calloc(n, sizeof *s->comps);
+	if (!s->comps)
+		return nomem(ld);
+	s->comp_count = n;
+	for (size_t i = 0; i < n; i++) {
+		char where[32];
+		snprintf(where, sizeof where, "comps[%zu]", i);
+		if ((rc = load_comp(ld, json_array_get(arr, i), where,
+		                    s->track_count, &s->comps[i])))
+			return rc;
+		for (size_t k = 0; k < i; k++) {
+			const struct session_comp *c = &s->comps[k];
+			if (c->number == s->comps[i].number)
+				return field_error(ld, where, "number",
+				                   "comp %u appears twice (also "
+				                   "comps[%zu])", c->number, k);
+			if (c->active && s->comps[i].active &&
+			    c->track == s->comps[i].track)
+				return field_error(ld, where, "active",
+				                   "track %u already plays comp "
+				                   "%u (comps[%zu])", c->track,
+				                   c->number, k);
+		}
+	}
+	qsort(s->comps, n, sizeof *s->comps, cmp_comp);
+	return RL_OK;
+}
+
 void session_settings_init(struct session_settings *st)
 {
 	*st = (struct session_settings){
@@ -876,7 +1038,9 @@ static enum rl_status load_root(const struct loader *ld, const json_t *root,
 		return rc;
 	if ((rc = load_tracks(ld, root, s)))
 		return rc;
-	return load_takes(ld, root, s);
+	if ((rc = load_takes(ld, root, s)))
+		return rc;
+	return load_comps(ld, root, s);
 }
 
 /* Takes ownership of fd. */
@@ -1136,6 +1300,50 @@ static json_t *build_take(struct builder *b, const char *where,
 	return o;
 }
 
+static json_t *build_comp(struct builder *b, const char *where,
+                          const struct session_comp *c)
+{
+	json_t *o = new_object(b);
+	if (!o)
+		return NULL;
+	put_uint(b, o, where, "number", c->number);
+	put_uint(b, o, where, "track", c->track);
+	put_string(b, o, where, "path", c->path, sizeof c->path);
+	if (strnlen(c->path, sizeof c->path) < sizeof c->path &&
+	    !comp_path_valid(c->path))
+		build_fail(b, where, "path", "\"%s\" is not a file directly "
+		           "under comps/", c->path);
+	put_string(b, o, where, "created_at", c->created_at,
+	           sizeof c->created_at);
+	put_uint(b, o, where, "start_frame", c->start_frame);
+	put_uint(b, o, where, "length", c->length);
+	put_uint(b, o, where, "sample_rate", c->sample_rate);
+	put(b, o, "format", json_string(take_format_name(c->format)));
+	put_uint(b, o, where, "base_take", c->base_take);
+	put_uint(b, o, where, "fade_frames", c->fade_frames);
+	put(b, o, "active", json_boolean(c->active));
+	json_t *pieces = new_array(b);
+	for (size_t i = 0; pieces && i < c->piece_count; i++) {
+		const struct session_comp_piece *p = &c->pieces[i];
+		char pwhere[64];
+		json_t *po = new_object(b);
+		if (!po)
+			break;
+		snprintf(pwhere, sizeof pwhere, "%s.pieces[%zu]", where, i);
+		put_string(b, po, pwhere, "section", p->section,
+		           sizeof p->section);
+		put_uint(b, po, pwhere, "take", p->take);
+		if (p->from < 0 || p->to <= p->from)
+			build_fail(b, pwhere, "from", "bad range [%lld, %lld)",
+			           (long long)p->from, (long long)p->to);
+		put_uint(b, po, pwhere, "from", (uint64_t)(p->from < 0 ? 0 : p->from));
+		put_uint(b, po, pwhere, "to", (uint64_t)(p->to < 0 ? 0 : p->to));
+		append(b, pieces, po);
+	}
+	put(b, o, "pieces", pieces);
+	return o;
+}
+
 /* Returns the tree, or NULL with b->status set. Key order is the order of
  * insertion (jansson keeps it), which is the documented schema order. */
 static json_t *build_root(struct builder *b, const struct session *s)
@@ -1180,6 +1388,9 @@ static json_t *build_root(struct builder *b, const struct session *s)
 		put_string(b, o, where, "name", t->name, sizeof t->name);
 		put_string(b, o, where, "source", t->source,
 		           sizeof t->source);
+		if (t->source_right[0])
+			put_string(b, o, where, "source_right", t->source_right,
+			           sizeof t->source_right);
 		put(b, o, "gain_db", isinf(t->gain_db) ? json_null()
 		                                        : json_real(t->gain_db));
 		put(b, o, "pan", json_real(t->pan));
@@ -1197,6 +1408,14 @@ static json_t *build_root(struct builder *b, const struct session *s)
 		append(b, takes, build_take(b, where, &s->takes[i]));
 	}
 	put(b, root, "takes", takes);
+
+	json_t *comps = new_array(b);
+	for (size_t i = 0; comps && i < s->comp_count; i++) {
+		char where[32];
+		snprintf(where, sizeof where, "comps[%zu]", i);
+		append(b, comps, build_comp(b, where, &s->comps[i]));
+	}
+	put(b, root, "comps", comps);
 
 	struct keeper_fault kf;
 	if (find_keeper_fault(s->takes, s->take_count, &kf)) {
@@ -1596,17 +1815,14 @@ enum rl_status session_reserve_take(struct session *s, uint32_t *number,
 	}
 }
 
-void session_take_file_relpath(uint32_t take_number, uint32_t track_number,
-                               const char *track_name, char *out,
-                               size_t out_size)
+/* A track name as a file name: characters that are unsafe there ('/',
+ * control characters, a leading '.') become '_'; "track" if empty. */
+static void file_safe_name(const char *track_name, char name[SESSION_NAME_MAX])
 {
-	char name[SESSION_NAME_MAX];
 	size_t len = track_name ? strlen(track_name) : 0;
 
-	if (!out || out_size == 0)
-		return;
-	if (len >= sizeof name) {
-		len = sizeof name - 1;
+	if (len >= SESSION_NAME_MAX) {
+		len = SESSION_NAME_MAX - 1;
 		/* do not cut a UTF-8 sequence in half */
 		while (len > 0 && ((unsigned char)track_name[len] & 0xc0) == 0x80)
 			len--;
@@ -1620,7 +1836,18 @@ void session_take_file_relpath(uint32_t take_number, uint32_t track_number,
 	}
 	name[len] = '\0';
 	if (len == 0)
-		snprintf(name, sizeof name, "track");
+		snprintf(name, SESSION_NAME_MAX, "track");
+}
+
+void session_take_file_relpath(uint32_t take_number, uint32_t track_number,
+                               const char *track_name, char *out,
+                               size_t out_size)
+{
+	char name[SESSION_NAME_MAX];
+
+	if (!out || out_size == 0)
+		return;
+	file_safe_name(track_name, name);
 	snprintf(out, out_size, "takes/%03u/%02u-%s.wav", take_number,
 	         track_number, name);
 }
@@ -1943,6 +2170,37 @@ enum rl_status session_take_set_note(struct session *s, uint32_t number,
 	return RL_OK;
 }
 
+enum rl_status session_take_add_marker(struct session *s, uint32_t number,
+                                       uint64_t frame, const char *name,
+                                       struct error *err)
+{
+	struct session_take *t;
+	enum rl_status frc = find_take_or_fail(s, number, &t, err);
+	if (frc)
+		return frc;
+	if (!name || !name[0])
+		return error_set(err, RL_ERR_INVALID, "a marker needs a name");
+	size_t len = strlen(name);
+	if (len >= SESSION_NAME_MAX)
+		return error_set(err, RL_ERR_INVALID,
+		                 "marker name \"%.*s...\" is %zu bytes, at most "
+		                 "%d", 20, name, len, SESSION_NAME_MAX - 1);
+	if (!utf8_valid(name))
+		return error_set(err, RL_ERR_INVALID,
+		                 "marker name is not valid UTF-8");
+	struct session_marker *m =
+		realloc(t->markers, (t->marker_count + 1) * sizeof *m);
+	if (!m)
+		return error_set(err, RL_ERR_NOMEM,
+		                 "cannot add a marker to take %u: out of memory",
+		                 number);
+	t->markers = m;
+	m = &m[t->marker_count++];
+	m->frame = frame;
+	memcpy(m->name, name, len + 1);
+	return RL_OK;
+}
+
 enum rl_status session_set_keeper(struct session *s, uint32_t number,
                                   uint32_t track_number, struct error *err)
 {
@@ -1984,6 +2242,10 @@ enum rl_status session_set_keeper(struct session *s, uint32_t number,
 			}
 		}
 		t->files[i].keeper = true;
+		for (size_t c = 0; c < s->comp_count; c++) {
+			if (s->comps[c].track == track)
+				s->comps[c].active = false;
+		}
 	}
 	return RL_OK;
 }
@@ -2161,4 +2423,159 @@ const char *session_headroom_label(unsigned flags)
 	if (flags & SESSION_HEADROOM_HOT)
 		return "hot";
 	return "ok";
+}
+
+/* ---------------------------------------------------------------------- */
+/* Comps and playback                                                     */
+
+enum rl_status session_reserve_comp(struct session *s, uint32_t track_number,
+                                    uint32_t *number, char *relpath,
+                                    size_t relpath_size, struct error *err)
+{
+	char path[PATH_BUF];
+	uint32_t max = 0;
+	enum rl_status rc;
+
+	if (track_number == 0 || track_number > s->track_count)
+		return error_set(err, RL_ERR_NOT_FOUND, "%s has no track %u",
+		                 s->dir, track_number);
+	for (size_t i = 0; i < s->comp_count; i++) {
+		if (s->comps[i].number > max)
+			max = s->comps[i].number;
+	}
+	if ((rc = make_subdir(s, "comps", err)))
+		return rc;
+	/* Files left by a render whose save failed keep their numbers too:
+	 * nothing under comps/ is ever replaced. */
+	snprintf(path, sizeof path, "%s/comps", s->dir);
+	if ((rc = scan_numbers(path, false, &max, err)))
+		return rc;
+	if (max == UINT32_MAX)
+		return error_set(err, RL_ERR_INVALID, "%s: no comp numbers left",
+		                 s->dir);
+	char name[SESSION_NAME_MAX];
+	file_safe_name(s->tracks[track_number - 1].name, name);
+	int n = snprintf(relpath, relpath_size, "comps/%03u-%02u-%s.wav",
+	                 max + 1, track_number, name);
+	if (n < 0 || (size_t)n >= relpath_size)
+		return error_set(err, RL_ERR_INVALID,
+		                 "comp path buffer too small");
+	*number = max + 1;
+	return RL_OK;
+}
+
+struct session_comp *session_find_comp(struct session *s, uint32_t number)
+{
+	for (size_t i = 0; i < s->comp_count; i++) {
+		if (s->comps[i].number == number)
+			return &s->comps[i];
+	}
+	return NULL;
+}
+
+enum rl_status session_put_comp(struct session *s,
+                                const struct session_comp *comp,
+                                struct error *err)
+{
+	if (comp->number == 0 || session_find_comp(s, comp->number))
+		return error_set(err, RL_ERR_EXISTS, "%s: comp %u exists "
+		                 "already", s->dir, comp->number);
+	if (comp->track == 0 || comp->track > s->track_count)
+		return error_set(err, RL_ERR_INVALID, "%s has no track %u",
+		                 s->dir, comp->track);
+	if (!comp_path_valid(comp->path))
+		return error_set(err, RL_ERR_INVALID, "comp %u: \"%s\" is not "
+		                 "a file directly under comps/", comp->number,
+		                 comp->path);
+	if (comp->piece_count == 0)
+		return error_set(err, RL_ERR_INVALID, "comp %u has no pieces",
+		                 comp->number);
+	for (size_t i = 0; i < comp->piece_count; i++) {
+		const struct session_comp_piece *p = &comp->pieces[i];
+		if (p->from < 0 || p->to <= p->from ||
+		    (i > 0 && p->from != comp->pieces[i - 1].to))
+			return error_set(err, RL_ERR_INVALID, "comp %u: piece "
+			                 "%zu [%lld, %lld) is out of order",
+			                 comp->number, i, (long long)p->from,
+			                 (long long)p->to);
+	}
+	struct session_comp_piece *pieces =
+		malloc(comp->piece_count * sizeof *pieces);
+	struct session_comp *grown =
+		realloc(s->comps, (s->comp_count + 1) * sizeof *s->comps);
+	if (grown)
+		s->comps = grown;
+	if (!pieces || !grown) {
+		free(pieces);
+		return error_set(err, RL_ERR_NOMEM, "%s: out of memory", s->dir);
+	}
+	memcpy(pieces, comp->pieces, comp->piece_count * sizeof *pieces);
+	for (size_t i = 0; i < comp->piece_count; i++)
+		pieces[i].section[sizeof pieces[i].section - 1] = '\0';
+	/* Numbers only grow (session_reserve_comp), so appending keeps the
+	 * array in number order. */
+	size_t at = s->comp_count;
+	while (at > 0 && s->comps[at - 1].number > comp->number)
+		at--;
+	memmove(&s->comps[at + 1], &s->comps[at],
+	        (s->comp_count - at) * sizeof *s->comps);
+	struct session_comp *c = &s->comps[at];
+	*c = *comp;
+	c->pieces = pieces;
+	c->path[sizeof c->path - 1] = '\0';
+	c->created_at[sizeof c->created_at - 1] = '\0';
+	s->comp_count++;
+	if (c->active) {
+		for (size_t i = 0; i < s->comp_count; i++) {
+			if (&s->comps[i] != c && s->comps[i].track == c->track)
+				s->comps[i].active = false;
+		}
+	}
+	return RL_OK;
+}
+
+enum rl_status session_use_comp(struct session *s, uint32_t number, bool on,
+                                struct error *err)
+{
+	struct session_comp *c = session_find_comp(s, number);
+	if (!c)
+		return error_set(err, RL_ERR_NOT_FOUND, "%s: no comp %u", s->dir,
+		                 number);
+	for (size_t i = 0; on && i < s->comp_count; i++) {
+		if (s->comps[i].track == c->track)
+			s->comps[i].active = false;
+	}
+	c->active = on;
+	return RL_OK;
+}
+
+const struct session_comp *session_active_comp(const struct session *s,
+                                               uint32_t track_number)
+{
+	for (size_t i = 0; i < s->comp_count; i++) {
+		if (s->comps[i].active && s->comps[i].track == track_number)
+			return &s->comps[i];
+	}
+	return NULL;
+}
+
+bool session_playback_of(const struct session *s, uint32_t track_number,
+                         struct session_playback *out)
+{
+	*out = (struct session_playback){ 0 };
+	const struct session_comp *c = session_active_comp(s, track_number);
+	if (c) {
+		*out = (struct session_playback){ .path = c->path,
+		                                  .start_frame = c->start_frame,
+		                                  .comp = c->number };
+		return true;
+	}
+	const struct session_take_file *f;
+	const struct session_take *t = session_keeper_of(s, track_number, &f);
+	if (!t || !f)
+		return false;
+	*out = (struct session_playback){ .path = f->path,
+	                                  .start_frame = t->start_frame,
+	                                  .take = t->number };
+	return true;
 }

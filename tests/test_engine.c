@@ -612,6 +612,44 @@ static void test_split(void)
 	engine_free(e);
 }
 
+/* A RECORD with a length lasts that long in all: splits cut it into
+ * takes that add up to it exactly, and a split due on the frame where it
+ * ends starts nothing. */
+static void test_split_length(void)
+{
+	struct engine *e = make(1 << 16);
+	send(e, ENGINE_CMD_ARM, 0, 1, 0);
+	struct engine_command c = make_cmd(ENGINE_CMD_RECORD, 0, 40, 0,
+	                                   3 * BLOCK);
+	CHECK(engine_send(e, &c, NULL) == RL_OK);
+	send(e, ENGINE_CMD_QUEUE_TAKE, 0, 41, 0);
+	send(e, ENGINE_CMD_QUEUE_TAKE, 0, 42, 0);
+	uint64_t first = source_frame;
+	cycle(e, BLOCK);
+	send(e, ENGINE_CMD_NEW_TAKE, 0, 0, first + 100);
+	cycle(e, BLOCK);
+	send(e, ENGINE_CMD_NEW_TAKE, 0, 0, first + 3 * BLOCK);
+	for (int i = 0; i < 4; i++)
+		cycle(e, BLOCK);
+	uint32_t num[8];
+	int64_t start[8];
+	uint64_t len[8], clk[8];
+	int n = collect_takes(e, num, start, len, clk, 8);
+	CHECK_EQ_U64(n, 2);
+	if (n == 2) {
+		CHECK(num[0] == 40 && num[1] == 41);
+		CHECK_EQ_U64(len[0], 100);
+		CHECK_EQ_U64(clk[1], first + 100);
+		CHECK_EQ_U64(len[1], 3 * BLOCK - 100);
+	}
+	struct engine_snapshot s = snap(e);
+	CHECK(!s.record_enabled);
+	CHECK_EQ_U64(s.transport, ENGINE_STOPPED);
+	CHECK_EQ_U64(ring_read_space(engine_track_ring(e, 0)),
+	             3 * BLOCK * sizeof(float));
+	engine_free(e);
+}
+
 /* Pre-record: while nothing records the engine keeps the last N frames
  * of every track; a RECORD's take begins with them (the history, up to
  * the frame the take starts on), a split's take does not. */
@@ -684,6 +722,7 @@ int main(void)
 	test_loop_passes();
 	test_loop_punch();
 	test_split();
+	test_split_length();
 	test_pre_record();
 	test_bad_config();
 	return CHECK_DONE();

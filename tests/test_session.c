@@ -279,7 +279,8 @@ static const char empty_session_json[] =
 	"    \"scratch_offset\": 0\n"
 	"  },\n"
 	"  \"tracks\": [],\n"
-	"  \"takes\": []\n"
+	"  \"takes\": [],\n"
+	"  \"comps\": []\n"
 	"}\n";
 
 static void test_open_creates_layout(void)
@@ -1498,6 +1499,51 @@ static void test_rating_note(void)
 	session_free(s);
 }
 
+/* Markers are added one by one while a take records and come back from
+ * session.json in that order. */
+static void test_add_marker(void)
+{
+	struct error err = { 0 };
+	struct session *s = NULL, *r = NULL;
+	char dir[600];
+
+	new_dir_path(dir, sizeof dir, "meta-marker");
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	if (!s)
+		return;
+	CHECK_OK(session_add_track(s, "kick", NULL, NULL, &err), &err);
+	uint32_t n;
+	const uint32_t kick[] = { 1 };
+	add_disk_take(s, kick, 1, &n);
+	CHECK_OK(session_take_add_marker(s, n, 24000, "verse \xc3\xa4", &err),
+	         &err);
+	CHECK_OK(session_take_add_marker(s, n, 12000, "marker 2", &err), &err);
+	CHECK(session_take_add_marker(s, n, 1, "", &err) == RL_ERR_INVALID);
+	CHECK(session_take_add_marker(s, n, 1, NULL, &err) == RL_ERR_INVALID);
+	CHECK(session_take_add_marker(s, n, 1, "bad\xff", &err) ==
+	      RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "UTF-8");
+	char big[80];
+	memset(big, 'x', 64);
+	big[64] = '\0';
+	CHECK(session_take_add_marker(s, n, 1, big, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "at most 63");
+	CHECK(session_take_add_marker(s, 42, 1, "x", &err) == RL_ERR_NOT_FOUND);
+	CHECK(session_find_take(s, n)->marker_count == 2);
+	CHECK_OK(session_save(s, &err), &err);
+	CHECK_OK(session_open(dir, &r, &err), &err);
+	const struct session_take *t = r ? session_find_take(r, n) : NULL;
+	CHECK(t && t->marker_count == 2);
+	if (t && t->marker_count == 2) {
+		CHECK(t->markers[0].frame == 24000);
+		CHECK_STR(t->markers[0].name, "verse \xc3\xa4");
+		CHECK(t->markers[1].frame == 12000);
+		CHECK_STR(t->markers[1].name, "marker 2");
+	}
+	session_free(r);
+	session_free(s);
+}
+
 static void test_keepers(void)
 {
 	struct error err = { 0 };
@@ -1856,6 +1902,461 @@ static void test_headroom(void)
 	CHECK(session_headroom(NULL, h, 4) == 0);
 }
 
+/* ---------------------------------------------------------------------- */
+/* Track edits                                                            */
+
+/* session.json as s saves now (it is saved). Caller frees. */
+static char *tr_saved_json(struct session *s)
+{
+	struct error err = { 0 };
+	char p[SESSION_PATH_MAX + 32];
+	size_t len;
+	CHECK_OK(session_save(s, &err), &err);
+	snprintf(p, sizeof p, "%s/session.json", s->dir);
+	return read_all(p, &len);
+}
+
+/* A refusal must leave the session as it was: what it saves is what it
+ * saved before. */
+#define CHECK_UNCHANGED(s, before)                                         \
+	do {                                                               \
+		char *now_ = tr_saved_json(s);                             \
+		CHECK(now_ && strcmp(now_, (before)) == 0);                \
+		free(now_);                                                \
+	} while (0)
+
+/* Every take file's number names the track its track_name says: the
+ * invariant a move must keep. */
+static bool tr_files_consistent(const struct session *s)
+{
+	for (size_t k = 0; k < s->take_count; k++) {
+		const struct session_take *t = &s->takes[k];
+		for (size_t i = 0; i < t->file_count; i++) {
+			const struct session_take_file *f = &t->files[i];
+			if (f->track == 0 || f->track > s->track_count ||
+			    strcmp(s->tracks[f->track - 1].name, f->track_name))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* A new session in the test root's directory `name` with the tracks
+ * named in `tracks` (blank-separated), no inputs. NULL if it cannot be
+ * made (the checks say why). */
+static struct session *tr_session(const char *name, const char *tracks)
+{
+	struct error err = { 0 };
+	struct session *s = NULL;
+	char dir[600], list[256];
+
+	new_dir_path(dir, sizeof dir, name);
+	CHECK_OK(session_open(dir, &s, &err), &err);
+	snprintf(list, sizeof list, "%s", tracks);
+	for (char *t = strtok(list, " "); s && t; t = strtok(NULL, " "))
+		CHECK_OK(session_add_track(s, t, NULL, NULL, &err), &err);
+	return s;
+}
+
+static void test_track_add_defaults(void)
+{
+	struct error err = { 0 };
+	/* The array grows with realloc, which does not zero: every new
+	 * track must still start at unity gain, centre, no group or colour,
+	 * not rec-safe. */
+	struct session *s = tr_session("track-defaults", "t0 t1 t2");
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->track_count; i++) {
+		const struct session_track *t = &s->tracks[i];
+		CHECK(t->gain_db == 0.0 && t->pan == 0.0 && !t->rec_safe);
+		CHECK_STR(t->group, "");
+		CHECK_STR(t->colour, "");
+	}
+	CHECK_OK(session_check_track_name(s, "new", &err), &err);
+	CHECK(session_check_track_name(s, "t1", &err) == RL_ERR_EXISTS);
+	CHECK_CONTAINS(err.message, "track 2 is already named \"t1\"");
+	CHECK(session_check_track_name(s, "a/b", &err) == RL_ERR_INVALID);
+	CHECK(session_check_track_name(NULL, "x", &err) == RL_ERR_INVALID);
+	session_free(s);
+}
+
+static void test_track_rename(void)
+{
+	struct error err = { 0 };
+	struct session *r = NULL;
+	struct session *s = tr_session("track-rename", "kick snare vox");
+	if (!s)
+		return;
+	const char *dir = s->dir;
+	const uint32_t both[] = { 1, 2 }, snare[] = { 2 };
+	add_disk_take(s, both, 2, NULL);  /* 1 */
+	add_disk_take(s, snare, 1, NULL); /* 2 */
+
+	CHECK_OK(session_rename_track(s, 1, "snare-top", &err), &err);
+	CHECK_STR(s->tracks[1].name, "snare-top");
+	CHECK(session_find_track(s, "snare") == -1);
+	CHECK(session_find_track(s, "snare-top") == 1);
+	const struct session_take *t1 = session_find_take(s, 1);
+	const struct session_take *t2 = session_find_take(s, 2);
+	CHECK_STR(t1->files[0].track_name, "kick");
+	CHECK_STR(t1->files[1].track_name, "snare-top");
+	CHECK_STR(t2->files[0].track_name, "snare-top");
+	/* Nothing is renamed on disk: the paths keep the recorded name. */
+	CHECK_STR(t1->files[1].path, "takes/001/02-snare.wav");
+	CHECK_STR(t2->files[0].path, "takes/002/02-snare.wav");
+	char p[SESSION_PATH_MAX + 80];
+	snprintf(p, sizeof p, "%s/%s", dir, t2->files[0].path);
+	CHECK(exists(p));
+	/* Its own name is no clash. */
+	CHECK_OK(session_rename_track(s, 1, "snare-top", &err), &err);
+	char name[80];
+	memset(name, 'n', 63);
+	name[63] = '\0';
+	CHECK_OK(session_rename_track(s, 2, name, &err), &err);
+	CHECK_OK(session_rename_track(s, 2, "Gesang \xc3\xa4", &err), &err);
+
+	char *before = tr_saved_json(s);
+	CHECK(before != NULL);
+	CHECK(session_rename_track(s, 1, "kick", &err) == RL_ERR_EXISTS);
+	CHECK_CONTAINS(err.message, "cannot rename track 2 (snare-top)");
+	CHECK_CONTAINS(err.message, "\"kick\"");
+	CHECK(session_rename_track(s, 1, "", &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "snare-top");
+	CHECK(session_rename_track(s, 1, NULL, &err) == RL_ERR_INVALID);
+	CHECK(session_rename_track(s, 1, "snare/top", &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "'/'");
+	CHECK(session_rename_track(s, 1, "snare\ttop", &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "control character");
+	CHECK(session_rename_track(s, 1, "snare\x7f", &err) == RL_ERR_INVALID);
+	CHECK(session_rename_track(s, 1, "bad\xff", &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "UTF-8");
+	memset(name, 'y', 64);
+	name[64] = '\0';
+	CHECK(session_rename_track(s, 1, name, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "at most 63");
+	CHECK(session_rename_track(s, 3, "x", &err) == RL_ERR_NOT_FOUND);
+	CHECK_CONTAINS(err.message, "no track 4");
+	CHECK(session_rename_track(NULL, 0, "x", &err) == RL_ERR_INVALID);
+	CHECK_UNCHANGED(s, before);
+	free(before);
+
+	/* Round trip. */
+	CHECK_OK(session_save(s, &err), &err);
+	CHECK_OK(session_open(dir, &r, &err), &err);
+	if (r) {
+		CHECK_STR(r->tracks[1].name, "snare-top");
+		CHECK_STR(r->tracks[2].name, "Gesang \xc3\xa4");
+		CHECK_STR(session_find_take(r, 1)->files[1].track_name,
+		          "snare-top");
+		CHECK_STR(session_find_take(r, 2)->files[0].path,
+		          "takes/002/02-snare.wav");
+		CHECK(tr_files_consistent(r));
+	}
+	session_free(r);
+	session_free(s);
+}
+
+/* Take number and path of what plays on track `name`, "-" for nothing. */
+static void tr_plays(const struct session *s, const char *name, char *out,
+                     size_t size)
+{
+	int idx = session_find_track(s, name);
+	const struct session_take_file *f = NULL;
+	const struct session_take *t =
+		idx >= 0 ? session_keeper_of(s, (uint32_t)idx + 1, &f) : NULL;
+	if (t && f)
+		snprintf(out, size, "%u %s%s", t->number, f->path,
+		         f->keeper ? " kept" : "");
+	else
+		snprintf(out, size, "-");
+}
+
+static void test_track_move(void)
+{
+	struct error err = { 0 };
+	struct session *r = NULL;
+	static const char *const names[] = { "a", "b", "c", "d" };
+	char expect[4][SESSION_PATH_MAX + 32], got[SESSION_PATH_MAX + 32];
+	struct session *s = tr_session("track-move", "a b c d");
+	if (!s)
+		return;
+	const char *dir = s->dir;
+	const uint32_t all[] = { 1, 2, 3, 4 }, bd[] = { 2, 4 }, ac[] = { 1, 3 };
+	add_disk_take(s, all, 4, NULL); /* 1 */
+	add_disk_take(s, bd, 2, NULL);  /* 2 */
+	add_disk_take(s, ac, 2, NULL);  /* 3 */
+	/* b: flagged keeper take 1 (over the later take 2); a, c: latest
+	 * take 3; d: latest take 2. */
+	CHECK_OK(session_set_keeper(s, 1, 2, &err), &err);
+	for (int i = 0; i < 4; i++)
+		tr_plays(s, names[i], expect[i], sizeof expect[i]);
+	CHECK_STR(expect[0], "3 takes/003/01-a.wav");
+	CHECK_STR(expect[1], "1 takes/001/02-b.wav kept");
+	CHECK_STR(expect[3], "2 takes/002/04-d.wav");
+
+	static const struct { size_t from, to; const char *order; } moves[] = {
+		{ 0, 3, "bcda" }, /* to the end */
+		{ 3, 0, "abcd" }, /* and back */
+		{ 1, 2, "acbd" }, /* neighbours */
+		{ 3, 1, "adcb" }, /* up, past one */
+		{ 2, 2, "adcb" }, /* nowhere */
+	};
+	for (size_t m = 0; m < sizeof moves / sizeof *moves; m++) {
+		CHECK_OK(session_move_track(s, moves[m].from, moves[m].to,
+		                            &err), &err);
+		char order[8] = "";
+		for (size_t i = 0; i < s->track_count && i < 4; i++)
+			order[i] = s->tracks[i].name[0];
+		CHECK_STR(order, moves[m].order);
+		CHECK(tr_files_consistent(s));
+		for (int i = 0; i < 4; i++) {
+			tr_plays(s, names[i], got, sizeof got);
+			CHECK_STR(got, expect[i]);
+		}
+	}
+	/* The keeper flag is still one per track, and follows b. */
+	int b = session_find_track(s, "b");
+	CHECK(b == 3);
+	CHECK(session_keeper_of(s, (uint32_t)b + 1, NULL) ==
+	      session_find_take(s, 1));
+	char k[64];
+	keepers_of(s, (uint32_t)b + 1, k, sizeof k);
+	CHECK_STR(k, "1");
+	keepers_of(s, 2, k, sizeof k); /* d is track 2 now: no flag */
+	CHECK_STR(k, "");
+
+	char *before = tr_saved_json(s);
+	CHECK(before != NULL);
+	CHECK(session_move_track(s, 4, 0, &err) == RL_ERR_NOT_FOUND);
+	CHECK_CONTAINS(err.message, "no track 5");
+	CHECK(session_move_track(s, 1, 4, &err) == RL_ERR_NOT_FOUND);
+	CHECK_CONTAINS(err.message, "cannot move track 2 (d) to position 5");
+	CHECK(session_move_track(NULL, 0, 0, &err) == RL_ERR_INVALID);
+	CHECK_UNCHANGED(s, before);
+	free(before);
+
+	/* Round trip: numbers and keepers as moved. */
+	CHECK_OK(session_save(s, &err), &err);
+	CHECK_OK(session_open(dir, &r, &err), &err);
+	if (r) {
+		CHECK(tr_files_consistent(r));
+		for (int i = 0; i < 4; i++) {
+			tr_plays(r, names[i], got, sizeof got);
+			CHECK_STR(got, expect[i]);
+		}
+		CHECK(session_find_take(r, 1)->files[1].track == 4);
+		CHECK_STR(session_find_take(r, 1)->files[1].path,
+		          "takes/001/02-b.wav");
+	}
+	session_free(r);
+
+	/* Comps carry track numbers too; they follow their track. */
+	s->comps = calloc(2, sizeof *s->comps);
+	if (s->comps) {
+		s->comp_count = 2;
+		s->comps[0].number = 1;
+		s->comps[0].track = 4; /* b */
+		s->comps[1].number = 2;
+		s->comps[1].track = 1; /* a */
+		CHECK_OK(session_move_track(s, 3, 0, &err), &err); /* badc */
+		CHECK(s->comps[0].track == 1 && s->comps[1].track == 2);
+	}
+	session_free(s);
+}
+
+static void test_track_source(void)
+{
+	struct error err = { 0 };
+	struct session *s = tr_session("track-source", "kick snare");
+	if (!s)
+		return;
+	CHECK_OK(session_set_track_source(s, 0, "system:capture_1", &err),
+	         &err);
+	CHECK_OK(session_set_track_source(s, 1, "system:capture_2", &err),
+	         &err);
+	CHECK_STR(s->tracks[1].source, "system:capture_2");
+	/* Its own port again is fine. */
+	CHECK_OK(session_set_track_source(s, 1, "system:capture_2", &err),
+	         &err);
+	CHECK_OK(session_set_track_source(s, 1, NULL, &err), &err);
+	CHECK_STR(s->tracks[1].source, "");
+	CHECK_OK(session_set_track_source(s, 1, "USB Audio:capture_1", &err),
+	         &err);
+	CHECK_OK(session_set_track_source(s, 1, "", &err), &err);
+	CHECK_STR(s->tracks[1].source, "");
+	char port[400];
+	memset(port, 'p', sizeof port);
+	memcpy(port, "c:", 2);
+	port[SESSION_PORT_MAX - 1] = '\0';
+	CHECK_OK(session_set_track_source(s, 1, port, &err), &err);
+	CHECK_OK(session_set_track_source(s, 1, "system:capture_2", &err),
+	         &err);
+	/* A port is one track's, also as a stereo track's right input; one
+	 * port makes a stereo track mono. */
+	snprintf(s->tracks[0].source_right, sizeof s->tracks[0].source_right,
+	         "system:capture_9");
+	CHECK(session_set_track_source(s, 1, "system:capture_9", &err) ==
+	      RL_ERR_EXISTS);
+	CHECK_CONTAINS(err.message, "input of track 1 (kick)");
+	CHECK_OK(session_set_track_source(s, 0, "system:capture_1", &err),
+	         &err);
+	CHECK_STR(s->tracks[0].source_right, "");
+
+	char *before = tr_saved_json(s);
+	CHECK(before != NULL);
+	CHECK(session_set_track_source(s, 1, "system:capture_1", &err) ==
+	      RL_ERR_EXISTS);
+	CHECK_CONTAINS(err.message, "track 2 (snare)");
+	CHECK_CONTAINS(err.message, "input of track 1 (kick)");
+	CHECK(session_set_track_source(s, 1, "capture_2", &err) ==
+	      RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "CLIENT:PORT");
+	CHECK(session_set_track_source(s, 1, ":x", &err) == RL_ERR_INVALID);
+	CHECK(session_set_track_source(s, 1, "x:", &err) == RL_ERR_INVALID);
+	CHECK(session_set_track_source(s, 1, "a:b\n", &err) == RL_ERR_INVALID);
+	CHECK(session_set_track_source(s, 1, "a:\xc0\xaf", &err) ==
+	      RL_ERR_INVALID);
+	port[SESSION_PORT_MAX - 1] = 'p';
+	port[SESSION_PORT_MAX] = '\0';
+	CHECK(session_set_track_source(s, 1, port, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "at most 319");
+	CHECK(session_set_track_source(s, 2, "a:b", &err) == RL_ERR_NOT_FOUND);
+	CHECK_UNCHANGED(s, before);
+	free(before);
+	session_free(s);
+}
+
+static void test_track_group_colour(void)
+{
+	struct error err = { 0 };
+	struct session *s = tr_session("track-look", "kick");
+	if (!s)
+		return;
+	CHECK_OK(session_set_track_group(s, 0, "drums", &err), &err);
+	CHECK_STR(s->tracks[0].group, "drums");
+	CHECK_OK(session_set_track_group(s, 0, NULL, &err), &err);
+	CHECK_STR(s->tracks[0].group, "");
+	char group[40];
+	memset(group, 'g', sizeof group);
+	group[31] = '\0';
+	CHECK_OK(session_set_track_group(s, 0, group, &err), &err);
+	CHECK_OK(session_set_track_group(s, 0, "Schlagzeug \xc3\xa4", &err),
+	         &err);
+
+	static const char *const good[] = {
+		"red", "green", "blue", "yellow", "magenta", "cyan", "white",
+		"orange", "purple", "#a0b1c2", "#000000",
+	};
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		CHECK(session_colour_valid(good[i]));
+		CHECK_OK(session_set_track_colour(s, 0, good[i], &err), &err);
+		CHECK_STR(s->tracks[0].colour, good[i]);
+	}
+	CHECK_OK(session_set_track_colour(s, 0, "#A0B1c2", &err), &err);
+	CHECK_STR(s->tracks[0].colour, "#a0b1c2");
+	CHECK_OK(session_set_track_colour(s, 0, "Orange", &err), &err);
+	CHECK_STR(s->tracks[0].colour, "orange");
+	CHECK_OK(session_set_track_colour(s, 0, "", &err), &err);
+	CHECK_STR(s->tracks[0].colour, "");
+	CHECK_OK(session_set_track_colour(s, 0, NULL, &err), &err);
+	CHECK_OK(session_set_track_colour(s, 0, "cyan", &err), &err);
+
+	char *before = tr_saved_json(s);
+	CHECK(before != NULL);
+	static const char *const bad[] = {
+		"mauve", "black", "#12345", "#1234567", "#12345g", "123456",
+		"#", "red ", "reddish-orange-brown",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		CHECK(!session_colour_valid(bad[i]));
+		CHECK(session_set_track_colour(s, 0, bad[i], &err) ==
+		      RL_ERR_INVALID);
+		CHECK_CONTAINS(err.message, "track 1 (kick)");
+		CHECK_CONTAINS(err.message, "not a colour");
+	}
+	CHECK(!session_colour_valid(NULL) && !session_colour_valid(""));
+	group[31] = 'g';
+	group[32] = '\0';
+	CHECK(session_set_track_group(s, 0, group, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "at most 31");
+	CHECK(session_set_track_group(s, 0, "dr\x01ms", &err) ==
+	      RL_ERR_INVALID);
+	CHECK(session_set_track_group(s, 0, "dr\xffms", &err) ==
+	      RL_ERR_INVALID);
+	CHECK(session_set_track_group(s, 1, "x", &err) == RL_ERR_NOT_FOUND);
+	CHECK(session_set_track_colour(s, 1, "red", &err) ==
+	      RL_ERR_NOT_FOUND);
+	CHECK_UNCHANGED(s, before);
+	free(before);
+	session_free(s);
+}
+
+static void test_track_mix_edits(void)
+{
+	struct error err = { 0 };
+	struct session *r = NULL;
+	struct session *s = tr_session("track-mix-edits", "kick vox");
+	if (!s)
+		return;
+	const char *dir = s->dir;
+	CHECK_OK(session_set_track_rec_safe(s, 0, true, &err), &err);
+	CHECK(s->tracks[0].rec_safe);
+	CHECK_OK(session_set_track_rec_safe(s, 0, false, &err), &err);
+	CHECK(!s->tracks[0].rec_safe);
+	CHECK_OK(session_set_track_gain(s, 0, 24.0, &err), &err);
+	CHECK_OK(session_set_track_gain(s, 0, -INFINITY, &err), &err);
+	CHECK(isinf(s->tracks[0].gain_db) && s->tracks[0].gain_db < 0);
+	CHECK_OK(session_set_track_gain(s, 0, -4.5, &err), &err);
+	CHECK(s->tracks[0].gain_db == -4.5);
+	CHECK_OK(session_set_track_pan(s, 0, -1.0, &err), &err);
+	CHECK_OK(session_set_track_pan(s, 0, 1.0, &err), &err);
+	CHECK_OK(session_set_track_pan(s, 0, -0.25, &err), &err);
+	CHECK(s->tracks[0].pan == -0.25);
+
+	char *before = tr_saved_json(s);
+	CHECK(before != NULL);
+	CHECK(session_set_track_gain(s, 0, 24.001, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "track 1 (kick)");
+	CHECK_CONTAINS(err.message, "+24 dB");
+	CHECK(session_set_track_gain(s, 0, NAN, &err) == RL_ERR_INVALID);
+	CHECK(session_set_track_gain(s, 0, INFINITY, &err) == RL_ERR_INVALID);
+	CHECK(session_set_track_pan(s, 0, 1.01, &err) == RL_ERR_INVALID);
+	CHECK_CONTAINS(err.message, "pan 1.01 is out of range");
+	CHECK(session_set_track_pan(s, 0, -1.01, &err) == RL_ERR_INVALID);
+	CHECK(session_set_track_pan(s, 0, NAN, &err) == RL_ERR_INVALID);
+	CHECK(session_set_track_pan(s, 0, 2.0, &err) == RL_ERR_INVALID);
+	CHECK(session_set_track_gain(s, 2, 0, &err) == RL_ERR_NOT_FOUND);
+	CHECK(session_set_track_pan(s, 2, 0, &err) == RL_ERR_NOT_FOUND);
+	CHECK(session_set_track_rec_safe(s, 2, true, &err) ==
+	      RL_ERR_NOT_FOUND);
+	CHECK_CONTAINS(err.message, "no track 3 (the session has 2 tracks)");
+	CHECK_UNCHANGED(s, before);
+	free(before);
+
+	/* Everything survives a save and reopen; mute as null. */
+	CHECK_OK(session_set_track_gain(s, 1, -INFINITY, &err), &err);
+	CHECK_OK(session_set_track_pan(s, 1, 0.5, &err), &err);
+	CHECK_OK(session_set_track_rec_safe(s, 1, true, &err), &err);
+	CHECK_OK(session_set_track_group(s, 1, "vocals", &err), &err);
+	CHECK_OK(session_set_track_colour(s, 1, "#FFaa00", &err), &err);
+	CHECK_OK(session_set_track_source(s, 1, "system:capture_9", &err),
+	         &err);
+	CHECK_OK(session_save(s, &err), &err);
+	CHECK_OK(session_open(dir, &r, &err), &err);
+	if (r) {
+		const struct session_track *k = &r->tracks[0], *v = &r->tracks[1];
+		CHECK(k->gain_db == -4.5 && k->pan == -0.25 && !k->rec_safe);
+		CHECK(isinf(v->gain_db) && v->gain_db < 0);
+		CHECK(v->pan == 0.5 && v->rec_safe);
+		CHECK_STR(v->group, "vocals");
+		CHECK_STR(v->colour, "#ffaa00");
+		CHECK_STR(v->source, "system:capture_9");
+	}
+	session_free(r);
+	session_free(s);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -1882,11 +2383,18 @@ int main(void)
 	test_metadata_defaults();
 	test_metadata_malformed();
 	test_rating_note();
+	test_add_marker();
 	test_keepers();
 	test_discard_restore();
 	test_discard_save_fails();
 	test_trash_take_dir();
 	test_headroom();
+	test_track_add_defaults();
+	test_track_rename();
+	test_track_move();
+	test_track_source();
+	test_track_group_colour();
+	test_track_mix_edits();
 
 	if (failures) {
 		fprintf(stderr, "test_session: %d of %d checks failed (files "

@@ -14,7 +14,12 @@
  * - every track starts on the same source frame, every file has the same
  *   length;
  * - each file carries a bext chunk written by redlight, whose time
- *   reference is printed (and checked with --expect-time-ref).
+ *   reference is printed (and checked with --expect-time-ref);
+ * - the source frame that frame 0 of the take stands for is printed
+ *   (first_source_frame) and checked with --expect-first-source-frame,
+ *   so consecutive takes (a split, loop passes) can be proven to
+ *   continue each other exactly: the next one's first source frame is
+ *   this one's plus its length.
  *
  * Output: a line per file, then one summary line
  *   verify-take: OK tracks=N frames=F first_source_frame=n0 padded_runs=R
@@ -58,6 +63,7 @@ struct options {
 	long long expect_frames;     /* -1: not checked */
 	long long min_frames;        /* -1: not checked */
 	long long expect_time_ref;   /* -1: not checked */
+	long long expect_first;      /* -1: not checked; modulo the period */
 	bool allow_dropped;
 	bool unequal_lengths;        /* a crashed take: files may differ */
 	uint64_t *jumps;             /* --jump-at: frames where the counter
@@ -118,7 +124,8 @@ static void usage(FILE *out)
 	        "[--expect-frames N]\n"
 	        "       [--min-frames N] [--allow-dropped] "
 	        "[--channel-of FILE=C ...]\n"
-	        "       [--expect-time-ref N] [--unequal-lengths] [--jump-at FRAME ...] TAKE_DIR\n"
+	        "       [--expect-time-ref N] [--expect-first-source-frame N]\n"
+	        "       [--unequal-lengths] [--jump-at FRAME ...] TAKE_DIR\n"
 	        "\n"
 	        "Checks that the TT-name.wav files in TAKE_DIR hold redlight-source's\n"
 	        "frame counter without a lost, repeated or shifted frame, that all\n"
@@ -127,7 +134,10 @@ static void usage(FILE *out)
 	        "otherwise. --allow-dropped accepts digital-zero padding exactly as\n"
 	        "long as the frames it replaces. --unequal-lengths (a take cut\n"
 	        "short by a crash) lets the files differ in length; --expect-frames\n"
-	        "and --min-frames then hold for every file, frames= is the shortest.\n");
+	        "and --min-frames then hold for every file, frames= is the shortest.\n"
+	        "--expect-first-source-frame N: frame 0 of every file holds source\n"
+	        "frame N (modulo the counter's period), e.g. the previous take's\n"
+	        "first_source_frame plus its frames for a take that continues it.\n");
 }
 
 static bool parse_ll(const char *text, long long *out)
@@ -157,6 +167,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "jump-at", required_argument, NULL, 'j' },
 		{ "channel-of", required_argument, NULL, 'c' },
 		{ "expect-time-ref", required_argument, NULL, 'r' },
+		{ "expect-first-source-frame", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -169,6 +180,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		.expect_frames = -1,
 		.min_frames = -1,
 		.expect_time_ref = -1,
+		.expect_first = -1,
 	};
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -188,11 +200,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'f':
 		case 'm':
 		case 'r':
+		case 'F':
 			if (!parse_ll(optarg, &v)) {
 				fprintf(stderr, PROG ": --%s: '%s' is not a non-negative "
 				        "number\n", ch == 't' ? "expect-tracks"
 				        : ch == 'f' ? "expect-frames"
-				        : ch == 'm' ? "min-frames" : "expect-time-ref",
+				        : ch == 'm' ? "min-frames"
+				        : ch == 'r' ? "expect-time-ref"
+				        : "expect-first-source-frame",
 				        optarg);
 				return 2;
 			}
@@ -202,8 +217,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 				o->expect_frames = v;
 			else if (ch == 'm')
 				o->min_frames = v;
-			else
+			else if (ch == 'r')
 				o->expect_time_ref = v;
+			else
+				o->expect_first = v;
 			break;
 		case 'd':
 			o->allow_dropped = true;
@@ -744,6 +761,14 @@ static void check_take(const struct file_result *files, size_t count,
 	}
 	if (o->expect_tracks >= 0 && (long long)count != o->expect_tracks)
 		fail("%zu tracks, expected %lld", count, o->expect_tracks);
+	if (o->expect_first >= 0) {
+		uint32_t want = (uint32_t)((unsigned long long)o->expect_first
+		                           & period_mask(o));
+		if (first->start != want)
+			fail("%s starts at source frame %" PRIu32 ", expected %"
+			     PRIu32 " (off by %lld frames)", first->name,
+			     first->start, want, circle_diff(want, first->start, o));
+	}
 	/* Per file, so the checks mean the same with --unequal-lengths. */
 	for (size_t i = 0; i < count; i++) {
 		const struct file_result *fr = &files[i];

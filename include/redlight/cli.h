@@ -8,6 +8,14 @@
 #ifndef REDLIGHT_CLI_H
 #define REDLIGHT_CLI_H
 
+#include "redlight/error.h"
+#include "redlight/session.h"
+#include "redlight/session_lock.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
 /** `redlight record [options] SESSION_DIR`: headless recording of a take. */
 int cmd_record(int argc, char **argv);
 
@@ -20,5 +28,67 @@ int cmd_new(int argc, char **argv);
 /** `redlight takes [list|keep|rate|note|discard|restore] ...`: the takes
  *  of a session from the shell. */
 int cmd_takes(int argc, char **argv);
+
+/** `redlight tracks [list|add|rename|move|input|set] ...`: the tracks of
+ *  a session (name, order, input, group, colour, gain, pan, rec-safe). */
+int cmd_tracks(int argc, char **argv);
+
+/** `redlight comp ...`: keeper per section, rendered to a comp file. */
+int cmd_comp(int argc, char **argv);
+
+/** `redlight bounce SESSION_DIR [-o FILE]`: rough mix to a stereo WAV. */
+int cmd_bounce(int argc, char **argv);
+
+/* ---------------------------------------------------------------------- */
+/* Shared by the sub-commands that work on an existing session            */
+
+/** Print "redlight: MESSAGE" to stderr; returns 1 (a run-time failure). */
+int cli_fail(const struct error *err);
+
+/** A whole decimal number in [min, max] (no sign, no spaces). */
+bool cli_parse_uint(const char *text, uint32_t min, uint32_t max,
+                    uint32_t *out);
+
+/**
+ * Open the session in dir for reading; never creates one (a directory
+ * without session.json is an error). Returns 0 and *s (caller frees), or
+ * the exit status after printing why.
+ */
+int cli_open_session(const char *dir, struct session **s);
+
+/**
+ * Take the session lock as `who` (refused while a recorder or another
+ * command holds it), then open the session, so what is changed is the
+ * latest session.json. Returns 0, or the exit status after printing why.
+ * Release with cli_close_locked().
+ */
+int cli_open_locked(const char *dir, const char *who, struct session **s,
+                    struct session_lock **lock);
+
+/** Free the session and release the lock. */
+void cli_close_locked(struct session *s, struct session_lock *lock);
+
+/** Save session.json atomically; the exit status (0, or 1 with a line). */
+int cli_save(const struct session *s);
+
+/** TRACK as users write it: a track name first (a track may be called
+ *  "2"), else a number. 0 if there is no such track. */
+uint32_t cli_resolve_track(const struct session *s, const char *text);
+
+/**
+ * A usage error: "redlight: MESSAGE" on stderr, then the sub-command's
+ * usage(stderr). Returns 2.
+ */
+int cli_usage_error(void (*usage)(FILE *f), const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+struct json_t;
+
+/**
+ * Print a JSON value (indented, keys in insertion order) and a newline on
+ * stdout, then drop the reference to it (it may be NULL: a failed
+ * allocation while building it). Returns 0, or 1 after "out of memory".
+ */
+int cli_print_json(struct json_t *value);
 
 #endif

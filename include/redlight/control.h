@@ -112,7 +112,8 @@ void control_record_options_init(struct control_record_options *o);
  * reaches punch_in (or at once), and never before timeline 0. With
  * pre_roll_bars the transport first locates that many bars before the
  * record point. It ends at punch_out (transport keeps rolling), after
- * `length` frames (transport stops), or on control_stop().
+ * `length` frames (transport stops; the takes of splits and loop passes
+ * count together), or on control_stop().
  */
 enum rl_status control_record(struct control *c,
                               const struct control_record_options *opt,
@@ -144,9 +145,39 @@ enum rl_status control_stop_after_pass(struct control *c, struct error *err);
 
 /**
  * While a take records: end it now and start the next take on the same
- * frame (no gap, no overlap). RL_ERR_STATE if nothing records.
+ * frame (no gap, no overlap). RL_ERR_STATE if nothing records. A call
+ * while the audio thread has not yet taken the previous one asks for the
+ * same split ("on the next cycle") and adds none.
  */
 enum rl_status control_new_take(struct control *c, struct error *err);
+
+/**
+ * While a take records: add a marker named `name` (NULL or "": "marker N",
+ * N counting the session's markers) to it, at the current timeline
+ * position of the take as the engine snapshot shows it (so within one
+ * JACK period of "now"). The frame is a timeline frame like the take's
+ * start_frame: the latency correction that moves the take earlier moves
+ * its markers with it, so a marker sits on the frame of the take's files
+ * that was arriving when it was set. It goes into the take's entry in
+ * session.json at once (saved now, so a crash keeps it) and stays with
+ * the take when it is finished and saved; with splits and loop passes it
+ * belongs to the take recording at that frame. RL_ERR_STATE when nothing
+ * records, RL_ERR_INVALID for a name that is not 1-63 bytes of UTF-8. If
+ * only the save fails, the error says so and the marker is still saved
+ * with the take. Control thread.
+ */
+enum rl_status control_add_marker(struct control *c, const char *name,
+                                  struct error *err);
+
+/**
+ * The last marker control_add_marker() added (its take's number in *take,
+ * name and frame in *out; either may be NULL), for a front-end to show.
+ * False if none yet. The frame is the one saved unless the take started
+ * within its latency correction of timeline 0, where the shift is only
+ * known exactly once the take is finished. Control thread.
+ */
+bool control_last_marker(const struct control *c, uint32_t *take,
+                         struct session_marker *out);
 
 /** Roll from the current position without recording (in follow/master
  *  mode: start JACK's transport). */

@@ -33,13 +33,19 @@ struct disk_writer_config {
 	unsigned header_refresh_ms; /**< 0 = 1000 */
 };
 
+/** A file holds one (mono) or two (stereo) engine tracks. */
+#define DISK_WRITER_MAX_CHANNELS 2
+
 /** One file of a take about to be recorded. Strings are copied. */
 struct disk_writer_track {
-	uint32_t engine_track; /**< index into the engine's tracks */
+	uint32_t engine_track; /**< index into the engine's tracks (the left
+	                            channel of a stereo file) */
 	uint32_t number;       /**< track number in the session, from 1 */
 	const char *name;
 	const char *path;      /**< full path of the file to create */
 	const char *relpath;   /**< path relative to the session dir */
+	uint32_t channels;     /**< 0 or 1: mono; 2: stereo, interleaved */
+	uint32_t engine_track_right; /**< the right channel (stereo only) */
 };
 
 struct disk_writer;
@@ -62,7 +68,8 @@ void disk_writer_free(struct disk_writer *w);
  * Create the files of take `number` now, so that an unwritable path is an
  * error before recording starts rather than after. Call before sending
  * ENGINE_CMD_RECORD for that take; the tracks must be exactly those armed
- * in the engine at that moment. `latency_correction` (frames: capture plus
+ * in the engine at that moment (each armed engine track in exactly one
+ * file; a stereo file takes two). `latency_correction` (frames: capture plus
  * playback latency) moves the take that much earlier on the timeline (its
  * start_frame, bext time reference and xrun markers), never before frame
  * 0; the result's latency_correction says how much was applied. Control

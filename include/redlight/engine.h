@@ -131,9 +131,10 @@ enum engine_command_type {
  * `map`, with the timeline held, if count_in > 0). The take starts when
  * the rolling timeline is inside [punch_in, punch_out) (ENGINE_NO_FRAME:
  * open end) and at or after frame 0, on that exact frame for every armed
- * track; it ends at punch_out (the transport keeps rolling), after
- * `length` frames (0: no limit; the transport stops too), or on STOP.
- * The count-in map is the engine's until it retires it.
+ * track; it ends at punch_out (the transport keeps rolling), once the
+ * RECORD has recorded `length` frames (0: no limit; the transport stops
+ * too; the takes of splits and loop passes count together, so a split
+ * never lengthens the recording), or on STOP. The count-in map is the engine's until it retires it.
  *
  * Loop recording: when the rolling timeline reaches the loop end it
  * continues at the loop start on the next frame. A take running there

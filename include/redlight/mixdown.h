@@ -78,9 +78,13 @@ struct mixdown_report {
 /**
  * Bounce: sum the tracks with constant-power pan (left = g·cos(θ), right =
  * g·sin(θ), θ = (pan+1)·π/4) into a stereo file `dest` (`format`: pcm24 or
- * float; RL_ERR_INVALID for others) covering the union of the tracks'
- * spans on the timeline (the output's frame 0 is the earliest track
- * start; its time reference that frame). Nothing is normalised or
+ * float; RL_ERR_INVALID for others). A two-channel track file stays
+ * stereo: its left channel goes left and its right right, and pan is a
+ * balance (left = g·(1 - pan) for pan > 0, right = g·(1 + pan) for pan <
+ * 0, the other side at g); other multi-channel files are averaged to mono
+ * and panned. The output covers the union of the tracks' spans on the
+ * timeline (the output's frame 0 is the earliest track start; its time
+ * reference that frame). Nothing is normalised or
  * limited: the report says how hot it is. Returns RL_OK and fills *report.
  */
 enum rl_status mixdown_bounce(const struct mixdown_track *tracks,

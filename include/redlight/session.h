@@ -31,7 +31,10 @@
 /** A track of the session. Number = position in tracks[] + 1. */
 struct session_track {
 	char name[SESSION_NAME_MAX];   /**< unique within the session */
-	char source[SESSION_PORT_MAX]; /**< JACK port it records from, or "" */
+	char source[SESSION_PORT_MAX]; /**< JACK port it records from, or ""
+	                                    (a stereo track's left channel) */
+	char source_right[SESSION_PORT_MAX]; /**< a stereo track's right
+	                                          channel; "" for mono */
 	double gain_db;                /**< rough-mix gain, -INFINITY: muted */
 	double pan;                    /**< -1 left .. 0 centre .. +1 right */
 	char group[32];                /**< "drums", "guitars", ... or "" */
@@ -58,7 +61,7 @@ struct session_xrun_marker {
 
 /**
  * A named position set while a take recorded ("verse 2 starts", "bad
- * note"). Stored and loaded; nothing acts on it yet.
+ * note"): control_add_marker(), `redlight record --marker-at`, SIGUSR2.
  */
 struct session_marker {
 	uint64_t frame;                /**< timeline frame */
@@ -114,6 +117,40 @@ struct session_take {
 	struct session_take_file *files; /**< owned */
 };
 
+/** One stretch of a comp: timeline frames [from, to) come from `take`. */
+struct session_comp_piece {
+	char section[SESSION_NAME_MAX]; /**< the section chosen for it, "" where
+	                                     the base take plays */
+	uint32_t take;
+	int64_t from, to;
+};
+
+/**
+ * A rendered comp: one track assembled from several takes, a different
+ * take per song section, in a file of its own under comps/ (the takes are
+ * never touched). While `active` it is what the track plays back and what
+ * a bounce mixes, instead of the keeper take.
+ */
+struct session_comp {
+	uint32_t number;              /**< from 1, never reused */
+	uint32_t track;               /**< track number, from 1 (follows the
+	                                   track when tracks move) */
+	char path[SESSION_PATH_MAX];  /**< relative to the session directory:
+	                                   "comps/NNN-TT-name.wav" */
+	char created_at[40];          /**< wall clock, ISO 8601 with offset */
+	uint64_t start_frame;         /**< timeline frame of its first sample */
+	uint64_t length;              /**< frames */
+	uint32_t sample_rate;
+	enum take_format format;
+	uint32_t base_take;           /**< the take heard outside the chosen
+	                                   sections */
+	uint32_t fade_frames;         /**< crossfade length at each join */
+	bool active;                  /**< plays back and bounces; at most one
+	                                   per track */
+	size_t piece_count;
+	struct session_comp_piece *pieces; /**< owned, in timeline order */
+};
+
 /**
  * Per-session transport and click settings ("settings" in session.json;
  * every field optional there, defaults as below). Command-line flags
@@ -146,6 +183,8 @@ struct session {
 	struct session_track *tracks; /**< owned */
 	size_t take_count;
 	struct session_take *takes;   /**< owned, in take-number order */
+	size_t comp_count;
+	struct session_comp *comps;   /**< owned, in comp-number order */
 };
 
 /**
@@ -235,6 +274,118 @@ enum rl_status session_trash_take_dir_to(const struct session *s,
                                          struct error *err);
 
 /* ---------------------------------------------------------------------- */
+/* Track edits: name, order, input, group, colour, rec-safe, gain, pan    */
+/*
+ * All of these: control / main thread only, never RT (a recorder that has
+ * the session open must not have its tracks changed under it: callers hold
+ * the session lock, see session_lock.h). `index` is the track's position
+ * in tracks[] (track number - 1). A refusal returns an RL_ERR_* status
+ * with one line naming the track ("track 2 (snare): ...") and leaves the
+ * session exactly as it was. None of them saves: call session_save().
+ */
+
+#define SESSION_TRACK_GAIN_MAX_DB 24.0 /**< loudest rough-mix gain */
+
+/**
+ * True if text is valid UTF-8 by the rules session.json is written with
+ * (jansson's: no overlong forms, no surrogates, nothing above U+10FFFF).
+ * NULL is not valid. Any thread.
+ */
+bool session_utf8_valid(const char *text);
+
+/**
+ * Check a name a track could be given (added or renamed to): non-empty,
+ * at most SESSION_NAME_MAX - 1 bytes, valid UTF-8, no '/' and no control
+ * characters (RL_ERR_INVALID), and no other track of s has it
+ * (RL_ERR_EXISTS). Changes nothing.
+ */
+enum rl_status session_check_track_name(const struct session *s,
+                                        const char *name, struct error *err);
+
+/**
+ * Rename track `index` to new_name (rules of session_check_track_name();
+ * its own current name is accepted and changes nothing). The
+ * track_name of every take file of the track follows the new name; the
+ * files' paths keep the name they were recorded with: nothing is renamed
+ * on disk. Does not save.
+ */
+enum rl_status session_rename_track(struct session *s, size_t index,
+                                    const char *new_name, struct error *err);
+
+/**
+ * Move track `from_index` to position `to_index` (both < track_count;
+ * RL_ERR_NOT_FOUND otherwise); the tracks between shift by one. Track
+ * numbers are positions + 1, so the `track` number of every take file and
+ * comp is renumbered: each file (with its keeper flag) and each comp (with
+ * its active flag) stays with the track it belongs to. Paths on disk keep
+ * their old TT- prefix. Does not save.
+ */
+enum rl_status session_move_track(struct session *s, size_t from_index,
+                                  size_t to_index, struct error *err);
+
+/**
+ * Set the JACK port track `index` records from, making it a mono track
+ * (a stereo track's source_right is cleared): "CLIENT:PORT", at most
+ * SESSION_PORT_MAX - 1 bytes of UTF-8 without control characters
+ * (RL_ERR_INVALID), not an input (left or right) of another track
+ * (RL_ERR_EXISTS: the recorder routes a port to the first track that
+ * names it, so a second one would never record). NULL or "" clears it.
+ * The port need not exist now. Does not save.
+ */
+enum rl_status session_set_track_source(struct session *s, size_t index,
+                                        const char *port, struct error *err);
+
+/**
+ * Set both inputs of track `index`: `left` as for
+ * session_set_track_source(), and `right` (NULL or "": none, the track is
+ * mono) makes it a stereo track recording one two-channel file a take.
+ * The right port follows the same rules, must differ from the left, and
+ * needs a left one (RL_ERR_INVALID). Does not save.
+ */
+enum rl_status session_set_track_sources(struct session *s, size_t index,
+                                         const char *left, const char *right,
+                                         struct error *err);
+
+/**
+ * Set the group of track `index` ("drums", "guitars"; NULL or "" for
+ * none): at most 31 bytes of UTF-8 without control characters
+ * (RL_ERR_INVALID). Does not save.
+ */
+enum rl_status session_set_track_group(struct session *s, size_t index,
+                                       const char *group, struct error *err);
+
+/**
+ * Set the colour of track `index`: "#rrggbb" (hex digits, either case) or
+ * one of red, green, blue, yellow, magenta, cyan, white, orange, purple
+ * (either case); stored in lower case. NULL or "" clears it. Anything
+ * else is RL_ERR_INVALID. Does not save.
+ */
+enum rl_status session_set_track_colour(struct session *s, size_t index,
+                                        const char *colour, struct error *err);
+
+/** True if colour is one session_set_track_colour() accepts (not ""). */
+bool session_colour_valid(const char *colour);
+
+/** Make track `index` rec-safe (it is never armed) or not. Does not save. */
+enum rl_status session_set_track_rec_safe(struct session *s, size_t index,
+                                          bool rec_safe, struct error *err);
+
+/**
+ * Set the rough-mix gain of track `index` in dB: -INFINITY mutes; NaN and
+ * anything above SESSION_TRACK_GAIN_MAX_DB are RL_ERR_INVALID. Does not
+ * save.
+ */
+enum rl_status session_set_track_gain(struct session *s, size_t index,
+                                      double gain_db, struct error *err);
+
+/**
+ * Set the rough-mix pan of track `index`: -1 (left) to +1 (right), 0 is
+ * the centre; NaN or outside the range is RL_ERR_INVALID. Does not save.
+ */
+enum rl_status session_set_track_pan(struct session *s, size_t index,
+                                     double pan, struct error *err);
+
+/* ---------------------------------------------------------------------- */
 /* Take metadata: rating, note, keeper, discard/restore, headroom         */
 
 /**
@@ -253,9 +404,21 @@ enum rl_status session_take_set_note(struct session *s, uint32_t number,
                                      const char *text, struct error *err);
 
 /**
+ * Append a marker at timeline frame `frame` named `name` (non-empty, at
+ * most SESSION_NAME_MAX - 1 bytes of valid UTF-8: RL_ERR_INVALID) to take
+ * `number` (RL_ERR_NOT_FOUND if there is none). Markers keep the order
+ * they were added in. Does not save.
+ */
+enum rl_status session_take_add_marker(struct session *s, uint32_t number,
+                                       uint64_t frame, const char *name,
+                                       struct error *err);
+
+/**
  * Make take `number` the keeper of track `track_number` (from 1): its
  * file of that track gets the keeper flag, and the flag of that track is
- * cleared in every other take. track_number 0: every track of that take.
+ * cleared in every other take, and the track's active comp (if any) is
+ * set aside: the latest choice is what plays. track_number 0: every
+ * track of that take.
  * Refused, with the session unchanged: no such take (RL_ERR_NOT_FOUND),
  * the take is discarded or not complete (RL_ERR_STATE), the take has no
  * file of that track (RL_ERR_NOT_FOUND). Does not save.
@@ -332,6 +495,66 @@ size_t session_headroom(const struct session_take *t,
 
 /** "clip" (clips, whatever the peak), "hot" or "ok", for flags. */
 const char *session_headroom_label(unsigned flags);
+
+/* ---------------------------------------------------------------------- */
+/* Comps and what each track plays back                                   */
+
+/**
+ * Reserve the next comp number and its file path for track `track_number`
+ * (from 1): one above the highest in session.json and under comps/
+ * (created if missing). Writes "comps/NNN-TT-name.wav" (relative to the
+ * session directory) to relpath. The file itself is not created: the
+ * renderer creates it exclusively, so a number raced by another process
+ * fails cleanly instead of overwriting. Control thread. Does not save.
+ */
+enum rl_status session_reserve_comp(struct session *s, uint32_t track_number,
+                                    uint32_t *number, char *relpath,
+                                    size_t relpath_size, struct error *err);
+
+/**
+ * Add a rendered comp (deep copy; the caller keeps *comp). RL_ERR_EXISTS
+ * if its number is taken, RL_ERR_INVALID for a track that does not exist
+ * or pieces out of order. If comp->active, every other comp of its track
+ * is deactivated. Does not save.
+ */
+enum rl_status session_put_comp(struct session *s,
+                                const struct session_comp *comp,
+                                struct error *err);
+
+/** Find a comp by number, or NULL. */
+struct session_comp *session_find_comp(struct session *s, uint32_t number);
+
+/**
+ * Make comp `number` what its track plays back (on), or stop using it
+ * (off: the track plays its keeper take again). RL_ERR_NOT_FOUND if there
+ * is no such comp. Does not save.
+ */
+enum rl_status session_use_comp(struct session *s, uint32_t number, bool on,
+                                struct error *err);
+
+/** The active comp of track `track_number`, or NULL. */
+const struct session_comp *session_active_comp(const struct session *s,
+                                               uint32_t track_number);
+
+/** What a track plays back and bounces: a comp or a take's file. */
+struct session_playback {
+	const char *path;       /**< relative to the session directory; points
+	                             into the session */
+	uint64_t start_frame;   /**< timeline frame of the file's frame 0 */
+	uint32_t take;          /**< the take, 0 for a comp */
+	uint32_t comp;          /**< the comp, 0 for a take */
+};
+
+/**
+ * What track `track_number` (from 1) plays: its active comp if it has
+ * one, else its keeper take's file (session_keeper_of()). False, with
+ * *out zeroed, if it has neither.
+ */
+bool session_playback_of(const struct session *s, uint32_t track_number,
+                         struct session_playback *out);
+
+/** Free what a session_comp owns (its pieces); not the struct itself. */
+void session_comp_cleanup(struct session_comp *comp);
 
 /** Free what a session_take owns (files, ranges, xrun markers, markers);
  * not the struct itself. */

@@ -163,3 +163,33 @@ click_take_matches_map() {
 		"$map" "$start" $((length - delay)) >"$E2E_TMP/diff.out" 2>&1 \
 		|| fail "take $((i + 1)) click differs from the map: $(cat "$E2E_TMP/diff.out")"
 }
+
+# hold_session SESSION INPUTS NNN: a background `redlight record` of the
+# ports matching INPUTS holds SESSION while it records take NNN (pid in
+# HOLD_PID). Where the recorder does not lock the session itself, a lock
+# file in its name stands in. release_session stops it and checks it
+# ended well.
+hold_session() {
+	local session=$1 inputs=$2 take=$3
+	"$REDLIGHT" record --inputs "$inputs" "$session" >"$E2E_TMP/bg.out" 2>"$E2E_TMP/bg.err" &
+	HOLD_PID=$!
+	HOLD_SESSION=$session
+	HOLD_FAKE_LOCK=0
+	E2E_PIDS+=("$HOLD_PID")
+	for _ in $(seq 100); do
+		[ -d "$session/takes/$take" ] && break
+		sleep 0.1
+	done
+	[ -d "$session/takes/$take" ] || fail "background record did not start: $(cat "$E2E_TMP/bg.err")"
+	if [ ! -e "$session/.redlight.lock" ]; then
+		echo "$HOLD_PID $(hostname) 2026-11-22T00:00:00+0000 record" >"$session/.redlight.lock"
+		HOLD_FAKE_LOCK=1
+	fi
+}
+release_session() {
+	kill -INT "$HOLD_PID"
+	wait "$HOLD_PID" || fail "background record failed: $(cat "$E2E_TMP/bg.err")"
+	if [ "$HOLD_FAKE_LOCK" = 1 ]; then
+		rm -f "$HOLD_SESSION/.redlight.lock"
+	fi
+}

@@ -177,28 +177,13 @@ expect_contains "$E2E_TMP/t.out" "CLIP: out_1 "
 expect_contains "$E2E_TMP/t.out" "; CLIP: out_2 "
 
 # --- a recorder holds the session: changes are refused
-"$REDLIGHT" record --inputs 'fs-source:' "$S2" >"$E2E_TMP/bg.out" 2>"$E2E_TMP/bg.err" &
-REC_PID=$!
-E2E_PIDS+=("$REC_PID")
-for _ in $(seq 100); do
-	[ -d "$S2/takes/002" ] && break
-	sleep 0.1
-done
-[ -d "$S2/takes/002" ] || fail "background record did not start: $(cat "$E2E_TMP/bg.err")"
-fake_lock=0
-if [ ! -e "$S2/.redlight.lock" ]; then
-	# The recorder does not lock the session (yet): hold it in its name.
-	echo "$REC_PID $(hostname) 2026-11-22T00:00:00+0000 record" >"$S2/.redlight.lock"
-	fake_lock=1
-fi
+hold_session "$S2" 'fs-source:' 002
 takes rate "$S2" 1 3
 [ "$rc" = 1 ] || fail "rate while recording exited $rc"
 expect_contains "$E2E_TMP/t.err" "in use"
 [ "$(json_get "$S2/session.json" takes.0.rating)" = 0 ] || fail "rated while locked"
 takes_ok "$S2"   # reading is fine
-kill -INT "$REC_PID"
-wait "$REC_PID" || fail "background record failed: $(cat "$E2E_TMP/bg.err")"
-[ "$fake_lock" = 1 ] && rm -f "$S2/.redlight.lock"
+release_session
 takes_ok rate "$S2" 1 3
 [ "$(json_get "$S2/session.json" takes.0.rating)" = 3 ] || fail "rating after the recorder left"
 takes_ok discard "$S2" 2

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * What the shell sub-commands that read or edit an existing session
+ * (takes, tracks, comp, bounce) share: opening without ever creating a
+ * session, the lock around a change, and the argument forms they all
+ * accept.
+ */
+#include "redlight/cli.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int cli_fail(const struct error *err)
+{
+	fprintf(stderr, "redlight: %s\n", err->message);
+	return 1;
+}
+
+bool cli_parse_uint(const char *text, uint32_t min, uint32_t max,
+                    uint32_t *out)
+{
+	uint64_t n = 0;
+	if (!text[0])
+		return false;
+	for (const char *p = text; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		n = n * 10 + (uint64_t)(*p - '0');
+		if (n > max)
+			return false;
+	}
+	if (n < min)
+		return false;
+	*out = (uint32_t)n;
+	return true;
+}
+
+/* session_open() would create a session in a mistyped directory: these
+ * commands only ever open one that exists. */
+static int check_session(const char *dir)
+{
+	char path[SESSION_PATH_MAX + 32];
+	struct stat st;
+
+	snprintf(path, sizeof path, "%s/session.json", dir);
+	if (stat(path, &st) == 0)
+		return 0;
+	int e = errno;
+	if (e == ENOENT || e == ENOTDIR)
+		fprintf(stderr, "redlight: %s is not a redlight session (no "
+		        "%s)\n", dir, path);
+	else
+		fprintf(stderr, "redlight: cannot read %s: %s\n", path,
+		        strerror(e));
+	return 1;
+}
+
+int cli_open_session(const char *dir, struct session **s)
+{
+	struct error err;
+	*s = NULL;
+	if (check_session(dir))
+		return 1;
+	if (session_open(dir, s, &err) != RL_OK)
+		return cli_fail(&err);
+	return 0;
+}
+
+int cli_open_locked(const char *dir, const char *who, struct session **s,
+                    struct session_lock **lock)
+{
+	struct error err;
+
+	*s = NULL;
+	*lock = NULL;
+	if (check_session(dir))
+		return 1;
+	if (session_lock_acquire(dir, who, lock, &err) != RL_OK)
+		return cli_fail(&err);
+	if (session_open(dir, s, &err) != RL_OK) {
+		session_lock_release(*lock);
+		*lock = NULL;
+		return cli_fail(&err);
+	}
+	return 0;
+}
+
+void cli_close_locked(struct session *s, struct session_lock *lock)
+{
+	session_free(s);
+	session_lock_release(lock);
+}
+
+int cli_save(const struct session *s)
+{
+	struct error err;
+	return session_save(s, &err) == RL_OK ? 0 : cli_fail(&err);
+}
+
+uint32_t cli_resolve_track(const struct session *s, const char *text)
+{
+	int idx = session_find_track(s, text);
+	if (idx >= 0)
+		return (uint32_t)idx + 1;
+	uint32_t n;
+	if (cli_parse_uint(text, 1, UINT32_MAX, &n) && n <= s->track_count)
+		return n;
+	return 0;
+}
+
+int cli_usage_error(void (*usage)(FILE *f), const char *fmt, ...)
+{
+	va_list ap;
+	fputs("redlight: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	return 2;
+}
+
+int cli_print_json(json_t *value)
+{
+	char *text = value ? json_dumps(value, JSON_INDENT(2) |
+	                                JSON_PRESERVE_ORDER)
+	                   : NULL;
+	json_decref(value);
+	if (!text) {
+		fputs("redlight: out of memory\n", stderr);
+		return 1;
+	}
+	puts(text);
+	free(text);
+	return 0;
+}
