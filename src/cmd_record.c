@@ -229,14 +229,11 @@ static enum rl_status parse_punch(struct control *ctl, const char *text,
 /* Click, cue and start position for the take, all through the control
  * API as the UI and OSC do it. */
 static enum rl_status setup_transport(struct control *ctl, bool click,
-                                      double click_db, const char *click_to,
-                                      const char *cue_to, bool monitor,
-                                      size_t tracks, const char *start,
+                                      const char *click_to,
+                                      const char *cue_to, const char *start,
                                       struct error *err)
 {
 	enum rl_status st = control_set_click(ctl, click, err);
-	if (st == RL_OK)
-		st = control_set_click_level(ctl, false, click_db, err);
 	if (st == RL_OK && click_to)
 		st = control_connect_output(ctl, ENGINE_OUT_CLICK, click_to, err);
 	if (st == RL_OK && cue_to) {
@@ -250,8 +247,6 @@ static enum rl_status setup_transport(struct control *ctl, bool click,
 			st = control_connect_output(ctl, ENGINE_OUT_CUE_R,
 			                            comma + 1, err);
 	}
-	for (size_t t = 0; st == RL_OK && monitor && t < tracks; t++)
-		st = control_monitor(ctl, (uint32_t)t, true, 0.0, err);
 	if (st == RL_OK && start) {
 		int64_t frame;
 		st = control_parse_position(ctl, start, &frame, err);
@@ -309,14 +304,11 @@ int cmd_record(int argc, char **argv)
 	size_t action_count = 0;
 	bool stats = false;
 	int click = -1; /* -1: the session's setting */
-	bool monitor = false;
-	double click_db = NAN;
 	const char *click_to = NULL, *cue_to = NULL, *start = NULL;
 	const char *punch = NULL;
 	const char *transport = NULL; /* NULL: the session's setting */
 	const char *loop = NULL;
 	const char *scratch = NULL, *scratch_offset = NULL;
-	double scratch_db = 0.0, keeper_db = 0.0;
 	double wait_seconds = 0.0;
 	long passes = 0;
 	long count_in = -1, pre_roll = -1;
@@ -391,8 +383,11 @@ int cmd_record(int argc, char **argv)
 		case 'N': click = 0; break;
 		case 'S': cfg.click_sound = optarg; break;
 		case 'L':
-			click_db = strtod(optarg, &end);
-			if (!end || *end || click_db > 6) {
+			/* Level flags are for this run: the session keeps
+			 * its own (control_config). */
+			cfg.has_click_level = true;
+			cfg.click_level_db = strtod(optarg, &end);
+			if (!end || *end || cfg.click_level_db > 6) {
 				fprintf(stderr, "redlight: --click-level wants dB up to +6, not '%s'\n", optarg);
 				free(inputs);
 				free(actions);
@@ -401,7 +396,7 @@ int cmd_record(int argc, char **argv)
 			break;
 		case 'C': click_to = optarg; break;
 		case 'Q': cue_to = optarg; break;
-		case 'o': monitor = true; break;
+		case 'o': cfg.monitor_all = true; break;
 		case 'I':
 		case 'P': {
 			long v = strtol(optarg, &end, 10);
@@ -450,7 +445,13 @@ int cmd_record(int argc, char **argv)
 				free(actions);
 				return 2;
 			}
-			*(c == 'Y' ? &scratch_db : &keeper_db) = db;
+			if (c == 'Y') {
+				cfg.has_scratch_level = true;
+				cfg.scratch_level_db = db;
+			} else {
+				cfg.has_keeper_level = true;
+				cfg.keeper_level_db = db;
+			}
 			break;
 		}
 		case 'x':
@@ -549,23 +550,13 @@ int cmd_record(int argc, char **argv)
 	const struct session_settings *set = control_settings(ctl);
 	if (click < 0)
 		click = set->click;
-	if (isnan(click_db))
-		click_db = set->click_level_db;
 	if (count_in < 0)
 		count_in = set->count_in_bars;
 	if (pre_roll < 0)
 		pre_roll = set->pre_roll_bars;
 	if (setup_scratch(ctl, scratch, scratch_offset, &err) != RL_OK)
 		goto error;
-	/* Cue levels: stream 0 is the scratch, then the keepers. */
-	if (control_set_stream_level(ctl, 0, scratch_db, &err) != RL_OK)
-		goto error;
-	for (size_t k = 0; k < control_keeper_count(ctl); k++)
-		if (control_set_stream_level(ctl, (uint32_t)(k + 1), keeper_db,
-		                             &err) != RL_OK)
-			goto error;
-	if (setup_transport(ctl, click, click_db, click_to, cue_to, monitor,
-	                    count, start, &err) != RL_OK)
+	if (setup_transport(ctl, click, click_to, cue_to, start, &err) != RL_OK)
 		goto error;
 
 	/* The engine stops the take exactly `duration` after the frame it

@@ -182,11 +182,13 @@ struct track_change {
 	bool move;
 	size_t position;            /* move to this index */
 	bool set_source, set_group, set_colour, set_gain, set_pan,
-	     set_rec_safe;
+	     set_rec_safe, set_cue, set_monitor;
 	const char *source, *group, *colour; /* NULL clears */
 	const char *source_right;  /* a stereo track's right input, or NULL */
 	double gain_db, pan;
 	bool rec_safe;
+	double cue_db, monitor_db;
+	bool monitor;
 };
 
 /* The options of `list` (as_json set: --json) and of `add` (add set:
@@ -333,6 +335,10 @@ static json_t *track_json(const struct session *s, size_t i)
 	json_object_set_new(o, "muted", json_boolean(muted));
 	json_object_set_new(o, "pan", json_real(t->pan));
 	json_object_set_new(o, "rec_safe", json_boolean(t->rec_safe));
+	json_object_set_new(o, "cue_db", isinf(t->cue_db) ? json_null()
+	                                                  : json_real(t->cue_db));
+	json_object_set_new(o, "monitor", json_boolean(t->monitor));
+	json_object_set_new(o, "monitor_db", json_real(t->monitor_db));
 	json_object_set_new(o, "keeper_take",
 	                    k ? json_integer(k->number) : json_null());
 	json_object_set_new(o, "keeper_flagged",
@@ -403,6 +409,11 @@ static enum rl_status apply_change(struct session *s, size_t *index,
 		st = session_set_track_pan(s, *index, c->pan, err);
 	if (!st && c->set_rec_safe)
 		st = session_set_track_rec_safe(s, *index, c->rec_safe, err);
+	if (!st && c->set_cue)
+		st = session_set_track_cue(s, *index, c->cue_db, err);
+	if (!st && c->set_monitor)
+		st = session_set_track_monitor(s, *index, c->monitor,
+		                               c->monitor_db, err);
 	if (!st && c->move) {
 		st = session_move_track(s, *index, c->position, err);
 		if (!st)
@@ -552,9 +563,29 @@ static int parse_setting(const char *arg, struct track_change *c)
 		if (!parse_on_off(v, &c->rec_safe))
 			return usage_error("rec-safe: '%s' is not on or off", v);
 		c->set_rec_safe = true;
+	} else if (KEY("cue")) {
+		/* Its playback in the headphone mix: a level, or off. */
+		if (!strcasecmp(v, "off"))
+			c->cue_db = -INFINITY;
+		else if (!parse_gain(v, &c->cue_db))
+			return usage_error("cue: '%s' is not a level in dB (-6, "
+			                   "0, off)", v);
+		c->set_cue = true;
+	} else if (KEY("monitor")) {
+		/* Input monitoring: on (at 0 dB), off, or on at a level. */
+		c->monitor_db = 0.0;
+		if (!parse_on_off(v, &c->monitor)) {
+			if (!parse_gain(v, &c->monitor_db) ||
+			    isinf(c->monitor_db))
+				return usage_error("monitor: '%s' is not on, off "
+				                   "or a level in dB", v);
+			c->monitor = true;
+		}
+		c->set_monitor = true;
 	} else {
 		return usage_error("unknown setting '%.*s' (group, colour, "
-		                   "gain, pan, rec-safe)", (int)klen, arg);
+		                   "gain, pan, rec-safe, cue, monitor)",
+		                   (int)klen, arg);
 	}
 #undef KEY
 	return 0;

@@ -45,6 +45,11 @@ struct control {
 	uint8_t *channel;
 	uint32_t *partner;
 	bool *armed;
+	/* Levels changed through the API and not saved yet; saved by
+	 * control_poll() at most once a second (a fader dragged in the UI
+	 * must not fsync session.json per step) and at close. */
+	bool mix_dirty;
+	struct timespec mix_saved;
 
 	struct tempo_map *map;    /* the song's map; the engine reads it */
 	struct click *click;
@@ -124,6 +129,10 @@ void control_free_names(char **names)
 {
 	jack_backend_free_names(names);
 }
+
+static enum rl_status apply_mix(struct control *c, struct error *err);
+static enum rl_status save_mix(struct control *c, bool force,
+                               struct error *err);
 
 /* The session track whose input is `port`, or -1; *channel: 1 if it is
  * that stereo track's right input. */
@@ -539,6 +548,8 @@ enum rl_status control_start_with_sources(struct control *c,
 		if (!c->session->tracks[c->session_track[i]].rec_safe &&
 		    c->channel[i] == 0)
 			st = control_arm(c, i, true, err);
+	if (st == RL_OK)
+		st = apply_mix(c, err);
 	jack_backend_free_names(play_names);
 	free(names);
 	free(namebuf);
@@ -1168,6 +1179,12 @@ enum rl_status control_poll(struct control *c, struct error *err)
 		}
 		session_take_cleanup(&take);
 	}
+	struct error merr;
+	if (save_mix(c, false, &merr) != RL_OK && result == RL_OK) {
+		if (err)
+			*err = merr;
+		result = merr.status;
+	}
 	return result;
 }
 
@@ -1329,14 +1346,14 @@ enum rl_status control_set_click(struct control *c, bool on,
 /* dB to gain; -inf mutes; nothing louder than +6 dB. */
 static enum rl_status db_to_gain(double db, float *gain, struct error *err)
 {
-	if (isnan(db) || db > 6.0)
+	if (isnan(db) || db > SESSION_CUE_MAX_DB)
 		return error_set(err, RL_ERR_INVALID,
 		                 "level %.1f dB: want -inf to +6 dB", db);
 	*gain = isinf(db) ? 0.0f : (float)pow(10.0, db / 20.0);
 	return RL_OK;
 }
 
-enum rl_status control_set_click_level(struct control *c, bool cue,
+static enum rl_status send_click_level(struct control *c, bool cue,
                                        double db, struct error *err)
 {
 	float gain = 0.0f;
@@ -1348,19 +1365,51 @@ enum rl_status control_set_click_level(struct control *c, bool cue,
 	                   0, gain, err);
 }
 
-enum rl_status control_monitor(struct control *c, uint32_t t, bool on,
-                               double db, struct error *err)
+enum rl_status control_set_click_level(struct control *c, bool cue,
+                                       double db, struct error *err)
 {
-	if (t >= c->track_count)
-		return error_set(err, RL_ERR_INVALID, "no track %u (have %u)",
-		                 t + 1, c->track_count);
+	enum rl_status st = send_click_level(c, cue, db, err);
+	if (st == RL_OK) {
+		struct session_settings *set = &c->session->settings;
+		*(cue ? &set->cue_click_db : &set->click_level_db) = db;
+		c->mix_dirty = true;
+	}
+	return st;
+}
+
+/* Monitoring of engine track t and its stereo partner. */
+static enum rl_status send_monitor(struct control *c, uint32_t t, bool on,
+                                   double db, struct error *err)
+{
 	float gain = 0.0f;
 	if (on) {
 		enum rl_status st = db_to_gain(db, &gain, err);
 		if (st != RL_OK)
 			return st;
 	}
-	return send_simple(c, ENGINE_CMD_MONITOR, t, 0, gain, err);
+	enum rl_status st = send_simple(c, ENGINE_CMD_MONITOR, t, 0, gain, err);
+	if (st == RL_OK && c->partner[t] != UINT32_MAX)
+		st = send_simple(c, ENGINE_CMD_MONITOR, c->partner[t], 0, gain,
+		                 err);
+	return st;
+}
+
+enum rl_status control_monitor(struct control *c, uint32_t t, bool on,
+                               double db, struct error *err)
+{
+	if (t >= c->track_count)
+		return error_set(err, RL_ERR_INVALID, "no track %u (have %u)",
+		                 t + 1, c->track_count);
+	enum rl_status st = send_monitor(c, t, on, db, err);
+	if (st == RL_OK) {
+		struct session_track *tr =
+			&c->session->tracks[c->session_track[t]];
+		tr->monitor = on && !isinf(db);
+		if (tr->monitor)
+			tr->monitor_db = db;
+		c->mix_dirty = true;
+	}
+	return st;
 }
 
 /* Started, transport stopped, nothing recording: streams may change. */
@@ -1435,7 +1484,7 @@ enum rl_status control_set_scratch_offset(struct control *c, int64_t offset,
 	return play_scratch(c, name, offset, &snap, err);
 }
 
-enum rl_status control_set_stream_level(struct control *c, uint32_t stream,
+static enum rl_status send_stream_level(struct control *c, uint32_t stream,
                                         double db, struct error *err)
 {
 	if (!c->reader || stream > c->keeper_count)
@@ -1446,6 +1495,72 @@ enum rl_status control_set_stream_level(struct control *c, uint32_t stream,
 	if (st != RL_OK)
 		return st;
 	return send_simple(c, ENGINE_CMD_STREAM_LEVEL, stream, 0, gain, err);
+}
+
+enum rl_status control_set_stream_level(struct control *c, uint32_t stream,
+                                        double db, struct error *err)
+{
+	enum rl_status st = send_stream_level(c, stream, db, err);
+	if (st == RL_OK) {
+		if (stream == 0)
+			c->session->settings.cue_scratch_db = db;
+		else
+			c->session->tracks[c->keeper_track[stream - 1]].cue_db = db;
+		c->mix_dirty = true;
+	}
+	return st;
+}
+
+/* The session's mix (click, cue, monitoring) into the engine, or this
+ * run's levels from the config where it has them. Not remembered: it
+ * is what the session says, or a one-run override. */
+static enum rl_status apply_mix(struct control *c, struct error *err)
+{
+	const struct session_settings *set = &c->session->settings;
+	const struct control_config *cf = &c->config;
+	enum rl_status st = send_click_level(
+		c, false, cf->has_click_level ? cf->click_level_db
+		                              : set->click_level_db, err);
+	if (st == RL_OK)
+		st = send_click_level(c, true, set->cue_click_db, err);
+	if (st == RL_OK)
+		st = send_stream_level(c, 0, cf->has_scratch_level
+		                             ? cf->scratch_level_db
+		                             : set->cue_scratch_db, err);
+	for (size_t i = 0; st == RL_OK && i < c->keeper_count; i++) {
+		const struct session_track *tr =
+			&c->session->tracks[c->keeper_track[i]];
+		st = send_stream_level(c, (uint32_t)(i + 1),
+		                       cf->has_keeper_level ? cf->keeper_level_db
+		                                            : tr->cue_db, err);
+	}
+	for (uint32_t t = 0; st == RL_OK && t < c->track_count; t++) {
+		const struct session_track *tr =
+			&c->session->tracks[c->session_track[t]];
+		if (c->channel[t] == 0 && (cf->monitor_all || tr->monitor))
+			st = send_monitor(c, t, true,
+			                  cf->monitor_all ? 0.0 : tr->monitor_db,
+			                  err);
+	}
+	return st;
+}
+
+/* Levels changed through the API go to session.json, at most once a
+ * second (or now, with force). */
+static enum rl_status save_mix(struct control *c, bool force,
+                               struct error *err)
+{
+	if (!c->mix_dirty)
+		return RL_OK;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double since = (double)(now.tv_sec - c->mix_saved.tv_sec) +
+	               (double)(now.tv_nsec - c->mix_saved.tv_nsec) / 1e9;
+	if (!force && since < 1.0)
+		return RL_OK;
+	c->mix_saved = now;
+	c->mix_dirty = false;
+	return session_save(c->session, err);
 }
 
 size_t control_keeper_count(const struct control *c)
@@ -1575,6 +1690,9 @@ void control_close(struct control *c)
 		control_stop(c, 0, NULL);
 		control_wait_idle(c, NULL);
 	}
+	struct error merr;
+	if (c->session && save_mix(c, true, &merr) != RL_OK)
+		fprintf(stderr, "redlight: %s\n", merr.message);
 	if (c->jb)
 		jack_backend_deactivate(c->jb);
 	disk_writer_free(c->writer);

@@ -298,6 +298,36 @@ static enum rl_status get_peak(const struct loader *ld, const json_t *obj,
 	return RL_OK;
 }
 
+/* A level in dB of a mix: at most `max`; null is off (-INFINITY: JSON
+ * has no infinity). */
+static enum rl_status get_level(const struct loader *ld, const json_t *obj,
+                                const char *where, const char *key,
+                                double max, double *out)
+{
+	json_t *v;
+	enum rl_status rc = get_member(ld, obj, where, key, &v);
+	if (rc)
+		return rc;
+	if (json_is_null(v)) {
+		*out = -INFINITY;
+		return RL_OK;
+	}
+	if (!json_is_number(v))
+		return field_error(ld, where, key,
+		                   "expected a number (dB) or null (off)");
+	if (!(json_number_value(v) <= max))
+		return field_error(ld, where, key, "%g is louder than +%g dB",
+		                   json_number_value(v), max);
+	*out = json_number_value(v);
+	return RL_OK;
+}
+
+/* A level for the file: null for off. */
+static json_t *level_json(double db)
+{
+	return isinf(db) && db < 0 ? json_null() : json_real(db);
+}
+
 static enum rl_status nomem(const struct loader *ld)
 {
 	return error_set(ld->err, RL_ERR_NOMEM, "%s: out of memory", ld->file);
@@ -339,6 +369,12 @@ static enum rl_status load_track_mix(const struct loader *ld, const json_t *o,
 		                sizeof t->colour);
 	if (!rc && json_object_get(o, "rec_safe"))
 		rc = get_bool(ld, o, where, "rec_safe", &t->rec_safe);
+	if (!rc && json_object_get(o, "cue_db"))
+		rc = get_level(ld, o, where, "cue_db", 6.0, &t->cue_db);
+	if (!rc && json_object_get(o, "monitor"))
+		rc = get_bool(ld, o, where, "monitor", &t->monitor);
+	if (!rc && json_object_get(o, "monitor_db"))
+		rc = get_level(ld, o, where, "monitor_db", 6.0, &t->monitor_db);
 	if (!rc && json_object_get(o, "source_right"))
 		rc = get_string(ld, o, where, "source_right", t->source_right,
 		                sizeof t->source_right);
@@ -990,6 +1026,11 @@ static enum rl_status load_settings(const struct loader *ld, const json_t *root,
 			                   "expected an integer");
 		st->scratch_offset = json_integer_value(v);
 	}
+	if (!rc && json_object_get(o, "cue_click_db"))
+		rc = get_level(ld, o, w, "cue_click_db", 6.0, &st->cue_click_db);
+	if (!rc && json_object_get(o, "cue_scratch_db"))
+		rc = get_level(ld, o, w, "cue_scratch_db", 6.0,
+		               &st->cue_scratch_db);
 	if (!rc && json_object_get(o, "meter_denominator") &&
 	    !(rc = get_uint(ld, o, w, "meter_denominator", 64, &u))) {
 		if (u == 0)
@@ -1373,6 +1414,8 @@ static json_t *build_root(struct builder *b, const struct session *s)
 		put_string(b, so, "settings", "scratch", st->scratch,
 		           sizeof st->scratch);
 		put(b, so, "scratch_offset", json_integer(st->scratch_offset));
+		put(b, so, "cue_click_db", level_json(st->cue_click_db));
+		put(b, so, "cue_scratch_db", level_json(st->cue_scratch_db));
 		put(b, root, "settings", so);
 	}
 
@@ -1397,6 +1440,9 @@ static json_t *build_root(struct builder *b, const struct session *s)
 		put_string(b, o, where, "group", t->group, sizeof t->group);
 		put_string(b, o, where, "colour", t->colour, sizeof t->colour);
 		put(b, o, "rec_safe", json_boolean(t->rec_safe));
+		put(b, o, "cue_db", level_json(t->cue_db));
+		put(b, o, "monitor", json_boolean(t->monitor));
+		put(b, o, "monitor_db", level_json(t->monitor_db));
 		append(b, tracks, o);
 	}
 	put(b, root, "tracks", tracks);

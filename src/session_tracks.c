@@ -420,3 +420,43 @@ enum rl_status session_set_track_pan(struct session *s, size_t index,
 	t->pan = pan;
 	return RL_OK;
 }
+
+/* A cue level the session can save and load back. */
+static enum rl_status check_cue_level(const struct session_track *t,
+                                      size_t index, const char *what,
+                                      double db, struct error *err)
+{
+	if (!(db <= SESSION_CUE_MAX_DB))
+		return error_set(err, RL_ERR_INVALID,
+		                 "track %zu (%s): %s %g dB is not a level from "
+		                 "off to %+g dB", index + 1, t->name, what, db,
+		                 SESSION_CUE_MAX_DB);
+	return RL_OK;
+}
+
+enum rl_status session_set_track_cue(struct session *s, size_t index,
+                                     double cue_db, struct error *err)
+{
+	struct session_track *t;
+	enum rl_status rc = track_at(s, index, &t, err);
+	if (!rc)
+		rc = check_cue_level(t, index, "cue level", cue_db, err);
+	if (!rc)
+		t->cue_db = cue_db;
+	return rc;
+}
+
+enum rl_status session_set_track_monitor(struct session *s, size_t index,
+                                         bool on, double db,
+                                         struct error *err)
+{
+	struct session_track *t;
+	enum rl_status rc = track_at(s, index, &t, err);
+	if (!rc)
+		rc = check_cue_level(t, index, "monitor level", db, err);
+	if (!rc) {
+		t->monitor = on;
+		t->monitor_db = db;
+	}
+	return rc;
+}

@@ -276,7 +276,9 @@ static const char empty_session_json[] =
 	"    \"meter_denominator\": 4,\n"
 	"    \"jack_transport\": \"internal\",\n"
 	"    \"scratch\": \"\",\n"
-	"    \"scratch_offset\": 0\n"
+	"    \"scratch_offset\": 0,\n"
+	"    \"cue_click_db\": 0.0,\n"
+	"    \"cue_scratch_db\": 0.0\n"
 	"  },\n"
 	"  \"tracks\": [],\n"
 	"  \"takes\": [],\n"
@@ -794,9 +796,11 @@ static void test_track_mix(void)
 	char *text = replace(base_json, "\"colour\": \"red\"",
 	                     "\"colour\": \"red\", \"gain_db\": -4.5, "
 	                     "\"pan\": -0.25, \"group\": \"drums\", "
-	                     "\"rec_safe\": true");
+	                     "\"rec_safe\": true, \"cue_db\": -6, "
+	                     "\"monitor\": true, \"monitor_db\": -3.5");
 	char *text2 = replace(text, "\"source\": \"\" }",
-	                      "\"source\": \"\", \"gain_db\": null }");
+	                      "\"source\": \"\", \"gain_db\": null, "
+	                      "\"cue_db\": null }");
 	write_text(p, text2);
 	free(text);
 	free(text2);
@@ -810,6 +814,10 @@ static void test_track_mix(void)
 		CHECK(s->tracks[0].rec_safe);
 		CHECK(isinf(s->tracks[1].gain_db) && s->tracks[1].gain_db < 0);
 		CHECK(s->tracks[1].pan == 0.0 && !s->tracks[1].rec_safe);
+		CHECK(s->tracks[0].cue_db == -6.0 && s->tracks[0].monitor &&
+		      s->tracks[0].monitor_db == -3.5);
+		CHECK(isinf(s->tracks[1].cue_db) && !s->tracks[1].monitor &&
+		      s->tracks[1].monitor_db == 0.0);
 		CHECK_OK(session_save(s, &err), &err);
 		session_free(s);
 		s = NULL;
@@ -931,6 +939,15 @@ static void test_malformed(void)
 		{ "track-gain-hot", "\"colour\": \"red\"",
 		  "\"colour\": \"red\", \"gain_db\": 40",
 		  ": tracks[0].gain_db: 40 is louder than +24 dB" },
+		{ "track-cue", "\"colour\": \"red\"",
+		  "\"colour\": \"red\", \"cue_db\": \"x\"",
+		  ": tracks[0].cue_db: expected a number (dB) or null (off)" },
+		{ "track-monitor-hot", "\"colour\": \"red\"",
+		  "\"colour\": \"red\", \"monitor_db\": 10",
+		  ": tracks[0].monitor_db: 10 is louder than +6 dB" },
+		{ "settings-cue", "\"future_top\"",
+		  "\"settings\": {\"cue_scratch_db\": 7}, \"future_top\"",
+		  ": settings.cue_scratch_db: 7 is louder than +6 dB" },
 		{ "track-rec-safe", "\"colour\": \"red\"",
 		  "\"colour\": \"red\", \"rec_safe\": 1",
 		  ": tracks[0].rec_safe: expected true or false" },

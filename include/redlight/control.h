@@ -46,6 +46,14 @@ struct control_config {
 	/** Pre-record: a take started by control_record() begins with the
 	 *  last so many seconds before it (0: off). */
 	double pre_record_seconds;
+	/** Levels for this run only (a flag of the command line): where
+	 *  has_* is false the session's own are used (its click_level_db,
+	 *  cue_scratch_db, each track's cue_db and monitor). Never saved. */
+	bool has_click_level, has_scratch_level, has_keeper_level;
+	double click_level_db;     /**< click_out */
+	double scratch_level_db;   /**< the scratch in the cue */
+	double keeper_level_db;    /**< every keeper in the cue */
+	bool monitor_all;          /**< monitor every track at 0 dB */
 };
 
 /** How a record pass starts and ends (control_record_options_init()). */
@@ -207,12 +215,15 @@ enum rl_status control_set_click(struct control *c, bool on,
                                  struct error *err);
 
 /** Level (dB, <= +6; -INFINITY mutes) of click_out or of the click in
- *  the cue mix. */
+ *  the cue mix. Like every level set through the control API it is the
+ *  session's from now on (settings.click_level_db / cue_click_db, saved
+ *  within a second by control_poll(), and at control_close()). */
 enum rl_status control_set_click_level(struct control *c, bool cue,
                                        double db, struct error *err);
 
 /** Input monitoring of track t in the cue mix: level in dB, -INFINITY
- *  (or on == false) for off. */
+ *  (or on == false) for off. Both channels of a stereo track. Remembered
+ *  in the session (the track's monitor, monitor_db). */
 enum rl_status control_monitor(struct control *c, uint32_t t, bool on,
                                double db, struct error *err);
 
@@ -241,7 +252,8 @@ enum rl_status control_set_scratch_offset(struct control *c, int64_t offset,
                                           struct error *err);
 
 /** Level (dB) in the cue mix of playback stream `stream`: 0 is the
- *  scratch, 1.. the keepers (control_keeper_track()). */
+ *  scratch, 1.. the keepers (control_keeper_track()). Remembered in the
+ *  session (settings.cue_scratch_db, the track's cue_db). */
 enum rl_status control_set_stream_level(struct control *c, uint32_t stream,
                                         double db, struct error *err);
 

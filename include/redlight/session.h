@@ -40,6 +40,10 @@ struct session_track {
 	char group[32];                /**< "drums", "guitars", ... or "" */
 	char colour[16];               /**< "#rrggbb" or a name, or "" */
 	bool rec_safe;                 /**< cannot be armed by accident */
+	double cue_db;                 /**< its playback in the cue mix, dB
+	                                    (<= +6, -INFINITY: off) */
+	bool monitor;                  /**< input monitoring in the cue */
+	double monitor_db;             /**< its input's level there, dB */
 };
 
 /** A run of frames that never reached the disk (ring overrun). */
@@ -169,6 +173,9 @@ struct session_settings {
 	char scratch[SESSION_NAME_MAX]; /**< scratch file in the session dir,
 	                                     "" for none */
 	int64_t scratch_offset;      /**< timeline frame of its frame 0 */
+	double cue_click_db;         /**< the click in the cue mix (<= +6,
+	                                  -INFINITY: off), default 0 */
+	double cue_scratch_db;       /**< the scratch in the cue mix */
 };
 
 /** Fill in the defaults. */
@@ -384,6 +391,22 @@ enum rl_status session_set_track_gain(struct session *s, size_t index,
  */
 enum rl_status session_set_track_pan(struct session *s, size_t index,
                                      double pan, struct error *err);
+
+/** Loudest level of anything in the cue mix, dB (as the engine takes it). */
+#define SESSION_CUE_MAX_DB 6.0
+
+/**
+ * The cue (headphone) mix of track `index`: the level of its playback
+ * there (`cue_db`), and whether its input is monitored there and at what
+ * level. Levels: -INFINITY is off; NaN or above SESSION_CUE_MAX_DB is
+ * RL_ERR_INVALID. Does not save; a running recorder takes them at its
+ * next start (the control API changes them live).
+ */
+enum rl_status session_set_track_cue(struct session *s, size_t index,
+                                     double cue_db, struct error *err);
+enum rl_status session_set_track_monitor(struct session *s, size_t index,
+                                         bool on, double db,
+                                         struct error *err);
 
 /* ---------------------------------------------------------------------- */
 /* Take metadata: rating, note, keeper, discard/restore, headroom         */

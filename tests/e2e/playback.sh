@@ -67,6 +67,19 @@ same_scaled() {
 same_scaled "$(ls "$(sed -n 's/.* files in \(.*\)$/\1/p' "$E2E_TMP/outC")"/*.wav)" $PERIOD "$S/scratch.wav" 72000 $((48000 - PERIOD)) \
 	"$(awk 'BEGIN { printf "%.9f", 10 ^ (-6 / 20) }')"
 
+# 4b. Those flags were for that run only; the same mix from the session's
+# own levels (cue_scratch_db, each track's cue_db) needs no flags.
+J="$S/session.json"
+[ "$(json_get "$J" settings.cue_scratch_db)" = 0.0 ] || fail "--scratch-level was saved"
+sed -i 's/"cue_scratch_db": 0.0/"cue_scratch_db": -6.0/' "$J"
+for t in scratch_out play_scratch_out; do
+	"$REDLIGHT" tracks set "$S" $t cue=off >/dev/null || fail "tracks set $t cue=off"
+done
+[ "$(json_get "$J" tracks.0.cue_db)" = null ] || fail "cue=off not saved"
+rec outD --input $C:cue_l --start 2 --duration 1
+same_scaled "$(ls "$(sed -n 's/.* files in \(.*\)$/\1/p' "$E2E_TMP/outD")"/*.wav)" $PERIOD "$S/scratch.wav" 72000 $((48000 - PERIOD)) \
+	"$(awk 'BEGIN { printf "%.9f", 10 ^ (-6 / 20) }')"
+
 # 5. A second import never overwrites the first.
 sum=$(md5sum <"$S/scratch.wav")
 rec out6 --input $C:scratch_out --scratch "$E2E_TMP/demo.wav" --duration 1
