@@ -210,7 +210,8 @@ static int make_comp(int argc, char **argv)
 	char **pos = argv + optind;
 	size_t n = (size_t)npos - 2;
 	struct comp_choice *choices = calloc(n ? n : 1, sizeof *choices);
-	char (*labels)[SESSION_NAME_MAX] = calloc(n ? n : 1, sizeof *labels);
+	char (*labels)[TEMPO_MAP_LABEL_MAX + 1] = calloc(n ? n : 1,
+	                                               sizeof *labels);
 	int rc = (!choices || !labels) ? 1 : 0;
 	if (rc)
 		fputs("redlight: out of memory\n", stderr);

@@ -507,7 +507,10 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	/* Before anything can take a while: a script may signal as soon as
 	 * it started us, and SIGUSR1/2 would otherwise end the process. */
-	struct sigaction su = { .sa_handler = on_usr_signal };
+	/* SA_RESTART: a split asked for early must not make a blocking
+	 * call inside libjack fail with EINTR. */
+	struct sigaction su = { .sa_handler = on_usr_signal,
+	                        .sa_flags = SA_RESTART };
 	sigemptyset(&su.sa_mask);
 	sigaction(SIGUSR1, &su, NULL);
 	sigaction(SIGUSR2, &su, NULL);

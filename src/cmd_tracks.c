@@ -141,6 +141,11 @@ static const char *or_dash(const char *text)
 static const char *keeper_text(const struct session *s, uint32_t number,
                                char *buf, size_t size)
 {
+	const struct session_comp *c = session_active_comp(s, number);
+	if (c) {
+		snprintf(buf, size, "comp %03u", c->number);
+		return buf;
+	}
 	const struct session_take_file *f;
 	const struct session_take *t = session_keeper_of(s, number, &f);
 	if (!t)
@@ -338,13 +343,19 @@ static json_t *track_json(const struct session *s, size_t i)
 	json_object_set_new(o, "cue_db", isinf(t->cue_db) ? json_null()
 	                                                  : json_real(t->cue_db));
 	json_object_set_new(o, "monitor", json_boolean(t->monitor));
-	json_object_set_new(o, "monitor_db", json_real(t->monitor_db));
+	json_object_set_new(o, "monitor_db", isinf(t->monitor_db)
+	                                     ? json_null()
+	                                     : json_real(t->monitor_db));
 	json_object_set_new(o, "keeper_take",
 	                    k ? json_integer(k->number) : json_null());
 	json_object_set_new(o, "keeper_flagged",
 	                    json_boolean(f && f->keeper));
 	json_object_set_new(o, "keeper_path",
 	                    f ? json_string(f->path) : json_null());
+	/* An active comp plays instead of the keeper. */
+	const struct session_comp *comp = session_active_comp(s, (uint32_t)i + 1);
+	json_object_set_new(o, "plays_comp",
+	                    comp ? json_integer(comp->number) : json_null());
 	return o;
 }
 

@@ -221,10 +221,16 @@ enum rl_status comp_plan(const struct session *s, const struct tempo_map *map,
 	if ((st = check_choices(s, map, track, choices, n, &lo, &hi, err)))
 		return st;
 
-	int64_t *cuts;
-	size_t ncuts;
+	int64_t *cuts = NULL;
+	size_t ncuts = 0;
 	if ((st = section_cuts(map, lo, hi, &cuts, &ncuts, err)))
 		return st;
+	/* plays[i]: choice i is heard somewhere. */
+	bool *plays = calloc(n ? n : 1, sizeof *plays);
+	if (!plays) {
+		free(cuts);
+		return error_set(err, RL_ERR_NOMEM, "comp: out of memory");
+	}
 	struct plan p = { 0 };
 	for (size_t i = 0; st == RL_OK && i + 1 < ncuts; i++) {
 		int64_t a = cuts[i], b = cuts[i + 1];
@@ -243,6 +249,7 @@ enum rl_status comp_plan(const struct session *s, const struct tempo_map *map,
 			st = plan_add(&p, a, b, base_take, NULL, err);
 			continue;
 		}
+		plays[c - choices] = true;
 		st = plan_add(&p, a, in, base_take, NULL, err);
 		if (st == RL_OK)
 			st = plan_add(&p, in, out, c->take, label, err);
@@ -254,15 +261,12 @@ enum rl_status comp_plan(const struct session *s, const struct tempo_map *map,
 	 * take does not reach its section, or the section is outside every
 	 * take used. */
 	for (size_t i = 0; st == RL_OK && i < n; i++) {
-		bool plays = false;
-		for (size_t k = 0; k < p.count && !plays; k++)
-			plays = p.v[k].take == choices[i].take &&
-			        strstr(p.v[k].section, choices[i].section);
-		if (!plays)
+		if (!plays[i])
 			st = error_set(err, RL_ERR_INVALID, "take %u has no "
 			               "audio in section %s of track %s",
 			               choices[i].take, choices[i].section, name);
 	}
+	free(plays);
 	if (st != RL_OK) {
 		free(p.v);
 		return st;

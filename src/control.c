@@ -12,9 +12,13 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,6 +90,17 @@ struct control {
 	bool have_marker;
 	uint32_t marker_take;
 	struct session_marker marker; /* the last one added */
+
+	/* Front-ends (control_lock()). */
+	pthread_mutex_t fe_lock;
+	struct control_message msgs[CONTROL_MESSAGES_KEPT]; /* a ring */
+	size_t msg_head, msg_count;
+	uint64_t msg_seq;
+	bool quiet;
+	FILE *log;                /* SESSION/redlight.log, opened on use */
+	bool streams_dirty;       /* keepers changed: reset when stopped */
+	struct timespec disk_checked;
+	double disk_bytes_free;
 };
 
 enum rl_status control_open(const struct control_config *config,
@@ -96,6 +111,8 @@ enum rl_status control_open(const struct control_config *config,
 	if (!c)
 		return error_set(err, RL_ERR_NOMEM, "out of memory");
 	c->config = *config;
+	pthread_mutex_init(&c->fe_lock, NULL);
+	c->disk_bytes_free = -1.0;
 	if (!c->config.client_name)
 		c->config.client_name = "redlight";
 	if (c->config.buffer_seconds <= 0)
@@ -103,10 +120,16 @@ enum rl_status control_open(const struct control_config *config,
 	snprintf(c->session_dir, sizeof c->session_dir, "%s",
 	         config->session_dir);
 	c->config.session_dir = c->session_dir;
-	enum rl_status st = session_open(c->session_dir, &c->session, err);
+	/* The lock first, then session.json: an edit another process saved
+	 * before we held the lock is what we read, never overwritten by our
+	 * first save. The directory must exist for the lock file. */
+	if (mkdir(c->session_dir, 0777) != 0 && errno != EEXIST)
+		control_post(c, CONTROL_WARNING, "cannot create %s: %s",
+		             c->session_dir, strerror(errno));
+	enum rl_status st = session_lock_acquire(c->session_dir, "record",
+	                                         &c->lock, err);
 	if (st == RL_OK)
-		st = session_lock_acquire(c->session_dir, "record", &c->lock,
-		                          err);
+		st = session_open(c->session_dir, &c->session, err);
 	if (st == RL_OK)
 		st = jack_backend_open(c->config.client_name,
 		                       c->config.server_name, &c->jb, err);
@@ -131,6 +154,9 @@ void control_free_names(char **names)
 }
 
 static enum rl_status apply_mix(struct control *c, struct error *err);
+static bool stopped(const struct control *c, struct engine_snapshot *snap);
+static enum rl_status send_stream_level(struct control *c, uint32_t stream,
+                                        double db, struct error *err);
 static enum rl_status save_mix(struct control *c, bool force,
                                struct error *err);
 
@@ -356,9 +382,12 @@ static enum rl_status find_keepers(struct control *c, size_t count)
 	if (!c->keeper_track)
 		return RL_ERR_NOMEM;
 	for (size_t si = 0; si < c->session->track_count; si++) {
+		/* A rec-safe track is never armed: it plays back even when
+		 * its input is here. */
 		bool recorded = false;
 		for (size_t i = 0; i < count; i++)
-			recorded |= c->session_track[i] == si;
+			recorded |= c->session_track[i] == si &&
+			            !c->session->tracks[si].rec_safe;
 		struct session_playback pb;
 		if (!recorded && playback_of(c->session, si, &pb))
 			c->keeper_track[c->keeper_count++] = si;
@@ -382,8 +411,11 @@ static enum rl_status set_streams(struct control *c, struct error *err)
 	}
 	for (size_t i = 0; i < c->keeper_count; i++) {
 		struct session_playback pb;
-		if (!playback_of(c->session, c->keeper_track[i], &pb))
-			continue; /* cannot happen: find_keepers chose it */
+		if (!playback_of(c->session, c->keeper_track[i], &pb)) {
+			/* Its take was discarded since the start. */
+			disk_reader_clear_stream(c->reader, (uint32_t)(i + 1));
+			continue;
+		}
 		char path[SESSION_PATH_MAX * 2 + 2];
 		snprintf(path, sizeof path, "%s/%s", c->session_dir, pb.path);
 		enum rl_status st = disk_reader_set_stream(
@@ -461,7 +493,8 @@ enum rl_status control_start_with_sources(struct control *c,
 		if (st_tr) {
 			c->session_track[i] = (size_t)idx;
 		} else if ((idx = session_find_track(c->session,
-		                                     namebuf[i])) >= 0) {
+		                                     namebuf[i])) >= 0 &&
+		           !c->session->tracks[idx].source_right[0]) {
 			/* A port named like a track records into it, as
 			 * its (mono) input from now on. */
 			struct session_track *tr = &c->session->tracks[idx];
@@ -469,6 +502,16 @@ enum rl_status control_start_with_sources(struct control *c,
 			snprintf(tr->source, sizeof tr->source, "%s",
 			         sources[i]);
 			tr->source_right[0] = '\0';
+		} else if (idx >= 0) {
+			/* Never turn a stereo track mono behind the
+			 * engineer's back. */
+			const struct session_track *tr = &c->session->tracks[idx];
+			st = error_set(err, RL_ERR_EXISTS, "port %s is named "
+			               "like stereo track %s, whose inputs are "
+			               "%s + %s: record those, or give the track "
+			               "new inputs (redlight tracks input)",
+			               sources[i], tr->name, tr->source,
+			               tr->source_right);
 		} else {
 			st = session_add_track(c->session, namebuf[i], sources[i],
 			                       &c->session_track[i], err);
@@ -479,9 +522,9 @@ enum rl_status control_start_with_sources(struct control *c,
 	uint32_t rate = jack_backend_sample_rate(c->jb);
 	if (st == RL_OK && c->session->sample_rate &&
 	    c->session->sample_rate != rate)
-		fprintf(stderr, "redlight: note: session %s was recorded at %u Hz, "
-		        "JACK runs at %u Hz\n", c->session_dir,
-		        c->session->sample_rate, rate);
+		control_post(c, CONTROL_WARNING, "session %s was recorded "
+		             "at %u Hz, JACK runs at %u Hz", c->session_dir,
+		             c->session->sample_rate, rate);
 	if (st == RL_OK) {
 		c->session->sample_rate = rate;
 		c->session->format = c->config.format;
@@ -516,9 +559,10 @@ enum rl_status control_start_with_sources(struct control *c,
 	if (st == RL_OK) {
 		c->track_count = (uint32_t)count;
 		if (!engine_memory_locked(c->engine))
-			fprintf(stderr, "redlight: warning: could not lock the "
-			        "record buffers in memory (raise the memlock "
-			        "limit); page faults may cause dropouts\n");
+			control_post(c, CONTROL_WARNING, "could not lock the "
+			             "record buffers in memory (raise the "
+			             "memlock limit); page faults may cause "
+			             "dropouts");
 		char *dircopy = strdup(c->session_dir);
 		struct disk_writer_config wc = {
 			.format = c->config.format,
@@ -709,7 +753,7 @@ static enum rl_status unprepare_take(struct control *c, uint32_t number)
 	if (st == RL_OK)
 		st = session_save(c->session, &err);
 	if (st != RL_OK)
-		fprintf(stderr, "redlight: %s\n", err.message);
+		control_post(c, CONTROL_ERROR, "%s", err.message);
 	return RL_OK;
 }
 
@@ -1024,8 +1068,8 @@ static void keep_markers(struct control *c, struct session_take *take,
 		return;
 	take->markers = malloc(rec->marker_count * sizeof *take->markers);
 	if (!take->markers) {
-		fprintf(stderr, "redlight: out of memory: the markers of take "
-		        "%u are lost\n", take->number);
+		control_post(c, CONTROL_ERROR, "out of memory: the markers "
+		             "of take %u are lost", take->number);
 		return;
 	}
 	take->marker_count = rec->marker_count;
@@ -1178,6 +1222,18 @@ enum rl_status control_poll(struct control *c, struct error *err)
 			}
 		}
 		session_take_cleanup(&take);
+	}
+	struct engine_snapshot ssnap;
+	if (c->streams_dirty && stopped(c, &ssnap)) {
+		/* What the tracks play changed (a keeper, a comp): take it
+		 * from where the transport stands. */
+		struct error serr;
+		c->streams_dirty = false;
+		enum rl_status st = set_streams(c, &serr);
+		if (st == RL_OK)
+			st = control_locate(c, ssnap.timeline, &serr);
+		if (st != RL_OK)
+			control_post(c, CONTROL_ERROR, "%s", serr.message);
 	}
 	struct error merr;
 	if (save_mix(c, false, &merr) != RL_OK && result == RL_OK) {
@@ -1559,8 +1615,10 @@ static enum rl_status save_mix(struct control *c, bool force,
 	if (!force && since < 1.0)
 		return RL_OK;
 	c->mix_saved = now;
-	c->mix_dirty = false;
-	return session_save(c->session, err);
+	enum rl_status st = session_save(c->session, err);
+	if (st == RL_OK)
+		c->mix_dirty = false; /* else tried again next time */
+	return st;
 }
 
 size_t control_keeper_count(const struct control *c)
@@ -1692,7 +1750,7 @@ void control_close(struct control *c)
 	}
 	struct error merr;
 	if (c->session && save_mix(c, true, &merr) != RL_OK)
-		fprintf(stderr, "redlight: %s\n", merr.message);
+		control_post(c, CONTROL_ERROR, "%s", merr.message);
 	if (c->jb)
 		jack_backend_deactivate(c->jb);
 	disk_writer_free(c->writer);
@@ -1712,5 +1770,367 @@ void control_close(struct control *c)
 	/* Last: the session is the next process's once every file is
 	 * finalized. */
 	session_lock_release(c->lock);
+	if (c->log)
+		fclose(c->log);
+	pthread_mutex_destroy(&c->fe_lock);
 	free(c);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Front-ends                                                             */
+
+void control_lock(struct control *c)
+{
+	pthread_mutex_lock(&c->fe_lock);
+}
+
+void control_unlock(struct control *c)
+{
+	pthread_mutex_unlock(&c->fe_lock);
+}
+
+void control_set_quiet(struct control *c, bool quiet)
+{
+	c->quiet = quiet;
+}
+
+static const char *level_name(enum control_level level)
+{
+	switch (level) {
+	case CONTROL_INFO: return "info";
+	case CONTROL_WARNING: return "warning";
+	case CONTROL_ERROR: return "error";
+	}
+	return "?";
+}
+
+void control_post(struct control *c, enum control_level level,
+                  const char *fmt, ...)
+{
+	size_t at = (c->msg_head + c->msg_count) % CONTROL_MESSAGES_KEPT;
+	if (c->msg_count == CONTROL_MESSAGES_KEPT)
+		c->msg_head = (c->msg_head + 1) % CONTROL_MESSAGES_KEPT;
+	else
+		c->msg_count++;
+	struct control_message *m = &c->msgs[at];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m->text, sizeof m->text, fmt, ap);
+	va_end(ap);
+	m->level = level;
+	m->seq = ++c->msg_seq;
+
+	/* The log outlives the screen: what the status line showed for a
+	 * moment is there after the session. */
+	if (!c->log) {
+		char path[SESSION_PATH_MAX + 16];
+		snprintf(path, sizeof path, "%s/redlight.log", c->session_dir);
+		c->log = fopen(path, "ae");
+	}
+	if (c->log) {
+		char when[40];
+		time_t now = time(NULL);
+		struct tm tm;
+		localtime_r(&now, &tm);
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", &tm);
+		fprintf(c->log, "%s %s: %s\n", when, level_name(level),
+		        m->text);
+		fflush(c->log);
+	}
+	if (!c->quiet && level != CONTROL_INFO)
+		fprintf(stderr, "redlight: %s%s\n",
+		        level == CONTROL_WARNING ? "warning: " : "", m->text);
+}
+
+bool control_next_message(const struct control *c, uint64_t after,
+                          struct control_message *out)
+{
+	for (size_t i = 0; i < c->msg_count; i++) {
+		const struct control_message *m =
+			&c->msgs[(c->msg_head + i) % CONTROL_MESSAGES_KEPT];
+		if (m->seq > after) {
+			*out = *m;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Engine track of session track index si (its left channel), or -1. */
+static int64_t engine_track_of(const struct control *c, size_t si)
+{
+	for (uint32_t t = 0; t < c->track_count; t++) {
+		if (c->session_track[t] == si && c->channel[t] == 0)
+			return t;
+	}
+	return -1;
+}
+
+static float meter_dbfs(float amplitude)
+{
+	return amplitude > 0.0f ? 20.0f * log10f(amplitude) : -INFINITY;
+}
+
+/* Free bytes on the session's disk; statvfs at most once a second. */
+static double disk_bytes_free(struct control *c)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double since = (double)(now.tv_sec - c->disk_checked.tv_sec) +
+	               (double)(now.tv_nsec - c->disk_checked.tv_nsec) / 1e9;
+	if (c->disk_bytes_free < 0.0 || since >= 1.0) {
+		struct statvfs vfs;
+		c->disk_checked = now;
+		if (statvfs(c->session_dir, &vfs) == 0)
+			c->disk_bytes_free = (double)vfs.f_bavail *
+			                     (double)vfs.f_frsize;
+	}
+	return c->disk_bytes_free;
+}
+
+void control_status(struct control *c, struct control_status *out)
+{
+	*out = (struct control_status){ .punch_in = ENGINE_NO_FRAME,
+	                                .punch_out = ENGINE_NO_FRAME,
+	                                .disk_seconds_left = INFINITY,
+	                                .track_count =
+	                                        (uint32_t)c->session->track_count,
+	                                .message_seq = c->msg_seq };
+	if (c->have_last)
+		out->last_take = c->last.number;
+	if (!c->engine)
+		return;
+	struct engine_snapshot snap;
+	engine_snapshot(c->engine, &snap);
+	out->transport = snap.transport;
+	out->recording = snap.transport == ENGINE_RECORDING && snap.take != 0;
+	out->record_armed = snap.record_enabled;
+	out->take = snap.transport == ENGINE_RECORDING ? snap.take : 0;
+	control_position(c, &out->pos);
+	if (snap.count_in_left > 0 && out->pos.bpm > 0.0) {
+		double beat = (double)engine_sample_rate(c->engine) * 60.0 /
+		              out->pos.bpm * 4.0 /
+		              (out->pos.denominator > 0 ? out->pos.denominator
+		                                        : 4);
+		out->count_in_beats = (uint32_t)ceil((double)snap.count_in_left /
+		                                     beat);
+	}
+	out->click_on = snap.click_on;
+	out->loop_on = snap.loop_on;
+	out->loop_start = snap.loop_start;
+	out->loop_end = snap.loop_end;
+	if (snap.record_enabled) {
+		out->punch_in = snap.punch_in;
+		out->punch_out = snap.punch_out;
+	}
+	out->sample_rate = engine_sample_rate(c->engine);
+	out->buffer_size = jack_backend_buffer_size(c->jb);
+	out->xruns = snap.xruns;
+	out->dropped_frames = snap.dropped_frames;
+	out->playback_underruns = control_playback_underruns(c);
+	out->dsp_load_pct = jack_backend_cpu_load(c->jb);
+	uint64_t channels = 0;
+	for (uint32_t t = 0; t < c->track_count; t++) {
+		if (!c->armed[t])
+			continue;
+		struct engine_meter m;
+		engine_track_meter(c->engine, t, &m);
+		double fill = m.ring_size ? 100.0 * (double)m.ring_fill /
+		                            (double)m.ring_size : 0.0;
+		if (fill > out->ring_fill_pct)
+			out->ring_fill_pct = fill;
+		channels++;
+		if (c->channel[t] == 0)
+			out->armed_tracks++;
+	}
+	double bytes = disk_bytes_free(c);
+	double rate = (double)out->sample_rate * (double)channels *
+	              take_format_bytes(c->config.format);
+	if (channels > 0 && bytes >= 0.0 && rate > 0.0)
+		out->disk_seconds_left = bytes / rate;
+}
+
+size_t control_tracks(struct control *c, struct control_track *out,
+                      size_t max)
+{
+	const struct session *s = c->session;
+	for (size_t i = 0; i < s->track_count && i < max; i++) {
+		const struct session_track *tr = &s->tracks[i];
+		struct control_track *o = &out[i];
+		*o = (struct control_track){
+			.number = (uint32_t)i + 1,
+			.stereo = tr->source_right[0] != '\0',
+			.rec_safe = tr->rec_safe,
+			.monitor = tr->monitor,
+			.monitor_db = tr->monitor_db,
+			.cue_db = tr->cue_db,
+			.peak_dbfs = -INFINITY,
+			.hold_dbfs = -INFINITY,
+		};
+		snprintf(o->name, sizeof o->name, "%s", tr->name);
+		snprintf(o->group, sizeof o->group, "%s", tr->group);
+		snprintf(o->colour, sizeof o->colour, "%s", tr->colour);
+		if (o->stereo)
+			snprintf(o->source, sizeof o->source, "%s + %s",
+			         tr->source, tr->source_right);
+		else
+			snprintf(o->source, sizeof o->source, "%s", tr->source);
+		struct session_playback pb;
+		if (session_playback_of(s, (uint32_t)i + 1, &pb)) {
+			o->keeper_take = pb.take;
+			o->comp = pb.comp;
+		}
+		int64_t t = c->engine ? engine_track_of(c, i) : -1;
+		if (t < 0)
+			continue;
+		o->has_input = true;
+		o->armed = c->armed[t];
+		uint32_t both[2] = { (uint32_t)t, c->partner[t] };
+		for (int k = 0; k < 2 && both[k] != UINT32_MAX; k++) {
+			struct engine_meter m;
+			engine_track_meter(c->engine, both[k], &m);
+			float p = meter_dbfs(m.peak), h = meter_dbfs(m.hold);
+			o->peak_dbfs = p > o->peak_dbfs ? p : o->peak_dbfs;
+			o->hold_dbfs = h > o->hold_dbfs ? h : o->hold_dbfs;
+			o->clips += m.clips;
+			o->dropped = m.dropped > o->dropped ? m.dropped
+			                                    : o->dropped;
+		}
+	}
+	return s->track_count;
+}
+
+uint32_t control_find_track(const struct control *c, const char *name)
+{
+	int idx = session_find_track(c->session, name);
+	if (idx >= 0)
+		return (uint32_t)idx + 1;
+	char *end;
+	unsigned long n = strtoul(name, &end, 10);
+	if (name[0] >= '0' && name[0] <= '9' && !*end && n >= 1 &&
+	    n <= c->session->track_count)
+		return (uint32_t)n;
+	return 0;
+}
+
+/* The engine track of session track `number`, or an error saying why
+ * there is none. */
+static enum rl_status input_of(const struct control *c, uint32_t number,
+                               uint32_t *t, struct error *err)
+{
+	if (number == 0 || number > c->session->track_count)
+		return error_set(err, RL_ERR_NOT_FOUND, "no track %u (the "
+		                 "session has %zu)", number,
+		                 c->session->track_count);
+	int64_t e = c->engine ? engine_track_of(c, number - 1) : -1;
+	if (e < 0)
+		return error_set(err, RL_ERR_NOT_FOUND, "track %u (%s) has no "
+		                 "input in this run", number,
+		                 c->session->tracks[number - 1].name);
+	*t = (uint32_t)e;
+	return RL_OK;
+}
+
+enum rl_status control_arm_track(struct control *c, uint32_t number, bool on,
+                                 struct error *err)
+{
+	uint32_t t;
+	enum rl_status st = input_of(c, number, &t, err);
+	return st == RL_OK ? control_arm(c, t, on, err) : st;
+}
+
+enum rl_status control_monitor_track(struct control *c, uint32_t number,
+                                     bool on, double db, struct error *err)
+{
+	uint32_t t;
+	enum rl_status st = input_of(c, number, &t, err);
+	return st == RL_OK ? control_monitor(c, t, on, db, err) : st;
+}
+
+enum rl_status control_set_track_cue(struct control *c, uint32_t number,
+                                     double db, struct error *err)
+{
+	enum rl_status st = session_set_track_cue(c->session, number - 1, db,
+	                                          err);
+	if (st != RL_OK)
+		return st;
+	c->mix_dirty = true;
+	for (size_t i = 0; i < c->keeper_count; i++) {
+		if (c->keeper_track[i] == number - 1)
+			return send_stream_level(c, (uint32_t)(i + 1), db, err);
+	}
+	return RL_OK;
+}
+
+enum rl_status control_record_now(struct control *c, struct error *err)
+{
+	struct control_record_options o;
+	control_record_options_init(&o);
+	o.count_in_bars = c->session->settings.count_in_bars;
+	o.pre_roll_bars = c->session->settings.pre_roll_bars;
+	return control_record(c, &o, err);
+}
+
+const struct session *control_session(const struct control *c)
+{
+	return c->session;
+}
+
+/* A change to what tracks play: saved now, heard from the next stop. */
+static enum rl_status playback_changed(struct control *c, enum rl_status st,
+                                       struct error *err)
+{
+	if (st == RL_OK)
+		st = session_save(c->session, err);
+	if (st == RL_OK)
+		c->streams_dirty = true;
+	return st;
+}
+
+enum rl_status control_take_keep(struct control *c, uint32_t take,
+                                 uint32_t track_number, struct error *err)
+{
+	return playback_changed(c, session_set_keeper(c->session, take,
+	                                              track_number, err), err);
+}
+
+enum rl_status control_take_rate(struct control *c, uint32_t take,
+                                 uint32_t rating, struct error *err)
+{
+	enum rl_status st = session_take_set_rating(c->session, take, rating,
+	                                            err);
+	return st == RL_OK ? session_save(c->session, err) : st;
+}
+
+enum rl_status control_take_note(struct control *c, uint32_t take,
+                                 const char *text, struct error *err)
+{
+	enum rl_status st = session_take_set_note(c->session, take, text, err);
+	return st == RL_OK ? session_save(c->session, err) : st;
+}
+
+enum rl_status control_take_discard(struct control *c, uint32_t take,
+                                    struct error *err)
+{
+	/* session_discard_take() saves by itself. */
+	enum rl_status st = session_discard_take(c->session, take, err);
+	if (st == RL_OK)
+		c->streams_dirty = true;
+	return st;
+}
+
+enum rl_status control_take_restore(struct control *c, uint32_t take,
+                                    struct error *err)
+{
+	enum rl_status st = session_restore_take(c->session, take, err);
+	if (st == RL_OK)
+		c->streams_dirty = true;
+	return st;
+}
+
+enum rl_status control_use_comp(struct control *c, uint32_t number, bool on,
+                                struct error *err)
+{
+	return playback_changed(c, session_use_comp(c->session, number, on,
+	                                            err), err);
 }

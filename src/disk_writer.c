@@ -188,7 +188,10 @@ static void drain_file(struct disk_writer *w, struct wtake *t,
 		 * write those samples in the gap's place. */
 		uint64_t avail = ring_read_space(ring) / sizeof(float);
 		struct engine_gap gap;
-		bool has_gap = ring_peek(gaps, &gap, sizeof gap);
+		/* A later take's gap: every sample of this take comes
+		 * before it. */
+		bool has_gap = ring_peek(gaps, &gap, sizeof gap) &&
+		               gap.take == t->number;
 		if (has_gap && gap.start <= f->pos) {
 			ring_read_advance(gaps, sizeof gap);
 			uint64_t n = gap.length;
@@ -247,14 +250,17 @@ static void stage_channel(struct disk_writer *w, struct wtake *t,
 			f->staged[c] += n;
 			continue;
 		}
+		/* Samples first, then gaps, as in drain_file(): a gap is
+		 * queued before the samples that follow it. */
+		uint64_t n = ring_read_space(ring) / sizeof(float);
 		struct engine_gap gap;
-		bool has_gap = ring_peek(gaps, &gap, sizeof gap);
+		bool has_gap = ring_peek(gaps, &gap, sizeof gap) &&
+		               gap.take == t->number;
 		if (has_gap && gap.start <= cpos) {
 			ring_read_advance(gaps, sizeof gap);
 			f->gap_left[c] = gap.length;
 			continue;
 		}
-		uint64_t n = ring_read_space(ring) / sizeof(float);
 		if (has_gap && gap.start - cpos < n)
 			n = gap.start - cpos;
 		if (n > room)

@@ -812,7 +812,8 @@ REALTIME static void capture(struct engine *e, struct engine_track *tr,
 	uint32_t n = to - from;
 	size_t bytes = (size_t)n * sizeof(float);
 	if (tr->gap_length > 0 && ring_write_space(tr->ring) >= bytes) {
-		struct engine_gap gap = { tr->gap_start, tr->gap_length };
+		struct engine_gap gap = { tr->gap_start, tr->gap_length,
+		                          e->take };
 		if (ring_write(tr->gaps, &gap, sizeof gap))
 			tr->gap_length = 0;
 	}

@@ -258,6 +258,11 @@ uint32_t jack_backend_buffer_size(const struct jack_backend *jb)
 	return atomic_load(&jb->buffer_size);
 }
 
+double jack_backend_cpu_load(const struct jack_backend *jb)
+{
+	return jb->client ? (double)jack_cpu_load(jb->client) : 0.0;
+}
+
 int jack_backend_natural_cmp(const char *a, const char *b)
 {
 	while (*a && *b) {

@@ -8,10 +8,12 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void usage(FILE *f)
 {
-	fputs("usage: redlight new SESSION_DIR [--template NAME|FILE]\n"
+	fputs("usage: redlight [run] SESSION_DIR [options]   (redlight run --help)\n"
+	      "       redlight new SESSION_DIR [--template NAME|FILE]\n"
 	      "       redlight record [options] SESSION_DIR   (redlight record --help)\n"
 	      "       redlight takes [list|keep|rate|note|discard|restore|headroom] ...\n"
 	      "       redlight tracks [list|add|rename|move|input|set] ...\n"
@@ -20,6 +22,8 @@ static void usage(FILE *f)
 	      "       redlight recover SESSION_DIR\n"
 	      "       redlight --help | --version\n"
 	      "\n"
+	      "run      the live recorder: the terminal UI (--headless: OSC only)\n"
+	      "         on the session's tracks; OSC on UDP port 3819.\n"
 	      "new      make a session, optionally with a band's tracks and inputs.\n"
 	      "record   record takes of the matched JACK output ports into\n"
 	      "         SESSION_DIR/takes/NNN/TT-name.wav, with transport, tempo map,\n"
@@ -66,7 +70,17 @@ int main(int argc, char **argv)
 		return cmd_comp(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bounce"))
 		return cmd_bounce(argc - 1, argv + 1);
-	fprintf(stderr, "redlight: unknown command '%s'\n", cmd);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	/* `redlight SESSION_DIR`: a directory, or anything with a '/', is a
+	 * session to open; a bare word is a mistyped command, never a new
+	 * session made by accident. */
+	struct stat st;
+	if (cmd[0] != '-' && (strchr(cmd, '/') ||
+	                      (stat(cmd, &st) == 0 && S_ISDIR(st.st_mode))))
+		return cmd_run(argc, argv);
+	fprintf(stderr, "redlight: unknown command '%s' (a session directory "
+	        "that does not exist yet: ./%s)\n", cmd, cmd);
 	usage(stderr);
 	return 2;
 }

@@ -266,12 +266,6 @@ static enum rl_status source_read2(struct sources *set, struct source *s,
 	return RL_OK;
 }
 
-static enum rl_status source_read(struct sources *set, struct source *s,
-                                  int64_t at, size_t n, float *out,
-                                  struct error *err)
-{
-	return source_read2(set, s, at, n, out, NULL, err);
-}
 
 /* ---- the destination -------------------------------------------------- */
 
@@ -475,17 +469,20 @@ static void comp_layout(const struct mixdown_piece *pieces, size_t count,
 	}
 }
 
+/* ch: 1 (mono), or 2 when every take is stereo; mix holds ch * n
+ * interleaved, tmp 2 * BLOCK_FRAMES. */
 static enum rl_status comp_render(struct sources *set,
                                   const struct comp_piece *cp, size_t count,
-                                  int64_t start, int64_t end,
+                                  int64_t start, int64_t end, size_t ch,
                                   struct output *out, float *mix, float *tmp,
                                   struct error *err)
 {
 	size_t first = 0; /* pieces before it are done */
+	float *tmp_r = tmp + BLOCK_FRAMES;
 	for (int64_t t0 = start; t0 < end; t0 += BLOCK_FRAMES) {
 		int64_t t1 = min64(end, t0 + BLOCK_FRAMES);
 		size_t n = (size_t)(t1 - t0);
-		memset(mix, 0, n * sizeof *mix);
+		memset(mix, 0, ch * n * sizeof *mix);
 		/* Both lo and hi grow with the index (see comp_layout). */
 		while (first < count && cp[first].hi <= t0)
 			first++;
@@ -495,17 +492,26 @@ static enum rl_status comp_render(struct sources *set,
 			if (a >= b)
 				continue;
 			size_t m = (size_t)(b - a);
-			enum rl_status st = source_read(set, &set->v[p->src],
-			                                a - p->file_start, m,
-			                                tmp, err);
+			enum rl_status st = source_read2(
+				set, &set->v[p->src], a - p->file_start, m, tmp,
+				ch == 2 ? tmp_r : NULL, err);
 			if (st != RL_OK)
 				return st;
-			float *dst = mix + (a - t0);
+			float *dst = mix + ch * (size_t)(a - t0);
 			bool fades = a < p->in_hi || b > p->out_lo;
-			for (size_t j = 0; j < m; j++)
-				dst[j] += fades ? (float)(comp_gain(p, a + (int64_t)j)
-				                          * (double)tmp[j])
-				                : tmp[j];
+			for (size_t j = 0; j < m; j++) {
+				float g = fades ? (float)comp_gain(p, a + (int64_t)j)
+				                : 1.0f;
+				if (ch == 2) {
+					dst[2 * j] += fades ? g * tmp[j] : tmp[j];
+					dst[2 * j + 1] += fades ? g * tmp_r[j]
+					                        : tmp_r[j];
+				} else {
+					dst[j] += fades ? (float)(comp_gain(
+						p, a + (int64_t)j) * (double)tmp[j])
+					                : tmp[j];
+				}
+			}
 		}
 		enum rl_status st = output_write(out, mix, n, err);
 		if (st != RL_OK)
@@ -528,23 +534,28 @@ enum rl_status mixdown_comp(const struct mixdown_piece *pieces, size_t count,
 	if ((st = sources_alloc(&set, count, err)) != RL_OK)
 		return st;
 	struct comp_piece *cp = calloc(count, sizeof *cp);
-	float *mix = malloc(BLOCK_FRAMES * sizeof *mix);
-	float *tmp = malloc(BLOCK_FRAMES * sizeof *tmp);
+	float *mix = malloc(2 * BLOCK_FRAMES * sizeof *mix);
+	float *tmp = malloc(2 * BLOCK_FRAMES * sizeof *tmp);
 	if (!cp || !mix || !tmp)
 		st = error_set(err, RL_ERR_NOMEM, "%s: out of memory", dest);
 	if (st == RL_OK)
 		comp_layout(pieces, count, fade_frames, cp);
 	for (size_t i = 0; i < count && st == RL_OK; i++)
 		st = sources_add(&set, pieces[i].path, rate, &cp[i].src, err);
+	/* A stereo track's takes make a stereo comp. */
+	size_t ch = set.count > 0 ? 2 : 1;
+	for (size_t i = 0; i < set.count; i++)
+		if (set.v[i].channels != 2)
+			ch = 1;
 
 	int64_t start = pieces[0].from, end = pieces[count - 1].to;
 	struct output out;
 	if (st == RL_OK)
-		st = output_create(&out, dest, rate, 1, format,
+		st = output_create(&out, dest, rate, (int)ch, format,
 		                   (uint64_t)(end - start), start, err);
 	if (st == RL_OK) {
-		st = comp_render(&set, cp, count, start, end, &out, mix, tmp,
-		                 err);
+		st = comp_render(&set, cp, count, start, end, ch, &out, mix,
+		                 tmp, err);
 		st = output_finish(&out, st, err);
 	}
 	if (st == RL_OK && frames)

@@ -990,8 +990,8 @@ static enum rl_status load_settings(const struct loader *ld, const json_t *root,
 		rc = get_string(ld, o, w, "click_sound", st->click_sound,
 		                sizeof st->click_sound);
 	if (!rc && json_object_get(o, "click_level_db"))
-		rc = get_number(ld, o, w, "click_level_db", -200, 6,
-		                &st->click_level_db);
+		rc = get_level(ld, o, w, "click_level_db", 6.0,
+		               &st->click_level_db);
 	if (!rc && json_object_get(o, "tempo_bpm"))
 		rc = get_number(ld, o, w, "tempo_bpm", 1, 1000, &st->tempo_bpm);
 	if (!rc && json_object_get(o, "meter_beats") &&
@@ -1404,7 +1404,7 @@ static json_t *build_root(struct builder *b, const struct session *s)
 		put(b, so, "click", json_boolean(st->click));
 		put_string(b, so, "settings", "click_sound", st->click_sound,
 		           sizeof st->click_sound);
-		put(b, so, "click_level_db", json_real(st->click_level_db));
+		put(b, so, "click_level_db", level_json(st->click_level_db));
 		put(b, so, "tempo_bpm", json_real(st->tempo_bpm));
 		put_uint(b, so, "settings", "meter_beats", st->meter_beats);
 		put_uint(b, so, "settings", "meter_denominator",

@@ -293,6 +293,37 @@ static void test_plan_refusals(void)
 	            &err);
 	CHECK(p == NULL);
 	tempo_map_free(map);
+
+	/* A section whose name starts like another's is its own: take 4
+	 * has nothing in "verse", however well it covers "verse2". */
+	static const char similar[] = "intro: 1 120\nverse: 2 120\n"
+	                              "verse2: 2 120\n";
+	CHECK_OK(tempo_map_parse(similar, strlen(similar), "similar.map",
+	                         RATE, &map, &err), &err);
+	const struct comp_choice sim[] = { { "verse", 4 }, { "verse2", 4 } };
+	CHECK_FAILS(comp_plan(s, map, 1, 0, sim, 2, &p, &n, &err),
+	            RL_ERR_INVALID, "take 4 has no audio in section verse of",
+	            &err);
+	tempo_map_free(map);
+
+	/* Long labels, one take for all of them: one piece, nothing
+	 * refused because the joined names are long. */
+	static const char longer[] =
+		"a_section_label_that_is_quite_long_1: 1 120\n"
+		"a_section_label_that_is_quite_long_2: 2 120\n"
+		"a_section_label_that_is_quite_long_3: 2 120\n";
+	CHECK_OK(tempo_map_parse(longer, strlen(longer), "long.map", RATE,
+	                         &map, &err), &err);
+	const struct comp_choice ln[] = {
+		{ "a_section_label_that_is_quite_long_1", 1 },
+		{ "a_section_label_that_is_quite_long_2", 1 },
+		{ "a_section_label_that_is_quite_long_3", 1 },
+	};
+	CHECK_OK(comp_plan(s, map, 1, 0, ln, 3, &p, &n, &err), &err);
+	CHECK(n == 1 && p && p[0].take == 1 && p[0].from == 0 &&
+	      p[0].to == 10000);
+	free(p);
+	tempo_map_free(map);
 	session_free(s);
 }
 

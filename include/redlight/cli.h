@@ -33,6 +33,10 @@ int cmd_takes(int argc, char **argv);
  *  a session (name, order, input, group, colour, gain, pan, rec-safe). */
 int cmd_tracks(int argc, char **argv);
 
+/** `redlight [run] SESSION_DIR [options]`: the live recorder, the terminal
+ *  UI (or --headless, OSC only). */
+int cmd_run(int argc, char **argv);
+
 /** `redlight comp ...`: keeper per section, rendered to a comp file. */
 int cmd_comp(int argc, char **argv);
 

@@ -341,4 +341,171 @@ uint32_t control_sample_rate(const struct control *c);
  */
 void control_close(struct control *c);
 
+/* ---------------------------------------------------------------------- */
+/* Front-ends: the terminal UI, OSC, the headless loop                    */
+/*
+ * Several front-ends run at once on threads of their own (the UI thread,
+ * the OSC server thread, the main loop). Every call into this API, and
+ * every use of what it returns, is made between control_lock() and
+ * control_unlock(): the control functions themselves do not lock. The
+ * lock is never taken by the audio thread or the disk threads, so holding
+ * it never delays the recording -- only the other front-ends. Keep it for
+ * microseconds (a command, a status copy), never across a redraw or a
+ * socket send.
+ */
+
+/** Take / release the front-ends' lock (a plain mutex, not recursive). */
+void control_lock(struct control *c);
+void control_unlock(struct control *c);
+
+/** How loud a message is. */
+enum control_level {
+	CONTROL_INFO = 0,    /**< "take 004 started" */
+	CONTROL_WARNING = 1, /**< "port in_vox disconnected", xruns */
+	CONTROL_ERROR = 2,   /**< "disk full on /srv", a refused command */
+};
+
+/** One line for the engineer, with its sequence number (from 1). */
+struct control_message {
+	uint64_t seq;
+	enum control_level level;
+	char text[256];
+};
+
+/**
+ * Tell the engineer something: kept in a ring of the last
+ * CONTROL_MESSAGES_KEPT messages, appended to SESSION/redlight.log (with
+ * the wall-clock time), and printed on stderr unless control_set_quiet()
+ * (a full-screen UI owns the terminal). Front-ends post what they refuse
+ * (a wrong OSC message) here too. printf-style.
+ */
+#define CONTROL_MESSAGES_KEPT 64
+void control_post(struct control *c, enum control_level level,
+                  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/** Messages go to the log (and the ring) only, not to stderr. */
+void control_set_quiet(struct control *c, bool quiet);
+
+/**
+ * The oldest kept message with a sequence number above `after` (0: the
+ * oldest kept). False if there is none. A front-end remembers the last
+ * seq it showed.
+ */
+bool control_next_message(const struct control *c, uint64_t after,
+                          struct control_message *out);
+
+/** Everything a front-end shows about the recorder as a whole. */
+struct control_status {
+	enum engine_transport transport;
+	bool recording;            /**< the record tally: a take records now */
+	bool record_armed;         /**< a record is pending (count-in, waiting
+	                                for the punch-in) or recording */
+	uint32_t take;             /**< take recording now, 0 if none */
+	uint32_t last_take;        /**< the last take finished, 0 if none */
+	uint32_t count_in_beats;   /**< beats of count-in still to play */
+	struct control_position pos;
+	bool click_on;
+	bool loop_on;
+	int64_t loop_start, loop_end;   /**< timeline frames */
+	int64_t punch_in, punch_out;    /**< ENGINE_NO_FRAME: none */
+	uint32_t sample_rate;
+	uint32_t buffer_size;
+	uint64_t xruns;
+	uint64_t dropped_frames;   /**< frames lost to full rings, all takes */
+	uint64_t playback_underruns;
+	double dsp_load_pct;       /**< JACK's DSP load, 0-100 */
+	double ring_fill_pct;      /**< the fullest armed track's ring */
+	double disk_seconds_left;  /**< record time left on the session's
+	                                disk at the armed tracks and format
+	                                (INFINITY with nothing armed) */
+	uint32_t armed_tracks;     /**< files a take would record now */
+	uint32_t track_count;      /**< control tracks (control_tracks()) */
+	uint64_t message_seq;      /**< the latest message's seq, 0: none */
+};
+
+/** Fill *out. Cheap (atomics and a statvfs at most once a second). */
+void control_status(struct control *c, struct control_status *out);
+
+/** One track as a front-end shows it (a stereo track is one). */
+struct control_track {
+	uint32_t number;            /**< session track number, from 1: what
+	                                 users (and OSC) call the track by */
+	char name[SESSION_NAME_MAX];
+	char group[32];
+	char colour[16];
+	char source[2 * SESSION_PORT_MAX + 4]; /**< "PORT" or "L + R" */
+	bool stereo;
+	bool armed;
+	bool rec_safe;
+	bool monitor;               /**< input monitoring in the cue */
+	double monitor_db;
+	double cue_db;              /**< its playback in the cue */
+	bool has_input;             /**< this run records it (else it only
+	                                 plays back, or is silent) */
+	float peak_dbfs;            /**< meter, with fall-back; -INFINITY */
+	float hold_dbfs;            /**< highest peak of the last 2 s */
+	uint64_t clips;             /**< samples at full scale this run */
+	uint64_t dropped;           /**< frames lost in the current take */
+	uint32_t keeper_take;       /**< what it plays back: a take ... */
+	uint32_t comp;              /**< ... or a comp (0: none) */
+};
+
+/**
+ * The session's tracks in session order, up to max into out (out may be
+ * NULL with max 0); returns how many there are.
+ */
+size_t control_tracks(struct control *c, struct control_track *out,
+                      size_t max);
+
+/**
+ * Arm or disarm session track `number` (from 1; both channels of a stereo
+ * track). Refused: no such track or this run has no input for it
+ * (RL_ERR_NOT_FOUND), rec-safe (RL_ERR_STATE), while recording
+ * (RL_ERR_STATE: the files of a take are fixed when it starts).
+ */
+enum rl_status control_arm_track(struct control *c, uint32_t number, bool on,
+                                 struct error *err);
+
+/** Session track number of the track called `name`, or of "7": 0 if none. */
+uint32_t control_find_track(const struct control *c, const char *name);
+
+/** Input monitoring of session track `number` in the cue (control_monitor()
+ *  by track number). */
+enum rl_status control_monitor_track(struct control *c, uint32_t number,
+                                     bool on, double db, struct error *err);
+
+/** Level of session track `number`'s playback in the cue, remembered
+ *  (the track's cue_db; live if it plays back in this run). */
+enum rl_status control_set_track_cue(struct control *c, uint32_t number,
+                                     double db, struct error *err);
+
+/**
+ * Record with the session's settings (count-in, pre-roll) from where the
+ * transport is: what a front-end's record button does.
+ */
+enum rl_status control_record_now(struct control *c, struct error *err);
+
+/* Takes, from the front-ends: the same rules as the session functions
+ * (session.h), saved at once. A keeper or comp change is heard from the
+ * next time the transport stops (the streams are reset then); a track
+ * that had nothing to play when the recorder started gets its play_
+ * port at the next start. */
+
+/** The session, for listing takes and comps (valid while locked). */
+const struct session *control_session(const struct control *c);
+
+enum rl_status control_take_keep(struct control *c, uint32_t take,
+                                 uint32_t track_number, struct error *err);
+enum rl_status control_take_rate(struct control *c, uint32_t take,
+                                 uint32_t rating, struct error *err);
+enum rl_status control_take_note(struct control *c, uint32_t take,
+                                 const char *text, struct error *err);
+enum rl_status control_take_discard(struct control *c, uint32_t take,
+                                    struct error *err);
+enum rl_status control_take_restore(struct control *c, uint32_t take,
+                                    struct error *err);
+/** Make comp `number` what its track plays (on) or set it aside. */
+enum rl_status control_use_comp(struct control *c, uint32_t number, bool on,
+                                struct error *err);
+
 #endif

@@ -189,6 +189,10 @@ struct engine_event {
 struct engine_gap {
 	uint64_t start;  /**< offset in the take's stream */
 	uint64_t length;
+	uint32_t take;   /**< the take whose stream it is in: after a split
+	                      or a loop pass the next take's gap may be
+	                      queued while the writer still drains the last
+	                      take's samples */
 };
 
 /** A copy of the engine's published state. */

@@ -52,6 +52,9 @@ void jack_backend_free(struct jack_backend *jb);
 uint32_t jack_backend_sample_rate(const struct jack_backend *jb);
 uint32_t jack_backend_buffer_size(const struct jack_backend *jb);
 
+/** JACK's DSP load in percent (jack_cpu_load()). Any non-RT thread. */
+double jack_backend_cpu_load(const struct jack_backend *jb);
+
 /**
  * Output ports of other clients whose full name matches the POSIX extended
  * regular expression `regex` (NULL = all), in natural order ("out_2"

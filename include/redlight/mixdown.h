@@ -36,7 +36,8 @@ struct mixdown_piece {
 };
 
 /**
- * Render a comp to `dest` (mono, `format`, at `rate`): the pieces, sorted
+ * Render a comp to `dest` (`format`, at `rate`; stereo if every take file
+ * is stereo, else mono with multi-channel takes averaged): the pieces, sorted
  * by `from` and contiguous (each piece's `from` equals the previous `to`;
  * RL_ERR_INVALID otherwise), cover timeline frames [pieces[0].from,
  * pieces[n-1].to); the output's frame 0 is timeline frame pieces[0].from.

@@ -59,16 +59,36 @@ start_jackd() {
 	# build (a test that kills jackd -9 gets its slot back next run), and
 	# different builds' suites may still run side by side.
 	export JACK_DEFAULT_SERVER="rl-$E2E_NAME-$(printf %s "$REDLIGHT" | md5sum | cut -c1-6)"
-	jackd -S -n "$JACK_DEFAULT_SERVER" -d dummy -r "$rate" -p "$period" \
-		-C 0 -P 0 >"$E2E_TMP/jackd.log" 2>&1 &
-	JACKD_PID=$!
-	E2E_PIDS+=("$JACKD_PID")
-	for _ in $(seq 100); do
-		jack_lsp >/dev/null 2>&1 && return 0
-		kill -0 "$JACKD_PID" 2>/dev/null || fail "jackd exited: $(cat "$E2E_TMP/jackd.log")"
-		sleep 0.1
+	# jack2's registry has 8 slots, and a server that did not shut down
+	# cleanly keeps its slot. All taken: with no jackd running at all
+	# they are all dead and the registry can go (jack-reset); otherwise
+	# another suite's servers run beside this one -- wait for one to end,
+	# up to 60 s.
+	local try
+	for try in $(seq 60); do
+		jackd -S -n "$JACK_DEFAULT_SERVER" -d dummy -r "$rate" -p "$period" \
+			-C 0 -P 0 >"$E2E_TMP/jackd.log" 2>&1 &
+		JACKD_PID=$!
+		local up=0
+		for _ in $(seq 100); do
+			jack_lsp >/dev/null 2>&1 && { up=1; break; }
+			kill -0 "$JACKD_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		if [ $up = 1 ]; then
+			E2E_PIDS+=("$JACKD_PID")
+			return 0
+		fi
+		wait "$JACKD_PID" 2>/dev/null
+		grep -q "Too many servers" "$E2E_TMP/jackd.log" || break
+		if pgrep -x jackd >/dev/null; then
+			sleep 1
+		else
+			"$(dirname "${BASH_SOURCE[0]}")/jack-reset"
+		fi
 	done
-	fail "jackd did not come up"
+	kill -0 "$JACKD_PID" 2>/dev/null && { E2E_PIDS+=("$JACKD_PID"); fail "jackd did not come up"; }
+	fail "jackd exited: $(cat "$E2E_TMP/jackd.log")"
 }
 
 # start_source CHANNELS [extra args]: the frame-counter source, ready when

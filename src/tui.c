@@ -1,0 +1,1610 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The engineer's terminal: the loop, the terminal's set-up and restore,
+ * the state copy, the keys every view shares and the drawing helpers.
+ * The views are in tui_transport.c, tui_tracks.c, tui_status.c,
+ * tui_takes.c, tui_cue.c, tui_log.c and tui_help.c.
+ *
+ * One thread (the caller's) runs all of it and is the only one that calls
+ * curses. Once a frame it takes the control lock, calls control_poll()
+ * (the UI's loop is the recorder's main loop), copies the status, the
+ * tracks and the new messages, and lets go; it draws from that copy, so
+ * the lock is held for microseconds and never across terminal output.
+ *
+ * Drawing goes into curses' virtual screen and reaches the terminal in
+ * one doupdate() a frame, which sends only the cells that changed: no
+ * erase is ever sent to the terminal (no flicker). The track list goes
+ * further and redraws only the rows and meter cells that changed, so 256
+ * moving meters cost little (scripts/bench measures it).
+ */
+#include "tui_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+#include <wchar.h>
+
+/* ---- signals -----------------------------------------------------------
+ * The handlers only set flags and write one byte to the wake-up pipe
+ * (both async-signal-safe), except the crash handler, which must give
+ * the terminal back before the process dies. */
+
+static volatile sig_atomic_t winch_pending, hup_pending, curses_active;
+static int wake_fd = -1;        /* write end of the wake-up pipe */
+static int saved_stderr = -1;   /* the real stderr while the UI owns it */
+
+static const int crash_signals[] = { SIGSEGV, SIGABRT, SIGBUS, SIGFPE,
+                                     SIGILL };
+#define CRASH_SIGNALS (sizeof crash_signals / sizeof crash_signals[0])
+static struct sigaction old_crash[CRASH_SIGNALS], old_winch, old_hup;
+
+static void wake_up(void)
+{
+	int saved = errno;
+	if (wake_fd >= 0) {
+		ssize_t n = write(wake_fd, "w", 1);
+		(void)n; /* a full pipe is already a wake-up */
+	}
+	errno = saved;
+}
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	winch_pending = 1;
+	wake_up();
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	hup_pending = 1;
+	wake_up();
+}
+
+/* A crash: give the terminal back (endwin is not async-signal-safe, but a
+ * dying process with the terminal left in raw mode is worse), give stderr
+ * back for the report, and let the signal's previous disposition (the
+ * sanitizer's report, or the default core dump) take over. */
+static void on_crash(int sig)
+{
+	if (curses_active) {
+		curses_active = 0;
+		endwin();
+	}
+	if (saved_stderr >= 0)
+		dup2(saved_stderr, STDERR_FILENO);
+	for (size_t i = 0; i < CRASH_SIGNALS; i++)
+		if (crash_signals[i] == sig)
+			sigaction(sig, &old_crash[i], NULL);
+	raise(sig);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_winch;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGWINCH, &sa, &old_winch);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, &old_hup);
+	sa.sa_handler = on_crash;
+	sa.sa_flags = 0;
+	for (size_t i = 0; i < CRASH_SIGNALS; i++)
+		sigaction(crash_signals[i], &sa, &old_crash[i]);
+}
+
+static void restore_signals(void)
+{
+	sigaction(SIGWINCH, &old_winch, NULL);
+	if (hup_pending) {
+		/* The terminal is gone and the shell with it: the kernel
+		 * sends the foreground group another SIGHUP when the session
+		 * leader exits. The recorder must still finish closing its
+		 * files, so the rest of its life ignores hangups. */
+		struct sigaction ign;
+		memset(&ign, 0, sizeof ign);
+		ign.sa_handler = SIG_IGN;
+		sigemptyset(&ign.sa_mask);
+		sigaction(SIGHUP, &ign, NULL);
+	} else {
+		sigaction(SIGHUP, &old_hup, NULL);
+	}
+	for (size_t i = 0; i < CRASH_SIGNALS; i++)
+		sigaction(crash_signals[i], &old_crash[i], NULL);
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- styles and colours ----------------------------------------------- */
+
+enum {
+	PAIR_GREEN = 1, PAIR_YELLOW, PAIR_RED, PAIR_CYAN, PAIR_TALLY,
+	PAIR_PLAYING, PAIR_COUNTING, PAIR_TITLE, PAIR_FIRST_TRACK_COLOUR,
+};
+#define TRACK_COLOURS_MAX 48
+
+static attr_t style_attr[TUI_STYLE_COUNT];
+static struct {
+	char name[16];
+	short pair;
+} track_colours[TRACK_COLOURS_MAX];
+static size_t track_colour_count;
+
+static void init_styles(struct tui *ui)
+{
+	ui->colour = has_colors() && start_color() == OK;
+	if (ui->colour) {
+		use_default_colors();
+		init_pair(PAIR_GREEN, COLOR_GREEN, -1);
+		init_pair(PAIR_YELLOW, COLOR_YELLOW, -1);
+		init_pair(PAIR_RED, COLOR_RED, -1);
+		init_pair(PAIR_CYAN, COLOR_CYAN, -1);
+		init_pair(PAIR_TALLY, COLOR_WHITE, COLOR_RED);
+		init_pair(PAIR_PLAYING, COLOR_BLACK, COLOR_GREEN);
+		init_pair(PAIR_COUNTING, COLOR_BLACK, COLOR_YELLOW);
+		init_pair(PAIR_TITLE, COLOR_BLACK, COLOR_CYAN);
+	}
+	bool c = ui->colour;
+	style_attr[TUI_NORMAL] = A_NORMAL;
+	style_attr[TUI_DIM] = A_DIM;
+	style_attr[TUI_BOLD] = A_BOLD;
+	style_attr[TUI_GREEN] = c ? COLOR_PAIR(PAIR_GREEN) : A_NORMAL;
+	style_attr[TUI_YELLOW] = c ? COLOR_PAIR(PAIR_YELLOW) | A_BOLD : A_BOLD;
+	style_attr[TUI_RED] = c ? COLOR_PAIR(PAIR_RED) | A_BOLD : A_BOLD;
+	style_attr[TUI_CYAN] = c ? COLOR_PAIR(PAIR_CYAN) : A_NORMAL;
+	style_attr[TUI_TALLY] = c ? COLOR_PAIR(PAIR_TALLY) | A_BOLD
+	                          : A_REVERSE | A_BOLD;
+	style_attr[TUI_PLAYING] = c ? COLOR_PAIR(PAIR_PLAYING) : A_REVERSE;
+	style_attr[TUI_COUNTING] = c ? COLOR_PAIR(PAIR_COUNTING) | A_BOLD
+	                             : A_REVERSE | A_BLINK;
+	style_attr[TUI_TITLE] = c ? COLOR_PAIR(PAIR_TITLE) : A_REVERSE;
+	style_attr[TUI_SELECTED] = A_REVERSE;
+	style_attr[TUI_ARMED] = c ? COLOR_PAIR(PAIR_TALLY) | A_BOLD
+	                          : A_REVERSE | A_BOLD;
+	style_attr[TUI_CLIP] = c ? COLOR_PAIR(PAIR_TALLY) | A_BOLD
+	                         : A_REVERSE | A_BOLD;
+	track_colour_count = 0;
+}
+
+attr_t tui_attr(const struct tui *ui, enum tui_style style)
+{
+	(void)ui;
+	return style < TUI_STYLE_COUNT ? style_attr[style] : A_NORMAL;
+}
+
+/* The terminal colour closest to a track colour: the xterm 256-colour
+ * cube where there is one, else one of the eight basic colours. */
+static short colour_number(const char *colour)
+{
+	static const struct { const char *name; short basic, rich; } named[] = {
+		{ "red", COLOR_RED, 196 },        { "green", COLOR_GREEN, 46 },
+		{ "blue", COLOR_BLUE, 33 },       { "yellow", COLOR_YELLOW, 226 },
+		{ "magenta", COLOR_MAGENTA, 201 }, { "cyan", COLOR_CYAN, 51 },
+		{ "white", COLOR_WHITE, 231 },    { "orange", COLOR_YELLOW, 208 },
+		{ "purple", COLOR_MAGENTA, 129 },
+	};
+	bool rich = COLORS >= 256;
+	for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+		if (!strcasecmp(colour, named[i].name))
+			return rich ? named[i].rich : named[i].basic;
+	unsigned r, g, b;
+	if (colour[0] == '#' && strlen(colour) == 7 &&
+	    sscanf(colour + 1, "%2x%2x%2x", &r, &g, &b) == 3) {
+		if (rich)
+			return (short)(16 + 36 * ((r * 5 + 127) / 255) +
+			               6 * ((g * 5 + 127) / 255) +
+			               (b * 5 + 127) / 255);
+		short n = (short)((r > 127 ? COLOR_RED : 0) |
+		                  (g > 127 ? COLOR_GREEN : 0) |
+		                  (b > 127 ? COLOR_BLUE : 0));
+		return n == COLOR_BLACK ? COLOR_WHITE : n;
+	}
+	return -1;
+}
+
+attr_t tui_colour_attr(struct tui *ui, const char *colour)
+{
+	if (!ui->colour || !colour || !colour[0])
+		return A_NORMAL;
+	for (size_t i = 0; i < track_colour_count; i++)
+		if (!strcmp(track_colours[i].name, colour))
+			return COLOR_PAIR(track_colours[i].pair);
+	short fg = colour_number(colour);
+	short pair = (short)(PAIR_FIRST_TRACK_COLOUR + track_colour_count);
+	if (fg < 0 || track_colour_count >= TRACK_COLOURS_MAX ||
+	    pair >= COLOR_PAIRS || init_pair(pair, fg, -1) != OK)
+		return A_NORMAL;
+	snprintf(track_colours[track_colour_count].name,
+	         sizeof track_colours[0].name, "%s", colour);
+	track_colours[track_colour_count++].pair = pair;
+	return COLOR_PAIR(pair);
+}
+
+/* ---- drawing helpers -------------------------------------------------- */
+
+int tui_put(struct tui *ui, int y, int x, int width, attr_t attr,
+            const char *text)
+{
+	if (y < 0 || y >= ui->rows || x < 0 || x >= ui->cols)
+		return 0;
+	int room = ui->cols - x;
+	int limit = width < 0 || width > room ? room : width;
+	int used = 0;
+	size_t n = tui_utf8_fit(text, limit, &used);
+	attrset(attr);
+	if (ui->utf8) {
+		mvaddnstr(y, x, text, (int)n);
+	} else {
+		/* Without UTF-8 a multi-byte character would show as junk:
+		 * one '?' per byte keeps the columns. */
+		move(y, x);
+		for (size_t i = 0; i < n; i++) {
+			unsigned char ch = (unsigned char)text[i];
+			addch(ch < 0x80 && ch >= 0x20 ? ch : '?');
+		}
+	}
+	if (width > used) {
+		int pad = (width < room ? width : room) - used;
+		if (pad > 0)
+			mvhline(y, x + used, ' ', pad);
+	}
+	attrset(A_NORMAL);
+	return width >= 0 ? limit : used;
+}
+
+int tui_putf(struct tui *ui, int y, int x, int width, attr_t attr,
+             const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return tui_put(ui, y, x, width, attr, buf);
+}
+
+int tui_meter_sub(const struct tui *ui)
+{
+	return ui->utf8 && REDLIGHT_WIDE_CURSES ? 8 : 1;
+}
+
+/* Pre-built meter cells, so a meter is one array copy into the virtual
+ * screen: per colour zone, the lit levels 0 (unlit) .. 8 and the
+ * peak-hold mark. */
+#if REDLIGHT_WIDE_CURSES
+static cchar_t meter_cell[3][9], meter_hold[3];
+#endif
+static chtype meter_ch[3][2], meter_hold_ch[3];
+static int zone_width = -1;
+static unsigned char zone_of[TUI_METER_MAX];
+
+static void init_meter_cells(struct tui *ui)
+{
+	const enum tui_style zs[3] = { TUI_GREEN, TUI_YELLOW, TUI_RED };
+	for (int z = 0; z < 3; z++) {
+		attr_t a = tui_attr(ui, zs[z]);
+		meter_ch[z][0] = '.' | A_DIM;
+		meter_ch[z][1] = '#' | a;
+		meter_hold_ch[z] = '|' | a | A_BOLD;
+#if REDLIGHT_WIDE_CURSES
+		short pair = (short)PAIR_NUMBER(a);
+		attr_t plain = a & ~A_COLOR;
+		wchar_t w[2] = { 0, 0 };
+		w[0] = L'\u00b7';
+		setcchar(&meter_cell[z][0], w, A_DIM, 0, NULL);
+		for (int lit = 1; lit <= 8; lit++) {
+			/* U+258F (one eighth) .. U+2588 (full block). */
+			w[0] = (wchar_t)(0x2590 - lit);
+			setcchar(&meter_cell[z][lit], w, plain, pair, NULL);
+		}
+		w[0] = L'|';
+		setcchar(&meter_hold[z], w, plain | A_BOLD, pair, NULL);
+#endif
+	}
+	zone_width = -1;
+}
+
+void tui_draw_meter(struct tui *ui, int y, int x, int width, int units,
+                    int hold_cell)
+{
+	if (width > TUI_METER_MAX)
+		width = TUI_METER_MAX;
+	if (width <= 0 || y < 0 || y >= ui->rows || x + width > ui->cols)
+		return;
+	if (zone_width != width) {
+		for (int i = 0; i < width; i++)
+			zone_of[i] = (unsigned char)tui_meter_zone(i, width);
+		zone_width = width;
+	}
+	int sub = tui_meter_sub(ui);
+#if REDLIGHT_WIDE_CURSES
+	if (sub == 8) {
+		cchar_t line[TUI_METER_MAX];
+		for (int i = 0; i < width; i++) {
+			int lit = units - i * 8;
+			lit = lit < 0 ? 0 : lit > 8 ? 8 : lit;
+			line[i] = i == hold_cell && lit < 8 ? meter_hold[zone_of[i]]
+			                                    : meter_cell[zone_of[i]][lit];
+		}
+		mvadd_wchnstr(y, x, line, width);
+		return;
+	}
+#endif
+	chtype line[TUI_METER_MAX];
+	for (int i = 0; i < width; i++) {
+		bool lit = units > i;
+		line[i] = i == hold_cell && !lit ? meter_hold_ch[zone_of[i]]
+		                                 : meter_ch[zone_of[i]][lit];
+	}
+	mvaddchnstr(y, x, line, width);
+}
+
+/* ---- messages, refusals ----------------------------------------------- */
+
+void tui_refused(struct tui *ui, const char *what, const struct error *err)
+{
+	control_post(ui->c, CONTROL_ERROR, "%s: %s", what,
+	             err && err->message[0] ? err->message
+	                                    : rl_strerror(err ? err->status
+	                                                      : RL_ERR_STATE));
+}
+
+static void keep_message(struct tui *ui, const struct control_message *m)
+{
+	size_t slot = (ui->msg_head + ui->msg_count) % TUI_MESSAGES_KEPT;
+	if (ui->msg_count == TUI_MESSAGES_KEPT) {
+		slot = ui->msg_head;
+		ui->msg_head = (ui->msg_head + 1) % TUI_MESSAGES_KEPT;
+	} else {
+		ui->msg_count++;
+	}
+	ui->msgs[slot].m = *m;
+	ui->msgs[slot].when = time(NULL);
+	if (ui->view == TUI_VIEW_LOG)
+		ui->body_dirty = true;
+}
+
+/* The last line another front-end or a library wrote to stderr, posted
+ * as a warning once it is complete. */
+static char stderr_line[256];
+static size_t stderr_len;
+
+static void read_stderr_pipe(struct tui *ui, int fd)
+{
+	char buf[1024];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			char ch = buf[i];
+			if (ch != '\n' && stderr_len + 1 < sizeof stderr_line) {
+				if (ch != '\r')
+					stderr_line[stderr_len++] = ch;
+				continue;
+			}
+			stderr_line[stderr_len] = '\0';
+			if (stderr_len > 0) {
+				control_lock(ui->c);
+				control_post(ui->c, CONTROL_WARNING, "%s", stderr_line);
+				control_unlock(ui->c);
+			}
+			stderr_len = 0;
+		}
+	}
+}
+
+/* ---- modal questions -------------------------------------------------- */
+
+void tui_confirm(struct tui *ui, tui_confirm_fn on_yes, uint32_t arg,
+                 const char *fmt, ...)
+{
+	struct tui_modal *m = &ui->modal;
+	memset(m, 0, sizeof *m);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m->question, sizeof m->question, fmt, ap);
+	va_end(ap);
+	m->kind = TUI_MODAL_CONFIRM;
+	m->on_yes = on_yes;
+	m->arg = arg;
+}
+
+void tui_prompt(struct tui *ui, tui_prompt_fn on_text, uint32_t arg,
+                const char *initial, const char *fmt, ...)
+{
+	struct tui_modal *m = &ui->modal;
+	memset(m, 0, sizeof *m);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m->question, sizeof m->question, fmt, ap);
+	va_end(ap);
+	m->kind = TUI_MODAL_PROMPT;
+	m->on_text = on_text;
+	m->arg = arg;
+	snprintf(m->text, sizeof m->text, "%s", initial ? initial : "");
+	m->len = strlen(m->text);
+}
+
+/* A key while a question is open: it gets every key, so nothing else
+ * happens by accident while the engineer answers. */
+static void modal_key(struct tui *ui, wint_t ch, bool func)
+{
+	struct tui_modal *m = &ui->modal;
+	if (m->kind == TUI_MODAL_CONFIRM) {
+		tui_confirm_fn fn = m->on_yes;
+		uint32_t arg = m->arg;
+		m->kind = TUI_MODAL_NONE;
+		ui->body_dirty = true;
+		if (!func && (ch == 'y' || ch == 'Y'))
+			fn(ui, arg);
+		return;
+	}
+	bool enter = (!func && (ch == '\r' || ch == '\n')) ||
+	             (func && ch == KEY_ENTER);
+	if (enter) {
+		char text[sizeof m->text];
+		memcpy(text, m->text, sizeof text);
+		tui_prompt_fn fn = m->on_text;
+		uint32_t arg = m->arg;
+		m->kind = TUI_MODAL_NONE;
+		ui->body_dirty = true;
+		fn(ui, arg, text);
+		return;
+	}
+	if (!func && ch == TUI_KEY_ESC) {
+		m->kind = TUI_MODAL_NONE;
+		ui->body_dirty = true;
+		return;
+	}
+	if ((func && ch == KEY_BACKSPACE) || (!func && (ch == 127 || ch == 8))) {
+		m->len -= tui_utf8_last_len(m->text, m->len);
+		m->text[m->len] = '\0';
+		return;
+	}
+	if (!func && ch == TUI_CTRL('u')) {
+		m->len = 0;
+		m->text[0] = '\0';
+		return;
+	}
+	if (func || ch < 0x20 || ch == 127)
+		return;
+	char mb[MB_LEN_MAX];
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	size_t n = wcrtomb(mb, (wchar_t)ch, &st);
+	if (n == (size_t)-1 || m->len + n + 1 > sizeof m->text)
+		return;
+	memcpy(m->text + m->len, mb, n);
+	m->len += n;
+	m->text[m->len] = '\0';
+}
+
+/* ---- the copy of the state -------------------------------------------- */
+
+const struct control_track *tui_selected_track(const struct tui *ui)
+{
+	return ui->track_sel < ui->s.track_count ? &ui->s.tracks[ui->track_sel]
+	                                         : NULL;
+}
+
+const char *tui_track_name(const struct tui *ui, uint32_t number)
+{
+	for (size_t i = 0; i < ui->s.track_count; i++)
+		if (ui->s.tracks[i].number == number)
+			return ui->s.tracks[i].name;
+	return "?";
+}
+
+void tui_takes_changed(struct tui *ui)
+{
+	ui->takes_want_copy = true;
+	ui->body_dirty = true;
+}
+
+/* The song's sections from the tempo map: consecutive entries of one
+ * section are one range. Under the control lock. */
+static void copy_sections(struct tui_state *s, const struct tempo_map *map)
+{
+	s->map = map;
+	s->section_count = 0;
+	size_t n = map ? tempo_map_entry_count(map) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct tempo_map_entry_info e;
+		tempo_map_entry(map, i, &e);
+		if (!e.section)
+			continue;
+		struct tui_section *last =
+			s->section_count ? &s->sections[s->section_count - 1] : NULL;
+		if (last && !strcmp(last->label, e.section) && !e.label &&
+		    last->end == e.start_frame) {
+			last->end = e.end_frame;
+			continue;
+		}
+		if (s->section_count == TUI_SECTIONS_MAX)
+			break;
+		struct tui_section *sec = &s->sections[s->section_count++];
+		snprintf(sec->label, sizeof sec->label, "%s", e.section);
+		sec->start = e.start_frame;
+		sec->end = e.end_frame;
+	}
+}
+
+/* "9|1-17|1" for a range of the timeline ("" when off); either end may
+ * be ENGINE_NO_FRAME (open). */
+static void range_label(char *out, size_t size, const struct tempo_map *map,
+                        bool on, int64_t a, int64_t b)
+{
+	out[0] = '\0';
+	if (!on || !map)
+		return;
+	char x[24] = "", y[24] = "";
+	struct tempo_map_bbt bbt;
+	if (a != ENGINE_NO_FRAME) {
+		tempo_map_frame_to_bbt(map, a, &bbt);
+		snprintf(x, sizeof x, "%lld|%d", (long long)bbt.bar, bbt.beat);
+	}
+	if (b != ENGINE_NO_FRAME) {
+		tempo_map_frame_to_bbt(map, b, &bbt);
+		snprintf(y, sizeof y, "%lld|%d", (long long)bbt.bar, bbt.beat);
+	}
+	snprintf(out, size, "%s-%s", x, y);
+}
+
+static bool grow(void **array, size_t *cap, size_t want, size_t elem)
+{
+	if (want <= *cap)
+		return true;
+	size_t n = *cap ? *cap : 16;
+	while (n < want)
+		n *= 2;
+	void *p = realloc(*array, n * elem);
+	if (!p)
+		return false;
+	*array = p;
+	*cap = n;
+	return true;
+}
+
+static void copy_state(struct tui *ui)
+{
+	struct tui_state *s = &ui->s;
+	struct error err;
+	error_clear(&err);
+	control_lock(ui->c);
+	if (control_poll(ui->c, &err) != RL_OK) {
+		/* control_poll() repeats a failure until it is over: one
+		 * line for it, not thirty a second. */
+		if (strcmp(err.message, ui->poll_error)) {
+			snprintf(ui->poll_error, sizeof ui->poll_error, "%s",
+			         err.message);
+			control_post(ui->c, CONTROL_ERROR, "%s", err.message);
+		}
+	} else {
+		ui->poll_error[0] = '\0';
+	}
+	control_status(ui->c, &s->st);
+	size_t n = control_tracks(ui->c, s->tracks, s->track_cap);
+	if (n > s->track_cap &&
+	    grow((void **)&s->tracks, &s->track_cap, n, sizeof *s->tracks))
+		n = control_tracks(ui->c, s->tracks, s->track_cap);
+	s->track_count = n < s->track_cap ? n : s->track_cap;
+
+	const struct session_settings *set = control_settings(ui->c);
+	s->click_out_db = set->click_level_db;
+	s->cue_click_db = set->cue_click_db;
+	s->cue_scratch_db = set->cue_scratch_db;
+	s->has_scratch = set->scratch[0] != '\0';
+	snprintf(s->scratch, sizeof s->scratch, "%s", set->scratch);
+
+	const struct session *sess = control_session(ui->c);
+	if (sess && !s->session_name[0]) {
+		const char *dir = sess->dir, *slash;
+		size_t len = strlen(dir);
+		while (len > 1 && dir[len - 1] == '/')
+			len--;
+		slash = memrchr(dir, '/', len > 0 ? len - 1 : 0);
+		const char *base = slash ? slash + 1 : dir;
+		snprintf(s->session_name, sizeof s->session_name, "session %.*s",
+		         (int)(len - (size_t)(base - dir)), base);
+	}
+	s->count_in_bars = set->count_in_bars;
+	s->pre_roll_bars = set->pre_roll_bars;
+
+	const struct tempo_map *map = control_tempo_map(ui->c);
+	if (map != s->map)
+		copy_sections(s, map);
+	range_label(s->loop_label, sizeof s->loop_label, map, s->st.loop_on,
+	            s->st.loop_start, s->st.loop_end);
+	range_label(s->punch_label, sizeof s->punch_label, map,
+	            s->st.punch_in != ENGINE_NO_FRAME ||
+	            s->st.punch_out != ENGINE_NO_FRAME,
+	            s->st.punch_in, s->st.punch_out);
+
+	struct control_message m;
+	while (control_next_message(ui->c, ui->msg_seq, &m)) {
+		keep_message(ui, &m);
+		ui->msg_seq = m.seq;
+	}
+	if (ui->view == TUI_VIEW_TAKES &&
+	    (ui->takes_want_copy || ui->now - s->takes_copied > 0.5 ||
+	     s->st.last_take != s->takes_seen_last)) {
+		tui_takes_copy(ui);
+		s->takes_copied = ui->now;
+		s->takes_seen_last = s->st.last_take;
+		ui->takes_want_copy = false;
+		ui->body_dirty = true;
+	}
+	control_unlock(ui->c);
+
+	/* No OSC server: no function, or (as cmd_run passes it) no
+	 * server behind it. */
+	s->osc = ui->cfg->osc_clients != NULL && ui->cfg->osc_ctx != NULL;
+	s->osc_clients = s->osc ? ui->cfg->osc_clients(ui->cfg->osc_ctx) : 0;
+
+	if (ui->clip_base_len < s->track_count) {
+		uint64_t *p = realloc(ui->clip_base,
+		                      s->track_count * sizeof *p);
+		if (p) {
+			memset(p + ui->clip_base_len, 0,
+			       (s->track_count - ui->clip_base_len) * sizeof *p);
+			ui->clip_base = p;
+			ui->clip_base_len = s->track_count;
+		}
+	}
+	if (s->track_count && ui->track_sel >= s->track_count)
+		ui->track_sel = s->track_count - 1;
+}
+
+/* ---- the keys every view shares --------------------------------------- */
+
+static void status_now(struct tui *ui, struct control_status *st)
+{
+	/* Decisions use the state of now, not of the last frame: a take may
+	 * have started in between. */
+	control_status(ui->c, st);
+}
+
+static void act_play_stop(struct tui *ui)
+{
+	struct error err;
+	error_clear(&err);
+	struct control_status st;
+	control_lock(ui->c);
+	status_now(ui, &st);
+	bool moving = st.transport != ENGINE_STOPPED || st.record_armed;
+	enum rl_status r = moving ? control_stop(ui->c, 0, &err)
+	                          : control_play(ui->c, &err);
+	if (r != RL_OK)
+		tui_refused(ui, moving ? "stop" : "play", &err);
+	control_unlock(ui->c);
+}
+
+static void act_record(struct tui *ui)
+{
+	struct error err;
+	error_clear(&err);
+	struct control_status st;
+	control_lock(ui->c);
+	status_now(ui, &st);
+	if (st.recording || st.record_armed) {
+		control_post(ui->c, CONTROL_INFO,
+		             "already recording%s: space stops, n starts a new take",
+		             st.recording ? "" : " (waiting to start)");
+	} else if (st.armed_tracks == 0) {
+		control_post(ui->c, CONTROL_WARNING,
+		             "record: no track is armed (1-9, 0 or a arm a track)");
+	} else if (control_record_now(ui->c, &err) != RL_OK) {
+		tui_refused(ui, "record", &err);
+	}
+	control_unlock(ui->c);
+}
+
+static void act_new_take(struct tui *ui)
+{
+	struct error err;
+	error_clear(&err);
+	control_lock(ui->c);
+	if (control_new_take(ui->c, &err) != RL_OK)
+		tui_refused(ui, "new take", &err);
+	control_unlock(ui->c);
+}
+
+static void add_marker(struct tui *ui, const char *name)
+{
+	struct error err;
+	error_clear(&err);
+	control_lock(ui->c);
+	if (control_add_marker(ui->c, name, &err) != RL_OK) {
+		tui_refused(ui, "marker", &err);
+	} else {
+		uint32_t take = 0;
+		struct session_marker mk;
+		const struct tempo_map *map = control_tempo_map(ui->c);
+		if (control_last_marker(ui->c, &take, &mk) && map) {
+			struct tempo_map_bbt bbt;
+			tempo_map_frame_to_bbt(map, (int64_t)mk.frame, &bbt);
+			control_post(ui->c, CONTROL_INFO,
+			             "marker \"%s\" in take %03u at %lld|%d|%d",
+			             mk.name, take, (long long)bbt.bar, bbt.beat,
+			             bbt.tick);
+		}
+	}
+	control_unlock(ui->c);
+}
+
+static void on_marker_name(struct tui *ui, uint32_t arg, const char *text)
+{
+	(void)arg;
+	add_marker(ui, text);
+}
+
+static void act_locate(struct tui *ui, int64_t frame, const char *what)
+{
+	struct error err;
+	error_clear(&err);
+	control_lock(ui->c);
+	if (control_locate(ui->c, frame, &err) != RL_OK)
+		tui_refused(ui, what, &err);
+	control_unlock(ui->c);
+}
+
+static void act_home(struct tui *ui)
+{
+	struct error err;
+	error_clear(&err);
+	control_lock(ui->c);
+	if (control_return_to_start(ui->c, &err) != RL_OK)
+		tui_refused(ui, "return to start", &err);
+	control_unlock(ui->c);
+}
+
+/* One bar back (to the start of this bar first, like a DAW's rewind, if
+ * the play head is inside it) or forward. */
+static void act_bar(struct tui *ui, int dir)
+{
+	const struct control_position *p = &ui->s.st.pos;
+	int64_t bar = p->bbt.bar;
+	if (dir > 0)
+		bar++;
+	else if (p->bbt.beat == 1 && p->bbt.tick == 0)
+		bar--;
+	struct error err;
+	error_clear(&err);
+	control_lock(ui->c);
+	if (control_locate_bar(ui->c, bar < 1 ? 1 : bar, &err) != RL_OK)
+		tui_refused(ui, "locate", &err);
+	control_unlock(ui->c);
+}
+
+static const struct tui_section *section_at(const struct tui *ui,
+                                            int64_t frame)
+{
+	for (size_t i = 0; i < ui->s.section_count; i++)
+		if (frame >= ui->s.sections[i].start &&
+		    frame < ui->s.sections[i].end)
+			return &ui->s.sections[i];
+	return NULL;
+}
+
+/* [ and ]: the start of the section before (or of this one, when inside
+ * it) or after the play head. */
+static void act_section(struct tui *ui, int dir)
+{
+	int64_t now = ui->s.st.pos.frame;
+	const struct tui_section *best = NULL;
+	for (size_t i = 0; i < ui->s.section_count; i++) {
+		const struct tui_section *sec = &ui->s.sections[i];
+		if (dir > 0 && sec->start > now &&
+		    (!best || sec->start < best->start))
+			best = sec;
+		/* Back: a little grace, so pressing [ twice while rolling
+		 * gets past the start just located to. */
+		int64_t grace = (int64_t)ui->s.st.sample_rate / 4;
+		if (dir < 0 && sec->start < now - grace &&
+		    (!best || sec->start > best->start))
+			best = sec;
+	}
+	if (!best) {
+		control_lock(ui->c);
+		control_post(ui->c, CONTROL_INFO, "no %s section%s",
+		             dir > 0 ? "next" : "previous",
+		             ui->s.section_count ? ""
+		                                 : " (the tempo map has none)");
+		control_unlock(ui->c);
+		return;
+	}
+	act_locate(ui, best->start, "locate");
+}
+
+static void on_goto(struct tui *ui, uint32_t arg, const char *text)
+{
+	(void)arg;
+	if (!text[0])
+		return;
+	struct error err;
+	error_clear(&err);
+	int64_t frame = 0;
+	control_lock(ui->c);
+	if (control_parse_position(ui->c, text, &frame, &err) != RL_OK ||
+	    control_locate(ui->c, frame, &err) != RL_OK)
+		tui_refused(ui, "go to", &err);
+	control_unlock(ui->c);
+}
+
+/* "START:END" (two positions) or one section label (that section). */
+static void on_loop_range(struct tui *ui, uint32_t arg, const char *text)
+{
+	(void)arg;
+	if (!text[0])
+		return;
+	struct error err;
+	error_clear(&err);
+	int64_t a = 0, b = 0;
+	char left[256];
+	snprintf(left, sizeof left, "%s", text);
+	char *colon = strchr(left, ':');
+	bool ok = true;
+	control_lock(ui->c);
+	if (colon) {
+		*colon = '\0';
+		ok = control_parse_position(ui->c, left, &a, &err) == RL_OK &&
+		     control_parse_position(ui->c, colon + 1, &b, &err) == RL_OK;
+	} else {
+		const struct tui_section *sec = NULL;
+		for (size_t i = 0; i < ui->s.section_count && !sec; i++)
+			if (!strcmp(ui->s.sections[i].label, left))
+				sec = &ui->s.sections[i];
+		if (sec) {
+			a = sec->start;
+			b = sec->end;
+		} else {
+			ok = false;
+			error_set(&err, RL_ERR_INVALID,
+			          "'%s': want START:END (17:25, verse1:chorus1, "
+			          "12s:20s) or a section", text);
+		}
+	}
+	if (ok && b <= a) {
+		ok = false;
+		error_set(&err, RL_ERR_INVALID, "'%s': the loop ends before it "
+		          "starts", text);
+	}
+	if (ok && control_loop(ui->c, true, a, b, &err) != RL_OK)
+		ok = false;
+	if (!ok) {
+		tui_refused(ui, "loop", &err);
+	} else {
+		ui->have_loop_range = true;
+		ui->loop_start = a;
+		ui->loop_end = b;
+	}
+	control_unlock(ui->c);
+}
+
+static void act_loop_toggle(struct tui *ui)
+{
+	struct error err;
+	error_clear(&err);
+	bool on = !ui->s.st.loop_on;
+	int64_t a = ui->loop_start, b = ui->loop_end;
+	if (on && !ui->have_loop_range) {
+		const struct tui_section *sec = section_at(ui, ui->s.st.pos.frame);
+		if (!sec) {
+			control_lock(ui->c);
+			control_post(ui->c, CONTROL_INFO, "loop: not in a section; "
+			             "L sets a loop range (START:END)");
+			control_unlock(ui->c);
+			return;
+		}
+		a = sec->start;
+		b = sec->end;
+	}
+	control_lock(ui->c);
+	if (control_loop(ui->c, on, a, b, &err) != RL_OK)
+		tui_refused(ui, "loop", &err);
+	control_unlock(ui->c);
+}
+
+static void act_click(struct tui *ui)
+{
+	struct error err;
+	error_clear(&err);
+	control_lock(ui->c);
+	if (control_set_click(ui->c, !ui->s.st.click_on, &err) != RL_OK)
+		tui_refused(ui, "click", &err);
+	control_unlock(ui->c);
+}
+
+static void arm_track(struct tui *ui, const struct control_track *t)
+{
+	struct error err;
+	error_clear(&err);
+	control_lock(ui->c);
+	if (control_arm_track(ui->c, t->number, !t->armed, &err) != RL_OK) {
+		char what[96];
+		snprintf(what, sizeof what, "%s track %u (%s)",
+		         t->armed ? "disarm" : "arm", t->number, t->name);
+		tui_refused(ui, what, &err);
+	}
+	control_unlock(ui->c);
+}
+
+static void act_arm_number(struct tui *ui, uint32_t number)
+{
+	for (size_t i = 0; i < ui->s.track_count; i++)
+		if (ui->s.tracks[i].number == number) {
+			arm_track(ui, &ui->s.tracks[i]);
+			return;
+		}
+	control_lock(ui->c);
+	control_post(ui->c, CONTROL_ERROR, "arm: there is no track %u", number);
+	control_unlock(ui->c);
+}
+
+/* A: arm every track that can record; if they all are, disarm them. */
+static void act_arm_all(struct tui *ui)
+{
+	bool all = true;
+	for (size_t i = 0; i < ui->s.track_count; i++) {
+		const struct control_track *t = &ui->s.tracks[i];
+		if (t->has_input && !t->rec_safe && !t->armed)
+			all = false;
+	}
+	struct error err;
+	error_clear(&err);
+	control_lock(ui->c);
+	for (size_t i = 0; i < ui->s.track_count; i++) {
+		const struct control_track *t = &ui->s.tracks[i];
+		if (!t->has_input || t->rec_safe || t->armed == !all)
+			continue;
+		if (control_arm_track(ui->c, t->number, !all, &err) != RL_OK) {
+			tui_refused(ui, all ? "disarm all" : "arm all", &err);
+			break;
+		}
+	}
+	control_unlock(ui->c);
+}
+
+static void act_monitor(struct tui *ui)
+{
+	const struct control_track *t = tui_selected_track(ui);
+	if (!t)
+		return;
+	struct error err;
+	error_clear(&err);
+	control_lock(ui->c);
+	if (control_monitor_track(ui->c, t->number, !t->monitor, t->monitor_db,
+	                          &err) != RL_OK)
+		tui_refused(ui, "monitor", &err);
+	control_unlock(ui->c);
+}
+
+static void act_clear_clips(struct tui *ui)
+{
+	for (size_t i = 0; i < ui->s.track_count && i < ui->clip_base_len; i++)
+		ui->clip_base[i] = ui->s.tracks[i].clips;
+}
+
+static void on_quit_yes(struct tui *ui, uint32_t arg)
+{
+	(void)arg;
+	ui->quit = true;
+}
+
+static void act_quit(struct tui *ui)
+{
+	struct control_status st;
+	control_lock(ui->c);
+	status_now(ui, &st);
+	control_unlock(ui->c);
+	if (st.recording)
+		tui_confirm(ui, on_quit_yes, 0, "Take %03u is recording. Stop it "
+		            "and quit? (y/n)", st.take);
+	else if (st.record_armed)
+		tui_confirm(ui, on_quit_yes, 0, "A take is about to record. Stop "
+		            "and quit? (y/n)");
+	else
+		ui->quit = true;
+}
+
+static void set_view(struct tui *ui, enum tui_view v)
+{
+	if (ui->view == v)
+		return;
+	ui->view = v;
+	ui->full_redraw = true;
+	if (v == TUI_VIEW_TAKES)
+		tui_takes_changed(ui);
+	if (v == TUI_VIEW_LOG)
+		ui->log_follow = true;
+}
+
+static void global_key(struct tui *ui, int key)
+{
+	switch (key) {
+	case ' ':
+		act_play_stop(ui);
+		break;
+	case 'r':
+	case 'R':
+		act_record(ui);
+		break;
+	case 'n':
+		act_new_take(ui);
+		break;
+	case 'm':
+		add_marker(ui, NULL);
+		break;
+	case 'M':
+		tui_prompt(ui, on_marker_name, 0, NULL, "Marker name:");
+		break;
+	case KEY_HOME:
+		act_home(ui);
+		break;
+	case KEY_LEFT:
+		act_bar(ui, -1);
+		break;
+	case KEY_RIGHT:
+		act_bar(ui, 1);
+		break;
+	case '[':
+		act_section(ui, -1);
+		break;
+	case ']':
+		act_section(ui, 1);
+		break;
+	case 'g':
+		tui_prompt(ui, on_goto, 0, NULL,
+		           "Go to (bar, bar|beat, section, 12.5s):");
+		break;
+	case 'l':
+		act_loop_toggle(ui);
+		break;
+	case 'L':
+		tui_prompt(ui, on_loop_range, 0, NULL,
+		           "Loop START:END or a section:");
+		break;
+	case 'k':
+		act_click(ui);
+		break;
+	case 'a': {
+		const struct control_track *t = tui_selected_track(ui);
+		if (t)
+			arm_track(ui, t);
+		break;
+	}
+	case 'A':
+		act_arm_all(ui);
+		break;
+	case 'i':
+		act_monitor(ui);
+		break;
+	case 'x':
+		act_clear_clips(ui);
+		break;
+	case '\t':
+		set_view(ui, (enum tui_view)((ui->view + 1) % TUI_VIEW_COUNT));
+		break;
+	case KEY_BTAB:
+		set_view(ui, (enum tui_view)((ui->view + TUI_VIEW_COUNT - 1) %
+		                             TUI_VIEW_COUNT));
+		break;
+	case KEY_F(2):
+	case TUI_KEY_ESC:
+		set_view(ui, TUI_VIEW_TRACKS);
+		break;
+	case KEY_F(3):
+	case 't':
+		set_view(ui, TUI_VIEW_TAKES);
+		break;
+	case KEY_F(4):
+	case 'c':
+		set_view(ui, TUI_VIEW_CUE);
+		break;
+	case KEY_F(5):
+	case 'w':
+		set_view(ui, TUI_VIEW_LOG);
+		break;
+	case KEY_F(1):
+	case '?':
+	case 'h':
+		ui->help = true;
+		ui->help_scroll = 0;
+		break;
+	case TUI_CTRL('l'):
+		clearok(curscr, TRUE);
+		ui->full_redraw = true;
+		break;
+	case 'q':
+	case 'Q':
+	case TUI_CTRL('c'):
+		act_quit(ui);
+		break;
+	default:
+		if (key >= '0' && key <= '9')
+			act_arm_number(ui, key == '0' ? 10 : (uint32_t)(key - '0'));
+		break;
+	}
+}
+
+static void handle_key(struct tui *ui, wint_t ch, bool func)
+{
+	if (ui->modal.kind != TUI_MODAL_NONE) {
+		modal_key(ui, ch, func);
+		return;
+	}
+	/* Command keys are ASCII or KEY_* codes; a wide character that
+	 * happens to share a KEY_* number must not act as one. */
+	int key = func ? (int)ch : ch < 0x80 ? (int)ch : -1;
+	if (key < 0)
+		return;
+	if (!func && key == '\n')
+		key = '\r';
+	if (ui->help) {
+		if (!tui_help_key(ui, key)) {
+			ui->help = false;
+			ui->full_redraw = true;
+		}
+		return;
+	}
+	bool used = false;
+	switch (ui->view) {
+	case TUI_VIEW_TRACKS:
+		used = tui_tracks_key(ui, key);
+		break;
+	case TUI_VIEW_TAKES:
+		used = tui_takes_key(ui, key);
+		break;
+	case TUI_VIEW_CUE:
+		used = tui_cue_key(ui, key);
+		break;
+	case TUI_VIEW_LOG:
+		used = tui_log_key(ui, key);
+		break;
+	case TUI_VIEW_COUNT:
+		break;
+	}
+	if (!used)
+		global_key(ui, key);
+	ui->body_dirty = true;
+}
+
+static void read_keys(struct tui *ui)
+{
+	for (int i = 0; i < 256; i++) {
+#if REDLIGHT_WIDE_CURSES
+		wint_t ch;
+		int r = get_wch(&ch);
+		if (r == ERR)
+			return;
+		handle_key(ui, ch, r == KEY_CODE_YES);
+#else
+		int k = getch();
+		if (k == ERR)
+			return;
+		handle_key(ui, (wint_t)k, k >= KEY_MIN);
+#endif
+	}
+}
+
+/* ---- drawing a frame -------------------------------------------------- */
+
+static const char *const view_names[TUI_VIEW_COUNT] = {
+	"Tracks", "Takes", "Cue", "Log",
+};
+
+static const char *view_hints(const struct tui *ui)
+{
+	switch (ui->view) {
+	case TUI_VIEW_TRACKS:
+		return "spc play  r rec  a arm  m mark  ? help  q quit";
+	case TUI_VIEW_TAKES:
+		return "\u23ce keep  0-5 rate  e note  d discard  u restore  \u2190\u2192 track  ? help";
+	case TUI_VIEW_CUE:
+		return "\u2190\u2192 level  o on/off  z 0 dB  \u2191\u2193 select  ? help";
+	default:
+		return "\u2191\u2193 scroll  End follow  ? help  q quit";
+	}
+}
+
+static void draw_bottom(struct tui *ui, int y)
+{
+	const struct tui_modal *m = &ui->modal;
+	if (m->kind == TUI_MODAL_CONFIRM) {
+		tui_put(ui, y, 0, ui->cols, tui_attr(ui, TUI_COUNTING), m->question);
+		return;
+	}
+	if (m->kind == TUI_MODAL_PROMPT) {
+		int used = tui_put(ui, y, 0, -1, tui_attr(ui, TUI_BOLD),
+		                   m->question);
+		/* The end of a long text stays in sight. */
+		int room = ui->cols - used - 2;
+		const char *text = m->text;
+		int cols = 0;
+		tui_utf8_fit(text, 1 << 20, &cols);
+		while (*text && cols > room) {
+			/* Drop one whole character from the front. */
+			text++;
+			while (((unsigned char)*text & 0xc0) == 0x80)
+				text++;
+			tui_utf8_fit(text, 1 << 20, &cols);
+		}
+		tui_put(ui, y, used + 1, ui->cols - used - 1, A_NORMAL, text);
+		int w = 0;
+		tui_utf8_fit(text, ui->cols - used - 1, &w);
+		move(y, used + 1 + w);
+		return;
+	}
+	int x = 0;
+	for (int v = 0; v < (int)TUI_VIEW_COUNT; v++) {
+		char label[32];
+		snprintf(label, sizeof label, " %s ", view_names[v]);
+		x += tui_put(ui, y, x, -1,
+		             v == (int)ui->view ? tui_attr(ui, TUI_TITLE) | A_BOLD
+		                           : tui_attr(ui, TUI_DIM),
+		             label);
+	}
+	x += tui_put(ui, y, x, 2, A_NORMAL, "");
+	const char *hints = view_hints(ui);
+	if (!ui->utf8)
+		hints = ui->view == TUI_VIEW_TAKES
+		        ? "Enter keep  0-5 rate  e note  d discard  u restore  <> track"
+		        : ui->view == TUI_VIEW_CUE
+		        ? "<> level  o on/off  z 0 dB  ? help"
+		        : ui->view == TUI_VIEW_LOG ? "scroll  End follow  ? help"
+		                                   : hints;
+	tui_put(ui, y, x, ui->cols - x, tui_attr(ui, TUI_DIM), hints);
+}
+
+static void draw_frame(struct tui *ui)
+{
+	int rows, cols;
+	getmaxyx(stdscr, rows, cols);
+	if (rows != ui->rows || cols != ui->cols) {
+		ui->rows = rows;
+		ui->cols = cols;
+		ui->full_redraw = true;
+	}
+	bool full = ui->full_redraw;
+	ui->full_redraw = false;
+	if (full)
+		erase();
+	if (rows < 10 || cols < 60) {
+		/* Still running (the take records on): only too small to
+		 * show. */
+		erase();
+		tui_putf(ui, 0, 0, cols, tui_attr(ui, TUI_BOLD),
+		         "redlight: terminal %dx%d is too small (need 60x10)",
+		         cols, rows);
+		const struct control_status *st = &ui->s.st;
+		if (rows > 1 && st->recording)
+			tui_putf(ui, 1, 0, cols, tui_attr(ui, TUI_TALLY),
+			         "REC take %03u", st->take);
+		curs_set(0);
+		wnoutrefresh(stdscr);
+		doupdate();
+		ui->row_cache_len = 0;
+		ui->full_redraw = true;
+		return;
+	}
+	tui_transport_draw(ui, 0);
+	int body_y = 2, body_h = rows - 5;
+	if (!ui->help) {
+		bool body = full || ui->body_dirty;
+		if (ui->view == TUI_VIEW_TRACKS) {
+			tui_tracks_draw(ui, body_y, body_h, full);
+		} else if (body) {
+			for (int y = body_y; y < body_y + body_h; y++)
+				mvhline(y, 0, ' ', cols);
+			if (ui->view == TUI_VIEW_TAKES)
+				tui_takes_draw(ui, body_y, body_h);
+			else if (ui->view == TUI_VIEW_CUE)
+				tui_cue_draw(ui, body_y, body_h);
+			else
+				tui_log_draw(ui, body_y, body_h);
+		}
+	}
+	ui->body_dirty = false;
+	tui_status_draw(ui, rows - 3);
+	if (ui->help)
+		tui_help_draw(ui);
+	draw_bottom(ui, rows - 1);
+	bool prompt = ui->modal.kind == TUI_MODAL_PROMPT;
+	curs_set(prompt ? 1 : 0);
+	leaveok(stdscr, prompt ? FALSE : TRUE);
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+static void apply_resize(struct tui *ui)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resize_term(ws.ws_row, ws.ws_col);
+	ui->full_redraw = true;
+	/* The old screen contents are gone from the terminal's point of
+	 * view (it may have re-flowed them): repaint every cell. */
+	clearok(curscr, TRUE);
+}
+
+/* ---- shutting down ---------------------------------------------------- */
+
+/* Stop a take still recording and wait until its files are finished,
+ * drawing meanwhile (finishing can take a second or two on a slow disk).
+ * The lock is taken per poll, never across the wait. */
+static void finish_recording(struct tui *ui)
+{
+	struct error err;
+	error_clear(&err);
+	struct control_status st;
+	control_lock(ui->c);
+	status_now(ui, &st);
+	if ((st.transport != ENGINE_STOPPED || st.record_armed) &&
+	    control_stop(ui->c, 0, &err) != RL_OK)
+		tui_refused(ui, "stop", &err);
+	control_unlock(ui->c);
+	for (;;) {
+		control_lock(ui->c);
+		bool busy = control_busy(ui->c);
+		control_unlock(ui->c);
+		if (!busy)
+			break;
+		ui->now = mono_now();
+		copy_state(ui);
+		if (curses_active && !hup_pending) {
+			draw_frame(ui);
+			tui_put(ui, ui->rows - 1, 0, ui->cols,
+			        tui_attr(ui, TUI_COUNTING),
+			        "Stopping: finishing the take's files...");
+			wnoutrefresh(stdscr);
+			doupdate();
+		}
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	/* The finished take's summary reaches the log. */
+	copy_state(ui);
+}
+
+/* ---- the loop --------------------------------------------------------- */
+
+static int set_cloexec_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -1;
+	return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* Everything written to stderr while the UI owns the terminal (by JACK,
+ * a library, another thread) goes into a pipe the loop reads and posts
+ * as warnings: nothing scribbles over the screen, and it is all in the
+ * session's log. The write end is non-blocking: a full pipe loses a line
+ * rather than stall whoever writes. */
+static int capture_stderr(int *read_fd)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		return -1;
+	if (set_cloexec_nonblock(p[0]) < 0 || set_cloexec_nonblock(p[1]) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+#ifdef F_SETPIPE_SZ
+	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+#endif
+	fflush(stderr);
+	saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (saved_stderr < 0 || dup2(p[1], STDERR_FILENO) < 0) {
+		if (saved_stderr >= 0)
+			close(saved_stderr);
+		saved_stderr = -1;
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	close(p[1]);
+	*read_fd = p[0];
+	return 0;
+}
+
+static void release_stderr(struct tui *ui, int read_fd)
+{
+	if (saved_stderr < 0)
+		return;
+	fflush(stderr);
+	read_stderr_pipe(ui, read_fd);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	saved_stderr = -1;
+	close(read_fd);
+}
+
+static void tui_free(struct tui *ui)
+{
+	free(ui->s.tracks);
+	free(ui->s.takes);
+	free(ui->s.files);
+	free(ui->s.comps);
+	free(ui->row_cache);
+	free(ui->clip_base);
+	free(ui);
+}
+
+int tui_run(struct control *c, const struct tui_config *config)
+{
+	static const struct tui_config no_config;
+	if (!config)
+		config = &no_config;
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		/* The UI never started: the terminal is still the shell's. */
+		fprintf(stderr, "redlight: the live recorder needs a terminal "
+		        "(stdin and stdout); use --headless to run without one\n");
+		return 1;
+	}
+	struct tui *ui = calloc(1, sizeof *ui);
+	if (!ui) {
+		fprintf(stderr, "redlight: out of memory\n");
+		return 1;
+	}
+	hup_pending = 0;
+	ui->c = c;
+	ui->cfg = config;
+	ui->full_redraw = true;
+	ui->log_follow = true;
+
+	control_lock(c);
+	control_set_quiet(c, true);
+	control_unlock(c);
+
+	/* Only the character type: numbers (session.json, positions) keep
+	 * the C locale's decimal point. */
+	setlocale(LC_CTYPE, "");
+	ui->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
+
+	int wake[2] = { -1, -1 };
+	if (pipe(wake) < 0 || set_cloexec_nonblock(wake[0]) < 0 ||
+	    set_cloexec_nonblock(wake[1]) < 0) {
+		fprintf(stderr, "redlight: pipe: %s\n", strerror(errno));
+		if (wake[0] >= 0) {
+			close(wake[0]);
+			close(wake[1]);
+		}
+		tui_free(ui);
+		return 1;
+	}
+	SCREEN *screen = newterm(NULL, stdout, stdin);
+	if (!screen) {
+		const char *term = getenv("TERM");
+		fprintf(stderr, "redlight: cannot use the terminal (TERM=%s); "
+		        "use --headless to run without one\n", term ? term : "");
+		close(wake[0]);
+		close(wake[1]);
+		tui_free(ui);
+		return 1;
+	}
+	set_term(screen);
+	curses_active = 1;
+	wake_fd = wake[1];
+	install_signals();
+	int err_fd = -1;
+	if (capture_stderr(&err_fd) < 0)
+		err_fd = -1;
+
+	/* raw: Ctrl-C and Ctrl-Z are keys, so neither can end or suspend a
+	 * take behind the engineer's back (q asks first). */
+	raw();
+	noecho();
+	nonl();
+	intrflush(stdscr, FALSE);
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	leaveok(stdscr, TRUE);
+	init_styles(ui);
+	init_meter_cells(ui);
+
+	double period = 1.0 / (config->fps ? config->fps : 30);
+	double next = mono_now();
+	bool draw_now = true;
+	while (!ui->quit) {
+		ui->now = mono_now();
+		if (draw_now || ui->now >= next) {
+			copy_state(ui);
+			draw_frame(ui);
+			draw_now = false;
+			if (ui->now >= next) {
+				next += period;
+				/* Late (a slow terminal): skip, do not catch up. */
+				if (next < ui->now)
+					next = ui->now + period;
+			}
+		}
+		if ((config->stop && *config->stop) || hup_pending)
+			break;
+		struct pollfd fds[3] = {
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+			{ .fd = wake[0], .events = POLLIN },
+			{ .fd = err_fd, .events = POLLIN },
+		};
+		int timeout = (int)ceil((next - mono_now()) * 1000.0);
+		if (timeout < 0)
+			timeout = 0;
+		int n = poll(fds, err_fd >= 0 ? 3 : 2, timeout);
+		if (n < 0 && errno != EINTR) {
+			control_lock(c);
+			control_post(c, CONTROL_ERROR, "poll: %s", strerror(errno));
+			control_unlock(c);
+			break;
+		}
+		if (n <= 0)
+			continue;
+		if (fds[1].revents & POLLIN) {
+			char buf[64];
+			while (read(wake[0], buf, sizeof buf) > 0)
+				;
+		}
+		if (winch_pending) {
+			winch_pending = 0;
+			apply_resize(ui);
+			draw_now = true;
+		}
+		if (err_fd >= 0 && (fds[2].revents & POLLIN))
+			read_stderr_pipe(ui, err_fd);
+		if (fds[0].revents & (POLLHUP | POLLERR)) {
+			/* The terminal went away: act as on SIGHUP. */
+			hup_pending = 1;
+			continue;
+		}
+		if (fds[0].revents & POLLIN) {
+			read_keys(ui);
+			draw_now = true;
+		}
+	}
+	if (hup_pending) {
+		control_lock(c);
+		control_post(c, CONTROL_WARNING, "the terminal closed: stopping");
+		control_unlock(c);
+	}
+	finish_recording(ui);
+
+	if (!hup_pending) {
+		/* Leave a clean screen behind the shell's prompt. */
+		erase();
+		refresh();
+	}
+	curses_active = 0;
+	endwin();
+	delscreen(screen);
+	restore_signals();
+	wake_fd = -1;
+	close(wake[0]);
+	close(wake[1]);
+	if (err_fd >= 0)
+		release_stderr(ui, err_fd);
+	winch_pending = 0;
+	tui_free(ui);
+	return 0;
+}

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Shared by src/tui.c and the views src/tui_*.c: the UI's own state and
+ * the drawing helpers. Not a public header: nothing outside the tui
+ * module includes it (the module's contract is include/redlight/tui.h).
+ *
+ * Thread: everything here runs on the UI thread, the only one that calls
+ * curses. The views draw from the copy in struct tui_state, taken under
+ * the control lock once a frame; they take the lock again only to send a
+ * command (and to post what it refused).
+ */
+#ifndef REDLIGHT_TUI_INTERNAL_H
+#define REDLIGHT_TUI_INTERNAL_H
+
+#include "redlight/control.h"
+#include "redlight/tui.h"
+#include "tui_format.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#if REDLIGHT_WIDE_CURSES
+#define NCURSES_WIDECHAR 1
+#else
+#define NCURSES_WIDECHAR 0
+#endif
+#include <curses.h>
+
+enum tui_view {
+	TUI_VIEW_TRACKS = 0,
+	TUI_VIEW_TAKES,
+	TUI_VIEW_CUE,
+	TUI_VIEW_LOG,
+	TUI_VIEW_COUNT,
+};
+
+/* What a piece of text looks like; tui_attr() maps it to the terminal's
+ * colours (or to bold/reverse without colour). */
+enum tui_style {
+	TUI_NORMAL = 0,
+	TUI_DIM,
+	TUI_BOLD,
+	TUI_GREEN,
+	TUI_YELLOW,
+	TUI_RED,
+	TUI_CYAN,
+	TUI_TALLY,      /* white on red: the record tally */
+	TUI_PLAYING,    /* black on green */
+	TUI_COUNTING,   /* black on yellow: count-in */
+	TUI_TITLE,      /* the bars at the top and bottom */
+	TUI_SELECTED,   /* the cursor row */
+	TUI_ARMED,      /* an armed track's R */
+	TUI_CLIP,       /* the clip indicator */
+	TUI_STYLE_COUNT,
+};
+
+/* One song section of the tempo map, for [ ] and loop-a-section. */
+struct tui_section {
+	char label[TEMPO_MAP_LABEL_MAX + 1];
+	int64_t start, end; /* timeline frames, [start, end) */
+};
+#define TUI_SECTIONS_MAX 128
+
+/* One file of a take, as the takes view shows it. */
+struct tui_take_file {
+	uint32_t track;
+	char track_name[SESSION_NAME_MAX];
+	double peak_dbfs;
+	uint64_t clips;
+	uint64_t dropped;
+	unsigned flags;  /* SESSION_HEADROOM_* */
+	bool keeper;
+};
+
+/* One take (a pass): its metadata and a run of files in ui->s.files. */
+struct tui_take {
+	uint32_t number;
+	char started_at[40];
+	uint64_t start_frame, length;
+	uint32_t sample_rate;
+	uint32_t rating;
+	char note[SESSION_NOTE_MAX];
+	bool discarded, complete, recovered;
+	uint64_t xruns, dropped;
+	size_t marker_count;
+	char first_marker[SESSION_NAME_MAX];
+	char end_reason[128];
+	size_t file_first, file_count;
+};
+
+/* One rendered comp (keeper per section). */
+struct tui_comp {
+	uint32_t number, track, base_take;
+	char track_name[SESSION_NAME_MAX];
+	char pieces[160]; /* "verse1=2 chorus1=4" */
+	uint64_t length;
+	bool active;
+};
+
+/* A message as the UI keeps it: with the wall-clock time it arrived. */
+struct tui_message {
+	struct control_message m;
+	time_t when;
+};
+#define TUI_MESSAGES_KEPT 200
+
+/* The copy of the recorder's state one frame draws from. */
+struct tui_state {
+	struct control_status st;
+	size_t track_count;        /* control_tracks()' count */
+	size_t track_cap;
+	struct control_track *tracks;
+	uint32_t osc_clients;
+	bool osc;                  /* an OSC server runs */
+	/* Cue: the session's levels (control_settings()). */
+	double click_out_db, cue_click_db, cue_scratch_db;
+	bool has_scratch;
+	char scratch[SESSION_NAME_MAX];
+	uint32_t count_in_bars, pre_roll_bars; /* what `r` uses */
+	char session_name[SESSION_NAME_MAX]; /* "session: NAME" */
+	/* Loop and punch ranges as bar|beat, made under the lock (the map
+	 * may be replaced between frames). */
+	char loop_label[48], punch_label[48];
+	/* The song's sections, read once from the tempo map. */
+	const struct tempo_map *map;
+	size_t section_count;
+	struct tui_section sections[TUI_SECTIONS_MAX];
+	/* Takes and comps, copied only while the takes view shows them. */
+	size_t take_count, take_cap;
+	struct tui_take *takes;
+	size_t file_count, file_cap;
+	struct tui_take_file *files;
+	size_t comp_count, comp_cap;
+	struct tui_comp *comps;
+	double takes_copied;       /* monotonic seconds, 0: never */
+	uint32_t takes_seen_last;  /* st.last_take at that copy */
+};
+
+#define TUI_COMP_KEY 0x80000000u
+
+enum tui_modal_kind { TUI_MODAL_NONE = 0, TUI_MODAL_CONFIRM, TUI_MODAL_PROMPT };
+
+struct tui;
+typedef void (*tui_confirm_fn)(struct tui *ui, uint32_t arg);
+typedef void (*tui_prompt_fn)(struct tui *ui, uint32_t arg, const char *text);
+
+struct tui_modal {
+	#define TUI_COMP_KEY 0x80000000u
+
+enum tui_modal_kind kind;
+	char question[256];
+	tui_confirm_fn on_yes;
+	tui_prompt_fn on_text;
+	uint32_t arg;
+	char text[SESSION_NOTE_MAX];
+	size_t len;                /* bytes of text */
+};
+
+/* What the track list drew in one screen row last frame, so the next
+ * frame redraws only what changed (a moving meter is a few cells). */
+struct tui_row_cache {
+	bool valid;
+	size_t track;              /* index into s.tracks */
+	uint64_t static_hash;      /* everything but meter and peak text */
+	int meter_units, hold_cell;
+	char peak[8];
+	bool clip;
+};
+
+struct tui {
+	struct control *c;
+	const struct tui_config *cfg;
+	struct tui_state s;
+	enum tui_view view;
+	bool help;
+	int help_scroll;
+	struct tui_modal modal;
+	bool quit;                 /* leave the loop after this frame */
+	bool utf8;                 /* the terminal takes UTF-8: blocks, stars */
+	bool colour;
+	int rows, cols;
+	bool full_redraw;          /* next frame: erase and draw everything */
+	bool body_dirty;           /* next frame: redraw the view's body */
+	double now;                /* monotonic seconds of this frame */
+
+	/* Tracks view (also the track the cue view and `a`/`i` act on). */
+	size_t track_sel, track_top;
+	struct tui_row_cache *row_cache;
+	size_t row_cache_len;
+	int track_rows_drawn;      /* rows per column last frame */
+	char track_range[40];      /* "tracks 1-18/256" when scrolled */
+	uint64_t track_frame_key;  /* layout, scroll and size drawn last */
+	int track_page_rows;       /* rows of one page, for PgUp/PgDn */
+	int track_columns;
+	/* Clip indicators: a track shows CLIP when its count passes the
+	 * value `x` last reset it to (indexed like s.tracks). */
+	uint64_t *clip_base;
+	size_t clip_base_len;
+
+	/* Takes view. The cursor is kept as what it is on (a take number,
+	 * or a comp number | TUI_COMP_KEY; 0: the newest take), so a new
+	 * take arriving at the top does not move it. */
+	uint32_t take_sel_key;
+	size_t take_top;
+	uint32_t take_filter;      /* 0: every track, else a track number */
+	bool takes_want_copy;      /* copy now, something changed */
+
+	/* Cue view. */
+	size_t cue_sel, cue_top;
+
+	/* Log view. */
+	size_t log_top;
+	bool log_follow;
+
+	/* Loop range chosen with L (else `l` loops the current section). */
+	bool have_loop_range;
+	int64_t loop_start, loop_end;
+
+	/* Messages received, newest last. */
+	struct tui_message msgs[TUI_MESSAGES_KEPT];
+	size_t msg_count, msg_head;
+	uint64_t msg_seq;
+	/* The last control_poll() failure posted, so one failure is one line. */
+	char poll_error[256];
+};
+
+/* ---- helpers in tui.c ------------------------------------------------- */
+
+/** Attribute of a style on this terminal. UI thread. */
+attr_t tui_attr(const struct tui *ui, enum tui_style style);
+
+/** Attribute of a track colour ("red", "#rrggbb", ""), allocating a
+ *  colour pair the first time. UI thread. */
+attr_t tui_colour_attr(struct tui *ui, const char *colour);
+
+/**
+ * Draw UTF-8 text at (y, x) in at most width columns, cut at a character
+ * boundary and padded with spaces to exactly width (width < 0: no pad, up
+ * to the screen edge). Returns the columns advanced: the field's width
+ * (cut at the screen edge), or with width < 0 the text's. UI thread.
+ */
+int tui_put(struct tui *ui, int y, int x, int width, attr_t attr,
+            const char *text);
+
+/** tui_put() of a printf-formatted text. UI thread. */
+int tui_putf(struct tui *ui, int y, int x, int width, attr_t attr,
+             const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/**
+ * Draw a level meter (dBFS -60..0, green, yellow from -18, red above -3)
+ * of width cells (at most TUI_METER_MAX) at (y, x) with `units` lit
+ * (tui_meter_units()) and the peak-hold mark in cell hold_cell (-1: none).
+ * UI thread.
+ */
+#define TUI_METER_MAX 128
+void tui_draw_meter(struct tui *ui, int y, int x, int width, int units,
+                    int hold_cell);
+
+/** Meter resolution on this terminal: 8 sub-cells with UTF-8 blocks,
+ *  else 1. */
+int tui_meter_sub(const struct tui *ui);
+
+/**
+ * Ask a yes/no question on the bottom line; on_yes(ui, arg) runs if the
+ * engineer answers y. UI thread.
+ */
+void tui_confirm(struct tui *ui, tui_confirm_fn on_yes, uint32_t arg,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/**
+ * Ask for a line of text on the bottom line, starting from `initial`
+ * (NULL: empty); on_text(ui, arg, text) runs on Enter. UI thread.
+ */
+void tui_prompt(struct tui *ui, tui_prompt_fn on_text, uint32_t arg,
+                const char *initial, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/**
+ * A command the control API refused: post it as an error message (status
+ * line, session log). Call with the control lock held. UI thread.
+ */
+void tui_refused(struct tui *ui, const char *what, const struct error *err);
+
+/** The selected track, or NULL if there are none. UI thread. */
+const struct control_track *tui_selected_track(const struct tui *ui);
+
+/** Copy the takes and comps again at the next frame. UI thread. */
+void tui_takes_changed(struct tui *ui);
+
+/** Name of a track number ("7" if it has none). UI thread. */
+const char *tui_track_name(const struct tui *ui, uint32_t number);
+
+/* ---- views -------------------------------------------------------------
+ * Every *_draw() draws into stdscr (the virtual screen); nothing reaches
+ * the terminal until tui.c calls doupdate(). Every *_key() returns true
+ * if the view used the key (else the global keys get it). */
+
+/** Transport bar: state and tally, time, bar|beat|tick, section, tempo,
+ *  meter, count-in, loop, punch, take. Two rows from y. */
+void tui_transport_draw(struct tui *ui, int y);
+
+/** Status line (disk, rings, xruns, drops, DSP, OSC) at y and the
+ *  latest message at y + 1. */
+void tui_status_draw(struct tui *ui, int y);
+
+/** Track list with meters in rows [y, y + h); full: the screen was
+ *  erased, draw everything (else only what changed since last frame). */
+void tui_tracks_draw(struct tui *ui, int y, int h, bool full);
+bool tui_tracks_key(struct tui *ui, int key);
+
+/** Takes and comps. tui_takes_copy() runs under the control lock. */
+void tui_takes_copy(struct tui *ui);
+void tui_takes_draw(struct tui *ui, int y, int h);
+bool tui_takes_key(struct tui *ui, int key);
+
+/** The cue (headphone) mix. */
+void tui_cue_draw(struct tui *ui, int y, int h);
+bool tui_cue_key(struct tui *ui, int key);
+
+/** Messages received, newest at the bottom. */
+void tui_log_draw(struct tui *ui, int y, int h);
+bool tui_log_key(struct tui *ui, int key);
+
+/** The help overlay, over whatever view is shown. */
+void tui_help_draw(struct tui *ui);
+bool tui_help_key(struct tui *ui, int key);
+
+/** Keys of the views and the help overlay that are not curses KEY_*
+ *  codes: tui.c reads wide characters and hands them over as ints. */
+#define TUI_KEY_ESC 27
+#define TUI_KEY_ENTER '\r'
+#define TUI_CTRL(c) ((c) & 0x1f)
+
+#endif
