@@ -133,11 +133,25 @@ static enum rl_status template_add(struct template *t, const char *name,
                                    struct error *err)
 {
 	for (size_t i = 0; i < t->count; i++) {
-		if (!strcmp(t->tracks[i].name, name))
+		const struct template_track *o = &t->tracks[i];
+		if (!strcmp(o->name, name))
 			return error_set(err, RL_ERR_FORMAT,
 			                 "%s:%u: duplicate track name '%s' "
 			                 "(first on line %u)", file, line, name,
-			                 t->tracks[i].line);
+			                 o->line);
+		/* The recorder routes a port to one track: a second track
+		 * on it would never record. */
+		const char *mine[2] = { port, port_right };
+		for (int k = 0; k < 2; k++) {
+			if (mine[k] && mine[k][0] &&
+			    (!strcmp(o->port, mine[k]) ||
+			     !strcmp(o->port_right, mine[k])))
+				return error_set(err, RL_ERR_FORMAT,
+				                 "%s:%u: port %s of track '%s' is "
+				                 "already the input of '%s' (line "
+				                 "%u)", file, line, mine[k], name,
+				                 o->name, o->line);
+		}
 	}
 	struct template_track *grown =
 		realloc(t->tracks, (t->count + 1) * sizeof *grown);

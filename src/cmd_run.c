@@ -40,7 +40,7 @@ static void run_usage(FILE *f)
 	      "                [--client-name NAME] [--tempo-map FILE | --tempo BPM\n"
 	      "                --meter N/D] [--click-sound SOUND] [--pre-record S]\n"
 	      "                [--jack-transport internal|follow|master]\n"
-	      "                [--cue-to PORT[,PORT]] [--click-to PORT]\n"
+	      "                [--cue-to PORT[,PORT]] [--click-to PORT] [--scratch FILE]\n"
 	      "Open the live recorder on SESSION_DIR: the terminal UI (or, with\n"
 	      "--headless, OSC only). Without --inputs/--input the session's\n"
 	      "tracks record from their own inputs (redlight tracks input).\n"
@@ -59,6 +59,7 @@ struct run_options {
 	const char *transport;
 	const char *cue_to;
 	const char *click_to;
+	const char *scratch;
 };
 
 static int bad_value(const char *flag, const char *want, const char *value)
@@ -89,6 +90,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		{ "jack-transport", required_argument, NULL, 'J' },
 		{ "cue-to", required_argument, NULL, 'Q' },
 		{ "click-to", required_argument, NULL, 'C' },
+		{ "scratch", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -169,6 +171,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		case 'J': o->transport = optarg; break;
 		case 'Q': o->cue_to = optarg; break;
 		case 'C': o->click_to = optarg; break;
+		case 'X': o->scratch = optarg; break;
 		case 'h':
 			run_usage(stdout);
 			return 0;
@@ -248,6 +251,12 @@ static enum rl_status setup(struct control *ctl, const struct run_options *o,
 {
 	enum rl_status st = control_set_click(ctl,
 	                                      control_settings(ctl)->click, err);
+	/* A new scratch track is imported into the session once (never
+	 * over an earlier one) and plays from the session's offset. */
+	if (st == RL_OK && o->scratch)
+		st = control_set_scratch(ctl, o->scratch,
+		                         control_settings(ctl)->scratch_offset,
+		                         err);
 	if (st == RL_OK && o->click_to)
 		st = control_connect_output(ctl, ENGINE_OUT_CLICK, o->click_to,
 		                            err);

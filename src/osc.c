@@ -1510,6 +1510,13 @@ static void handle_message(struct osc_server *s, struct osc_request *r,
 {
 	char shown[96];
 	const char *path = (const char *)data;
+	if (data[0] != '/') {
+		show_path(path, len < 16 ? len : 16, shown, sizeof shown);
+		BAD(s, "ignored a packet from %s: not an OSC message or bundle "
+		    "(it starts with '%s')", r->who, shown);
+		s->bad_packets++;
+		return;
+	}
 	if (!memchr(data, '\0', len)) {
 		show_path(path, len < 48 ? len : 48, shown, sizeof shown);
 		BAD(s, "ignored a packet from %s: address '%s...' is not "
@@ -1524,6 +1531,21 @@ static void handle_message(struct osc_server *s, struct osc_request *r,
 		BAD(s, "ignored a packet from %s: %s", r->who, err.message);
 		s->bad_packets++;
 		return;
+	}
+	/* An unknown type tag would only be "invalid argument" from
+	 * liblo: name it. */
+	size_t at = (strlen(path) / 4 + 1) * 4;
+	if (at < len && data[at] == ',') {
+		const char *types = (const char *)data + at + 1;
+		size_t tl = strnlen(types, len - at - 1);
+		size_t bad = strspn(types, "ihfdsSbcmtTFNI");
+		if (bad < tl) {
+			BAD(s, "ignored %s from %s: unknown type tag '%c'", path,
+			    r->who, types[bad] >= 0x20 && types[bad] < 0x7f
+			            ? types[bad] : '?');
+			s->bad_packets++;
+			return;
+		}
 	}
 	int res = 0;
 	lo_message msg = lo_message_deserialise(data, len, &res);

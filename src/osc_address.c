@@ -400,10 +400,16 @@ enum rl_status osc_address_track(const char *types, lo_arg **argv, int i,
 		return RL_OK;
 	}
 	int64_t n;
-	enum rl_status st = osc_address_int(types, argv, i, "track", 1,
-	                                    UINT32_MAX, &n, err);
-	if (st != RL_OK)
-		return st;
+	if (osc_address_int(types, argv, i, "track", 1, UINT32_MAX, &n,
+	                    NULL) != RL_OK) {
+		char shown[32] = "";
+		if (numeric(t))
+			show_number(t, argv[i], shown, sizeof shown);
+		return error_set(err, RL_ERR_INVALID, "argument %d (track) must "
+		                 "be a track number (from 1) or name, got %s",
+		                 i + 1, shown[0] ? shown
+		                                 : osc_address_type_name(t));
+	}
 	snprintf(buf, size, "%lld", (long long)n);
 	return RL_OK;
 }

@@ -1218,7 +1218,7 @@ static const char *view_hints(const struct tui *ui)
 	case TUI_VIEW_TRACKS:
 		return "spc play  r rec  a arm  m mark  ? help  q quit";
 	case TUI_VIEW_TAKES:
-		return "\u23ce keep  0-5 rate  e note  d discard  u restore  \u2190\u2192 track  ? help";
+		return "\u23ce keep  0-5 rate  e note  d discard  u restore  ? help";
 	case TUI_VIEW_CUE:
 		return "\u2190\u2192 level  o on/off  z 0 dB  \u2191\u2193 select  ? help";
 	default:
@@ -1248,6 +1248,7 @@ static void draw_bottom(struct tui *ui, int y)
 				text++;
 			tui_utf8_fit(text, 1 << 20, &cols);
 		}
+		tui_put(ui, y, used, ui->cols - used, A_NORMAL, "");
 		tui_put(ui, y, used + 1, ui->cols - used - 1, A_NORMAL, text);
 		int w = 0;
 		tui_utf8_fit(text, ui->cols - used - 1, &w);
@@ -1267,7 +1268,7 @@ static void draw_bottom(struct tui *ui, int y)
 	const char *hints = view_hints(ui);
 	if (!ui->utf8)
 		hints = ui->view == TUI_VIEW_TAKES
-		        ? "Enter keep  0-5 rate  e note  d discard  u restore  <> track"
+		        ? "Enter keep  0-5 rate  e note  d discard  u restore"
 		        : ui->view == TUI_VIEW_CUE
 		        ? "<> level  o on/off  z 0 dB  ? help"
 		        : ui->view == TUI_VIEW_LOG ? "scroll  End follow  ? help"

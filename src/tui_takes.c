@@ -310,9 +310,13 @@ static void draw_detail(struct tui *ui, int y, int h, uint32_t key)
 	char len[24];
 	tui_format_length(len, sizeof len, t->length, t->sample_rate);
 	int x = tui_putf(ui, y + 1, 0, -1, A_BOLD, "take %03u", t->number);
-	char info[512];
+	char info[512], when[24];
+	/* "2026-11-22T10:00:00+0100" as "2026-11-22 10:00:00". */
+	snprintf(when, sizeof when, "%.19s", t->started_at);
+	if (when[10] == 'T')
+		when[10] = ' ';
 	snprintf(info, sizeof info, "  %s  %s  %zu files  xruns %llu  dropped "
-	         "%llu  markers %zu%s%s%s%s%s", t->started_at, len, t->file_count,
+	         "%llu  markers %zu%s%s%s%s%s", when, len, t->file_count,
 	         (unsigned long long)t->xruns, (unsigned long long)t->dropped,
 	         t->marker_count, t->marker_count ? " (\"" : "",
 	         t->first_marker, t->marker_count ? "\"...)" : "",

@@ -20,12 +20,18 @@
  *       RATE packets a second for SECONDS, a mix of valid questions,
  *       refused commands, unknown paths, wrong types and garbage bytes;
  *       prints "flood: sent N packets".
- *   osc-client garbage HOST PORT
- *       One of each kind of malformed packet, then "garbage: sent N".
+ *   osc-client garbage HOST PORT [GAP_MS]
+ *       One of each kind of malformed packet (GAP_MS apart, default 2),
+ *       then "garbage: sent N".
  *   osc-client clients HOST PORT N SECONDS OPTIONS
  *       N subscribed clients (separate sockets) answering pings for
  *       SECONDS; prints "clients: N received M messages (R per client
  *       per second)".
+ *   osc-client send [--from ADDR] [--expect PATH] HOST PORT PATH [ARG...]
+ *       One message from a socket bound to ADDR (default any), each
+ *       ARG "i:3", "h:96000", "f:-6", "s:text", "T" or "F"; with
+ *       --expect wait up to a second for a reply with that path, print
+ *       it as "path types value..." and exit 0, or exit 3 if none came.
  *   osc-client record-latency HOST PORT TAKES SECONDS
  *       TAKES times: read JACK's frame time, send /redlight/record,
  *       record SECONDS, send /redlight/stop, wait for the take to be
@@ -402,15 +408,16 @@ static size_t garbage_set(struct packet *out)
 
 static int cmd_garbage(int argc, char **argv)
 {
-	if (argc != 2)
-		die("garbage HOST PORT%s", "");
+	if (argc != 2 && argc != 3)
+		die("garbage HOST PORT [GAP_MS]%s", "");
+	useconds_t gap = argc == 3 ? (useconds_t)atoi(argv[2]) * 1000 : 2000;
 	struct raw r;
 	raw_open(&r, argv[0], argv[1]);
 	struct packet set[16];
 	size_t n = garbage_set(set);
 	for (size_t i = 0; i < n; i++) {
 		raw_send(&r, set[i].data, set[i].size);
-		usleep(2000);
+		usleep(gap);
 	}
 	/* Oversized. */
 	static unsigned char big[20000];
@@ -509,6 +516,85 @@ static int cmd_clients(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_send(int argc, char **argv)
+{
+	const char *from = NULL, *expect = NULL;
+	while (argc >= 2 && argv[0][0] == '-' && argv[0][1] == '-') {
+		if (!strcmp(argv[0], "--from"))
+			from = argv[1];
+		else if (!strcmp(argv[0], "--expect"))
+			expect = argv[1];
+		else
+			die("send: unknown option %s", argv[0]);
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc < 3)
+		die("send [--from ADDR] [--expect PATH] HOST PORT PATH [ARG...]%s",
+		    "");
+	lo_message m = lo_message_new();
+	for (int i = 3; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "T"))
+			lo_message_add_true(m);
+		else if (!strcmp(a, "F"))
+			lo_message_add_false(m);
+		else if (!strncmp(a, "i:", 2))
+			lo_message_add_int32(m, (int32_t)strtol(a + 2, NULL, 10));
+		else if (!strncmp(a, "h:", 2))
+			lo_message_add_int64(m, strtoll(a + 2, NULL, 10));
+		else if (!strncmp(a, "f:", 2))
+			lo_message_add_float(m, strtof(a + 2, NULL));
+		else if (!strncmp(a, "s:", 2))
+			lo_message_add_string(m, a + 2);
+		else
+			die("send: argument '%s' is not i:/h:/f:/s:/T/F", a);
+	}
+	struct raw r;
+	raw_open(&r, argv[0], argv[1]);
+	if (from) {
+		struct sockaddr_in a = { .sin_family = AF_INET };
+		if (inet_pton(AF_INET, from, &a.sin_addr) != 1)
+			die("send: --from %s is not an IPv4 address", from);
+		if (bind(r.fd, (struct sockaddr *)&a, sizeof a) != 0)
+			die("send: cannot bind %s", from);
+	}
+	struct packet pk;
+	build(&pk, argv[2], m);
+	raw_send(&r, pk.data, pk.size);
+	if (!expect) {
+		close(r.fd);
+		return 0;
+	}
+	double t0 = now_s();
+	while (now_s() - t0 < 1.0) {
+		struct pollfd pfd = { .fd = r.fd, .events = POLLIN };
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		unsigned char buf[65536];
+		ssize_t n = recv(r.fd, buf, sizeof buf, 0);
+		if (n <= 0 || buf[0] != '/')
+			continue;
+		int res;
+		lo_message got = lo_message_deserialise(buf, (size_t)n, &res);
+		if (!got)
+			continue;
+		const char *path = (const char *)buf;
+		if (!strcmp(path, expect)) {
+			struct peer p = { .print = stdout };
+			on_message(path, lo_message_get_types(got),
+			           lo_message_get_argv(got),
+			           lo_message_get_argc(got), got, &p);
+			lo_message_free(got);
+			close(r.fd);
+			return 0;
+		}
+		lo_message_free(got);
+	}
+	close(r.fd);
+	return 3;
+}
+
 static int cmd_record_latency(int argc, char **argv)
 {
 	if (argc != 4)
@@ -565,6 +651,8 @@ int main(int argc, char **argv)
 		return cmd_garbage(argc, argv);
 	if (!strcmp(cmd, "clients"))
 		return cmd_clients(argc, argv);
+	if (!strcmp(cmd, "send"))
+		return cmd_send(argc, argv);
 	if (!strcmp(cmd, "record-latency"))
 		return cmd_record_latency(argc, argv);
 	fprintf(stderr, PROG ": unknown command %s\n", cmd);

@@ -85,6 +85,7 @@ bad_template dup.tpl 'kick system:capture_1\n# x\nsnare\nkick system:capture_3\n
 bad_template chars.tpl 'kick\nlead vox system:capture_2\n' 2 "bad port 'vox' for track 'lead'"
 bad_template fields.tpl 'kick\nkeys system:capture_1 system:capture_2 x:y\n' 2 "too many fields"
 bad_template same.tpl 'keys system:capture_1 system:capture_1\n' 1 "the left and right ports are both system:capture_1"
+bad_template shared.tpl 'kick system:capture_1\nsnare system:capture_1\n' 2 "port system:capture_1 of track 'snare' is already the input of 'kick'"
 bad_template right.tpl 'keys system:capture_1 nocolon\n' 1 "bad port 'nocolon' for track 'keys'"
 bad_template slash.tpl '\n\nguitar/amp system:capture_1\n' 3 "bad track name"
 bad_template long.tpl "$(printf 'x%.0s' $(seq 64)) system:capture_1\n" 1 "at most 63"
