@@ -336,9 +336,8 @@ void tui_draw_meter(struct tui *ui, int y, int x, int width, int units,
 			zone_of[i] = (unsigned char)tui_meter_zone(i, width);
 		zone_width = width;
 	}
-	int sub = tui_meter_sub(ui);
 #if REDLIGHT_WIDE_CURSES
-	if (sub == 8) {
+	if (tui_meter_sub(ui) == 8) {
 		cchar_t line[TUI_METER_MAX];
 		for (int i = 0; i < width; i++) {
 			int lit = units - i * 8;
@@ -382,6 +381,8 @@ static void keep_message(struct tui *ui, const struct control_message *m)
 	ui->msgs[slot].when = time(NULL);
 	if (ui->view == TUI_VIEW_LOG)
 		ui->body_dirty = true;
+	else if (m->level >= CONTROL_WARNING)
+		ui->unseen_problems++;
 }
 
 /* The last line another front-end or a library wrote to stderr, posted
@@ -639,12 +640,29 @@ static void copy_state(struct tui *ui)
 	            s->st.punch_out != ENGINE_NO_FRAME,
 	            s->st.punch_in, s->st.punch_out);
 
+	/* A finished take is news: one line, like the headless recorder's
+	 * summary (and so in the session's log too). */
+	struct control_take_summary sum;
+	while (control_next_finished(ui->c, &sum)) {
+		char len[32];
+		tui_format_length(len, sizeof len, sum.frames, s->st.sample_rate);
+		control_post(ui->c, sum.dropped_frames || sum.end_reason[0]
+		                    ? CONTROL_WARNING : CONTROL_INFO,
+		             "take %03u: %u tracks, %s, %llu dropped frames, "
+		             "%llu xruns%s%s", sum.number, sum.tracks, len,
+		             (unsigned long long)sum.dropped_frames,
+		             (unsigned long long)sum.xruns,
+		             sum.end_reason[0] ? "; " : "", sum.end_reason);
+		tui_takes_changed(ui);
+	}
 	struct control_message m;
 	while (control_next_message(ui->c, ui->msg_seq, &m)) {
 		keep_message(ui, &m);
 		ui->msg_seq = m.seq;
 	}
-	if (ui->view == TUI_VIEW_TAKES &&
+	bool takes_shown = ui->view == TUI_VIEW_TAKES ||
+	                   (ui->view == TUI_VIEW_TRACKS && ui->panel_takes);
+	if (takes_shown &&
 	    (ui->takes_want_copy || ui->now - s->takes_copied > 0.5 ||
 	     s->st.last_take != s->takes_seen_last)) {
 		tui_takes_copy(ui);
@@ -1191,6 +1209,10 @@ static void handle_key(struct tui *ui, wint_t ch, bool func)
 static void read_keys(struct tui *ui)
 {
 	for (int i = 0; i < 256; i++) {
+		/* Each key acts on the state after the one before it (three
+		 * Lefts in one read are -3 dB, not -1 dB three times). */
+		if (i > 0)
+			copy_state(ui);
 #if REDLIGHT_WIDE_CURSES
 		wint_t ch;
 		int r = get_wch(&ch);
@@ -1310,7 +1332,13 @@ static void draw_frame(struct tui *ui)
 	tui_transport_draw(ui, 0);
 	int body_y = 2, body_h = rows - 5;
 	if (!ui->help) {
-		bool body = full || ui->body_dirty;
+		/* The other views change rarely, but not only by this UI's
+		 * keys (OSC sets levels and rates takes too): four times a
+		 * second is soon enough and costs nothing. */
+		bool body = full || ui->body_dirty ||
+		            ui->now - ui->body_drawn > 0.25;
+		if (body)
+			ui->body_drawn = ui->now;
 		if (ui->view == TUI_VIEW_TRACKS) {
 			tui_tracks_draw(ui, body_y, body_h, full);
 		} else if (body) {

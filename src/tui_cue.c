@@ -196,7 +196,7 @@ void tui_cue_draw(struct tui *ui, int y, int h)
 		        sel ? tui_attr(ui, TUI_SELECTED) : base, label);
 		tui_put(ui, yy, 1 + name_w + 1, 5,
 		        tui_attr(ui, on && avail ? TUI_GREEN : TUI_DIM),
-		        on ? "on" : "off");
+		        !avail ? "-" : on ? "on" : "off");
 		char lv[16];
 		tui_format_db(lv, sizeof lv, db);
 		tui_putf(ui, yy, fader_x - 9, 9, base, "%5s dB ", lv);

@@ -19,74 +19,67 @@ static const struct help_line help[] = {
 	{ "space", "play / stop" },
 	{ "r  R", "record (count-in)" },
 	{ "n", "new take now, no gap" },
-	{ "m", "marker in the take" },
-	{ "M", "marker with a name" },
+	{ "m  M", "marker / named marker" },
 	{ "Home", "return to start" },
 	{ "Left Right", "bar back / forward" },
 	{ "[  ]", "previous / next section" },
 	{ "g", "go to bar/section/time" },
-	{ "l", "loop on/off" },
-	{ "L", "loop range START:END" },
+	{ "l  L", "loop on/off / loop range" },
 	{ "k", "click on/off" },
 	{ NULL, "Tracks" },
 	{ "1-9  0", "arm track 1-9, 10" },
-	{ "a", "arm the selected track" },
-	{ "A", "arm all / disarm all" },
+	{ "a  A", "arm selected / all" },
 	{ "i", "input monitoring on/off" },
 	{ "x", "clear clip indicators" },
 	{ "Up Down", "select a track" },
 	{ "PgUp/Dn End", "page, last track" },
 	{ NULL, "Views" },
 	{ "Tab  S-Tab", "next / previous view" },
-	{ "F2  Esc", "tracks" },
-	{ "F3  t", "takes" },
-	{ "F4  c", "cue mix" },
-	{ "F5  w", "message log" },
+	{ "F2-F5", "tracks takes cue log" },
+	{ "Esc t c w", "tracks takes cue log" },
 	{ "F1  ?  h", "this help" },
 	{ "Ctrl-L", "redraw the screen" },
 	{ "q  Ctrl-C", "quit, asks if recording" },
 	{ NULL, "Takes view" },
-	{ "Enter  K", "make it the keeper" },
+	{ "Enter  K", "keeper / use the comp" },
 	{ "Left Right", "one track's takes / all" },
 	{ "0-5  + -", "rate the take" },
 	{ "e", "write a note" },
-	{ "d  Del", "discard (asks)" },
+	{ "d  Del", "discard (asks first)" },
 	{ "u", "restore from trash/" },
-	{ "Enter (comp)", "use / set aside comp" },
 	{ NULL, "Cue view" },
-	{ "Left Right", "level -1 / +1 dB" },
-	{ "-  +", "level -1 / +1 dB" },
+	{ "Left Right", "level -1 / +1 dB (- +)" },
 	{ "S-Left/Right", "level -6 / +6 dB" },
 	{ "o  Enter", "on / off" },
 	{ "z", "0 dB" },
 	{ NULL, "Questions" },
-	{ "y", "yes; any other key: no" },
-	{ "Enter  Esc", "accept / cancel text" },
-	{ "Ctrl-U", "clear the text" },
+	{ "y  Esc", "yes / no (any key: no)" },
 };
 #define HELP_LINES (sizeof help / sizeof help[0])
 
 /* Key column width: the longest key label and a space. */
 enum { KEY_W = 13 };
 
-/* Two columns from 80 terminal columns up (the box is 4 narrower). */
+/* Two columns from 74 terminal columns up. */
 static int help_columns(int inner_w)
 {
-	return inner_w >= 74 ? 2 : 1;
+	return inner_w >= 72 ? 2 : 1;
 }
 
 void tui_help_draw(struct tui *ui)
 {
-	int bw = ui->cols - 4 < 104 ? ui->cols - 4 : 104;
+	/* As big as it needs, up to the whole screen but the bottom line:
+	 * at 80x24 every key fits without scrolling. */
+	int bw = ui->cols < 104 ? ui->cols : 104;
 	int inner_w = bw - 2;
 	int cols = help_columns(inner_w);
 	int per_col = (int)((HELP_LINES + (size_t)cols - 1) / (size_t)cols);
 	int bh = per_col + 3;
-	int max_h = ui->rows - 4;
+	int max_h = ui->rows - 1;
 	if (bh > max_h)
 		bh = max_h;
 	int inner_h = bh - 3;
-	int top = (ui->rows - bh) / 2, left = (ui->cols - bw) / 2;
+	int top = (ui->rows - 1 - bh) / 2, left = (ui->cols - bw) / 2;
 	int scroll_max = per_col - inner_h > 0 ? per_col - inner_h : 0;
 	if (ui->help_scroll > scroll_max)
 		ui->help_scroll = scroll_max;

@@ -183,6 +183,8 @@ struct tui {
 	int rows, cols;
 	bool full_redraw;          /* next frame: erase and draw everything */
 	bool body_dirty;           /* next frame: redraw the view's body */
+	double body_drawn;         /* when a view other than the tracks
+	                              last drew its body */
 	double now;                /* monotonic seconds of this frame */
 
 	/* Tracks view (also the track the cue view and `a`/`i` act on). */
@@ -194,6 +196,10 @@ struct tui {
 	uint64_t track_frame_key;  /* layout, scroll and size drawn last */
 	int track_page_rows;       /* rows of one page, for PgUp/PgDn */
 	int track_columns;
+	/* Rows the tracks leave free on a tall terminal show the recent
+	 * takes and messages; redrawn when this key changes. */
+	bool panel_takes;          /* the panel wants the takes copied */
+	uint64_t panel_key;
 	/* Clip indicators: a track shows CLIP when its count passes the
 	 * value `x` last reset it to (indexed like s.tracks). */
 	uint64_t *clip_base;
@@ -222,6 +228,8 @@ struct tui {
 	struct tui_message msgs[TUI_MESSAGES_KEPT];
 	size_t msg_count, msg_head;
 	uint64_t msg_seq;
+	unsigned unseen_problems;  /* warnings and errors since the log
+	                              view was last shown */
 	/* The last control_poll() failure posted, so one failure is one line. */
 	char poll_error[256];
 };
@@ -313,6 +321,9 @@ bool tui_tracks_key(struct tui *ui, int key);
 /** Takes and comps. tui_takes_copy() runs under the control lock. */
 void tui_takes_copy(struct tui *ui);
 void tui_takes_draw(struct tui *ui, int y, int h);
+/** The newest takes, one a row, in rows [y, y + h) (the tracks view's
+ *  panel). */
+void tui_takes_draw_recent(struct tui *ui, int y, int h);
 bool tui_takes_key(struct tui *ui, int key);
 
 /** The cue (headphone) mix. */
@@ -321,6 +332,8 @@ bool tui_cue_key(struct tui *ui, int key);
 
 /** Messages received, newest at the bottom. */
 void tui_log_draw(struct tui *ui, int y, int h);
+/** The newest messages, one a row, in rows [y, y + h). */
+void tui_log_draw_recent(struct tui *ui, int y, int h);
 bool tui_log_key(struct tui *ui, int key);
 
 /** The help overlay, over whatever view is shown. */

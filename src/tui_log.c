@@ -10,28 +10,18 @@
 #include <stdio.h>
 #include <string.h>
 
-void tui_log_draw(struct tui *ui, int y, int h)
+/* Messages [top, top + rows) of those kept, one a row from y. */
+static void draw_lines(struct tui *ui, int y, size_t top, size_t rows)
 {
-	tui_put(ui, y, 0, ui->cols, tui_attr(ui, TUI_BOLD),
-	        "messages (all of them are also in SESSION/redlight.log)");
-	int list_h = h - 1;
 	size_t n = ui->msg_count;
-	if (n == 0) {
-		tui_put(ui, y + 1, 2, ui->cols - 2, tui_attr(ui, TUI_DIM),
-		        "no messages yet");
-		return;
-	}
-	size_t rows = list_h > 0 ? (size_t)list_h : 1;
-	if (ui->log_follow || ui->log_top + rows > n)
-		ui->log_top = n > rows ? n - rows : 0;
-	for (size_t r = 0; r < rows && ui->log_top + r < n; r++) {
+	for (size_t r = 0; r < rows && top + r < n; r++) {
 		const struct tui_message *m =
-			&ui->msgs[(ui->msg_head + ui->log_top + r) % TUI_MESSAGES_KEPT];
+			&ui->msgs[(ui->msg_head + top + r) % TUI_MESSAGES_KEPT];
 		char when[16];
 		struct tm tm;
 		localtime_r(&m->when, &tm);
 		strftime(when, sizeof when, "%H:%M:%S ", &tm);
-		int yy = y + 1 + (int)r;
+		int yy = y + (int)r;
 		int x = tui_put(ui, yy, 0, -1, tui_attr(ui, TUI_DIM), when);
 		enum tui_style s = m->m.level == CONTROL_ERROR ? TUI_RED
 		                   : m->m.level == CONTROL_WARNING ? TUI_YELLOW
@@ -42,6 +32,35 @@ void tui_log_draw(struct tui *ui, int y, int h)
 		x += tui_put(ui, yy, x, -1, tui_attr(ui, s), tag);
 		tui_put(ui, yy, x, ui->cols - x, A_NORMAL, m->m.text);
 	}
+}
+
+void tui_log_draw(struct tui *ui, int y, int h)
+{
+	tui_put(ui, y, 0, ui->cols, tui_attr(ui, TUI_BOLD),
+	        "messages (all of them are also in SESSION/redlight.log)");
+	ui->unseen_problems = 0;
+	int list_h = h - 1;
+	size_t n = ui->msg_count;
+	if (n == 0) {
+		tui_put(ui, y + 1, 2, ui->cols - 2, tui_attr(ui, TUI_DIM),
+		        "no messages yet");
+		return;
+	}
+	size_t rows = list_h > 0 ? (size_t)list_h : 1;
+	if (ui->log_follow || ui->log_top + rows > n)
+		ui->log_top = n > rows ? n - rows : 0;
+	draw_lines(ui, y + 1, ui->log_top, rows);
+}
+
+void tui_log_draw_recent(struct tui *ui, int y, int h)
+{
+	if (h <= 0)
+		return;
+	size_t rows = (size_t)h, n = ui->msg_count;
+	if (n == 0)
+		tui_put(ui, y, 2, ui->cols - 2, tui_attr(ui, TUI_DIM),
+		        "no messages yet");
+	draw_lines(ui, y, n > rows ? n - rows : 0, rows);
 }
 
 bool tui_log_key(struct tui *ui, int key)

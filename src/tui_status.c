@@ -92,7 +92,19 @@ void tui_status_draw(struct tui *ui, int y)
 	const char *tag = m->m.level == CONTROL_ERROR ? "error: "
 	                  : m->m.level == CONTROL_WARNING ? "warning: " : "";
 	x += tui_put(ui, y2, x, -1, tui_attr(ui, ms), tag);
-	tui_put(ui, y2, x, ui->cols - x, tui_attr(ui, ms == TUI_RED ? TUI_BOLD
-	                                                             : TUI_NORMAL),
-	        m->m.text);
+	/* More problems than this line shows: say so, at the right end. */
+	unsigned more = ui->unseen_problems -
+	                (m->m.level >= CONTROL_WARNING && ui->unseen_problems);
+	char extra[48] = "";
+	if (more)
+		snprintf(extra, sizeof extra, " +%u warning%s (w) ", more,
+		         more == 1 ? "" : "s");
+	int ew = (int)strlen(extra);
+	if (ui->cols - x <= ew + 10)
+		ew = 0;
+	tui_put(ui, y2, x, ui->cols - x - ew,
+	        tui_attr(ui, ms == TUI_RED ? TUI_BOLD : TUI_NORMAL), m->m.text);
+	if (ew)
+		tui_put(ui, y2, ui->cols - ew, ew, tui_attr(ui, TUI_COUNTING),
+		        extra);
 }

@@ -178,8 +178,10 @@ static size_t cursor_row(const struct tui *ui, const uint32_t *keys, size_t n)
 	return 0;
 }
 
+/* One take in a row; with filter (a track number) its columns are that
+ * track's file's. */
 static void draw_take_row(struct tui *ui, int y, const struct tui_take *t,
-                          bool sel)
+                          bool sel, uint32_t filter)
 {
 	attr_t base = t->discarded ? tui_attr(ui, TUI_DIM) : A_NORMAL;
 	attr_t sa = sel ? tui_attr(ui, TUI_SELECTED) : base;
@@ -208,8 +210,8 @@ static void draw_take_row(struct tui *ui, int y, const struct tui_take *t,
 
 	char keep[16] = "", level[16] = "";
 	enum tui_style ls = TUI_NORMAL;
-	if (ui->take_filter) {
-		const struct tui_take_file *f = take_file(ui, t, ui->take_filter);
+	if (filter) {
+		const struct tui_take_file *f = take_file(ui, t, filter);
 		if (f) {
 			if (f->keeper)
 				snprintf(keep, sizeof keep, "K");
@@ -397,12 +399,28 @@ void tui_takes_draw(struct tui *ui, int y, int h)
 		} else {
 			const struct tui_take *t = find_take(ui, keys[i]);
 			if (t)
-				draw_take_row(ui, y + 2 + r, t, i == cur);
+				draw_take_row(ui, y + 2 + r, t, i == cur,
+				              ui->take_filter);
 		}
 	}
 	if (detail)
 		draw_detail(ui, y + h - detail, detail, keys[cur]);
 	free(keys);
+}
+
+void tui_takes_draw_recent(struct tui *ui, int y, int h)
+{
+	const struct tui_state *s = &ui->s;
+	if (h <= 0)
+		return;
+	if (s->take_count == 0) {
+		tui_put(ui, y, 2, ui->cols - 2, tui_attr(ui, TUI_DIM),
+		        "no takes yet: arm tracks and press r");
+		return;
+	}
+	for (int r = 0; r < h && (size_t)r < s->take_count; r++)
+		draw_take_row(ui, y + r, &s->takes[s->take_count - 1 - (size_t)r],
+		              false, 0);
 }
 
 /* ---- actions ---------------------------------------------------------- */

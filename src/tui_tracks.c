@@ -249,6 +249,33 @@ static void draw_header(struct tui *ui, int y, const struct tui_track_layout *L,
 	tui_put(ui, y, p->keep, 4, d, "keep");
 }
 
+/* The rows under the tracks: recent takes, then messages. Redrawn only
+ * when what they show changed. */
+static void draw_panel(struct tui *ui, int y, int h, bool full)
+{
+	const struct tui_state *s = &ui->s;
+	uint64_t key = TUI_HASH_INIT;
+	uint64_t parts[6] = { ui->msg_seq, s->take_count, s->st.last_take,
+	                      s->st.take, (uint64_t)ui->cols,
+	                      (uint64_t)(s->takes_copied * 1000.0) };
+	key = tui_hash(key, parts, sizeof parts);
+	if (!full && key == ui->panel_key)
+		return;
+	ui->panel_key = key;
+	for (int r = 0; r < h; r++)
+		tui_put(ui, y + r, 0, ui->cols, A_NORMAL, "");
+	attr_t t = tui_attr(ui, TUI_DIM) | A_BOLD;
+	/* Half for the takes (as many as there are), the rest messages. */
+	int takes = (h - 3) / 2;
+	if ((size_t)takes > s->take_count)
+		takes = s->take_count ? (int)s->take_count : 1;
+	tui_put(ui, y + 1, 0, ui->cols, t, " recent takes (t: all of them)");
+	tui_takes_draw_recent(ui, y + 2, takes);
+	int my = y + 2 + takes + 1;
+	tui_put(ui, my, 0, ui->cols, t, " messages (w: the log)");
+	tui_log_draw_recent(ui, my + 1, y + h - my - 1);
+}
+
 void tui_tracks_draw(struct tui *ui, int y, int h, bool full)
 {
 	size_t n = ui->s.track_count;
@@ -257,6 +284,13 @@ void tui_tracks_draw(struct tui *ui, int y, int h, bool full)
 		return;
 	struct tui_track_layout L;
 	tui_track_layout(ui->cols, rows, n, &L);
+	/* A tall terminal with rows to spare: the recent takes and
+	 * messages under the tracks. */
+	int all_rows = rows;
+	bool panel = L.columns == 1 && n + 8 <= (size_t)rows;
+	ui->panel_takes = panel;
+	if (panel)
+		rows = (int)n;
 	size_t page = (size_t)L.columns * (size_t)rows;
 	size_t top = ui->track_top;
 	if (L.columns > 1) {
@@ -274,7 +308,7 @@ void tui_tracks_draw(struct tui *ui, int y, int h, bool full)
 			top = n - (size_t)rows;
 	}
 	ui->track_top = top;
-	ui->track_page_rows = rows;
+	ui->track_page_rows = panel ? all_rows : rows;
 	ui->track_columns = L.columns;
 	if (n > page) {
 		size_t last = top + page < n ? top + page : n;
@@ -286,7 +320,7 @@ void tui_tracks_draw(struct tui *ui, int y, int h, bool full)
 
 	/* A new layout, scroll position or screen: everything again. */
 	uint64_t key = TUI_HASH_INIT;
-	int dims[4] = { ui->cols, h, y, L.columns };
+	int dims[5] = { ui->cols, h, y, L.columns, rows };
 	key = tui_hash(key, dims, sizeof dims);
 	key = tui_hash(key, &top, sizeof top);
 	if (key != ui->track_frame_key) {
@@ -324,6 +358,8 @@ void tui_tracks_draw(struct tui *ui, int y, int h, bool full)
 		tui_put(ui, y + 2, 2, ui->cols - 4, tui_attr(ui, TUI_DIM),
 		        "no tracks: start redlight with --inputs REGEX or --input "
 		        "PORT, or add tracks with `redlight tracks add`");
+	if (panel)
+		draw_panel(ui, y + 1 + rows, all_rows - rows, full);
 }
 
 bool tui_tracks_key(struct tui *ui, int key)
@@ -344,11 +380,14 @@ bool tui_tracks_key(struct tui *ui, int key)
 			ui->track_sel++;
 		return true;
 	case KEY_PPAGE:
+		/* A page key turns the page: the list moves with the cursor. */
 		ui->track_sel = ui->track_sel > page ? ui->track_sel - page : 0;
+		ui->track_top = ui->track_top > page ? ui->track_top - page : 0;
 		return true;
 	case KEY_NPAGE:
 		ui->track_sel = ui->track_sel + page < n ? ui->track_sel + page
 		                                         : n - 1;
+		ui->track_top += page;
 		return true;
 	case KEY_END:
 		ui->track_sel = n - 1;

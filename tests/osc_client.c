@@ -516,6 +516,39 @@ static int cmd_clients(int argc, char **argv)
 	return 0;
 }
 
+/* Print the message with path `expect` if the packet holds one (itself,
+ * or inside a bundle, as the server packs its feedback). */
+static bool find_message(unsigned char *p, size_t n, const char *expect)
+{
+	if (n >= 16 && !memcmp(p, "#bundle", 8)) {
+		size_t at = 16;
+		while (at + 4 <= n) {
+			uint32_t size = (uint32_t)p[at] << 24 |
+			                (uint32_t)p[at + 1] << 16 |
+			                (uint32_t)p[at + 2] << 8 | p[at + 3];
+			at += 4;
+			if (size > n - at)
+				return false;
+			if (find_message(p + at, size, expect))
+				return true;
+			at += size;
+		}
+		return false;
+	}
+	if (n == 0 || p[0] != '/' || !memchr(p, 0, n) ||
+	    strcmp((const char *)p, expect))
+		return false;
+	int res;
+	lo_message got = lo_message_deserialise(p, n, &res);
+	if (!got)
+		return false;
+	struct peer q = { .print = stdout };
+	on_message((const char *)p, lo_message_get_types(got),
+	           lo_message_get_argv(got), lo_message_get_argc(got), got, &q);
+	lo_message_free(got);
+	return true;
+}
+
 static int cmd_send(int argc, char **argv)
 {
 	const char *from = NULL, *expect = NULL;
@@ -573,23 +606,10 @@ static int cmd_send(int argc, char **argv)
 			continue;
 		unsigned char buf[65536];
 		ssize_t n = recv(r.fd, buf, sizeof buf, 0);
-		if (n <= 0 || buf[0] != '/')
-			continue;
-		int res;
-		lo_message got = lo_message_deserialise(buf, (size_t)n, &res);
-		if (!got)
-			continue;
-		const char *path = (const char *)buf;
-		if (!strcmp(path, expect)) {
-			struct peer p = { .print = stdout };
-			on_message(path, lo_message_get_types(got),
-			           lo_message_get_argv(got),
-			           lo_message_get_argc(got), got, &p);
-			lo_message_free(got);
+		if (n > 0 && find_message(buf, (size_t)n, expect)) {
 			close(r.fd);
 			return 0;
 		}
-		lo_message_free(got);
 	}
 	close(r.fd);
 	return 3;

@@ -95,6 +95,11 @@ ui_row() {
 	grep -E "^[> ] *[0-9]+ .* $1 " "$E2E_TMP/screen" | head -1
 }
 
+# ui_meter NAME: the meter cells of track NAME's row (after "R M").
+ui_meter() {
+	ui_row "$1" | sed -E 's/^.* [RS·.] [M·.] ([^ ]*).*/\1/'
+}
+
 # ui_expect TEXT: the screen shows TEXT now.
 ui_expect() {
 	ui_screen
