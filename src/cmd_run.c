@@ -337,6 +337,8 @@ int cmd_run(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* The terminal (or the ssh session) went away: stop as cleanly. */
+	sigaction(SIGHUP, &sa, NULL);
 
 	struct error err;
 	struct control *ctl = NULL;
@@ -383,7 +385,7 @@ int cmd_run(int argc, char **argv)
 		control_unlock(ctl);
 		struct tui_config tc = {
 			.stop = &stop_requested,
-			.osc_clients = osc_clients,
+			.osc_clients = osc ? osc_clients : NULL,
 			.osc_ctx = osc,
 		};
 		rc = tui_run(ctl, &tc);

@@ -2000,6 +2000,13 @@ size_t control_tracks(struct control *c, struct control_track *out,
 	return s->track_count;
 }
 
+enum rl_status control_reset_meters(struct control *c, struct error *err)
+{
+	if (!c->engine)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	return send_simple(c, ENGINE_CMD_RESET_METERS, 0, 0, 0, err);
+}
+
 uint32_t control_find_track(const struct control *c, const char *name)
 {
 	int idx = session_find_track(c->session, name);

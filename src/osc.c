@@ -57,7 +57,7 @@ double osc_now(void)
 /* Log lines: one a second per kind, with the count of what was left out */
 
 void osc_post_limited(struct osc_server *s, struct osc_access_limiter *l,
-                         enum control_level level, const char *fmt, ...)
+                      enum control_level level, const char *fmt, ...)
 {
 	uint64_t left_out;
 	if (!osc_access_limiter_allow(l, osc_now(), &left_out))
@@ -97,7 +97,7 @@ static void flush_limits(struct osc_server *s, double now)
 
 /* Same host and port? (Both come from this socket: same family.) */
 bool osc_same_addr(const struct sockaddr_storage *a,
-                      const struct sockaddr_storage *b)
+                   const struct sockaddr_storage *b)
 {
 	if (a->ss_family != b->ss_family)
 		return false;
@@ -233,7 +233,7 @@ static void update_count(struct osc_server *s)
 }
 
 void osc_drop_client(struct osc_server *s, struct osc_client *cl,
-                        const char *why)
+                     const char *why)
 {
 	control_lock(s->c);
 	control_post(s->c, CONTROL_INFO, "osc: feedback to %s ended (%s)",
@@ -245,8 +245,8 @@ void osc_drop_client(struct osc_server *s, struct osc_client *cl,
 }
 
 struct osc_client *osc_find_client(struct osc_server *s,
-                                      const struct sockaddr_storage *dest,
-                                      enum osc_feedback_dialect dialect)
+                                   const struct sockaddr_storage *dest,
+                                   enum osc_feedback_dialect dialect)
 {
 	for (size_t i = 0; i < OSC_MAX_CLIENTS; i++) {
 		struct osc_client *cl = &s->clients[i];

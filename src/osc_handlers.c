@@ -766,10 +766,11 @@ static enum rl_status dispatch(struct osc_request *r, enum osc_address_id id,
 		                                 &port, err)) != RL_OK))
 			return st;
 		/* Either dialect /redlight/subscribe gave it. */
-		st = osc_unsubscribe(r, OSC_FEEDBACK_REDLIGHT, (uint16_t)port, err);
+		st = osc_unsubscribe(r, OSC_FEEDBACK_REDLIGHT, (uint16_t)port,
+		                     err);
 		if (st != RL_OK)
-			st = osc_unsubscribe(r, OSC_FEEDBACK_REAPER, (uint16_t)port,
-			                 err);
+			st = osc_unsubscribe(r, OSC_FEEDBACK_REAPER,
+			                     (uint16_t)port, err);
 		return st;
 	}
 

@@ -1018,8 +1018,15 @@ static void act_monitor(struct tui *ui)
 
 static void act_clear_clips(struct tui *ui)
 {
+	/* The engine's counts go back to zero (for OSC too); the baseline
+	 * hides the clips already seen until the reset has gone through. */
+	struct error err;
+	control_lock(ui->c);
+	if (control_reset_meters(ui->c, &err) != RL_OK)
+		tui_refused(ui, "clear clips", &err);
+	control_unlock(ui->c);
 	for (size_t i = 0; i < ui->s.track_count && i < ui->clip_base_len; i++)
-		ui->clip_base[i] = ui->s.tracks[i].clips;
+		ui->clip_base[i] = 0;
 }
 
 static void on_quit_yes(struct tui *ui, uint32_t arg)
@@ -1329,7 +1336,6 @@ static void draw_frame(struct tui *ui)
 		ui->full_redraw = true;
 		return;
 	}
-	tui_transport_draw(ui, 0);
 	int body_y = 2, body_h = rows - 5;
 	if (!ui->help) {
 		/* The other views change rarely, but not only by this UI's
@@ -1353,6 +1359,9 @@ static void draw_frame(struct tui *ui)
 		}
 	}
 	ui->body_dirty = false;
+	/* After the body: the transport bar shows which tracks the list
+	 * has just drawn. */
+	tui_transport_draw(ui, 0);
 	tui_status_draw(ui, rows - 3);
 	if (ui->help)
 		tui_help_draw(ui);

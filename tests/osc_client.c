@@ -92,6 +92,7 @@ struct peer {
 	uint64_t received;
 	bool got_pong, got_query_end;
 	int32_t recording;        /* -1: not heard */
+	int32_t take_now;         /* the take recording, 0: none */
 	int32_t last_take;
 };
 
@@ -155,6 +156,8 @@ static int on_message(const char *path, const char *types, lo_arg **argv,
 		p->got_query_end = true;
 	} else if (!strcmp(path, "/redlight/recording") && argc == 1) {
 		p->recording = int_arg(types, argv, 0);
+	} else if (!strcmp(path, "/redlight/take") && argc == 1) {
+		p->take_now = int_arg(types, argv, 0);
 	} else if (!strcmp(path, "/redlight/take/last") && argc == 1) {
 		p->last_take = int_arg(types, argv, 0);
 	}
@@ -631,17 +634,26 @@ static int cmd_record_latency(int argc, char **argv)
 	send_s(&p, "/redlight/subscribe", "timeout=0");
 	pump(&p, 0.5, NULL);
 	for (int k = 0; k < takes; k++) {
-		int32_t before = p.last_take;
+		/* Which take this is comes from the feedback (/redlight/take
+		 * while it records), so a late update of the one before can
+		 * never be mistaken for it. */
+		p.take_now = 0;
 		jack_nframes_t sent = jack_frame_time(jc);
 		send0(&p, "/redlight/record");
+		double t0 = now_s();
+		while (p.take_now == 0 && now_s() - t0 < 5.0)
+			lo_server_recv_noblock(p.srv, 20);
+		int32_t take = p.take_now;
+		if (take == 0)
+			die("the take did not start%s", "");
 		pump(&p, secs, NULL);
 		send0(&p, "/redlight/stop");
-		double t0 = now_s();
-		while (p.last_take == before && now_s() - t0 < 10.0)
+		t0 = now_s();
+		while (p.last_take != take && now_s() - t0 < 10.0)
 			lo_server_recv_noblock(p.srv, 50);
-		if (p.last_take == before)
-			die("take %s never finished", "");
-		printf("sent_frame %u take %d\n", (unsigned)sent, p.last_take);
+		if (p.last_take != take)
+			die("a take never finished%s", "");
+		printf("sent_frame %u take %d\n", (unsigned)sent, take);
 		fflush(stdout);
 		pump(&p, 0.3, NULL);
 	}

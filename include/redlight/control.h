@@ -466,6 +466,9 @@ size_t control_tracks(struct control *c, struct control_track *out,
 enum rl_status control_arm_track(struct control *c, uint32_t number, bool on,
                                  struct error *err);
 
+/** Clear every track's peak hold and clip count (the engineer saw them). */
+enum rl_status control_reset_meters(struct control *c, struct error *err);
+
 /** Session track number of the track called `name`, or of "7": 0 if none. */
 uint32_t control_find_track(const struct control *c, const char *name);
 

@@ -22,8 +22,9 @@ J="$S/session.json"
 LOG="$S/redlight.log"
 OC=$OSC_CLIENT
 # A port of this test and this build (suites of other builds may run
-# beside this one, each with its own jackd).
-P=$((30000 + $(printf %s "$REDLIGHT" | cksum | cut -d' ' -f1) % 20000))
+# beside this one, each with its own jackd), below Linux's ephemeral
+# ports (32768-) and above liblo's random ones (10000-19999).
+P=$((20000 + $(printf %s "$REDLIGHT" | cksum | cut -d' ' -f1) % 10000))
 P2=$((P + 1))
 
 osc() { oscsend 127.0.0.1 "$P" "$@" || fail "oscsend $*"; }
@@ -94,7 +95,7 @@ rc=$?
 expect_contains "$E2E_TMP/taken.err" "UDP port $P2 is already in use"
 [ -d "$E2E_TMP/other/takes/001" ] && fail "a take was started"
 
-start_recorder
+start_recorder --tempo-map "$(dirname "$0")/song.map"
 FA="$E2E_TMP/fb-redlight.txt"
 $OC watch 127.0.0.1 "$P" 300 --subscribe meters >"$FA" &
 E2E_PIDS+=($!)
@@ -132,6 +133,16 @@ m=$(lines "$FA")
 osc /strip/recenable/2 f 1.0               # Ardour, ssid in the path
 wait_after "$FA" "$m" '/redlight/track/2/armed i 1' 3
 wait_after "$FA" 0 '/redlight/armed i 3' 3
+m=$(lines "$FA")
+osc /redlight/arm/all                      # the UI's A: arms the rest
+wait_after "$FA" "$m" '/redlight/track/3/armed i 1' 3
+osc /redlight/arm/all i 0
+wait_after "$FA" "$m" '/redlight/armed i 0' 3
+osc /redlight/arm/all i 1
+wait_after "$FA" "$m" '/redlight/armed i 4' 3
+m=$(lines "$FA")
+osc /redlight/track/arm ii 3 0
+wait_after "$FA" "$m" '/redlight/armed i 3' 3
 
 # --- record and stop, our paths; a marker while recording
 m=$(lines "$FA")
@@ -270,6 +281,32 @@ osc /redlight/locate h 48000
 wait_after "$FA" "$m" '/redlight/frame h 48000' 3
 osc /redlight/locate/start
 wait_after "$FA" "$m" '/redlight/frame h 0' 3
+# Sections of the song map: by name, next, previous; a punch-in at the
+# verse and out at the chorus records exactly that stretch.
+m=$(lines "$FA")
+osc /redlight/locate/section s chorus
+wait_after "$FA" "$m" '/redlight/section s "chorus"' 3
+chorus=$(after "$FA" "$m" | sed -n 's|^/redlight/frame h ||p' | tail -1)
+m=$(lines "$FA")
+osc /redlight/locate/section/prev
+wait_after "$FA" "$m" '/redlight/section s "verse"' 3
+wait_after "$FA" "$m" '/redlight/bbt s "3|1|0"' 1
+verse=$(after "$FA" "$m" | sed -n 's|^/redlight/frame h ||p' | tail -1)
+m=$(lines "$FA")
+osc /redlight/locate/section/next
+wait_after "$FA" "$m" '/redlight/bbt s "5|1|0"' 3
+[ "$verse" -gt 0 ] && [ "$chorus" -gt "$verse" ] || fail "section frames: verse $verse chorus $chorus"
+osc /redlight/locate/bar i 2
+m=$(lines "$FA")
+osc /redlight/record/punch ss verse chorus
+wait_after "$FA" "$m" '/redlight/recording i 1' 6
+wait_after "$FA" "$m" '/redlight/recording i 0' 10
+osc /redlight/stop
+wait_take 4
+[ "$(json_get "$J" takes.3.start_frame)" = "$verse" ] || fail "punch-in at $(json_get "$J" takes.3.start_frame), not the verse ($verse)"
+[ "$(json_get "$J" takes.3.length)" = $((chorus - verse)) ] || fail "punch length $(json_get "$J" takes.3.length), not $((chorus - verse))"
+verify 4 3
+
 m=$(lines "$FA")
 osc /redlight/loop iss 1 1 2
 wait_after "$FA" "$m" '/redlight/loop i 1' 3
@@ -289,7 +326,7 @@ osc /redlight/cue/scratch f -6
 osc /redlight/track/monitor iif 2 1 -10
 sleep 1.5
 [ "$(json_get "$J" takes.0.rating)" = 4 ] || fail "rate: $(json_get "$J" takes.0.rating)"
-[ "$(json_get "$J" takes.2.note)" = "best so far" ] || fail "note of the last take: $(json_get "$J" takes.2.note)"
+[ "$(json_get "$J" takes.3.note)" = "best so far" ] || fail "note of the last take: $(json_get "$J" takes.3.note)"
 [ "$(json_get "$J" takes.1.files.0.keeper)" = true ] || fail "keep 2 out_1"
 num_is "$(json_get "$J" tracks.0.cue_db)" -3 || fail "track 1 cue: $(json_get "$J" tracks.0.cue_db)"
 num_is "$(json_get "$J" settings.cue_scratch_db)" -6 || fail "scratch cue: $(json_get "$J" settings.cue_scratch_db)"
@@ -388,9 +425,9 @@ alive
 $OC rtt 127.0.0.1 "$P" 5 ping >"$E2E_TMP/rtt" || fail "ping after the flood: $(cat "$E2E_TMP/rtt")"
 after "$FA" "$m" | grep -qF '/redlight/recording i 0' && fail "the flood stopped the take"
 osc /redlight/stop
-wait_take 4
-verify 4 3
-[ "$(json_get "$J" takes.3.dropped_frames)" = 0 ] || fail "dropped frames in the flooded take"
+wait_take 5
+verify 5 3
+[ "$(json_get "$J" takes.4.dropped_frames)" = 0 ] || fail "dropped frames in the flooded take"
 cat "$E2E_TMP/flood1" "$E2E_TMP/flood2"
 flood_lines=$(after "$LOG" "$log_before" | grep -c 'osc: ')
 [ "$flood_lines" -le 40 ] || fail "$flood_lines log lines for a 6 s flood"
