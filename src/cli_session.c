@@ -139,3 +139,19 @@ int cli_print_json(json_t *value)
 	free(text);
 	return 0;
 }
+
+/* One summary line per finished take (loop passes each make one). */
+void cli_print_finished(struct control *ctl)
+{
+	struct control_take_summary sum;
+	while (control_next_finished(ctl, &sum)) {
+		double secs = (double)sum.frames / control_sample_rate(ctl);
+		printf("take %03u: %u tracks, %llu frames (%.3f s), %llu dropped "
+		       "frames, %llu xruns, files in %s%s%s\n",
+		       sum.number, sum.tracks, (unsigned long long)sum.frames,
+		       secs, (unsigned long long)sum.dropped_frames,
+		       (unsigned long long)sum.xruns, sum.dir,
+		       sum.end_reason[0] ? "; stopped: " : "", sum.end_reason);
+		fflush(stdout);
+	}
+}

@@ -189,22 +189,6 @@ static enum rl_status setup_loop(struct control *ctl, const char *text,
 	return st;
 }
 
-/* One summary line per finished take (loop passes each make one). */
-static void print_finished(struct control *ctl)
-{
-	struct control_take_summary sum;
-	while (control_next_finished(ctl, &sum)) {
-		double secs = (double)sum.frames / control_sample_rate(ctl);
-		printf("take %03u: %u tracks, %llu frames (%.3f s), %llu dropped "
-		       "frames, %llu xruns, files in %s%s%s\n",
-		       sum.number, sum.tracks, (unsigned long long)sum.frames,
-		       secs, (unsigned long long)sum.dropped_frames,
-		       (unsigned long long)sum.xruns, sum.dir,
-		       sum.end_reason[0] ? "; stopped: " : "", sum.end_reason);
-		fflush(stdout);
-	}
-}
-
 /* "IN:OUT" positions (either may be empty: open end). */
 static enum rl_status parse_punch(struct control *ctl, const char *text,
                                   struct control_record_options *ro,
@@ -637,7 +621,7 @@ int cmd_record(int argc, char **argv)
 			control_stop(ctl, 0, NULL);
 		}
 		st = control_poll(ctl, &err);
-		print_finished(ctl);
+		cli_print_finished(ctl);
 		if (st != RL_OK)
 			break;
 	}
@@ -650,7 +634,7 @@ int cmd_record(int argc, char **argv)
 		err = err2;
 	}
 
-	print_finished(ctl);
+	cli_print_finished(ctl);
 	if (control_takes_finished(ctl) == 0 && st == RL_OK)
 		printf("no take recorded: stopped before the punch-in\n");
 	if (stats) {

@@ -44,7 +44,8 @@ static void run_usage(FILE *f)
 	      "Open the live recorder on SESSION_DIR: the terminal UI (or, with\n"
 	      "--headless, OSC only). Without --inputs/--input the session's\n"
 	      "tracks record from their own inputs (redlight tracks input).\n"
-	      "OSC listens on UDP port 3819 unless --osc-port or --no-osc.\n",
+	      "OSC listens on UDP port 3819 (or the session's osc_port setting)\n"
+	      "unless --osc-port or --no-osc.\n",
 	      f);
 }
 
@@ -289,6 +290,7 @@ static int run_headless(struct control *ctl)
 	while (!stop_requested) {
 		control_lock(ctl);
 		enum rl_status st = control_poll(ctl, &err);
+		cli_print_finished(ctl);
 		control_unlock(ctl);
 		if (st == RL_ERR_JACK) {
 			status = 1; /* the server is gone: nothing to record */
@@ -305,6 +307,7 @@ static int run_headless(struct control *ctl)
 		for (;;) {
 			control_lock(ctl);
 			control_poll(ctl, NULL);
+			cli_print_finished(ctl);
 			bool busy = control_busy(ctl);
 			control_unlock(ctl);
 			if (!busy)
@@ -363,6 +366,9 @@ int cmd_run(int argc, char **argv)
 	control_free_names(names);
 	if (st == RL_OK)
 		st = setup(ctl, &o, &err);
+	/* --osc-port, else the session's setting, else 3819. */
+	if (st == RL_OK && o.osc && !o.osc_cfg.port)
+		o.osc_cfg.port = (uint16_t)control_settings(ctl)->osc_port;
 	if (st == RL_OK && o.osc)
 		st = osc_server_new(ctl, &o.osc_cfg, &osc, &err);
 	if (st != RL_OK) {

@@ -2,6 +2,7 @@
 #include "redlight/control.h"
 
 #include "redlight/click.h"
+#include "redlight/comp.h"
 #include "redlight/disk_reader.h"
 #include "redlight/disk_writer.h"
 #include "redlight/jack_backend.h"
@@ -2041,7 +2042,7 @@ static enum rl_status input_of(const struct control *c, uint32_t number,
 enum rl_status control_arm_track(struct control *c, uint32_t number, bool on,
                                  struct error *err)
 {
-	uint32_t t;
+	uint32_t t = 0;
 	enum rl_status st = input_of(c, number, &t, err);
 	return st == RL_OK ? control_arm(c, t, on, err) : st;
 }
@@ -2049,7 +2050,7 @@ enum rl_status control_arm_track(struct control *c, uint32_t number, bool on,
 enum rl_status control_monitor_track(struct control *c, uint32_t number,
                                      bool on, double db, struct error *err)
 {
-	uint32_t t;
+	uint32_t t = 0;
 	enum rl_status st = input_of(c, number, &t, err);
 	return st == RL_OK ? control_monitor(c, t, on, db, err) : st;
 }
@@ -2140,4 +2141,20 @@ enum rl_status control_use_comp(struct control *c, uint32_t number, bool on,
 {
 	return playback_changed(c, session_use_comp(c->session, number, on,
 	                                            err), err);
+}
+
+enum rl_status control_make_comp(struct control *c, uint32_t track_number,
+                                 uint32_t base_take,
+                                 const struct comp_choice *choices,
+                                 size_t count, double fade_ms,
+                                 uint32_t *number, struct error *err)
+{
+	if (c->open_count > 0)
+		return error_set(err, RL_ERR_STATE, "not while recording: a "
+		                 "comp is rendered when the take is done");
+	if (!c->map)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	return playback_changed(c, comp_make(c->session, c->map, track_number,
+	                                     base_take, choices, count,
+	                                     fade_ms, number, err), err);
 }

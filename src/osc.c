@@ -442,14 +442,14 @@ static void handle_message(struct osc_server *s, struct osc_request *r,
 			at += snprintf(shown + at, sizeof shown - (size_t)at,
 			               "%s%02x", i ? " " : "", data[i]);
 		OSC_BAD(s, "ignored a packet from %s: not an OSC message or bundle "
-		    "(it starts with %s)", r->who, shown);
+			"(it starts with %s)", r->who, shown);
 		s->bad_packets++;
 		return;
 	}
 	if (!memchr(data, '\0', len)) {
 		show_path(path, len < 48 ? len : 48, shown, sizeof shown);
 		OSC_BAD(s, "ignored a packet from %s: address '%s...' is not "
-		    "terminated (truncated?)", r->who, shown);
+			"terminated (truncated?)", r->who, shown);
 		s->bad_packets++;
 		return;
 	}
@@ -469,9 +469,10 @@ static void handle_message(struct osc_server *s, struct osc_request *r,
 		size_t tl = strnlen(types, len - at - 1);
 		size_t bad = strspn(types, "ihfdsSbcmtTFNI");
 		if (bad < tl) {
+			char tag = types[bad] >= 0x20 && types[bad] < 0x7f
+			           ? types[bad] : '?';
 			OSC_BAD(s, "ignored %s from %s: unknown type tag '%c'", path,
-			    r->who, types[bad] >= 0x20 && types[bad] < 0x7f
-			            ? types[bad] : '?');
+				r->who, tag);
 			s->bad_packets++;
 			return;
 		}
@@ -481,7 +482,7 @@ static void handle_message(struct osc_server *s, struct osc_request *r,
 	if (!msg) {
 		show_path(path, strlen(path), shown, sizeof shown);
 		OSC_BAD(s, "ignored %s from %s: malformed (%s)", shown, r->who,
-		    lo_error_text(res));
+			lo_error_text(res));
 		s->bad_packets++;
 		return;
 	}
@@ -495,20 +496,20 @@ static void handle_message(struct osc_server *s, struct osc_request *r,
 	if (!r->route) {
 		show_path(path, strlen(path), shown, sizeof shown);
 		OSC_BAD(s, "ignored %s from %s: no such address (see "
-		    "doc/osc.md)", shown, r->who);
+			"doc/osc.md)", shown, r->who);
 		s->bad_packets++;
 	} else if (r->route->writes && r->role != OSC_ACCESS_CONTROL) {
 		OSC_BAD(s, "ignored %s from %s: that client is read-only "
-		    "(--osc-read-only)", path, r->who);
+			"(--osc-read-only)", path, r->who);
 		s->bad_packets++;
 	} else if (osc_dispatch(r, &err) != RL_OK) {
 		if (r->refused) {
 			osc_post_limited(s, &s->refused_limit, CONTROL_ERROR,
-			             "%s from %s refused: %s", path, r->who,
-			             err.message);
+					 "%s from %s refused: %s", path, r->who,
+					 err.message);
 		} else {
 			OSC_BAD(s, "ignored %s from %s: %s", path, r->who,
-			    err.message);
+				err.message);
 			s->bad_packets++;
 		}
 	}
@@ -575,20 +576,20 @@ static void handle_packet(struct osc_server *s, size_t len,
 		&s->access, (const struct sockaddr *)from);
 	if (role == OSC_ACCESS_DENIED) {
 		OSC_BAD(s, "ignored a packet from %s: not in the allow-list "
-		    "(--osc-allow)", who);
+			"(--osc-allow)", who);
 		s->bad_packets++;
 		return;
 	}
 	if (len > OSC_MAX_PACKET) {
 		OSC_BAD(s, "ignored a packet of %zu bytes from %s: at most %d "
-		    "are taken", len, who, OSC_MAX_PACKET);
+			"are taken", len, who, OSC_MAX_PACKET);
 		s->bad_packets++;
 		return;
 	}
 	if (len == 0 || len % 4) {
 		OSC_BAD(s, "ignored a packet of %zu bytes from %s: OSC packets "
-		    "are a non-zero multiple of 4 bytes (truncated?)", len,
-		    who);
+			"are a non-zero multiple of 4 bytes (truncated?)", len,
+			who);
 		s->bad_packets++;
 		return;
 	}

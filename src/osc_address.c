@@ -55,6 +55,7 @@ static const struct osc_address_route routes[] = {
 	  "track on [dB]"),
 	R("/redlight/track/cue", OSC_TRACK_CUE, true, "track dB"),
 	R("/redlight/arm/all", OSC_ARM_ALL, true, "[on]"),
+	R("/redlight/meters/reset", OSC_METERS_RESET, true, "[1]"),
 	R("/redlight/track/*/arm", OSC_TRACKN_ARM, true, "[on]"),
 	R("/redlight/track/*/monitor", OSC_TRACKN_MONITOR, true, "on [dB]"),
 	R("/redlight/track/*/cue", OSC_TRACKN_CUE, true, "dB"),

@@ -98,6 +98,13 @@ static enum rl_status cmd_new_take(struct osc_request *r, void *a,
 	return control_new_take(r->s->c, err);
 }
 
+static enum rl_status cmd_reset_meters(struct osc_request *r, void *a,
+                                       struct error *err)
+{
+	(void)a;
+	return control_reset_meters(r->s->c, err);
+}
+
 static enum rl_status cmd_marker(struct osc_request *r, void *a,
                                  struct error *err)
 {
@@ -813,6 +820,8 @@ static enum rl_status dispatch(struct osc_request *r, enum osc_address_id id,
 	}
 	case OSC_TAKE_NEW:
 		return trigger(r, cmd_new_take, NULL, err);
+	case OSC_METERS_RESET:
+		return trigger(r, cmd_reset_meters, NULL, err);
 	case OSC_ARDOUR_LOOP_TOGGLE:
 	case OSC_REAPER_REPEAT:
 		return trigger(r, cmd_loop_toggle, NULL, err);

@@ -209,7 +209,7 @@ static enum rl_status get_u32(const struct loader *ld, const json_t *obj,
                               const char *where, const char *key,
                               uint32_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0;
 	enum rl_status rc = get_uint(ld, obj, where, key, UINT32_MAX, &v);
 	if (rc == RL_OK)
 		*out = (uint32_t)v;
@@ -1026,6 +1026,9 @@ static enum rl_status load_settings(const struct loader *ld, const json_t *root,
 			                   "expected an integer");
 		st->scratch_offset = json_integer_value(v);
 	}
+	if (!rc && json_object_get(o, "osc_port") &&
+	    !(rc = get_uint(ld, o, w, "osc_port", 65535, &u)))
+		st->osc_port = (uint32_t)u;
 	if (!rc && json_object_get(o, "cue_click_db"))
 		rc = get_level(ld, o, w, "cue_click_db", 6.0, &st->cue_click_db);
 	if (!rc && json_object_get(o, "cue_scratch_db"))
@@ -1416,6 +1419,7 @@ static json_t *build_root(struct builder *b, const struct session *s)
 		put(b, so, "scratch_offset", json_integer(st->scratch_offset));
 		put(b, so, "cue_click_db", level_json(st->cue_click_db));
 		put(b, so, "cue_scratch_db", level_json(st->cue_scratch_db));
+		put_uint(b, so, "settings", "osc_port", st->osc_port);
 		put(b, root, "settings", so);
 	}
 

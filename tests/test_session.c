@@ -278,7 +278,8 @@ static const char empty_session_json[] =
 	"    \"scratch\": \"\",\n"
 	"    \"scratch_offset\": 0,\n"
 	"    \"cue_click_db\": 0.0,\n"
-	"    \"cue_scratch_db\": 0.0\n"
+	"    \"cue_scratch_db\": 0.0,\n"
+	"    \"osc_port\": 0\n"
 	"  },\n"
 	"  \"tracks\": [],\n"
 	"  \"takes\": [],\n"
@@ -945,6 +946,9 @@ static void test_malformed(void)
 		{ "track-monitor-hot", "\"colour\": \"red\"",
 		  "\"colour\": \"red\", \"monitor_db\": 10",
 		  ": tracks[0].monitor_db: 10 is louder than +6 dB" },
+		{ "settings-osc", "\"future_top\"",
+		  "\"settings\": {\"osc_port\": 70000}, \"future_top\"",
+		  ": settings.osc_port: 70000 is out of range (0 to 65535)" },
 		{ "settings-cue", "\"future_top\"",
 		  "\"settings\": {\"cue_scratch_db\": 7}, \"future_top\"",
 		  ": settings.cue_scratch_db: 7 is louder than +6 dB" },

@@ -8,6 +8,7 @@
 #ifndef REDLIGHT_CLI_H
 #define REDLIGHT_CLI_H
 
+#include "redlight/control.h"
 #include "redlight/error.h"
 #include "redlight/session.h"
 #include "redlight/session_lock.h"
@@ -71,6 +72,11 @@ int cli_open_locked(const char *dir, const char *who, struct session **s,
 
 /** Free the session and release the lock. */
 void cli_close_locked(struct session *s, struct session_lock *lock);
+
+/** One summary line on stdout per take finished since the last call
+ *  (number, tracks, frames, dropped frames, xruns, files); the caller
+ *  holds the control lock if front-ends share c. */
+void cli_print_finished(struct control *ctl);
 
 /** Save session.json atomically; the exit status (0, or 1 with a line). */
 int cli_save(const struct session *s);

@@ -507,6 +507,22 @@ enum rl_status control_take_discard(struct control *c, uint32_t take,
                                     struct error *err);
 enum rl_status control_take_restore(struct control *c, uint32_t take,
                                     struct error *err);
+/**
+ * Keeper per section: render a comp of session track `track_number` (see
+ * comp_make(): `choices` name a take per tempo-map section, `base_take`
+ * 0 is the track's keeper, crossfades of `fade_ms`) with the recorder's
+ * tempo map, make it what the track plays, and save. Offline work of a
+ * few seconds for a long song, done on the caller's thread: refused while
+ * a take records (RL_ERR_STATE) so it never competes with the disk
+ * writer. The comp's number goes to *number.
+ */
+struct comp_choice;
+enum rl_status control_make_comp(struct control *c, uint32_t track_number,
+                                 uint32_t base_take,
+                                 const struct comp_choice *choices,
+                                 size_t count, double fade_ms,
+                                 uint32_t *number, struct error *err);
+
 /** Make comp `number` what its track plays (on) or set it aside. */
 enum rl_status control_use_comp(struct control *c, uint32_t number, bool on,
                                 struct error *err);

@@ -180,6 +180,8 @@ struct session_settings {
 	double cue_click_db;         /**< the click in the cue mix (<= +6,
 	                                  -INFINITY: off), default 0 */
 	double cue_scratch_db;       /**< the scratch in the cue mix */
+	uint32_t osc_port;           /**< UDP port of the OSC server, 0: the
+	                                  default (3819) */
 };
 
 /** Fill in the defaults. */

@@ -333,6 +333,9 @@ num_is "$(json_get "$J" settings.cue_scratch_db)" -6 || fail "scratch cue: $(jso
 [ "$(json_get "$J" tracks.1.monitor)" = true ] || fail "monitor track 2"
 num_is "$(json_get "$J" tracks.1.monitor_db)" -10 || fail "monitor level track 2: $(json_get "$J" tracks.1.monitor_db)"
 osc /redlight/track/monitor ii 2 0
+osc /redlight/meters/reset
+grep "osc: " "$LOG" | grep -v "subscribed\|ended" | grep -q . &&
+	fail "well-formed commands were refused: $(grep 'osc: ' "$LOG" | grep -v 'subscribed\|ended')"
 osc /redlight/take/discard i 3
 sleep 0.5
 [ -d "$S/trash/003" ] || fail "discard 3: no trash/003"
@@ -468,6 +471,24 @@ sleep 1.5
 $OC send --from 127.0.0.1 127.0.0.1 "$P" /redlight/stop
 wait_take $((takes_before + 1))
 verify $((takes_before + 1)) 4
+stop_recorder
+# The session's osc_port setting is the port when no --osc-port is given;
+# the headless recorder prints a summary line a take.
+P3=$((P + 2))
+mv "$E2E_TMP/rec.err" "$E2E_TMP/rec-before-setting.err"
+sed -i "s/\"osc_port\": 0/\"osc_port\": $P3/" "$J"
+"$REDLIGHT" "$S" --headless --inputs 'redlight-source:' \
+	>"$E2E_TMP/set.out" 2>"$E2E_TMP/rec.err" &
+REC_PID=$!
+E2E_PIDS+=("$REC_PID")
+wait_for "$E2E_TMP/rec.err" "OSC on UDP port $P3" 10
+$OC send --expect /redlight/pong 127.0.0.1 "$P3" /redlight/ping >/dev/null \
+	|| fail "no pong on the session's osc_port"
+$OC send 127.0.0.1 "$P3" /redlight/record
+sleep 1
+$OC send 127.0.0.1 "$P3" /redlight/stop
+wait_for "$E2E_TMP/set.out" "dropped frames" 10
+expect_contains "$E2E_TMP/set.out" "take $(printf %03d $(json_get "$J" takes.#)): 4 tracks"
 stop_recorder
 # The sanitizers print what they find and carry on: nothing may be there.
 grep -h "runtime error\|Sanitizer" "$E2E_TMP"/rec*.err && fail "sanitizer reports"
