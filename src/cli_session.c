@@ -155,3 +155,23 @@ void cli_print_finished(struct control *ctl)
 		fflush(stdout);
 	}
 }
+
+enum rl_status cli_connect_outputs(struct control *ctl, const char *click_to,
+                                   const char *cue_to, struct error *err)
+{
+	enum rl_status st = RL_OK;
+	if (click_to)
+		st = control_connect_output(ctl, ENGINE_OUT_CLICK, click_to, err);
+	if (st == RL_OK && cue_to) {
+		char buf[2 * SESSION_PORT_MAX];
+		snprintf(buf, sizeof buf, "%s", cue_to);
+		char *comma = strchr(buf, ',');
+		if (comma)
+			*comma = '\0';
+		st = control_connect_output(ctl, ENGINE_OUT_CUE_L, buf, err);
+		if (st == RL_OK && comma)
+			st = control_connect_output(ctl, ENGINE_OUT_CUE_R,
+			                            comma + 1, err);
+	}
+	return st;
+}

@@ -218,19 +218,8 @@ static enum rl_status setup_transport(struct control *ctl, bool click,
                                       struct error *err)
 {
 	enum rl_status st = control_set_click(ctl, click, err);
-	if (st == RL_OK && click_to)
-		st = control_connect_output(ctl, ENGINE_OUT_CLICK, click_to, err);
-	if (st == RL_OK && cue_to) {
-		char buf[512];
-		snprintf(buf, sizeof buf, "%s", cue_to);
-		char *comma = strchr(buf, ',');
-		if (comma)
-			*comma = '\0';
-		st = control_connect_output(ctl, ENGINE_OUT_CUE_L, buf, err);
-		if (st == RL_OK && comma)
-			st = control_connect_output(ctl, ENGINE_OUT_CUE_R,
-			                            comma + 1, err);
-	}
+	if (st == RL_OK)
+		st = cli_connect_outputs(ctl, click_to, cue_to, err);
 	if (st == RL_OK && start) {
 		int64_t frame;
 		st = control_parse_position(ctl, start, &frame, err);

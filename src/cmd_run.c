@@ -258,20 +258,8 @@ static enum rl_status setup(struct control *ctl, const struct run_options *o,
 		st = control_set_scratch(ctl, o->scratch,
 		                         control_settings(ctl)->scratch_offset,
 		                         err);
-	if (st == RL_OK && o->click_to)
-		st = control_connect_output(ctl, ENGINE_OUT_CLICK, o->click_to,
-		                            err);
-	if (st == RL_OK && o->cue_to) {
-		char buf[2 * SESSION_PORT_MAX];
-		snprintf(buf, sizeof buf, "%s", o->cue_to);
-		char *comma = strchr(buf, ',');
-		if (comma)
-			*comma = '\0';
-		st = control_connect_output(ctl, ENGINE_OUT_CUE_L, buf, err);
-		if (st == RL_OK && comma)
-			st = control_connect_output(ctl, ENGINE_OUT_CUE_R,
-			                            comma + 1, err);
-	}
+	if (st == RL_OK)
+		st = cli_connect_outputs(ctl, o->click_to, o->cue_to, err);
 	return st;
 }
 

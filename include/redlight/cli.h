@@ -78,6 +78,11 @@ void cli_close_locked(struct session *s, struct session_lock *lock);
  *  holds the control lock if front-ends share c. */
 void cli_print_finished(struct control *ctl);
 
+/** --click-to PORT and --cue-to LEFT[,RIGHT]: connect redlight's click
+ *  and cue outputs (either may be NULL). */
+enum rl_status cli_connect_outputs(struct control *ctl, const char *click_to,
+                                   const char *cue_to, struct error *err);
+
 /** Save session.json atomically; the exit status (0, or 1 with a line). */
 int cli_save(const struct session *s);
 
