@@ -47,6 +47,8 @@ static const struct help_line help[] = {
 	{ "e", "write a note" },
 	{ "d  Del", "discard (asks first)" },
 	{ "u", "restore from trash/" },
+	{ "s", "this take in a section (comp)" },
+	{ "C", "render the comp of those" },
 	{ NULL, "Cue view" },
 	{ "Left Right", "level -1 / +1 dB (- +)" },
 	{ "S-Left/Right", "level -6 / +6 dB" },

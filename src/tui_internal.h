@@ -139,6 +139,8 @@ struct tui_state {
 };
 
 #define TUI_COMP_KEY 0x80000000u
+/** Sections one comp can choose takes for in the UI. */
+#define TUI_COMP_CHOICES_MAX 32
 
 enum tui_modal_kind { TUI_MODAL_NONE = 0, TUI_MODAL_CONFIRM, TUI_MODAL_PROMPT };
 
@@ -147,9 +149,7 @@ typedef void (*tui_confirm_fn)(struct tui *ui, uint32_t arg);
 typedef void (*tui_prompt_fn)(struct tui *ui, uint32_t arg, const char *text);
 
 struct tui_modal {
-	#define TUI_COMP_KEY 0x80000000u
-
-enum tui_modal_kind kind;
+	enum tui_modal_kind kind;
 	char question[256];
 	tui_confirm_fn on_yes;
 	tui_prompt_fn on_text;
@@ -212,6 +212,13 @@ struct tui {
 	size_t take_top;
 	uint32_t take_filter;      /* 0: every track, else a track number */
 	bool takes_want_copy;      /* copy now, something changed */
+	/* Keeper per section being put together for track comp_track:
+	 * `s` chooses the take under the cursor for a section, `C`
+	 * renders the comp (control_make_comp()). */
+	uint32_t comp_track;
+	size_t comp_count;
+	uint32_t comp_takes[TUI_COMP_CHOICES_MAX];
+	char comp_sections[TUI_COMP_CHOICES_MAX][TEMPO_MAP_LABEL_MAX + 1];
 
 	/* Cue view. */
 	size_t cue_sel, cue_top;

@@ -13,6 +13,8 @@
  */
 #include "tui_internal.h"
 
+#include "redlight/comp.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -514,6 +516,75 @@ static void restore(struct tui *ui, uint32_t number)
 	done(ui);
 }
 
+/* `s` on a take, in one track's list: the take plays in that section of
+ * the comp being put together (a section chosen again takes the new
+ * take). */
+static void on_section(struct tui *ui, uint32_t number, const char *text)
+{
+	struct error err;
+	error_clear(&err);
+	if (ui->comp_track != ui->take_filter) {
+		ui->comp_track = ui->take_filter;
+		ui->comp_count = 0;
+	}
+	control_lock(ui->c);
+	int64_t frame;
+	const struct tempo_map *map = control_tempo_map(ui->c);
+	enum rl_status st = map ? tempo_map_section_frame(map, text, &frame,
+	                                                  &err)
+	                        : error_set(&err, RL_ERR_STATE, "no tempo map");
+	size_t i = 0;
+	while (st == RL_OK && i < ui->comp_count &&
+	       strcmp(ui->comp_sections[i], text))
+		i++;
+	if (st == RL_OK && i == TUI_COMP_CHOICES_MAX)
+		st = error_set(&err, RL_ERR_INVALID, "at most %d sections a "
+		               "comp here", TUI_COMP_CHOICES_MAX);
+	if (st != RL_OK) {
+		tui_refused(ui, "section", &err);
+	} else {
+		snprintf(ui->comp_sections[i], sizeof ui->comp_sections[i],
+		         "%s", text);
+		ui->comp_takes[i] = number;
+		if (i == ui->comp_count)
+			ui->comp_count++;
+		control_post(ui->c, CONTROL_INFO, "comp of %s: %s from take "
+		             "%03u (%zu section%s; C renders it)",
+		             tui_track_name(ui, ui->comp_track), text, number,
+		             ui->comp_count, ui->comp_count == 1 ? "" : "s");
+	}
+	control_unlock(ui->c);
+}
+
+/* `C`: render the comp put together with `s`, the keeper elsewhere. */
+static void make_comp(struct tui *ui)
+{
+	struct error err;
+	error_clear(&err);
+	struct comp_choice choices[TUI_COMP_CHOICES_MAX];
+	for (size_t i = 0; i < ui->comp_count; i++)
+		choices[i] = (struct comp_choice){ ui->comp_sections[i],
+		                                   ui->comp_takes[i] };
+	uint32_t number = 0;
+	control_lock(ui->c);
+	if (!ui->comp_track || ui->comp_track != ui->take_filter ||
+	    ui->comp_count == 0)
+		error_set(&err, RL_ERR_INVALID, "choose sections first: s on "
+		          "a take in one track's list");
+	else if (control_make_comp(ui->c, ui->comp_track, 0, choices,
+	                           ui->comp_count, COMP_DEFAULT_FADE_MS,
+	                           &number, &err) == RL_OK)
+		control_post(ui->c, CONTROL_INFO, "comp %03u of %s made: it "
+		             "plays from the next stop", number,
+		             tui_track_name(ui, ui->comp_track));
+	if (err.message[0])
+		tui_refused(ui, "comp", &err);
+	control_unlock(ui->c);
+	if (number)
+		ui->comp_count = 0;
+	done(ui);
+}
+
 /* Left/Right: all tracks, then each track in turn. */
 static void next_filter(struct tui *ui, int dir)
 {
@@ -606,6 +677,21 @@ bool tui_takes_key(struct tui *ui, int key)
 	case 'u':
 		if (t)
 			restore(ui, t->number);
+		break;
+	case 's':
+		if (t && ui->take_filter)
+			tui_prompt(ui, on_section, t->number, NULL,
+			           "Section for take %03u on %s:", t->number,
+			           tui_track_name(ui, ui->take_filter));
+		else if (t) {
+			control_lock(ui->c);
+			control_post(ui->c, CONTROL_WARNING, "choose a track "
+			             "first (Left/Right), then s on a take");
+			control_unlock(ui->c);
+		}
+		break;
+	case 'C':
+		make_comp(ui);
 		break;
 	default:
 		if (key >= '0' && key <= '9') {

@@ -52,5 +52,42 @@ ui_row out_1 | grep -qE ' 2 *$' || fail "out_1 does not fall back to take 2: '$(
 ui_keys t End Enter
 ui_wait "comp 001 plays on its track" 5
 [ "$(json_get "$S/session.json" comps.0.active)" = true ] || fail "comp 1 not active again"
+# Keeper per section from the UI: in out_1's list, take 2 for the chorus,
+# rendered with C: comp 2, that piece, and it is what out_1 plays.
+ui_wait "takes of track 1 (out_1)" 5
+ui_keys C
+ui_wait "choose sections first" 5
+ui_keys Up s
+ui_wait "Section for take" 5
+ui_screen
+sel=$(sed -n 's/.*Section for take \([0-9]*\) on out_1.*/\1/p' "$E2E_TMP/screen" | head -1)
+[ -n "$sel" ] || fail "no section prompt:
+$(cat "$E2E_TMP/screen")"
+ui_keys c h o r u s Enter
+ui_wait "chorus from take $sel" 5
+ui_keys C
+ui_wait "comp 002 of out_1 made" 10
+J="$S/session.json"
+[ "$(json_get "$J" comps.1.number)" = 2 ] || fail "no comp 2 in session.json"
+[ "$(json_get "$J" comps.1.active)" = true ] || fail "comp 2 not active"
+[ "$(json_get "$J" comps.0.active)" = false ] || fail "comp 1 still active"
+n=$(json_get "$J" comps.1.pieces.#)
+last=$((n - 1))
+found=0
+for k in $(seq 0 $last); do
+	[ "$(json_get "$J" comps.1.pieces.$k.section)" = chorus ] && \
+		[ "$(json_get "$J" comps.1.pieces.$k.take)" = "$((10#$sel))" ] && found=1
+done
+[ $found = 1 ] || fail "comp 2 has no chorus piece from take $sel: $(cat "$J")"
+[ -f "$S/comps/002-01-out_1.wav" ] || fail "comp 2's file is missing"
+ui_expect "c002"
+# A section the map does not have: refused, nothing made.
+ui_keys s
+ui_wait "Section for take" 5
+ui_keys b r i d g e Enter
+# The status line shows its start; the session log has all of it.
+ui_wait "error: section:" 5
+wait_for "$S/redlight.log" "bridge" 5
+[ "$(json_get "$J" comps.#)" = 2 ] || fail "a refused section made a comp"
 ui_quit
 echo "ok"
