@@ -369,10 +369,27 @@ void tui_takes_draw(struct tui *ui, int y, int h)
 	else
 		snprintf(title, sizeof title, "takes of every track");
 	int x = tui_put(ui, y, 0, -1, tui_attr(ui, TUI_BOLD), title);
-	tui_putf(ui, y, x, ui->cols - x, tui_attr(ui, TUI_DIM),
-	         "  (%zu takes, %zu comps; %s)", ui->s.take_count,
-	         ui->s.comp_count, ui->utf8 ? "\u2190\u2192 one track / all"
-	                                    : "<- -> one track / all");
+	if (ui->take_filter && ui->comp_track == ui->take_filter &&
+	    ui->comp_count) {
+		/* The comp being put together with `s`, until C renders it. */
+		char pending[160];
+		size_t used = 0;
+		pending[0] = '\0';
+		for (size_t i = 0; i < ui->comp_count &&
+		     used < sizeof pending; i++) {
+			int w = snprintf(pending + used, sizeof pending - used,
+			                 " %s=%u", ui->comp_sections[i],
+			                 ui->comp_takes[i]);
+			used += w > 0 ? (size_t)w : 0;
+		}
+		tui_putf(ui, y, x, ui->cols - x, tui_attr(ui, TUI_YELLOW),
+		         "  comp:%s (C renders)", pending);
+	} else {
+		tui_putf(ui, y, x, ui->cols - x, tui_attr(ui, TUI_DIM),
+		         "  (%zu takes, %zu comps; %s)", ui->s.take_count,
+		         ui->s.comp_count, ui->utf8
+		         ? "\u2190\u2192 one track / all" : "<- -> one track / all");
+	}
 	int ww = ui->cols >= 120 ? 20 : 9;
 	char head[160];
 	snprintf(head, sizeof head, " take %-*s  length  trk rating keep  %-5s "

@@ -65,8 +65,11 @@ sel=$(sed -n 's/.*Section for take \([0-9]*\) on out_1.*/\1/p' "$E2E_TMP/screen"
 $(cat "$E2E_TMP/screen")"
 ui_keys c h o r u s Enter
 ui_wait "chorus from take $sel" 5
+# The pending choice shows in the title line until C renders it.
+ui_wait "comp: chorus=$((10#$sel)) (C renders)" 5
 ui_keys C
 ui_wait "comp 002 of out_1 made" 10
+ui_wait_gone "(C renders)" 5
 J="$S/session.json"
 [ "$(json_get "$J" comps.1.number)" = 2 ] || fail "no comp 2 in session.json"
 [ "$(json_get "$J" comps.1.active)" = true ] || fail "comp 2 not active"
