@@ -570,7 +570,7 @@ static void range_label(char *out, size_t size, const struct tempo_map *map,
 	snprintf(out, size, "%s-%s", x, y);
 }
 
-static bool grow(void **array, size_t *cap, size_t want, size_t elem)
+bool tui_grow(void **array, size_t *cap, size_t want, size_t elem)
 {
 	if (want <= *cap)
 		return true;
@@ -605,7 +605,7 @@ static void copy_state(struct tui *ui)
 	control_status(ui->c, &s->st);
 	size_t n = control_tracks(ui->c, s->tracks, s->track_cap);
 	if (n > s->track_cap &&
-	    grow((void **)&s->tracks, &s->track_cap, n, sizeof *s->tracks))
+	    tui_grow((void **)&s->tracks, &s->track_cap, n, sizeof *s->tracks))
 		n = control_tracks(ui->c, s->tracks, s->track_cap);
 	s->track_count = n < s->track_cap ? n : s->track_cap;
 

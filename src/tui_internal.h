@@ -284,6 +284,10 @@ int tui_meter_sub(const struct tui *ui);
 void tui_confirm(struct tui *ui, tui_confirm_fn on_yes, uint32_t arg,
                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/** Make *array (of elem-byte items, *cap of them) hold at least `want`,
+ *  doubling; false (unchanged) when memory is short. UI thread. */
+bool tui_grow(void **array, size_t *cap, size_t want, size_t elem);
+
 /**
  * Ask for a line of text on the bottom line, starting from `initial`
  * (NULL: empty); on_text(ui, arg, text) runs on Enter. UI thread.

@@ -20,21 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool grow(void **array, size_t *cap, size_t want, size_t elem)
-{
-	if (want <= *cap)
-		return true;
-	size_t n = *cap ? *cap : 16;
-	while (n < want)
-		n *= 2;
-	void *p = realloc(*array, n * elem);
-	if (!p)
-		return false;
-	*array = p;
-	*cap = n;
-	return true;
-}
-
 void tui_takes_copy(struct tui *ui)
 {
 	struct tui_state *s = &ui->s;
@@ -45,10 +30,10 @@ void tui_takes_copy(struct tui *ui)
 	for (size_t i = 0; i < ss->take_count; i++)
 		files += ss->takes[i].file_count;
 	/* Out of memory: keep showing the last copy. */
-	if (!grow((void **)&s->takes, &s->take_cap, ss->take_count,
+	if (!tui_grow((void **)&s->takes, &s->take_cap, ss->take_count,
 	          sizeof *s->takes) ||
-	    !grow((void **)&s->files, &s->file_cap, files, sizeof *s->files) ||
-	    !grow((void **)&s->comps, &s->comp_cap, ss->comp_count,
+	    !tui_grow((void **)&s->files, &s->file_cap, files, sizeof *s->files) ||
+	    !tui_grow((void **)&s->comps, &s->comp_cap, ss->comp_count,
 	          sizeof *s->comps))
 		return;
 	size_t f = 0;
