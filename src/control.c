@@ -41,6 +41,7 @@ struct control {
 	 * keeper_track[i]; stream 0 is the scratch. */
 	size_t keeper_count;
 	size_t *keeper_track;
+	uint32_t *keeper_engine;  /* per stream: engine track or NO_TRACK */
 
 	uint32_t track_count;     /* engine tracks */
 	size_t *session_track;    /* engine track -> index in session */
@@ -83,6 +84,12 @@ struct control {
 	uint32_t takes_finished;  /* since control_open() */
 	bool failure_handled;
 	bool jack_dead_handled;
+	/* Stall guard while stopping (see check_stalled()): the engine's
+	 * cycle count last seen and when it last moved. */
+	bool stall_watching;
+	bool server_frozen;       /* the guard fired: never call JACK again */
+	uint64_t stall_cycles;
+	struct timespec stall_moved;
 	bool have_last;
 	struct control_take_summary last;
 	/* Finished takes not yet collected by control_next_finished(). */
@@ -374,24 +381,34 @@ static bool playback_of(const struct session *s, size_t si,
 	return session_playback_of(s, (uint32_t)(si + 1), pb);
 }
 
-/* Session tracks this run does not record but that have a keeper: they
- * play back (play_<track>) so an overdub is heard against them. */
+/*
+ * Every session track with a keeper (or a comp in use) plays it back on
+ * play_<track>, so an overdub is heard against it: the tracks this run
+ * does not record, and the recorded ones too, which are silent while
+ * armed (ENGINE_NO_TRACK otherwise, see engine_config.stream_track) and
+ * play as soon as the engineer disarms them. keeper_engine[i] is the
+ * engine track (the left one of a stereo pair: armed as one) of keeper
+ * i; a rec-safe track is never armed, so it always plays.
+ */
 static enum rl_status find_keepers(struct control *c, size_t count)
 {
 	c->keeper_track = calloc(c->session->track_count + 1,
 	                         sizeof *c->keeper_track);
-	if (!c->keeper_track)
+	c->keeper_engine = calloc(c->session->track_count + 2,
+	                          sizeof *c->keeper_engine);
+	if (!c->keeper_track || !c->keeper_engine)
 		return RL_ERR_NOMEM;
+	c->keeper_engine[0] = ENGINE_NO_TRACK; /* stream 0: the scratch */
 	for (size_t si = 0; si < c->session->track_count; si++) {
-		/* A rec-safe track is never armed: it plays back even when
-		 * its input is here. */
-		bool recorded = false;
-		for (size_t i = 0; i < count; i++)
-			recorded |= c->session_track[i] == si &&
-			            !c->session->tracks[si].rec_safe;
 		struct session_playback pb;
-		if (!recorded && playback_of(c->session, si, &pb))
-			c->keeper_track[c->keeper_count++] = si;
+		if (!playback_of(c->session, si, &pb))
+			continue;
+		uint32_t engine_track = ENGINE_NO_TRACK;
+		for (size_t i = count; i-- > 0;)
+			if (c->session_track[i] == si)
+				engine_track = (uint32_t)i;
+		c->keeper_track[c->keeper_count++] = si;
+		c->keeper_engine[c->keeper_count] = engine_track;
 	}
 	return RL_OK;
 }
@@ -554,6 +571,7 @@ enum rl_status control_start_with_sources(struct control *c,
 			.pre_record_frames =
 				(size_t)(c->config.pre_record_seconds * rate),
 			.reader = c->reader,
+			.stream_track = c->keeper_engine,
 		};
 		st = engine_new(&ec, &c->engine, err);
 	}
@@ -1178,6 +1196,42 @@ static enum rl_status track_open_takes(struct control *c, struct error *err)
 	return result;
 }
 
+/*
+ * A stop was asked for and JACK has not run our process callback for
+ * CONTROL_STALL_MS: the server is frozen (stopped, hung driver, a
+ * debugger) without having died, so neither the stop nor a shutdown
+ * callback will ever come. Waiting would keep the take's files open
+ * forever and the recorder from exiting; instead the take is finished
+ * at the last length the audio thread published, like a dead server,
+ * and the engineer is told why. Only while stopping: a stalled server
+ * that recovers before anybody asks to stop loses nothing, and a take
+ * must not be cut under a server that is only slow.
+ */
+static bool check_stalled(struct control *c, char *reason, size_t size)
+{
+	struct engine_snapshot snap;
+	engine_snapshot(c->engine, &snap);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!c->stop_sent || snap.cycles != c->stall_cycles ||
+	    !c->stall_watching) {
+		c->stall_watching = c->stop_sent;
+		c->stall_cycles = snap.cycles;
+		c->stall_moved = now;
+		return false;
+	}
+	double ms = (now.tv_sec - c->stall_moved.tv_sec) * 1e3 +
+	            (now.tv_nsec - c->stall_moved.tv_nsec) / 1e6;
+	if (ms < CONTROL_STALL_MS)
+		return false;
+	snprintf(reason, size,
+	         "JACK stopped running redlight's audio for %.1f s while a "
+	         "stop was pending (server frozen?): the take ends at the "
+	         "%llu frames that reached the recorder", ms / 1e3,
+	         (unsigned long long)snap.take_frames);
+	return true;
+}
+
 enum rl_status control_poll(struct control *c, struct error *err)
 {
 	enum rl_status result = RL_OK;
@@ -1188,13 +1242,15 @@ enum rl_status control_poll(struct control *c, struct error *err)
 		result = track_open_takes(c, err);
 	char reason[256];
 	if (takes_open(c) && !c->jack_dead_handled &&
-	    jack_backend_dead(c->jb, reason, sizeof reason)) {
+	    (jack_backend_dead(c->jb, reason, sizeof reason) ||
+	     check_stalled(c, reason, sizeof reason))) {
 		/* The audio thread is gone: everything it published is in
 		 * the rings; finish the take at the last published length. */
 		struct engine_snapshot snap;
 		engine_snapshot(c->engine, &snap);
 		disk_writer_force_stop(c->writer, snap.take_frames, reason);
 		c->jack_dead_handled = true;
+		c->server_frozen = !jack_backend_dead(c->jb, NULL, 0);
 		result = error_set(err, RL_ERR_JACK, "%s", reason);
 	}
 	struct error werr;
@@ -1741,6 +1797,11 @@ uint32_t control_sample_rate(const struct control *c)
 	return jack_backend_sample_rate(c->jb);
 }
 
+/* What control_close() leaves to a frozen JACK server (see there). */
+static struct {
+	void *jb, *engine, *reader, *map, *click;
+} abandoned;
+
 void control_close(struct control *c)
 {
 	if (!c)
@@ -1752,17 +1813,33 @@ void control_close(struct control *c)
 	struct error merr;
 	if (c->session && save_mix(c, true, &merr) != RL_OK)
 		control_post(c, CONTROL_ERROR, "%s", merr.message);
-	if (c->jb)
-		jack_backend_deactivate(c->jb);
-	disk_writer_free(c->writer);
-	jack_backend_free(c->jb);
-	disk_reader_free(c->reader);
+	if (c->server_frozen) {
+		/* libjack has no timeout on requests to the server: closing
+		 * the client of a frozen server blocks until it wakes, maybe
+		 * never, and what its audio thread uses cannot be freed under
+		 * a server that may still wake up. The files are finished;
+		 * leave the client and the audio thread's memory to the
+		 * process exit (kept reachable: this is on purpose). */
+		abandoned.jb = c->jb;
+		abandoned.engine = c->engine;
+		abandoned.reader = c->reader;
+		abandoned.map = c->map;
+		abandoned.click = c->click;
+		disk_writer_free(c->writer);
+	} else {
+		if (c->jb)
+			jack_backend_deactivate(c->jb);
+		disk_writer_free(c->writer);
+		jack_backend_free(c->jb);
+		disk_reader_free(c->reader);
+		if (c->engine)
+			collect_retired(c);
+		engine_free(c->engine);
+		tempo_map_free(c->map);
+		click_free(c->click);
+	}
 	free(c->keeper_track);
-	if (c->engine)
-		collect_retired(c);
-	engine_free(c->engine);
-	tempo_map_free(c->map);
-	click_free(c->click);
+	free(c->keeper_engine);
 	session_free(c->session);
 	free(c->session_track);
 	free(c->channel);

@@ -141,6 +141,7 @@ struct engine {
 	struct disk_reader *reader; /* playback, may be NULL */
 	uint32_t stream_count;
 	float *stream_cue;     /* per stream: gain in the cue mix */
+	uint32_t *stream_track;/* per stream: its track, ENGINE_NO_TRACK */
 	float **chunk_outputs; /* ENGINE_OUT_COUNT + stream_count */
 	bool follow;           /* the transport is JACK's */
 	bool ext_valid;        /* engine_follow_transport() this cycle */
@@ -220,11 +221,17 @@ enum rl_status engine_new(const struct engine_config *config,
 	e->reader = config->reader;
 	e->stream_count = e->reader ? disk_reader_stream_count(e->reader) : 0;
 	e->stream_cue = calloc(e->stream_count + 1, sizeof *e->stream_cue);
+	e->stream_track = calloc(e->stream_count + 1, sizeof *e->stream_track);
 	e->chunk_outputs = calloc(ENGINE_OUT_COUNT + e->stream_count,
 	                          sizeof *e->chunk_outputs);
 	bool ok = e->tracks && e->commands && e->events && e->retire &&
 	          e->scratch && e->chunk_inputs && e->stream_cue &&
-	          e->chunk_outputs;
+	          e->stream_track && e->chunk_outputs;
+	for (uint32_t i = 0; ok && i < e->stream_count; i++) {
+		uint32_t t = config->stream_track ? config->stream_track[i]
+		                                  : ENGINE_NO_TRACK;
+		e->stream_track[i] = t < e->track_count ? t : ENGINE_NO_TRACK;
+	}
 	size_t gap_slots = config->gap_slots ? config->gap_slots : 256;
 	/* All sample rings in one block (huge pages, see ring_new_set()). */
 	if (ok) {
@@ -261,6 +268,7 @@ enum rl_status engine_new(const struct engine_config *config,
 	mlock(e->scratch, CHUNK_FRAMES * sizeof *e->scratch);
 	mlock(e->chunk_inputs, e->track_count * sizeof *e->chunk_inputs);
 	mlock(e->stream_cue, (e->stream_count + 1) * sizeof *e->stream_cue);
+	mlock(e->stream_track, (e->stream_count + 1) * sizeof *e->stream_track);
 	mlock(e->chunk_outputs,
 	      (ENGINE_OUT_COUNT + e->stream_count) * sizeof *e->chunk_outputs);
 	for (uint32_t i = 0; i < e->stream_count; i++)
@@ -305,6 +313,7 @@ void engine_free(struct engine *e)
 	free(e->scratch);
 	free(e->chunk_inputs);
 	free(e->stream_cue);
+	free(e->stream_track);
 	free(e->chunk_outputs);
 	if (e->commands) {
 		sem_destroy(&e->wake);
@@ -938,12 +947,16 @@ REALTIME static void render_playback(struct engine *e, float *const *outputs,
 		for (uint32_t i = 0; i < e->stream_count; i++) {
 			float *out = outputs ? outputs[ENGINE_OUT_COUNT + i]
 			                     : NULL;
-			if (play && out)
+			uint32_t t = e->stream_track[i];
+			bool muted = t != ENGINE_NO_TRACK && e->tracks[t].armed;
+			if (play && out && !muted) {
 				disk_reader_read(e->reader, i, out + seg->offset,
 				                 seg->length);
-			else if (play)
+				continue;
+			}
+			if (play) /* keep its place on the timeline */
 				disk_reader_skip(e->reader, i, seg->length);
-			else if (out)
+			if (out)
 				memset(out + seg->offset, 0,
 				       seg->length * sizeof *out);
 		}

@@ -301,8 +301,17 @@ enum rl_status control_connect_output(struct control *c,
 enum rl_status control_poll(struct control *c, struct error *err);
 
 /**
+ * How long control_poll() lets JACK go without running the process
+ * callback while a stop is pending before it gives up on the audio
+ * thread and finishes the take at what reached the recorder (RL_ERR_JACK,
+ * as if the server had died). Periods are at most a few hundred ms.
+ */
+#define CONTROL_STALL_MS 3000
+
+/**
  * Block until the take being recorded is finished and saved, polling.
- * Use after control_stop() before exiting.
+ * Use after control_stop() before exiting. Returns even if the JACK
+ * server froze: see CONTROL_STALL_MS. Control thread.
  */
 enum rl_status control_wait_idle(struct control *c, struct error *err);
 

@@ -62,7 +62,16 @@ struct engine_config {
 	 *  must outlive the engine. Stream i plays on output
 	 *  ENGINE_OUT_COUNT + i. */
 	struct disk_reader *reader;
+	/** Per stream (stream_count of the reader), the track whose keeper
+	 *  it plays, or ENGINE_NO_TRACK (the scratch; a track not recorded
+	 *  in this run). While that track is armed the stream is silent (it
+	 *  still advances): the performer hears the input, not the take
+	 *  being replaced. Copied; NULL means no stream has a track. */
+	const uint32_t *stream_track;
 };
+
+/** engine_config.stream_track: the stream belongs to no recorded track. */
+#define ENGINE_NO_TRACK UINT32_MAX
 
 /**
  * Transport states. Recording implies rolling; COUNT_IN plays the count-in
