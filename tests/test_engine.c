@@ -186,6 +186,37 @@ static void test_meters(void)
 	engine_free(e);
 }
 
+/* The meter scan runs four samples at a time with a scalar tail: peaks
+ * and clips in either part, on every lane, NaN ignored, -0 and denormals
+ * as magnitudes. */
+static void test_meter_lanes(void)
+{
+	for (uint32_t n = 61; n <= 64; n++) {
+		for (uint32_t at = 0; at < n; at++) {
+			struct engine *e = make(8192);
+			for (int t = 0; t < TRACKS; t++)
+				memset(inbuf[t], 0, sizeof inbuf[t]);
+			inbuf[0][at] = -0.25f;
+			inbuf[0][(at + 1) % n] = NAN;
+			inbuf[0][(at + 2) % n] = -0.0f;
+			inbuf[1][at] = -1.0f;           /* a clip */
+			inbuf[1][(at + 3) % n] = 1e-40f; /* a denormal */
+			inbuf[2][(at + 1) % n] = 0x1p-30f;
+			engine_process(e, inputs, NULL, n);
+			struct engine_meter m;
+			engine_track_meter(e, 0, &m);
+			CHECK(m.peak == 0.25f);
+			CHECK_EQ_U64(m.clips, 0);
+			engine_track_meter(e, 1, &m);
+			CHECK(m.peak == 1.0f);
+			CHECK_EQ_U64(m.clips, 1);
+			engine_track_meter(e, 2, &m);
+			CHECK(m.peak == 0x1p-30f);
+			engine_free(e);
+		}
+	}
+}
+
 /* A ring of 1024 frames that nobody drains: blocks that do not fit are
  * dropped whole, counted, and described by one gap record queued before
  * the samples that follow it. */
@@ -713,6 +744,7 @@ int main(void)
 	test_start_stop_exact();
 	test_fixed_length();
 	test_meters();
+	test_meter_lanes();
 	test_dropped_frames();
 	test_xrun_marker();
 	test_play_stop_locate();
