@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "redlight/engine.h"
+#include "redlight/peak.h"
 
 #include "redlight/click.h"
 #include "redlight/disk_reader.h"
@@ -778,57 +779,13 @@ REALTIME static uint32_t next_boundary(const struct engine *e, uint32_t off,
 	return (uint32_t)end;
 }
 
-/*
- * The peak |sample| and the number of samples at or above the clip level,
- * for every track every cycle: the biggest loop of the cycle after the
- * copies, so it runs four samples at a time in the compiler's portable
- * vector types (SSE2, NEON...; no intrinsics, no -O3 needed). The
- * magnitude bits of a float (sign cleared) order like the floats
- * themselves when read as signed integers, and signed integer compares
- * are in every SIMD set, where float max is not without fast-math. NaN
- * (bits above infinity's) is ignored, as fabsf comparisons would.
- */
-typedef int32_t v4i32 __attribute__((vector_size(16)));
-
-REALTIME static float scan_peak(const float *in, uint32_t n, uint64_t *clips)
-{
-	const int32_t magnitude = 0x7fffffff, inf = 0x7f800000;
-	int32_t clip_bits = (int32_t)float_bits(ENGINE_CLIP_LEVEL);
-	v4i32 vpeak = { 0 }, vclips = { 0 };
-	uint32_t i = 0;
-	for (; i + 4 <= n; i += 4) {
-		v4i32 b;
-		memcpy(&b, in + i, sizeof b);
-		b &= magnitude;
-		b &= b <= inf;                  /* NaN -> 0 */
-		v4i32 more = b > vpeak;         /* lanes: -1 or 0 */
-		vpeak = (b & more) | (vpeak & ~more);
-		vclips -= b >= clip_bits;
-	}
-	int32_t peak_bits = 0;
-	int64_t count = 0;
-	for (int k = 0; k < 4; k++) {
-		peak_bits = vpeak[k] > peak_bits ? vpeak[k] : peak_bits;
-		count += vclips[k];
-	}
-	for (; i < n; i++) {
-		int32_t b = (int32_t)(float_bits(in[i]) & (uint32_t)magnitude);
-		if (b > inf)
-			continue;
-		peak_bits = b > peak_bits ? b : peak_bits;
-		count += b >= clip_bits;
-	}
-	*clips = (uint64_t)count;
-	return bits_float((uint32_t)peak_bits);
-}
-
 /* `fall` is the meter's fall-back factor for a cycle of nframes. */
 REALTIME static void meter_update(struct engine *e, struct engine_track *tr,
                                   const float *in, uint32_t nframes,
                                   float fall)
 {
 	uint64_t clips = 0;
-	float peak = scan_peak(in, nframes, &clips);
+	float peak = peak_scan(in, nframes, ENGINE_CLIP_LEVEL, &clips);
 	/* Fall back by a constant number of dB per second. */
 	float fallen = tr->meter_peak * fall;
 	tr->meter_peak = peak > fallen ? peak : fallen;

@@ -14,6 +14,7 @@
 #endif
 
 #include "redlight/take_file.h"
+#include "redlight/peak.h"
 
 #include <sndfile.h>
 
@@ -409,19 +410,9 @@ enum rl_status take_file_set_time_reference(struct take_file *tf,
 
 static void measure(struct take_file *tf, const float *samples, size_t count)
 {
-	float peak = tf->peak;
-	const float level = tf->clip_level;
-	uint64_t clips = 0;
-
-	for (size_t i = 0; i < count; i++) {
-		float a = fabsf(samples[i]);
-		if (a > peak)
-			peak = a;
-		if (a >= level)
-			clips++;
-	}
-	tf->peak = peak;
-	tf->clips += clips;
+	float peak = peak_scan(samples, count, tf->clip_level, &tf->clips);
+	if (peak > tf->peak)
+		tf->peak = peak;
 }
 
 /*
@@ -459,14 +450,14 @@ static enum rl_status short_write_error(struct take_file *tf, int errnum,
 
 /* Nearest code, clamped to the format's range: the same result as
  * libsndfile's conversion with SFC_SET_CLIPPING (exact for k / 2^23 and
- * k / 2^15), NaN becomes 0. */
-static int32_t to_code(float x, float scale, int32_t lo, int32_t hi)
+ * k / 2^15), NaN becomes 0. Written as selects, not branches, so it
+ * compiles to min/max/convert instructions without a jump per sample. */
+static inline int32_t to_code(float x, float scale, float lo, float hi)
 {
 	float v = x * scale;
-	if (!(v > (float)lo))
-		return v != v ? 0 : lo;
-	if (v >= (float)hi)
-		return hi;
+	v = v == v ? v : 0.0f;
+	v = v > lo ? v : lo;
+	v = v < hi ? v : hi;
 	return (int32_t)lrintf(v);
 }
 
@@ -476,18 +467,29 @@ static void convert(const struct take_file *tf, const float *in, size_t n,
 {
 	switch (tf->format) {
 	case TAKE_FORMAT_PCM24:
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* One 4-byte store per sample, the next sample overwriting
+		 * the fourth byte: out has a sample of float's size per
+		 * sample (tf->raw), so the last store stays inside it. */
 		for (size_t i = 0; i < n; i++) {
 			uint32_t k = (uint32_t)to_code(in[i], 8388608.0f,
-			                               -8388608, 8388607);
+			                               -8388608.0f, 8388607.0f);
+			memcpy(out + 3 * i, &k, sizeof k);
+		}
+#else
+		for (size_t i = 0; i < n; i++) {
+			uint32_t k = (uint32_t)to_code(in[i], 8388608.0f,
+			                               -8388608.0f, 8388607.0f);
 			out[3 * i] = (unsigned char)k;
 			out[3 * i + 1] = (unsigned char)(k >> 8);
 			out[3 * i + 2] = (unsigned char)(k >> 16);
 		}
+#endif
 		break;
 	case TAKE_FORMAT_PCM16:
 		for (size_t i = 0; i < n; i++) {
 			uint32_t k = (uint32_t)to_code(in[i], 32768.0f,
-			                               -32768, 32767);
+			                               -32768.0f, 32767.0f);
 			out[2 * i] = (unsigned char)k;
 			out[2 * i + 1] = (unsigned char)(k >> 8);
 		}
