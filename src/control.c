@@ -6,6 +6,7 @@
 #include "redlight/disk_reader.h"
 #include "redlight/disk_writer.h"
 #include "redlight/jack_backend.h"
+#include "redlight/mixdown.h"
 #include "redlight/session_lock.h"
 #include "redlight/tempo_map.h"
 
@@ -1490,20 +1491,48 @@ enum rl_status control_set_click_level(struct control *c, bool cue,
 	return st;
 }
 
-/* Monitoring of engine track t and its stereo partner. */
+/* A command with a gain for each side of the cue. */
+static enum rl_status send_cue_gains(struct control *c, uint32_t type,
+                                     uint32_t index, float left, float right,
+                                     struct error *err)
+{
+	if (!c->engine)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	struct engine_command cmd;
+	engine_command_init(&cmd, type);
+	cmd.track = index;
+	cmd.level = left;
+	cmd.level_right = right;
+	return engine_send(c->engine, &cmd, err);
+}
+
+/* Monitoring of engine track t and its stereo partner, placed in the cue
+ * by the track's pan as in the bounce: a mono input with the pan law, a
+ * stereo pair side by side with pan as a balance. */
 static enum rl_status send_monitor(struct control *c, uint32_t t, bool on,
                                    double db, struct error *err)
 {
-	float gain = 0.0f;
 	if (on) {
+		float gain = 0.0f;
 		enum rl_status st = db_to_gain(db, &gain, err);
 		if (st != RL_OK)
 			return st;
 	}
-	enum rl_status st = send_simple(c, ENGINE_CMD_MONITOR, t, 0, gain, err);
-	if (st == RL_OK && c->partner[t] != UINT32_MAX)
-		st = send_simple(c, ENGINE_CMD_MONITOR, c->partner[t], 0, gain,
-		                 err);
+	double pan = c->session->tracks[c->session_track[t]].pan;
+	double level = on ? db : -INFINITY;
+	float l = 0.0f, r = 0.0f;
+	if (c->partner[t] == UINT32_MAX) {
+		mixdown_pan_gains(level, pan, &l, &r);
+		return send_cue_gains(c, ENGINE_CMD_MONITOR, t, l, r, err);
+	}
+	mixdown_balance_gains(level, pan, &l, &r);
+	uint32_t left = c->channel[t] ? c->partner[t] : t;
+	uint32_t right = c->channel[t] ? t : c->partner[t];
+	enum rl_status st = send_cue_gains(c, ENGINE_CMD_MONITOR, left, l,
+	                                   0.0f, err);
+	if (st == RL_OK)
+		st = send_cue_gains(c, ENGINE_CMD_MONITOR, right, 0.0f, r,
+		                    err);
 	return st;
 }
 
@@ -1607,7 +1636,15 @@ static enum rl_status send_stream_level(struct control *c, uint32_t stream,
 	enum rl_status st = db_to_gain(db, &gain, err);
 	if (st != RL_OK)
 		return st;
-	return send_simple(c, ENGINE_CMD_STREAM_LEVEL, stream, 0, gain, err);
+	if (stream == 0) /* the scratch, in the centre at its level */
+		return send_cue_gains(c, ENGINE_CMD_STREAM_LEVEL, 0, gain, gain,
+		                      err);
+	/* A keeper where the track's pan puts it in the bounce (a stereo
+	 * keeper plays as its channels' average: a mono source). */
+	float l = 0.0f, r = 0.0f;
+	mixdown_pan_gains(db, c->session->tracks[c->keeper_track[stream - 1]].pan,
+	                  &l, &r);
+	return send_cue_gains(c, ENGINE_CMD_STREAM_LEVEL, stream, l, r, err);
 }
 
 enum rl_status control_set_stream_level(struct control *c, uint32_t stream,

@@ -44,7 +44,7 @@ struct engine_track {
 	uint64_t hold_left;   /* frames until the hold falls back */
 	uint64_t clips;
 	uint64_t dropped;
-	float monitor;        /* gain in the cue mix, 0 = not monitored */
+	float monitor_l, monitor_r; /* gains in the cue, 0: not monitored */
 
 	/* Published for readers. Floats travel as their bit patterns. */
 	_Atomic uint32_t pub_peak;
@@ -141,7 +141,7 @@ struct engine {
 	bool stop_at_loop_end;
 	struct disk_reader *reader; /* playback, may be NULL */
 	uint32_t stream_count;
-	float *stream_cue;     /* per stream: gain in the cue mix */
+	float *stream_cue;     /* per stream: gains in the cue, left, right */
 	uint32_t *stream_track;/* per stream: its track, ENGINE_NO_TRACK */
 	float **chunk_outputs; /* ENGINE_OUT_COUNT + stream_count */
 	bool follow;           /* the transport is JACK's */
@@ -221,7 +221,7 @@ enum rl_status engine_new(const struct engine_config *config,
 	e->chunk_inputs = calloc(config->track_count, sizeof *e->chunk_inputs);
 	e->reader = config->reader;
 	e->stream_count = e->reader ? disk_reader_stream_count(e->reader) : 0;
-	e->stream_cue = calloc(e->stream_count + 1, sizeof *e->stream_cue);
+	e->stream_cue = calloc(2 * e->stream_count + 2, sizeof *e->stream_cue);
 	e->stream_track = calloc(e->stream_count + 1, sizeof *e->stream_track);
 	e->chunk_outputs = calloc(ENGINE_OUT_COUNT + e->stream_count,
 	                          sizeof *e->chunk_outputs);
@@ -268,11 +268,11 @@ enum rl_status engine_new(const struct engine_config *config,
 	mlock(e->tracks, e->track_count * sizeof *e->tracks);
 	mlock(e->scratch, CHUNK_FRAMES * sizeof *e->scratch);
 	mlock(e->chunk_inputs, e->track_count * sizeof *e->chunk_inputs);
-	mlock(e->stream_cue, (e->stream_count + 1) * sizeof *e->stream_cue);
+	mlock(e->stream_cue, (2 * e->stream_count + 2) * sizeof *e->stream_cue);
 	mlock(e->stream_track, (e->stream_count + 1) * sizeof *e->stream_track);
 	mlock(e->chunk_outputs,
 	      (ENGINE_OUT_COUNT + e->stream_count) * sizeof *e->chunk_outputs);
-	for (uint32_t i = 0; i < e->stream_count; i++)
+	for (uint32_t i = 0; i < 2 * e->stream_count; i++)
 		e->stream_cue[i] = 1.0f;
 	e->punch_in = e->punch_out = ENGINE_NO_FRAME;
 	e->levels[ENGINE_LEVEL_CLICK] = 1.0f;
@@ -616,10 +616,14 @@ REALTIME static void apply_command(struct engine *e,
 		break;
 	case ENGINE_CMD_MONITOR:
 		if (c->track < e->track_count) {
-			e->tracks[c->track].monitor = c->level;
+			struct engine_track *tr = &e->tracks[c->track];
+			tr->monitor_l = c->level;
+			tr->monitor_r = c->level_right < 0.0f ? c->level
+			                                      : c->level_right;
 			e->any_monitor = false;
 			for (uint32_t t = 0; t < e->track_count; t++)
-				e->any_monitor |= e->tracks[t].monitor != 0.0f;
+				e->any_monitor |= e->tracks[t].monitor_l != 0.0f ||
+				                  e->tracks[t].monitor_r != 0.0f;
 		}
 		break;
 	case ENGINE_CMD_FOLLOW:
@@ -633,8 +637,11 @@ REALTIME static void apply_command(struct engine *e,
 			reader_locate(e); /* the reader must know the loop */
 		break;
 	case ENGINE_CMD_STREAM_LEVEL:
-		if (c->track < e->stream_count)
-			e->stream_cue[c->track] = c->level;
+		if (c->track < e->stream_count) {
+			e->stream_cue[2 * c->track] = c->level;
+			e->stream_cue[2 * c->track + 1] =
+				c->level_right < 0.0f ? c->level : c->level_right;
+		}
 		break;
 	case ENGINE_CMD_QUEUE_TAKE:
 		if (e->queue_count < 8) {
@@ -961,6 +968,40 @@ REALTIME static void render_playback(struct engine *e, float *const *outputs,
 }
 
 /*
+ * One side of the cue (0 left, 1 right): the click in the centre, every
+ * monitored input and every playback stream at its gain for that side
+ * (control puts the track's pan into them).
+ */
+REALTIME static void mix_cue_side(struct engine *e, const float *const *inputs,
+                                  float *const *outputs, const float *raw,
+                                  bool any_click, int side, float *cue,
+                                  uint32_t nframes)
+{
+	float cue_click = e->levels[ENGINE_LEVEL_CUE_CLICK];
+	if (any_click)
+		for (uint32_t i = 0; i < nframes; i++)
+			cue[i] = raw[i] * cue_click;
+	else
+		memset(cue, 0, nframes * sizeof *cue);
+	for (uint32_t t = 0; e->any_monitor && t < e->track_count; t++) {
+		float g = side ? e->tracks[t].monitor_r : e->tracks[t].monitor_l;
+		if (g == 0.0f)
+			continue;
+		const float *in = inputs[t];
+		for (uint32_t i = 0; i < nframes; i++)
+			cue[i] += in[i] * g;
+	}
+	for (uint32_t i = 0; i < e->stream_count; i++) {
+		const float *play = outputs[ENGINE_OUT_COUNT + i];
+		float g = e->stream_cue[2 * i + (uint32_t)side];
+		if (!play || g == 0.0f)
+			continue;
+		for (uint32_t k = 0; k < nframes; k++)
+			cue[k] += play[k] * g;
+	}
+}
+
+/*
  * Pass 2: click and cue mix, after every input has been read. The click
  * is rendered once at unity into scratch; click_out and the cue take it
  * at their own levels, so muting click_out keeps the click in the cue.
@@ -995,33 +1036,12 @@ REALTIME static void render_outputs(struct engine *e,
 	render_playback(e, outputs, nframes);
 	float *cue_l = outputs ? outputs[ENGINE_OUT_CUE_L] : NULL;
 	float *cue_r = outputs ? outputs[ENGINE_OUT_CUE_R] : NULL;
-	if (!cue_l && !cue_r)
-		return;
-	float *cue = cue_l ? cue_l : cue_r;
-	float cue_click = e->levels[ENGINE_LEVEL_CUE_CLICK];
-	if (any_click)
-		for (uint32_t i = 0; i < nframes; i++)
-			cue[i] = raw[i] * cue_click;
-	else
-		memset(cue, 0, nframes * sizeof *cue);
-	for (uint32_t t = 0; e->any_monitor && t < e->track_count; t++) {
-		float g = e->tracks[t].monitor;
-		if (g == 0.0f)
-			continue;
-		const float *in = inputs[t];
-		for (uint32_t i = 0; i < nframes; i++)
-			cue[i] += in[i] * g;
-	}
-	for (uint32_t i = 0; outputs && i < e->stream_count; i++) {
-		const float *play = outputs[ENGINE_OUT_COUNT + i];
-		float g = e->stream_cue[i];
-		if (!play || g == 0.0f)
-			continue;
-		for (uint32_t k = 0; k < nframes; k++)
-			cue[k] += play[k] * g;
-	}
-	if (cue_l && cue_r)
-		memcpy(cue_r, cue_l, nframes * sizeof *cue_r);
+	if (cue_l)
+		mix_cue_side(e, inputs, outputs, raw, any_click, 0, cue_l,
+		             nframes);
+	if (cue_r)
+		mix_cue_side(e, inputs, outputs, raw, any_click, 1, cue_r,
+		             nframes);
 }
 
 REALTIME static void publish(struct engine *e)
@@ -1209,6 +1229,7 @@ void engine_command_init(struct engine_command *cmd, uint32_t type)
 		.type = type,
 		.punch_in = ENGINE_NO_FRAME,
 		.punch_out = ENGINE_NO_FRAME,
+		.level_right = -1.0f,
 	};
 }
 

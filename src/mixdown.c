@@ -626,7 +626,7 @@ static enum rl_status bounce_check(const struct mixdown_track *tracks,
 
 /* A stereo track's pan is a balance (header): the side it moves away
  * from is turned down linearly, the other stays at the track's gain. */
-static void balance_gains(double gain_db, double pan, float *left,
+void mixdown_balance_gains(double gain_db, double pan, float *left,
                           float *right)
 {
 	double g = gain_db == -INFINITY ? 0.0 : pow(10.0, gain_db / 20.0);
@@ -637,7 +637,7 @@ static void balance_gains(double gain_db, double pan, float *left,
 /* Constant-power pan (header): left = g·cos θ, right = g·sin θ. The hard
  * pans are exact, so a track panned hard left has nothing at all on the
  * right (cos(π/2) is 6e-17, not 0). */
-static void pan_gains(double gain_db, double pan, float *left, float *right)
+void mixdown_pan_gains(double gain_db, double pan, float *left, float *right)
 {
 	double g = gain_db == -INFINITY ? 0.0 : pow(10.0, gain_db / 20.0);
 	double theta = (pan + 1.0) * M_PI / 4.0;
@@ -763,10 +763,10 @@ enum rl_status mixdown_bounce(const struct mixdown_track *tracks,
 		bt[i].hi = t->file_start + set.v[bt[i].src].frames;
 		bt[i].stereo = set.v[bt[i].src].channels == 2;
 		if (bt[i].stereo)
-			balance_gains(t->gain_db, t->pan, &bt[i].left,
+			mixdown_balance_gains(t->gain_db, t->pan, &bt[i].left,
 			              &bt[i].right);
 		else
-			pan_gains(t->gain_db, t->pan, &bt[i].left,
+			mixdown_pan_gains(t->gain_db, t->pan, &bt[i].left,
 			          &bt[i].right);
 		bt[i].heard = bt[i].left != 0.0f || bt[i].right != 0.0f;
 		first = min64(first, bt[i].lo);

@@ -423,7 +423,8 @@ static void test_count_in_and_click(void)
 	send(e, ENGINE_CMD_CLICK_ON, 0, 1, 0);
 	engine_command_init(&c, ENGINE_CMD_MONITOR);
 	c.track = 2;
-	c.level = 0.5f;
+	c.level = 0.5f;        /* panned: more on the left */
+	c.level_right = 0.25f;
 	send_cmd(e, &c);
 	send(e, ENGINE_CMD_ARM, 0, 1, 0);
 	send(e, ENGINE_CMD_LOCATE, 0, 24000, 0); /* beat 2 of bar 1 */
@@ -466,8 +467,10 @@ static void test_count_in_and_click(void)
 	int bad = 0, bad_cue = 0;
 	for (int i = 0; i < TOTAL; i++) {
 		bad += click_out[i] != want_click[i];
-		float cue = want_click[i] + 0.5f * expected((uint64_t)i, 2);
-		bad_cue += fabsf(cue_l[i] - cue) > 1e-6f || cue_r[i] != cue_l[i];
+		/* The click in the centre, the input at its two gains. */
+		float in = expected((uint64_t)i, 2);
+		bad_cue += fabsf(cue_l[i] - (want_click[i] + 0.5f * in)) > 1e-6f ||
+		           fabsf(cue_r[i] - (want_click[i] + 0.25f * in)) > 1e-6f;
 	}
 	CHECK(bad == 0);
 	CHECK(bad_cue == 0);

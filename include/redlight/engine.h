@@ -114,10 +114,12 @@ enum engine_command_type {
 	                              (NULL map: no click); old ones retire */
 	ENGINE_CMD_CLICK_ON,     /**< value: click while rolling (1) or not */
 	ENGINE_CMD_SET_LEVEL,    /**< track: enum engine_level, level: gain */
-	ENGINE_CMD_MONITOR,      /**< track, level: its gain in the cue mix
-	                              (0 = not monitored) */
-	ENGINE_CMD_STREAM_LEVEL, /**< track: playback stream, level: its gain
-	                              in the cue mix */
+	ENGINE_CMD_MONITOR,      /**< track, level / level_right: its gains
+	                              in the cue's left / right (0 = not
+	                              monitored) */
+	ENGINE_CMD_STREAM_LEVEL, /**< track: playback stream, level /
+	                              level_right: its gains in the cue's
+	                              left / right */
 	ENGINE_CMD_LOOP,         /**< value 1: loop [punch_in, punch_out) of
 	                              the timeline while rolling; 0: off */
 	ENGINE_CMD_QUEUE_TAKE,   /**< value: take number for the next take a
@@ -164,6 +166,9 @@ struct engine_command {
 	const struct tempo_map *map;
 	const struct click *click;
 	float level;
+	/** MONITOR, STREAM_LEVEL: the right side's gain; negative (the
+	 *  default): the same as level, a source in the centre. */
+	float level_right;
 };
 
 /**

@@ -94,4 +94,19 @@ enum rl_status mixdown_bounce(const struct mixdown_track *tracks,
                               struct mixdown_report *report,
                               struct error *err);
 
+/**
+ * The mix's pan law for a mono source, shared by the bounce and the live
+ * cue: constant power, left = g·cos θ, right = g·sin θ, θ = (pan+1)·π/4,
+ * g from gain_db (-INFINITY: 0); the hard pans are exact. Any thread
+ * (it calls cos/sin: not on the audio thread).
+ */
+void mixdown_pan_gains(double gain_db, double pan, float *left, float *right);
+
+/**
+ * A stereo source's pan, a balance: the side it moves away from is turned
+ * down linearly, the other stays at g. Any thread, not the audio thread.
+ */
+void mixdown_balance_gains(double gain_db, double pan, float *left,
+                           float *right);
+
 #endif

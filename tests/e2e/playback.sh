@@ -80,6 +80,40 @@ rec outD --input $C:cue_l --start 2 --duration 1
 same_scaled "$(ls "$(sed -n 's/.* files in \(.*\)$/\1/p' "$E2E_TMP/outD")"/*.wav)" $PERIOD "$S/scratch.wav" 72000 $((48000 - PERIOD)) \
 	"$(awk 'BEGIN { printf "%.9f", 10 ^ (-6 / 20) }')"
 
+# 4c. The cue is stereo: a keeper sits where its track's pan puts it in the
+# bounce (constant power: hard left only left, centre cos(pi/4) each
+# side), the scratch in the centre at its level on both sides. A session
+# of its own: one track, "keys", whose keeper is the scratch recorded.
+S2="$E2E_TMP/stereo-cue"
+rec2() { # OUT ARGS...
+	local out=$1
+	shift
+	"$REDLIGHT" record --client-name $C --format float --no-click "$@" "$S2" \
+		>"$E2E_TMP/$out" 2>"$E2E_TMP/$out.err" \
+		|| fail "record $* failed: $(cat "$E2E_TMP/$out.err")"
+}
+take2_wav() { ls "$S2"/takes/$(printf %03d "$1")/*"$2".wav; }
+"$REDLIGHT" new "$S2" >/dev/null || fail "new $S2"
+"$REDLIGHT" tracks add "$S2" keys --input $C:scratch_out >/dev/null || fail "tracks add keys"
+rec2 c1 --input $C:scratch_out --scratch "$E2E_TMP/demo.wav" --start 2 --duration 3
+KEYS=$(take2_wav 1 keys)
+"$REDLIGHT" tracks set "$S2" keys pan=L100 >/dev/null || fail "pan keys left"
+rec2 c2 --input $C:cue_l --input $C:cue_r --scratch-level -inf --start 2 --duration 1
+same "$(take2_wav 2 cue_l)" $PERIOD "$KEYS" 0 $((48000 - PERIOD))
+[ "$(json_get "$S2/session.json" takes.1.files.1.peak_dbfs)" = null ] \
+	|| fail "a keeper panned hard left is heard on cue_r"
+"$REDLIGHT" tracks set "$S2" keys pan=C >/dev/null || fail "pan keys centre"
+rec2 c3 --input $C:cue_l --input $C:cue_r --scratch-level -inf --start 2 --duration 1
+CENTRE=$(awk 'BEGIN { printf "%.9f", cos(atan2(1, 1)) }')
+for side in cue_l cue_r; do
+	same_scaled "$(take2_wav 3 $side)" $PERIOD "$KEYS" 0 $((48000 - PERIOD)) "$CENTRE"
+done
+rec2 c4 --input $C:cue_l --input $C:cue_r --keeper-level -inf --scratch-level -6 --start 2 --duration 1
+for side in cue_l cue_r; do
+	same_scaled "$(take2_wav 4 $side)" $PERIOD "$S2/scratch.wav" 96000 $((48000 - PERIOD)) \
+		"$(awk 'BEGIN { printf "%.9f", 10 ^ (-6 / 20) }')"
+done
+
 # 5. A second import never overwrites the first.
 sum=$(md5sum <"$S/scratch.wav")
 rec out6 --input $C:scratch_out --scratch "$E2E_TMP/demo.wav" --duration 1
