@@ -175,6 +175,25 @@ static void pad(struct disk_writer *w, struct wtake *t, struct wfile *f,
 	f->pos += n;
 }
 
+/*
+ * The next gap record of this take, if any. A record of an earlier take
+ * was queued after that take ended (its gap ring was full at the stop);
+ * that take was padded to its length already, so it is dropped. Takes
+ * start in number order; a later take's record waits.
+ */
+static bool peek_gap(struct ring *gaps, const struct wtake *t,
+                     struct engine_gap *gap)
+{
+	while (ring_peek(gaps, gap, sizeof *gap)) {
+		if (gap->take == t->number)
+			return true;
+		if (gap->take > t->number)
+			return false;
+		ring_read_advance(gaps, sizeof *gap);
+	}
+	return false;
+}
+
 /* Move whatever the ring holds for this file, up to `limit` frames of
  * the take's stream, into the file. */
 static void drain_file(struct disk_writer *w, struct wtake *t,
@@ -190,8 +209,7 @@ static void drain_file(struct disk_writer *w, struct wtake *t,
 		struct engine_gap gap;
 		/* A later take's gap: every sample of this take comes
 		 * before it. */
-		bool has_gap = ring_peek(gaps, &gap, sizeof gap) &&
-		               gap.take == t->number;
+		bool has_gap = peek_gap(gaps, t, &gap);
 		if (has_gap && gap.start <= f->pos) {
 			ring_read_advance(gaps, sizeof gap);
 			uint64_t n = gap.length;
@@ -254,8 +272,7 @@ static void stage_channel(struct disk_writer *w, struct wtake *t,
 		 * queued before the samples that follow it. */
 		uint64_t n = ring_read_space(ring) / sizeof(float);
 		struct engine_gap gap;
-		bool has_gap = ring_peek(gaps, &gap, sizeof gap) &&
-		               gap.take == t->number;
+		bool has_gap = peek_gap(gaps, t, &gap);
 		if (has_gap && gap.start <= cpos) {
 			ring_read_advance(gaps, sizeof gap);
 			f->gap_left[c] = gap.length;

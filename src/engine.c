@@ -39,6 +39,8 @@ struct engine_track {
 	uint64_t stream_pos;  /* frames of the take accounted for */
 	uint64_t gap_start;   /* pending gap not yet in the gap ring */
 	uint64_t gap_length;
+	struct engine_gap owed; /* the gap a take ended in (stop_take()) */
+	bool has_owed;
 	float meter_peak;
 	float meter_hold;
 	uint64_t hold_left;   /* frames until the hold falls back */
@@ -415,10 +417,29 @@ REALTIME static void flush_stop_event(struct engine *e)
 	}
 }
 
+/*
+ * A take that ends inside a gap must queue that gap: the writer counts the
+ * take's samples in the ring by its gap records, and the next take's
+ * samples follow in the same ring. If the gap ring is full the record is
+ * owed, and capture() drops the track's blocks until it is queued.
+ */
 REALTIME static void stop_take(struct engine *e, uint64_t clock_frame)
 {
-	for (uint32_t t = 0; t < e->track_count; t++)
-		e->tracks[t].in_take = false;
+	for (uint32_t t = 0; t < e->track_count; t++) {
+		struct engine_track *tr = &e->tracks[t];
+		if (tr->in_take && tr->gap_length > 0 && !tr->has_owed &&
+		    tr->gap_start < e->take_frames) {
+			uint64_t len = e->take_frames - tr->gap_start;
+			if (len > tr->gap_length)
+				len = tr->gap_length;
+			tr->owed = (struct engine_gap){ tr->gap_start, len,
+			                                e->take };
+			tr->has_owed = !ring_write(tr->gaps, &tr->owed,
+			                           sizeof tr->owed);
+		}
+		tr->gap_length = 0;
+		tr->in_take = false;
+	}
 	e->record_done += e->take_frames;
 	e->stop_event = (struct engine_event){
 		.type = ENGINE_EVENT_TAKE_STOP, .take = e->take,
@@ -823,13 +844,18 @@ REALTIME static void capture(struct engine *e, struct engine_track *tr,
 {
 	uint32_t n = to - from;
 	size_t bytes = (size_t)n * sizeof(float);
-	if (tr->gap_length > 0 && ring_write_space(tr->ring) >= bytes) {
+	if (tr->has_owed && ring_write(tr->gaps, &tr->owed, sizeof tr->owed))
+		tr->has_owed = false;
+	if (tr->has_owed) {
+		/* The last take's end is not queued: nothing may follow. */
+	} else if (tr->gap_length > 0 && ring_write_space(tr->ring) >= bytes) {
 		struct engine_gap gap = { tr->gap_start, tr->gap_length,
 		                          e->take };
 		if (ring_write(tr->gaps, &gap, sizeof gap))
 			tr->gap_length = 0;
 	}
-	if (tr->gap_length == 0 && ring_write(tr->ring, in + from, bytes)) {
+	if (!tr->has_owed && tr->gap_length == 0 &&
+	    ring_write(tr->ring, in + from, bytes)) {
 		tr->stream_pos += n;
 		return;
 	}

@@ -91,12 +91,23 @@ static void check_take(const char *dir, const struct session_take *take,
 					continue;
 				if (got == 0 && in_range)
 					pad = true;
-				else
-					bad++;
+				else if (bad++ == 0)
+					fprintf(stderr, "take %u %s ch %d: first "
+					        "wrong frame %llu: %d, want %d\n",
+					        take->number, f->path, c,
+					        (unsigned long long)k, got, want);
 			}
 			padded += pad;
 		}
 		free(data);
+		if (bad || padded != f->dropped_frames)
+			fprintf(stderr, "take %u file %s (%d channels): %llu "
+			        "frames wrong, %llu padded, %llu dropped in %zu "
+			        "ranges\n", take->number, f->path, ch,
+			        (unsigned long long)bad,
+			        (unsigned long long)padded,
+			        (unsigned long long)f->dropped_frames,
+			        f->dropped_range_count);
 		CHECK_EQ_U64(bad, 0);
 		CHECK_EQ_U64(padded, f->dropped_frames);
 	}
