@@ -48,6 +48,7 @@ struct wtake {
 	bool started;
 	uint64_t latency_correction; /* frames the take is moved earlier */
 	uint64_t shift;              /* correction actually applied */
+	uint64_t stream_base;        /* engine_captured_frames() at start */
 	uint64_t pre;                /* pre-record frames before the stream */
 	uint64_t start_frame;
 	char started_at[40];
@@ -212,9 +213,12 @@ static void drain_file(struct disk_writer *w, struct wtake *t,
 		bool has_gap = peek_gap(gaps, t, &gap);
 		if (has_gap && gap.start <= f->pos) {
 			ring_read_advance(gaps, sizeof gap);
+			/* Whole: a gap record lies inside its take, and
+			 * `limit` may be only what was published before we
+			 * saw the record (its end can lie beyond). */
 			uint64_t n = gap.length;
-			if (n > limit - f->pos)
-				n = limit - f->pos;
+			if (t->length_known && n > t->length - f->pos)
+				n = t->length - f->pos;
 			pad(w, t, f, n);
 			continue;
 		}
@@ -560,6 +564,7 @@ static void start_take(struct disk_writer *w, const struct engine_event *ev)
 		fail_take(w, t, &err);
 	}
 	t->started = true;
+	t->stream_base = ev->stream_base;
 	/* Latency compensation: the audio of timeline frame T reached us
 	 * capture + playback latency later, so the take belongs that much
 	 * earlier; a file cannot start before timeline 0. */
@@ -655,10 +660,17 @@ static void service(struct disk_writer *w)
 			continue;
 		}
 		struct wtake *t = w->cur;
+		uint64_t published = UINT64_MAX;
 		if (!t->length_known) {
 			/* Read the stop before draining: the audio thread
 			 * queued it after the take's last samples. Markers
-			 * come before it. */
+			 * come before it. Without it, drain only what the
+			 * engine has published of this take, loaded first:
+			 * had the take ended by then, its stop would be
+			 * visible below, and the rings may already hold the
+			 * next take's samples after this one's. */
+			published = engine_captured_frames(w->e) -
+			            t->stream_base;
 			bool stopped = false;
 			while (!stopped && engine_next_event(w->e, &ev)) {
 				if (ev.type == ENGINE_EVENT_XRUN)
@@ -681,7 +693,7 @@ static void service(struct disk_writer *w)
 				pthread_mutex_unlock(&w->lock);
 			}
 		}
-		uint64_t limit = t->length_known ? t->length : UINT64_MAX;
+		uint64_t limit = t->length_known ? t->length : published;
 		for (size_t i = 0; i < t->count; i++) {
 			struct wfile *f = &t->files[i];
 			if (f->channels == 2)

@@ -170,6 +170,8 @@ struct engine {
 	_Atomic uint32_t pub_takes_queued;
 	_Atomic uint32_t pub_take;
 	_Atomic uint64_t pub_take_frames;
+	uint64_t captured_total;      /* see engine_captured_frames() */
+	_Atomic uint64_t pub_captured;
 	_Atomic uint64_t pub_dropped;
 	_Atomic uint64_t pub_cycles;
 	_Atomic uint64_t xruns;
@@ -373,6 +375,7 @@ REALTIME static void start_take(struct engine *e, uint32_t take,
 		.clock_frame = clock_frame,
 		.timeline_frame = (uint64_t)timeline_frame,
 		.track_count = count,
+		.stream_base = e->captured_total,
 	};
 	/* Pre-record: the take begins with the history, unless the writer
 	 * is still copying the last one (a split or loop pass follows its
@@ -924,6 +927,7 @@ REALTIME static void run_transport(struct engine *e,
 					capture(e, tr, inputs[t], off, end);
 			}
 			e->take_frames += len;
+			e->captured_total += len;
 		} else if (e->history) {
 			keep_history(e, inputs, off, end);
 		}
@@ -1112,6 +1116,8 @@ REALTIME static void publish(struct engine *e)
 	 * contents and gap records that make it up. */
 	atomic_store_explicit(&e->pub_take_frames, e->take_frames,
 	                      memory_order_release);
+	atomic_store_explicit(&e->pub_captured, e->captured_total,
+	                      memory_order_release);
 	atomic_store_explicit(&e->pub_clock, e->clock, memory_order_release);
 	/* Last, with release: a reader that sees these commands applied
 	 * (it loads this first, with acquire) sees everything above from
@@ -1295,6 +1301,11 @@ uint64_t engine_commands_sent(struct engine *e)
 	uint64_t n = e->commands_sent;
 	pthread_mutex_unlock(&e->send_lock);
 	return n;
+}
+
+uint64_t engine_captured_frames(const struct engine *e)
+{
+	return atomic_load_explicit(&e->pub_captured, memory_order_acquire);
 }
 
 void engine_snapshot(const struct engine *e, struct engine_snapshot *out)

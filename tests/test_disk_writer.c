@@ -69,6 +69,10 @@ static void check_take(const char *dir, const struct session_take *take,
 		CHECK(sf != NULL);
 		if (!sf)
 			continue;
+		if ((uint64_t)info.frames != length)
+			fprintf(stderr, "take %u %s: %lld frames, want %llu\n",
+			        take->number, f->path, (long long)info.frames,
+			        (unsigned long long)length);
 		CHECK_EQ_U64(info.frames, length);
 		int ch = info.channels;
 		int *data = malloc(sizeof(int) * (length ? length : 1) * (size_t)ch);

@@ -252,6 +252,81 @@ static void test_dropped_frames(void)
 	engine_free(e);
 }
 
+/* A take that ends while its blocks are being dropped queues that gap at
+ * the stop, up to the take's last frame, so a writer can tell this take's
+ * samples from the next take's in the same ring; with the gap ring full
+ * the record is owed and the next take's blocks wait behind it (dropped,
+ * as that take's own gap). Also: engine_captured_frames() counts every
+ * take's frames, and a take's START carries where it begins. */
+static void test_take_ends_in_gap(void)
+{
+	struct engine *e = make(1024);
+	send(e, ENGINE_CMD_ARM, 0, 1, 0);
+	send(e, ENGINE_CMD_RECORD, 0, 1, 0);
+	for (int i = 0; i < 20; i++) /* 1280 frames: the last 256 dropped */
+		cycle(e, BLOCK);
+	send(e, ENGINE_CMD_STOP, 0, 0, 0);
+	cycle(e, BLOCK);
+	CHECK_EQ_U64(engine_captured_frames(e), 1280);
+	struct ring *r = engine_track_ring(e, 0);
+	struct ring *g = engine_track_gaps(e, 0);
+	struct engine_gap gap;
+	CHECK(ring_read(g, &gap, sizeof gap));
+	CHECK_EQ_U64(gap.start, 1024);
+	CHECK_EQ_U64(gap.length, 256);
+	CHECK_EQ_U64(gap.take, 1);
+	ring_read_advance(r, 1024 * sizeof(float));
+
+	/* Take 2 starts where take 1's frames end in the count. */
+	send(e, ENGINE_CMD_RECORD, 0, 2, 0);
+	cycle(e, BLOCK);
+	struct engine_event ev;
+	bool started = false;
+	while (engine_next_event(e, &ev))
+		if (ev.type == ENGINE_EVENT_TAKE_START && ev.take == 2) {
+			started = true;
+			CHECK_EQ_U64(ev.stream_base, 1280);
+		}
+	CHECK(started);
+	CHECK_EQ_U64(engine_captured_frames(e), 1280 + BLOCK);
+	CHECK_EQ_U64(ring_read_space(r), BLOCK * sizeof(float));
+	send(e, ENGINE_CMD_STOP, 0, 0, 0);
+	cycle(e, BLOCK);
+	engine_free(e);
+
+	/* The gap ring full at the stop: the record is owed. */
+	e = make(1024);
+	r = engine_track_ring(e, 0);
+	g = engine_track_gaps(e, 0);
+	send(e, ENGINE_CMD_ARM, 0, 1, 0);
+	send(e, ENGINE_CMD_RECORD, 0, 1, 0);
+	for (int i = 0; i < 20; i++)
+		cycle(e, BLOCK);
+	struct engine_gap filler = { 0, 0, 99 };
+	while (ring_write(g, &filler, sizeof filler))
+		;
+	send(e, ENGINE_CMD_STOP, 0, 0, 0);
+	cycle(e, BLOCK);
+	ring_read_advance(r, ring_read_space(r)); /* take 1's samples */
+	send(e, ENGINE_CMD_RECORD, 0, 2, 0);
+	cycle(e, BLOCK); /* owed: take 2's first block waits (dropped) */
+	CHECK_EQ_U64(ring_read_space(r), 0);
+	ring_read_advance(g, ring_read_space(g)); /* the writer catches up */
+	cycle(e, BLOCK); /* the owed record, take 2's gap, its samples */
+	CHECK(ring_read(g, &gap, sizeof gap));
+	CHECK_EQ_U64(gap.take, 1);
+	CHECK_EQ_U64(gap.start, 1024);
+	CHECK_EQ_U64(gap.length, 256);
+	CHECK(ring_read(g, &gap, sizeof gap));
+	CHECK_EQ_U64(gap.take, 2);
+	CHECK_EQ_U64(gap.start, 0);
+	CHECK_EQ_U64(gap.length, BLOCK);
+	CHECK_EQ_U64(ring_read_space(r), BLOCK * sizeof(float));
+	send(e, ENGINE_CMD_STOP, 0, 0, 0);
+	cycle(e, BLOCK);
+	engine_free(e);
+}
+
 /* A jump of JACK's clock while recording becomes an xrun marker at the
  * take position, between the take's start and stop; the audio is left as
  * it arrived (no gap, no padding, nothing counted as dropped). Outside a
@@ -748,6 +823,7 @@ int main(void)
 	test_fixed_length();
 	test_meters();
 	test_meter_lanes();
+	test_take_ends_in_gap();
 	test_dropped_frames();
 	test_xrun_marker();
 	test_play_stop_locate();

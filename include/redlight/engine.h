@@ -197,6 +197,8 @@ struct engine_event {
 	                              history (engine_track_history()) ending
 	                              at history frame `history_end` */
 	uint64_t history_end;
+	uint64_t stream_base;    /**< TAKE_START: engine_captured_frames()
+	                              when it started */
 };
 
 /** Frames of a track's take stream that never reached its ring. */
@@ -253,6 +255,16 @@ struct engine_cycle_stats {
 };
 
 struct engine;
+
+/**
+ * Frames of take streams captured since the engine was made, over all
+ * takes (monotonic), published with release after the ring contents and
+ * gap records that make them up. The disk writer bounds an open take by
+ * it (minus the take's stream_base): the next take's samples follow in
+ * the same rings, and the take's STOP event may not be visible yet.
+ * Any thread (acquire load).
+ */
+uint64_t engine_captured_frames(const struct engine *e);
 
 /**
  * Allocate an engine and all memory the audio thread will touch (rings,
