@@ -997,6 +997,18 @@ REALTIME static void render_playback(struct engine *e, float *const *outputs,
 	(void)nframes;
 }
 
+/* The cycle's click (rendered at unity in raw) at a level, or silence. */
+REALTIME static void scaled_click(float *out, const float *raw, bool any_click,
+                                  float gain, uint32_t nframes)
+{
+	if (!any_click) {
+		memset(out, 0, nframes * sizeof *out);
+		return;
+	}
+	for (uint32_t i = 0; i < nframes; i++)
+		out[i] = raw[i] * gain;
+}
+
 /*
  * One side of the cue (0 left, 1 right): the click in the centre, every
  * monitored input and every playback stream at its gain for that side
@@ -1007,12 +1019,8 @@ REALTIME static void mix_cue_side(struct engine *e, const float *const *inputs,
                                   bool any_click, int side, float *cue,
                                   uint32_t nframes)
 {
-	float cue_click = e->levels[ENGINE_LEVEL_CUE_CLICK];
-	if (any_click)
-		for (uint32_t i = 0; i < nframes; i++)
-			cue[i] = raw[i] * cue_click;
-	else
-		memset(cue, 0, nframes * sizeof *cue);
+	scaled_click(cue, raw, any_click, e->levels[ENGINE_LEVEL_CUE_CLICK],
+	             nframes);
 	for (uint32_t t = 0; e->any_monitor && t < e->track_count; t++) {
 		float g = side ? e->tracks[t].monitor_r : e->tracks[t].monitor_l;
 		if (g == 0.0f)
@@ -1055,14 +1063,9 @@ REALTIME static void render_outputs(struct engine *e,
 		any_click = true;
 	}
 	float *click = outputs ? outputs[ENGINE_OUT_CLICK] : NULL;
-	if (click) {
-		float gain = e->levels[ENGINE_LEVEL_CLICK];
-		if (any_click)
-			for (uint32_t i = 0; i < nframes; i++)
-				click[i] = raw[i] * gain;
-		else
-			memset(click, 0, nframes * sizeof *click);
-	}
+	if (click)
+		scaled_click(click, raw, any_click, e->levels[ENGINE_LEVEL_CLICK],
+		             nframes);
 	render_playback(e, outputs, nframes);
 	float *cue_l = outputs ? outputs[ENGINE_OUT_CUE_L] : NULL;
 	float *cue_r = outputs ? outputs[ENGINE_OUT_CUE_R] : NULL;

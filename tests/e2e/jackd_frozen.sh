@@ -8,9 +8,7 @@
 start_jackd 48000 256
 start_source 2
 S="$E2E_TMP/session"
-"$REDLIGHT" record --inputs 'redlight-source:' "$S" >"$E2E_TMP/out" 2>"$E2E_TMP/err" &
-REC=$!
-E2E_PIDS+=("$REC")
+record_until_stopped "$S"
 sleep 2.5
 kill -STOP "$JACKD_PID"
 sleep 0.5

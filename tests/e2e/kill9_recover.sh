@@ -5,9 +5,7 @@
 start_jackd 48000 256
 start_source 3
 S="$E2E_TMP/session"
-"$REDLIGHT" record --inputs 'redlight-source:' "$S" >"$E2E_TMP/out" 2>"$E2E_TMP/err" &
-REC=$!
-E2E_PIDS+=("$REC")
+record_until_stopped "$S"
 sleep 3.5
 kill -9 "$REC"
 wait "$REC" 2>/dev/null

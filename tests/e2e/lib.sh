@@ -93,6 +93,16 @@ start_jackd() {
 
 # start_source CHANNELS [extra args]: the frame-counter source, ready when
 # its ports exist.
+# record_until_stopped SESSION: a headless take of every source port into
+# SESSION, in the background until a signal ends it (the tests that kill
+# the recorder or the server mid-take); REC is its pid, the summary goes
+# to $E2E_TMP/out, errors to $E2E_TMP/err.
+record_until_stopped() {
+	"$REDLIGHT" record --inputs 'redlight-source:' "$1" >"$E2E_TMP/out" 2>"$E2E_TMP/err" &
+	REC=$!
+	E2E_PIDS+=("$REC")
+}
+
 start_source() {
 	local channels=$1
 	shift
