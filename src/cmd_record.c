@@ -107,7 +107,8 @@ static void record_usage(void)
 	      "                       [--click | --no-click] [--click-sound NAME|FILE[,FILE]]\n"
 	      "                       [--click-level DB]\n"
 	      "                       [--click-to PORT] [--cue-to PORT[,PORT]] [--monitor]\n"
-	      "                       [--count-in BARS] [--pre-roll BARS] [--start POS]\n"
+	      "                       [--count-in BARS] [--count-in-click on|off]\n"
+	      "                       [--pre-roll BARS] [--start POS]\n"
 	      "                       [--punch IN:OUT] [--loop START:END [--passes N]]\n"
 	      "                       [--scratch FILE] [--scratch-offset POS]\n"
 	      "                       [--scratch-level DB] [--keeper-level DB]\n"
@@ -250,6 +251,7 @@ int cmd_record(int argc, char **argv)
 		{ "cue-to", required_argument, NULL, 'Q' },
 		{ "monitor", no_argument, NULL, 'o' },
 		{ "count-in", required_argument, NULL, 'I' },
+		{ "count-in-click", required_argument, NULL, 'Z' },
 		{ "pre-roll", required_argument, NULL, 'P' },
 		{ "start", required_argument, NULL, 'A' },
 		{ "punch", required_argument, NULL, 'p' },
@@ -285,6 +287,7 @@ int cmd_record(int argc, char **argv)
 	double wait_seconds = 0.0;
 	long passes = 0;
 	long count_in = -1, pre_roll = -1;
+	int count_in_click = -1; /* the session's setting */
 	struct control_config cfg = { .format = TAKE_FORMAT_PCM24 };
 	struct error err = { 0 };
 	int c;
@@ -293,7 +296,7 @@ int cmd_record(int argc, char **argv)
 		free(actions);
 		return 1;
 	}
-	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cNS:L:C:Q:oI:P:A:p:J:l:x:X:O:Y:K:R:W:G:k:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:r:i:f:b:n:shM:T:m:cNS:L:C:Q:oI:Z:P:A:p:J:l:x:X:O:Y:K:R:W:G:k:", opts, NULL)) != -1) {
 		char *end = NULL;
 		switch (c) {
 		case 'd':
@@ -370,6 +373,16 @@ int cmd_record(int argc, char **argv)
 		case 'C': click_to = optarg; break;
 		case 'Q': cue_to = optarg; break;
 		case 'o': cfg.monitor_all = true; break;
+		case 'Z':
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				fprintf(stderr, "redlight: --count-in-click wants on or off, not '%s'\n",
+				        optarg);
+				free(inputs);
+				free(actions);
+				return 2;
+			}
+			count_in_click = !strcmp(optarg, "on");
+			break;
 		case 'I':
 		case 'P': {
 			long v = strtol(optarg, &end, 10);
@@ -541,6 +554,7 @@ int cmd_record(int argc, char **argv)
 	control_record_options_init(&ro);
 	ro.length = (uint64_t)(duration * control_sample_rate(ctl) + 0.5);
 	ro.count_in_bars = (uint32_t)count_in;
+	ro.count_in_click = count_in_click;
 	ro.pre_roll_bars = (uint32_t)pre_roll;
 	if (punch && parse_punch(ctl, punch, &ro, &err) != RL_OK)
 		goto error;

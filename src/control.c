@@ -808,6 +808,7 @@ void control_record_options_init(struct control_record_options *o)
 	*o = (struct control_record_options){
 		.punch_in = ENGINE_NO_FRAME,
 		.punch_out = ENGINE_NO_FRAME,
+		.count_in_click = -1,
 	};
 }
 
@@ -908,6 +909,13 @@ enum rl_status control_record(struct control *c,
 	cmd.punch_out = opt->punch_out;
 	cmd.count_in = count_frames;
 	cmd.map = cmap;
+	/* The count-in clicks even with the click off, unless the session
+	 * (or this record) asks for a silent one: the timeline is held all
+	 * the same, the performer counts along with the scratch or a cue. */
+	bool count_in_clicks = opt->count_in_click >= 0
+	                       ? opt->count_in_click != 0
+	                       : c->session->settings.count_in_click;
+	cmd.silent_count_in = !count_in_clicks;
 	if (st == RL_OK)
 		st = engine_send(c->engine, &cmd, err);
 	if (st == RL_OK && c->config.transport == JACK_TRANSPORT_MASTER)

@@ -118,6 +118,7 @@ struct engine {
 	const struct tempo_map *map;
 	const struct click *click;
 	bool click_on;
+	bool count_in_silent; /* this count-in clicks only if click_on */
 	float levels[ENGINE_LEVEL_COUNT];
 	uint32_t take;         /* take recording now, 0 if none */
 	uint64_t take_frames;
@@ -550,6 +551,7 @@ REALTIME static void begin_record(struct engine *e,
 		e->count_in_left = c->count_in;
 		e->count_in_pos = 0;
 		e->count_in_map = c->map;
+		e->count_in_silent = c->silent_count_in;
 	} else if (!e->follow) {
 		e->rolling = true;
 	} else if (use_count_in) {
@@ -1055,7 +1057,9 @@ REALTIME static void render_outputs(struct engine *e,
 		const struct segment *seg = &e->segments[s];
 		const struct tempo_map *map =
 			seg->kind == SEG_ROLLING && e->click_on ? e->map :
-			seg->kind == SEG_COUNT_IN ? seg->count_in_map : NULL;
+			seg->kind == SEG_COUNT_IN &&
+			(e->click_on || !e->count_in_silent)
+			? seg->count_in_map : NULL;
 		if (!map)
 			continue;
 		click_render(e->click, map, seg->position, seg->length, 1.0f,

@@ -938,6 +938,7 @@ void session_settings_init(struct session_settings *st)
 {
 	*st = (struct session_settings){
 		.click = true,
+		.count_in_click = true,
 		.tempo_bpm = 120.0,
 		.meter_beats = 4,
 		.meter_denominator = 4,
@@ -986,6 +987,8 @@ static enum rl_status load_settings(const struct loader *ld, const json_t *root,
 		st->pre_roll_bars = (uint32_t)u;
 	if (!rc && json_object_get(o, "click"))
 		rc = get_bool(ld, o, w, "click", &st->click);
+	if (!rc && json_object_get(o, "count_in_click"))
+		rc = get_bool(ld, o, w, "count_in_click", &st->count_in_click);
 	if (!rc && json_object_get(o, "click_sound"))
 		rc = get_string(ld, o, w, "click_sound", st->click_sound,
 		                sizeof st->click_sound);
@@ -1405,6 +1408,7 @@ static json_t *build_root(struct builder *b, const struct session *s)
 		put_uint(b, so, "settings", "count_in_bars", st->count_in_bars);
 		put_uint(b, so, "settings", "pre_roll_bars", st->pre_roll_bars);
 		put(b, so, "click", json_boolean(st->click));
+		put(b, so, "count_in_click", json_boolean(st->count_in_click));
 		put_string(b, so, "settings", "click_sound", st->click_sound,
 		           sizeof st->click_sound);
 		put(b, so, "click_level_db", level_json(st->click_level_db));

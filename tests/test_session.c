@@ -269,6 +269,7 @@ static const char empty_session_json[] =
 	"    \"count_in_bars\": 0,\n"
 	"    \"pre_roll_bars\": 0,\n"
 	"    \"click\": true,\n"
+	"    \"count_in_click\": true,\n"
 	"    \"click_sound\": \"beep\",\n"
 	"    \"click_level_db\": 0.0,\n"
 	"    \"tempo_bpm\": 120.0,\n"
@@ -777,7 +778,8 @@ static void test_valid_hand_written(void)
 		CHECK(s->takes[0].files[0].dropped_ranges[0].length == 64);
 	}
 	/* No "settings": the defaults. */
-	CHECK(s->settings.count_in_bars == 0 && s->settings.click);
+	CHECK(s->settings.count_in_bars == 0 && s->settings.click &&
+	      s->settings.count_in_click);
 	CHECK_STR(s->settings.click_sound, "beep");
 	CHECK(s->settings.tempo_bpm == 120.0 && s->settings.meter_beats == 4);
 	session_free(s);
@@ -838,6 +840,7 @@ static void test_settings_round_trip(void)
 	char *text = replace(base_json, "\"future_top\"",
 	                     "\"settings\": {\"count_in_bars\": 2, "
 	                     "\"pre_roll_bars\": 1, \"click\": false, "
+	                     "\"count_in_click\": false, "
 	                     "\"click_sound\": \"wood\", "
 	                     "\"click_level_db\": -6.5, \"tempo_bpm\": 96.5, "
 	                     "\"meter_beats\": 7, \"meter_denominator\": 8, "
@@ -854,6 +857,7 @@ static void test_settings_round_trip(void)
 		const struct session_settings *st = &s->settings;
 		CHECK(st->count_in_bars == 2 && st->pre_roll_bars == 1);
 		CHECK(!st->click);
+		CHECK(!st->count_in_click);
 		CHECK_STR(st->click_sound, "wood");
 		CHECK(st->click_level_db == -6.5 && st->tempo_bpm == 96.5);
 		CHECK(st->meter_beats == 7 && st->meter_denominator == 8);

@@ -65,6 +65,9 @@ struct control_record_options {
 	                             record point (punch-in, else here) */
 	int64_t punch_in;       /**< timeline frames, ENGINE_NO_FRAME: none */
 	int64_t punch_out;
+	int count_in_click;     /**< -1 (init): the session's count_in_click;
+	                             0: a silent count-in when the click is
+	                             off; 1: the count-in clicks */
 };
 
 /** What the last finished take looked like (for the summary line). */

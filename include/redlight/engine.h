@@ -166,6 +166,9 @@ struct engine_command {
 	const struct tempo_map *map;
 	const struct click *click;
 	float level;
+	/** RECORD: the count-in clicks only while the click is on (it holds
+	 *  the timeline all the same); false: it always clicks. */
+	bool silent_count_in;
 	/** MONITOR, STREAM_LEVEL: the right side's gain; negative (the
 	 *  default): the same as level, a source in the centre. */
 	float level_right;

@@ -168,6 +168,9 @@ struct session_settings {
 	uint32_t count_in_bars;      /**< 0: no count-in */
 	uint32_t pre_roll_bars;      /**< 0: no pre-roll */
 	bool click;                  /**< click while rolling (default true) */
+	bool count_in_click;         /**< the count-in clicks even when the
+	                                  click is off for the take (default
+	                                  true); false: then it is silent */
 	char click_sound[SESSION_PATH_MAX]; /**< "beep" or file(s) */
 	double click_level_db;       /**< click_out level, default 0 */
 	double tempo_bpm;            /**< without tempo.map, default 120 */

@@ -114,6 +114,36 @@ diff_or_fail "$T2" $((pre + PERIOD)) "$E2E_TMP/map.wav" "$CHORUS" $((len - pre -
 	"--click: take 2 after the count-in is not the chorus click"
 echo "count-in: clicks with --no-click, silent take; with --click the take clicks"
 
+# A silent count-in, when asked for (--count-in-click off, or the
+# session's count_in_click: false) with the click off: the same take,
+# the timeline held just as long, and not one sample of click anywhere.
+Q="$E2E_TMP/silent"
+silent_take() { # INDEX OUT ARGS...
+	local i=$1 out=$2
+	shift 2
+	rec "$Q" "$out" --tempo-map "$E2E_TMP/song.map" --no-click --start chorus \
+		--count-in 1 --pre-record 3 --wait 2 --duration 2 "$@"
+	local st ln
+	st=$(json_get "$Q/session.json" takes.$i.start_frame)
+	ln=$(json_get "$Q/session.json" takes.$i.length)
+	[ $((CHORUS - st - 144000)) -ge -$PERIOD ] && [ $((CHORUS - st - 144000)) -le $PERIOD ] \
+		|| fail "$out: the take starts at $st: the count-in did not hold the chorus"
+	[ "$ln" = $((CHORUS - st + 96000)) ] || fail "$out: $ln frames"
+	n=$(nonzero "$(take_wav "$Q" $((i + 1)))" 0 "$ln")
+	[ "$n" = 0 ] || fail "$out: $n non-zero samples in a silent count-in's take"
+}
+silent_take 0 sil1 --count-in-click off
+[ "$(json_get "$Q/session.json" settings.count_in_click)" = true ] \
+	|| fail "--count-in-click was saved in the session"
+sed -i 's/"count_in_click": true/"count_in_click": false/' "$Q/session.json"
+silent_take 1 sil2
+# ... and a record that asks for it clicks again through that setting.
+rec "$Q" sil3 --no-click --start chorus --count-in 1 --pre-record 3 --wait 2 \
+	--duration 2 --count-in-click on
+n=$(nonzero "$(take_wav "$Q" 3)" 0 "$(json_get "$Q/session.json" takes.2.length)")
+[ "$n" -gt 0 ] || fail "--count-in-click on: the count-in is silent"
+echo "count-in: silent when asked (flag, session setting), clicking when asked"
+
 # --- 2. --click-level, this run only
 db0=$(json_get "$S/session.json" settings.click_level_db)
 rec "$S" lv0 --click --click-level 0 --start verse --duration 2
