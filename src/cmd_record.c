@@ -646,6 +646,9 @@ int cmd_record(int argc, char **argv)
 		printf("cycle: %llu cycles, median %.2f%%, p99 %.2f%%, max %.2f%% "
 		       "(%.1f us) of the period\n", (unsigned long long)cs.cycles,
 		       cs.median_pct, cs.p99_pct, cs.max_pct, cs.max_us);
+		printf("cycle tail: p90 %.2f%%, p95 %.2f%%, p99 %.2f%%, "
+		       "p99.9 %.2f%% of the period\n", cs.p90_pct, cs.p95_pct,
+		       cs.p99_pct, cs.p999_pct);
 		control_cycle_cpu_stats(ctl, &cs);
 		if (cs.cycles)
 			printf("cycle cpu: median %.2f%%, p99 %.2f%%, max %.2f%% "

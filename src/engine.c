@@ -1372,6 +1372,20 @@ void engine_track_meter(const struct engine *e, uint32_t t,
 	out->ring_size = tr->ring->size;
 }
 
+/* The upper edge of the bucket where `per_mille` of the cycles have been
+ * seen: never flatter the figure. */
+static double hist_quantile(const struct cycle_hist *h, uint64_t total,
+                            uint64_t per_mille)
+{
+	uint64_t seen = 0;
+	for (size_t b = 0; b < ENGINE_LOAD_BUCKETS; b++) {
+		seen += atomic_load_explicit(&h->hist[b], memory_order_relaxed);
+		if (seen * 1000 >= total * per_mille)
+			return (double)(b + 1) * 0.05;
+	}
+	return (double)ENGINE_LOAD_BUCKETS * 0.05;
+}
+
 static void hist_stats(const struct cycle_hist *h,
                        struct engine_cycle_stats *out)
 {
@@ -1379,22 +1393,11 @@ static void hist_stats(const struct cycle_hist *h,
 	for (size_t b = 0; b < ENGINE_LOAD_BUCKETS; b++)
 		total += atomic_load_explicit(&h->hist[b], memory_order_relaxed);
 	out->cycles = total;
-	out->median_pct = out->p99_pct = 0;
-	uint64_t seen = 0;
-	bool have_median = false;
-	for (size_t b = 0; b < ENGINE_LOAD_BUCKETS && total; b++) {
-		seen += atomic_load_explicit(&h->hist[b], memory_order_relaxed);
-		/* Report the bucket's upper edge: never flatter the figure. */
-		double pct = (double)(b + 1) * 0.05;
-		if (!have_median && seen * 2 >= total) {
-			out->median_pct = pct;
-			have_median = true;
-		}
-		if (seen * 100 >= total * 99) {
-			out->p99_pct = pct;
-			break;
-		}
-	}
+	out->median_pct = total ? hist_quantile(h, total, 500) : 0;
+	out->p90_pct = total ? hist_quantile(h, total, 900) : 0;
+	out->p95_pct = total ? hist_quantile(h, total, 950) : 0;
+	out->p99_pct = total ? hist_quantile(h, total, 990) : 0;
+	out->p999_pct = total ? hist_quantile(h, total, 999) : 0;
 	out->max_pct = (double)atomic_load_explicit(&h->max_x10,
 	                                            memory_order_relaxed) / 1000.0;
 	out->max_us = (double)atomic_load_explicit(&h->max_ns,

@@ -254,6 +254,7 @@ struct engine_meter {
 struct engine_cycle_stats {
 	uint64_t cycles;
 	double median_pct, p99_pct, max_pct;
+	double p90_pct, p95_pct, p999_pct; /**< the shape of the tail */
 	double max_us;
 };
 
