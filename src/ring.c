@@ -175,7 +175,10 @@ REALTIME bool ring_write(struct ring *r, const void *src, size_t len)
 	if (first > len)
 		first = len;
 	memcpy(r->buf + at, src, first);
-	memcpy(r->buf, (const char *)src + first, len - first);
+	/* Mostly no wrap: skip the call (the audio thread makes one per
+	 * track per cycle). */
+	if (len > first)
+		memcpy(r->buf, (const char *)src + first, len - first);
 	/* Release: the bytes above are visible before the new index. */
 	atomic_store_explicit(&r->write_pos, w + len, memory_order_release);
 	return true;
