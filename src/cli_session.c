@@ -156,6 +156,23 @@ void cli_print_finished(struct control *ctl)
 	}
 }
 
+enum rl_status cli_setup_scratch(struct control *ctl, const char *file,
+                                 const char *offset, struct error *err)
+{
+	int64_t frame = control_settings(ctl)->scratch_offset;
+	if (offset) {
+		enum rl_status st = control_parse_position(ctl, offset, &frame,
+		                                           err);
+		if (st != RL_OK)
+			return st;
+	}
+	if (file)
+		return control_set_scratch(ctl, file, frame, err);
+	if (offset)
+		return control_set_scratch_offset(ctl, frame, err);
+	return RL_OK;
+}
+
 enum rl_status cli_connect_outputs(struct control *ctl, const char *click_to,
                                    const char *cue_to, struct error *err)
 {

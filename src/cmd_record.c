@@ -147,25 +147,6 @@ static int fail(const struct error *err)
 	return 1;
 }
 
-/* --scratch imports a file as the session's scratch track; with only
- * --scratch-offset the session's scratch moves. */
-static enum rl_status setup_scratch(struct control *ctl, const char *file,
-                                    const char *offset, struct error *err)
-{
-	int64_t frame = control_settings(ctl)->scratch_offset;
-	if (offset) {
-		enum rl_status st = control_parse_position(ctl, offset, &frame,
-		                                           err);
-		if (st != RL_OK)
-			return st;
-	}
-	if (file)
-		return control_set_scratch(ctl, file, frame, err);
-	if (offset)
-		return control_set_scratch_offset(ctl, frame, err);
-	return RL_OK;
-}
-
 /* "A:B" loop range of positions. */
 static enum rl_status setup_loop(struct control *ctl, const char *text,
                                  bool locate, struct error *err)
@@ -543,7 +524,7 @@ int cmd_record(int argc, char **argv)
 		count_in = set->count_in_bars;
 	if (pre_roll < 0)
 		pre_roll = set->pre_roll_bars;
-	if (setup_scratch(ctl, scratch, scratch_offset, &err) != RL_OK)
+	if (cli_setup_scratch(ctl, scratch, scratch_offset, &err) != RL_OK)
 		goto error;
 	if (setup_transport(ctl, click, click_to, cue_to, start, &err) != RL_OK)
 		goto error;

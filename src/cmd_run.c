@@ -41,6 +41,7 @@ static void run_usage(FILE *f)
 	      "                --meter N/D] [--click-sound SOUND] [--pre-record S]\n"
 	      "                [--jack-transport internal|follow|master]\n"
 	      "                [--cue-to PORT[,PORT]] [--click-to PORT] [--scratch FILE]\n"
+	      "                [--scratch-offset POS]\n"
 	      "Open the live recorder on SESSION_DIR: the terminal UI (or, with\n"
 	      "--headless, OSC only). Without --inputs/--input the session's\n"
 	      "tracks record from their own inputs (redlight tracks input).\n"
@@ -61,6 +62,7 @@ struct run_options {
 	const char *cue_to;
 	const char *click_to;
 	const char *scratch;
+	const char *scratch_offset;
 };
 
 static int bad_value(const char *flag, const char *want, const char *value)
@@ -92,6 +94,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		{ "cue-to", required_argument, NULL, 'Q' },
 		{ "click-to", required_argument, NULL, 'C' },
 		{ "scratch", required_argument, NULL, 'X' },
+		{ "scratch-offset", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -173,6 +176,7 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 		case 'Q': o->cue_to = optarg; break;
 		case 'C': o->click_to = optarg; break;
 		case 'X': o->scratch = optarg; break;
+		case 'o': o->scratch_offset = optarg; break;
 		case 'h':
 			run_usage(stdout);
 			return 0;
@@ -252,12 +256,8 @@ static enum rl_status setup(struct control *ctl, const struct run_options *o,
 {
 	enum rl_status st = control_set_click(ctl,
 	                                      control_settings(ctl)->click, err);
-	/* A new scratch track is imported into the session once (never
-	 * over an earlier one) and plays from the session's offset. */
-	if (st == RL_OK && o->scratch)
-		st = control_set_scratch(ctl, o->scratch,
-		                         control_settings(ctl)->scratch_offset,
-		                         err);
+	if (st == RL_OK)
+		st = cli_setup_scratch(ctl, o->scratch, o->scratch_offset, err);
 	if (st == RL_OK)
 		st = cli_connect_outputs(ctl, o->click_to, o->cue_to, err);
 	return st;

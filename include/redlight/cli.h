@@ -78,6 +78,15 @@ void cli_close_locked(struct session *s, struct session_lock *lock);
  *  holds the control lock if front-ends share c. */
 void cli_print_finished(struct control *ctl);
 
+/** --scratch FILE and --scratch-offset POS (either may be NULL): FILE is
+ *  imported as the session's scratch track (never over an earlier one)
+ *  at POS or at the session's offset; with only POS the session's
+ *  scratch moves there. POS is a position as control_parse_position()
+ *  reads it (bar, bar.beat, seconds or frames). Main thread, before the
+ *  front-ends start. */
+enum rl_status cli_setup_scratch(struct control *ctl, const char *file,
+                                 const char *offset, struct error *err);
+
 /** --click-to PORT and --cue-to LEFT[,RIGHT]: connect redlight's click
  *  and cue outputs (either may be NULL). */
 enum rl_status cli_connect_outputs(struct control *ctl, const char *click_to,

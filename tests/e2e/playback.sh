@@ -123,4 +123,22 @@ rec out6 --input $C:scratch_out --scratch "$E2E_TMP/demo.wav" --duration 1
 "$REDLIGHT" record --client-name $C --input $C:scratch_out --scratch "$E2E_TMP/nope.wav" \
 	--duration 1 "$S" >"$E2E_TMP/out7" 2>&1 && fail "missing scratch accepted"
 expect_contains "$E2E_TMP/out7" "nope.wav"
+# 7. The live recorder places the scratch as record does: `redlight run
+# --scratch-offset` moves the session's scratch (bar 2 here) and saves it;
+# a position it cannot read is refused, naming it.
+P=$((20000 + RANDOM % 10000))
+"$REDLIGHT" "$S" --headless --client-name rlrun --osc-port "$P" \
+	--input rlrun:scratch_out --scratch-offset 2 >"$E2E_TMP/run.out" 2>"$E2E_TMP/run.err" &
+RUN=$!
+E2E_PIDS+=("$RUN")
+wait_for "$E2E_TMP/run.err" "OSC on UDP port $P" 20
+kill -TERM "$RUN"
+wait "$RUN" || fail "run exited non-zero: $(cat "$E2E_TMP/run.err")"
+[ "$(json_get "$S/session.json" settings.scratch_offset)" = 96000 ] \
+	|| fail "run --scratch-offset 2 not saved: $(json_get "$S/session.json" settings.scratch_offset)"
+"$REDLIGHT" "$S" --headless --no-osc --client-name rlrun --input rlrun:scratch_out \
+	--scratch-offset 'bar two' >"$E2E_TMP/run2.out" 2>&1 && fail "a bad --scratch-offset was accepted"
+expect_contains "$E2E_TMP/run2.out" "bar two"
+[ "$(json_get "$S/session.json" settings.scratch_offset)" = 96000 ] \
+	|| fail "a refused --scratch-offset changed the session"
 echo "ok"
