@@ -49,6 +49,7 @@ struct options {
 	const char *port_prefix; /* NULL = default for the signal */
 	const char *ready_file;
 	double seconds;          /* <= 0: run until a signal */
+	unsigned long stall_every, stall_us; /* --stall, 0: never */
 };
 
 struct source {
@@ -62,6 +63,8 @@ struct source {
 
 	/* Audio-thread state: JACK frame time of this cycle's first frame. */
 	uint64_t frame;
+	/* --stall: every stall_every-th cycle overruns by stall_us. */
+	unsigned long stall_every, stall_us, cycles;
 
 	/* Set by the JACK shutdown callback, read by main. */
 	atomic_bool server_gone;
@@ -87,7 +90,10 @@ static void usage(FILE *out)
 	        "  --port-prefix P     port names P_1..P_N\n"
 	        "  --ready-file PATH   written (atomically) once the client runs\n"
 	        "  --seconds S         stop after S seconds (default: until\n"
-	        "                      SIGINT/SIGTERM)\n");
+	        "                      SIGINT/SIGTERM)\n"
+	        "  --stall EVERY:US    tests only: every EVERY-th cycle, spin US\n"
+	        "                      microseconds after reading JACK's clock,\n"
+	        "                      as a thread the OS preempted would\n");
 }
 
 /* One line on stderr, the program's only way of reporting an error. */
@@ -149,6 +155,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "port-prefix", required_argument, NULL, 'p' },
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 't' },
+		{ "stall", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -204,6 +211,26 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return 2;
 			}
 			break;
+		case 'S': {
+			/* EVERY:US, both plain decimal numbers. */
+			char every[32];
+			const char *colon = strchr(optarg, ':');
+			size_t len = colon ? (size_t)(colon - optarg) : 0;
+			bool ok = colon && len < sizeof every;
+			if (ok) {
+				memcpy(every, optarg, len);
+				every[len] = '\0';
+				ok = parse_uint(every, 1000000, &o->stall_every) &&
+				     o->stall_every > 0 &&
+				     parse_uint(colon + 1, 10000000, &o->stall_us);
+			}
+			if (!ok) {
+				fail_line("--stall: '%s' is not EVERY:MICROSECONDS",
+				          optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -222,6 +249,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* --stall: spin (a busy client, never a sleep) on the vDSO clock. */
+REALTIME static void stall(unsigned long us)
+{
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((unsigned long)((b.tv_sec - a.tv_sec) * 1000000L +
+	                       (b.tv_nsec - a.tv_nsec) / 1000) < us);
+}
+
 /*
  * The JACK process callback: one buffer fill per port, nothing else.
  * jack_port_get_buffer() is the documented RT-safe way to reach the port
@@ -236,6 +274,8 @@ REALTIME static int process(jack_nframes_t nframes, void *arg)
 	 * signal, exactly where a real interface would have lost audio, and
 	 * a recorder must show it as dropped frames at that place. */
 	s->frame = jack_last_frame_time(s->client);
+	if (s->stall_every && ++s->cycles % s->stall_every == 0)
+		stall(s->stall_us);
 	for (unsigned c = 0; c < s->channels; c++)
 		s->buffers[c] = jack_port_get_buffer(s->ports[c], nframes);
 
@@ -506,6 +546,8 @@ int main(int argc, char **argv)
 
 	uint32_t rate = jack_get_sample_rate(s.client);
 	s.half_period = rate / 2000 ? rate / 2000 : 1; /* 1 kHz */
+	s.stall_every = o.stall_every;
+	s.stall_us = o.stall_us;
 	if (s.signal == SIGNAL_BAND) {
 		s.band = sim_band_new(s.channels, rate);
 		if (!s.band) {

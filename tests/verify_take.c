@@ -69,6 +69,8 @@ struct options {
 	uint64_t *jumps;             /* --jump-at: frames where the counter
 	                                may jump (the take's xrun markers) */
 	size_t jump_count;
+	uint64_t jump_slack;         /* --jump-slack: a jump may come this many
+	                                frames after its marker */
 	struct channel_override *overrides;
 	size_t override_count;
 	const char *dir;
@@ -125,7 +127,8 @@ static void usage(FILE *out)
 	        "       [--min-frames N] [--allow-dropped] "
 	        "[--channel-of FILE=C ...]\n"
 	        "       [--expect-time-ref N] [--expect-first-source-frame N]\n"
-	        "       [--unequal-lengths] [--jump-at FRAME ...] TAKE_DIR\n"
+	        "       [--unequal-lengths] [--jump-at FRAME ...] [--jump-slack N]\n"
+	        "       TAKE_DIR\n"
 	        "\n"
 	        "Checks that the TT-name.wav files in TAKE_DIR hold redlight-source's\n"
 	        "frame counter without a lost, repeated or shifted frame, that all\n"
@@ -137,7 +140,10 @@ static void usage(FILE *out)
 	        "and --min-frames then hold for every file, frames= is the shortest.\n"
 	        "--expect-first-source-frame N: frame 0 of every file holds source\n"
 	        "frame N (modulo the counter's period), e.g. the previous take's\n"
-	        "first_source_frame plus its frames for a take that continues it.\n");
+	        "first_source_frame plus its frames for a take that continues it.\n"
+	        "--jump-at FRAME: the counter may jump at FRAME (an xrun marker);\n"
+	        "--jump-slack N: or up to N frames after it (one period: a source\n"
+	        "that ran late reads JACK's clock of the next cycle).\n");
 }
 
 static bool parse_ll(const char *text, long long *out)
@@ -165,6 +171,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "allow-dropped", no_argument, NULL, 'd' },
 		{ "unequal-lengths", no_argument, NULL, 'u' },
 		{ "jump-at", required_argument, NULL, 'j' },
+		{ "jump-slack", required_argument, NULL, 'J' },
 		{ "channel-of", required_argument, NULL, 'c' },
 		{ "expect-time-ref", required_argument, NULL, 'r' },
 		{ "expect-first-source-frame", required_argument, NULL, 'F' },
@@ -242,6 +249,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->jumps[o->jump_count++] = (uint64_t)v;
 			break;
 		}
+		case 'J':
+			if (!parse_ll(optarg, &v)) {
+				fprintf(stderr, PROG ": --jump-slack: '%s' is not "
+				        "a number of frames\n", optarg);
+				return 2;
+			}
+			o->jump_slack = (uint64_t)v;
+			break;
 		case 'c': {
 			/* The last '=' splits, so a file name may contain one. */
 			char *eq = strrchr(optarg, '=');
@@ -484,7 +499,7 @@ static bool check_frame(struct stream *st, const struct file_result *fr,
 	/* The recorder marked an xrun here: the source may have moved on
 	 * (or back) by any amount; the sequence restarts from this frame. */
 	for (size_t j = 0; code != 0 && j < o->jump_count; j++) {
-		if (o->jumps[j] == i) {
+		if (i >= o->jumps[j] && i - o->jumps[j] <= o->jump_slack) {
 			st->prev = got;
 			return true;
 		}
