@@ -70,7 +70,7 @@ struct options {
 	                                may jump (the take's xrun markers) */
 	size_t jump_count;
 	uint64_t jump_slack;         /* --jump-slack: a jump may come this many
-	                                frames after its marker */
+	                                frames before or after its marker */
 	struct channel_override *overrides;
 	size_t override_count;
 	const char *dir;
@@ -142,8 +142,9 @@ static void usage(FILE *out)
 	        "frame N (modulo the counter's period), e.g. the previous take's\n"
 	        "first_source_frame plus its frames for a take that continues it.\n"
 	        "--jump-at FRAME: the counter may jump at FRAME (an xrun marker);\n"
-	        "--jump-slack N: or up to N frames after it (one period: a source\n"
-	        "that ran late reads JACK's clock of the next cycle).\n");
+	        "--jump-slack N: or up to N frames before or after it (one period:\n"
+	        "redlight and the source read JACK's clock at different moments of\n"
+	        "a late cycle, see doc/architecture.md).\n");
 }
 
 static bool parse_ll(const char *text, long long *out)
@@ -499,7 +500,8 @@ static bool check_frame(struct stream *st, const struct file_result *fr,
 	/* The recorder marked an xrun here: the source may have moved on
 	 * (or back) by any amount; the sequence restarts from this frame. */
 	for (size_t j = 0; code != 0 && j < o->jump_count; j++) {
-		if (i >= o->jumps[j] && i - o->jumps[j] <= o->jump_slack) {
+		if (i + o->jump_slack >= o->jumps[j] &&
+		    i <= o->jumps[j] + o->jump_slack) {
 			st->prev = got;
 			return true;
 		}

@@ -143,8 +143,8 @@ wait_for() {
 # verify_take_run SUMMARY_FILE TAKE_DIR [verify-take args]: check a take
 # against its summary line and session.json.
 # - Every frame must be exact, except: where JACK reported an xrun the
-#   recorder writes an xrun marker, and only there (or one period later,
-#   see doc/architecture.md) may the source's counter jump (the audio is
+#   recorder writes an xrun marker, and only there (or up to one period
+#   before or after it, see doc/architecture.md) may the source's counter jump (the audio is
 #   kept as it arrived, see engine_mark_xrun()).
 # - Dropped frames (a ring that overflowed) are allowed only where the test
 #   provokes them (ALLOW_DROPS=1); then the silence padded into the files
@@ -166,8 +166,8 @@ verify_take_run() {
 	for k in $(seq 0 $((n - 1))); do
 		args+=(--jump-at $(( $(json_get "$session" "takes.$i.xrun_markers.$k.frame") - start )))
 	done
-	# A marker is where redlight saw JACK's clock jump; when the source
-	# upstream ran past the deadline, its audio jumps a cycle later.
+	# A marker is where redlight saw JACK's clock jump; in a late cycle
+	# the source's audio can jump a cycle later or earlier.
 	args+=(--jump-slack "${E2E_PERIOD:-0}")
 	if [ "$dropped" != 0 ]; then
 		[ "${ALLOW_DROPS:-0}" = 1 ] || fail "$dropped frames dropped: $(cat "$summary")"

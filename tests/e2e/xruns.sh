@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Xruns: the take keeps its exact length and its tracks stay aligned, the
 # audio is kept as it arrived, and every discontinuity of the source's
-# counter sits on an xrun marker in session.json, or one period after it
+# counter lies within one period of an xrun marker in session.json
 # (verify_take_run):
 # 1. 64 tracks at a 16-frame period on this 2-core machine: xruns come as
 #    they come;
 # 2. a source that overruns its cycle by 50 ms every 300 cycles after
 #    reading JACK's clock (as a thread the OS preempted there would): the
 #    server's clock moves on, redlight sees the jump in that cycle, the
-#    source's audio jumps in the next one. Every such jump must be on or
-#    one period after a marker, and there must be markers.
+#    source's audio jumps in the next one. Every such jump must be within
+#    one period of a marker, and there must be markers.
 . "$(dirname "$0")/lib.sh"
 start_jackd 48000 16
 start_source 64
