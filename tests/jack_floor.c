@@ -31,6 +31,7 @@ static size_t port_count;
 static uint32_t *cycle_ns; /* one per cycle, preallocated */
 static size_t cycle_cap;
 static atomic_bool counting;   /* set once every connection is made */
+static atomic_bool server_gone;
 static _Atomic size_t cycles;  /* written by the audio thread only */
 static volatile float sink;    /* keeps the reads from being optimized out */
 
@@ -60,6 +61,12 @@ static int process(jack_nframes_t nframes, void *arg)
 		atomic_store_explicit(&cycles, c + 1, memory_order_release);
 	}
 	return 0;
+}
+
+static void on_shutdown(void *arg)
+{
+	(void)arg;
+	atomic_store(&server_gone, true);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -112,6 +119,7 @@ int main(int argc, char **argv)
 	memset(cycle_ns, 0, cycle_cap * sizeof *cycle_ns);
 	mlockall(MCL_CURRENT | MCL_FUTURE);
 	jack_set_process_callback(client, process, NULL);
+	jack_on_shutdown(client, on_shutdown, NULL);
 	if (jack_activate(client) != 0) {
 		fputs("jack-floor: cannot activate\n", stderr);
 		return 1;
@@ -125,8 +133,13 @@ int main(int argc, char **argv)
 	jack_free(sources);
 	/* Count from the first cycle with every connection made. */
 	atomic_store(&counting, true);
-	while (atomic_load_explicit(&cycles, memory_order_acquire) < cycle_cap)
+	while (atomic_load_explicit(&cycles, memory_order_acquire) < cycle_cap) {
+		if (atomic_load(&server_gone)) {
+			fputs("jack-floor: the JACK server went away\n", stderr);
+			return 1;
+		}
 		usleep(20000);
+	}
 	jack_deactivate(client);
 	jack_client_close(client);
 
