@@ -636,6 +636,16 @@ int cmd_record(int argc, char **argv)
 			       "(%.1f us) of the period (the thread's own CPU "
 			       "time)\n", cs.median_pct, cs.p99_pct, cs.max_pct,
 			       cs.max_us);
+		struct engine_cycle_stats in, out;
+		control_cycle_writer_stats(ctl, &in, &out);
+		if (in.cycles)
+			printf("cycle writer: %llu cycles during its passes, "
+			       "median %.2f%%, p99 %.2f%%, max %.2f%%; %llu "
+			       "outside, median %.2f%%, p99 %.2f%%, max %.2f%%\n",
+			       (unsigned long long)in.cycles, in.median_pct,
+			       in.p99_pct, in.max_pct,
+			       (unsigned long long)out.cycles, out.median_pct,
+			       out.p99_pct, out.max_pct);
 		printf("playback: %zu streams, %llu underrun frames\n",
 		       1 + control_keeper_count(ctl),
 		       (unsigned long long)control_playback_underruns(ctl));

@@ -1837,6 +1837,18 @@ void control_cycle_cpu_stats(const struct control *c,
 		memset(out, 0, sizeof *out);
 }
 
+void control_cycle_writer_stats(const struct control *c,
+                                struct engine_cycle_stats *during,
+                                struct engine_cycle_stats *outside)
+{
+	if (c->engine) {
+		engine_cycle_writer_stats(c->engine, during, outside);
+	} else {
+		memset(during, 0, sizeof *during);
+		memset(outside, 0, sizeof *outside);
+	}
+}
+
 uint32_t control_sample_rate(const struct control *c)
 {
 	return jack_backend_sample_rate(c->jb);

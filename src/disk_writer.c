@@ -723,9 +723,12 @@ static void *writer_main(void *arg)
 		 * stop): every look at a ring's write index pulls its cache
 		 * line away from the audio thread, which then pays a miss per
 		 * track on its next cycle. Timeouts only refresh headers. */
-		if (engine_wait(w->e, WAIT_MS))
+		bool woken = engine_wait(w->e, WAIT_MS);
+		engine_note_writer_busy(w->e, true);
+		if (woken)
 			service(w);
 		refresh_headers(w);
+		engine_note_writer_busy(w->e, false);
 		pthread_mutex_lock(&w->lock);
 		bool quit = w->quit && !w->cur && !w->force;
 		pthread_mutex_unlock(&w->lock);

@@ -184,6 +184,10 @@ struct engine {
 	/* Cycle-time histograms, written by the audio thread only: wall
 	 * time, and (measurement mode) the thread's own CPU time. */
 	struct cycle_hist load, cpu;
+	/* Measurement mode: the cycles (a subset of `load`) during which the
+	 * disk writer was busy; writer_epoch is odd while it is. */
+	struct cycle_hist load_writer;
+	_Atomic uint32_t writer_epoch;
 };
 
 static uint32_t float_bits(float f)
@@ -1260,7 +1264,32 @@ REALTIME void engine_note_cycle_cputime(struct engine *e, uint64_t used_ns,
 	hist_note(&e->cpu, used_ns, period_ns);
 }
 
+REALTIME uint32_t engine_writer_epoch(const struct engine *e)
+{
+	return atomic_load_explicit(&e->writer_epoch, memory_order_relaxed);
+}
+
+REALTIME void engine_note_cycle_overlap(struct engine *e, uint64_t used_ns,
+                                        uint64_t period_ns,
+                                        uint32_t epoch_at_start)
+{
+	uint32_t now = atomic_load_explicit(&e->writer_epoch,
+	                                    memory_order_relaxed);
+	/* Busy at the start (odd), or it began or ended a pass since. */
+	if ((epoch_at_start & 1u) || now != epoch_at_start)
+		hist_note(&e->load_writer, used_ns, period_ns);
+}
+
 /* ---- non-RT side ------------------------------------------------------ */
+
+void engine_note_writer_busy(struct engine *e, bool busy)
+{
+	uint32_t v = atomic_load_explicit(&e->writer_epoch,
+	                                  memory_order_relaxed);
+	if (((v & 1u) != 0) != busy)
+		atomic_store_explicit(&e->writer_epoch, v + 1,
+		                      memory_order_relaxed);
+}
 
 void engine_command_init(struct engine_command *cmd, uint32_t type)
 {
@@ -1413,6 +1442,30 @@ void engine_cycle_cpu_stats(const struct engine *e,
                             struct engine_cycle_stats *out)
 {
 	hist_stats(&e->cpu, out);
+}
+
+void engine_cycle_writer_stats(const struct engine *e,
+                               struct engine_cycle_stats *during,
+                               struct engine_cycle_stats *outside)
+{
+	hist_stats(&e->load_writer, during);
+	/* The cycles outside a pass are all cycles minus those during one,
+	 * bucket by bucket (the two loads are not one snapshot, so clamp). */
+	struct cycle_hist rest; /* 16 KB; called from ordinary threads */
+	uint64_t top = 0;
+	for (size_t b = 0; b < ENGINE_LOAD_BUCKETS; b++) {
+		uint64_t all = atomic_load_explicit(&e->load.hist[b],
+		                                    memory_order_relaxed);
+		uint64_t in = atomic_load_explicit(&e->load_writer.hist[b],
+		                                   memory_order_relaxed);
+		uint64_t n = all > in ? all - in : 0;
+		atomic_store_explicit(&rest.hist[b], n, memory_order_relaxed);
+		if (n)
+			top = b + 1;
+	}
+	atomic_store_explicit(&rest.max_x10, top * 50, memory_order_relaxed);
+	atomic_store_explicit(&rest.max_ns, 0, memory_order_relaxed);
+	hist_stats(&rest, outside);
 }
 
 bool engine_next_event(struct engine *e, struct engine_event *out)

@@ -62,6 +62,7 @@ REALTIME static int on_process(jack_nframes_t nframes, void *arg)
 	/* The CPU-time reading (a system call) stays outside the wall-clock
 	 * figure: that one is the cycle as it runs without measurement. */
 	uint64_t c0 = jb->measure_cputime ? thread_cpu_ns() : 0;
+	uint32_t w0 = jb->measure_cputime ? engine_writer_epoch(jb->engine) : 0;
 	uint64_t t0 = now_ns();
 	/* After an xrun JACK's frame clock jumps (the driver resets it to
 	 * wall time, or we ran late and read the next cycle's time). Mark
@@ -91,10 +92,13 @@ REALTIME static int on_process(jack_nframes_t nframes, void *arg)
 		jb->out_buffers[o] = jack_port_get_buffer(jb->outputs[o], nframes);
 	engine_process(jb->engine, jb->buffers, jb->out_buffers, nframes);
 	uint64_t period = (uint64_t)nframes * 1000000000u / jb->sample_rate;
-	engine_note_cycle_time(jb->engine, now_ns() - t0, period);
-	if (jb->measure_cputime)
+	uint64_t used = now_ns() - t0;
+	engine_note_cycle_time(jb->engine, used, period);
+	if (jb->measure_cputime) {
+		engine_note_cycle_overlap(jb->engine, used, period, w0);
 		engine_note_cycle_cputime(jb->engine, thread_cpu_ns() - c0,
 		                          period);
+	}
 	return 0;
 }
 

@@ -344,6 +344,14 @@ void control_cycle_stats(const struct control *c,
 void control_cycle_cpu_stats(const struct control *c,
                              struct engine_cycle_stats *out);
 
+/**
+ * Cycle statistics split by whether the disk writer was busy during the
+ * cycle (only with REDLIGHT_CYCLE_CPUTIME=1). Control thread.
+ */
+void control_cycle_writer_stats(const struct control *c,
+                                struct engine_cycle_stats *during,
+                                struct engine_cycle_stats *outside);
+
 /** Sample rate of the JACK server. */
 uint32_t control_sample_rate(const struct control *c);
 

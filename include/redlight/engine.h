@@ -261,6 +261,16 @@ struct engine_cycle_stats {
 struct engine;
 
 /**
+ * Cycle statistics of the cycles that overlapped a disk-writer pass
+ * (`during`) and of those that did not (`outside`); measurement mode only,
+ * else both are empty. outside's max is the upper edge of its highest
+ * bucket. Any non-RT thread.
+ */
+void engine_cycle_writer_stats(const struct engine *e,
+                               struct engine_cycle_stats *during,
+                               struct engine_cycle_stats *outside);
+
+/**
  * Frames of take streams captured since the engine was made, over all
  * takes (monotonic), published with release after the ring contents and
  * gap records that make them up. The disk writer bounds an open take by
@@ -349,6 +359,30 @@ REALTIME void engine_note_cycle_time(struct engine *e, uint64_t used_ns,
  */
 REALTIME void engine_note_cycle_cputime(struct engine *e, uint64_t used_ns,
                                         uint64_t period_ns);
+
+/**
+ * The disk writer brackets each pass over the rings (and each header
+ * refresh) with busy=true / busy=false, so the benchmark can tell the
+ * audio thread's cycles that overlap the writer's work from the rest.
+ * Disk-writer thread.
+ */
+void engine_note_writer_busy(struct engine *e, bool busy);
+
+/**
+ * Measurement mode: a token of the writer's state, read at the start of a
+ * cycle and handed to engine_note_cycle_overlap() at its end. Audio thread.
+ */
+REALTIME uint32_t engine_writer_epoch(const struct engine *e);
+
+/**
+ * Measurement mode: if the writer was busy at any moment between the
+ * cycle's start (`epoch_at_start`) and now, also count the cycle's
+ * duration into the histogram of cycles that overlapped a writer pass.
+ * Audio thread.
+ */
+REALTIME void engine_note_cycle_overlap(struct engine *e, uint64_t used_ns,
+                                        uint64_t period_ns,
+                                        uint32_t epoch_at_start);
 
 /** Count one xrun. Any thread. */
 void engine_note_xrun(struct engine *e);
