@@ -187,6 +187,9 @@ struct engine {
 	/* Measurement mode: the cycles (a subset of `load`) during which the
 	 * disk writer was busy; writer_epoch is odd while it is. */
 	struct cycle_hist load_writer;
+	/* capture() streamed samples that publish_captured() has not yet
+	 * made readable. */
+	bool samples_held;
 	_Atomic uint32_t writer_epoch;
 };
 
@@ -426,6 +429,23 @@ REALTIME static void flush_stop_event(struct engine *e)
 }
 
 /*
+ * Make the samples capture() streamed into the rings readable: one fence
+ * for all of them, then each ring's index. Before the writer can learn of
+ * anything that counts them: the cycle's captured total, and a take's STOP
+ * (which it takes as "every sample of the take is in the rings"; seeing it
+ * early, it would pad the missing end with silence).
+ */
+REALTIME static void publish_captured(struct engine *e)
+{
+	if (!e->samples_held)
+		return;
+	ring_stream_fence();
+	for (uint32_t t = 0; t < e->track_count; t++)
+		ring_publish(e->tracks[t].ring);
+	e->samples_held = false;
+}
+
+/*
  * A take that ends inside a gap must queue that gap: the writer counts the
  * take's samples in the ring by its gap records, and the next take's
  * samples follow in the same ring. If the gap ring is full the record is
@@ -433,6 +453,7 @@ REALTIME static void flush_stop_event(struct engine *e)
  */
 REALTIME static void stop_take(struct engine *e, uint64_t clock_frame)
 {
+	publish_captured(e);
 	for (uint32_t t = 0; t < e->track_count; t++) {
 		struct engine_track *tr = &e->tracks[t];
 		if (tr->in_take && tr->gap_length > 0 && !tr->has_owed &&
@@ -864,7 +885,8 @@ REALTIME static void capture(struct engine *e, struct engine_track *tr,
 			tr->gap_length = 0;
 	}
 	if (!tr->has_owed && tr->gap_length == 0 &&
-	    ring_write(tr->ring, in + from, bytes)) {
+	    ring_write_streamed(tr->ring, in + from, bytes)) {
+		e->samples_held = true; /* publish_captured() */
 		tr->stream_pos += n;
 		return;
 	}
@@ -945,6 +967,7 @@ REALTIME static void run_transport(struct engine *e,
 		}
 		off = end;
 	}
+	publish_captured(e);
 	/* Changes due on the cycle's last frame + 1 show in this cycle's
 	 * published state; a command due then is applied next cycle at 0. */
 	e->clock += nframes;

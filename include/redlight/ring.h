@@ -41,6 +41,7 @@ struct ring {
 	bool owns_buf; /**< false for the rings of a ring_new_set() */
 	alignas(RING_CACHE_LINE) _Atomic size_t write_pos; /**< writer stores */
 	size_t read_pos_cache;                             /**< writer's copy */
+	size_t write_held; /**< streamed bytes not yet published (writer's) */
 	alignas(RING_CACHE_LINE) _Atomic size_t read_pos;  /**< reader stores */
 	char pad_[RING_CACHE_LINE - sizeof(size_t)];
 };
@@ -75,7 +76,8 @@ struct ring **ring_new_set(size_t count, size_t min_bytes);
 /** Free the rings of ring_new_set() and their block. NULL is a no-op. */
 void ring_free_set(struct ring **rings, size_t count);
 
-/** Bytes the writer may write now. Writer thread. */
+/** Bytes the writer may write now (held bytes count as written). Writer
+ * thread. */
 REALTIME size_t ring_write_space(const struct ring *r);
 
 /** Bytes the reader may read now. Reader thread. */
@@ -86,6 +88,31 @@ REALTIME size_t ring_read_space(const struct ring *r);
  * written. Writer thread; real-time safe.
  */
 REALTIME bool ring_write(struct ring *r, const void *src, size_t len);
+
+/**
+ * ring_write() for a writer that publishes later: the bytes go in with
+ * streaming (non-temporal) stores where the CPU has them and the block
+ * is aligned, so writing into memory that is not in the cache does not
+ * first read it in, and they stay invisible to the reader until
+ * ring_publish(). For the audio thread's copies: hundreds of rings, each
+ * written where it was last written seconds ago, every cycle. Returns
+ * true if written. Call ring_publish() before any ring_write() on the
+ * same ring. Writer thread; real-time safe.
+ */
+REALTIME bool ring_write_streamed(struct ring *r, const void *src, size_t len);
+
+/**
+ * Order every streamed store made so far by this thread before its later
+ * stores (one fence for any number of rings). Call once before the
+ * ring_publish() calls that follow streamed writes. Real-time safe.
+ */
+REALTIME void ring_stream_fence(void);
+
+/**
+ * Make the bytes of ring_write_streamed() readable (release), after
+ * ring_stream_fence(). A no-op if none are held. Writer thread.
+ */
+REALTIME void ring_publish(struct ring *r);
 
 /**
  * Copy len bytes out if that many are there, else nothing. Returns true
