@@ -630,12 +630,20 @@ int cmd_record(int argc, char **argv)
 		printf("cycle tail: p90 %.2f%%, p95 %.2f%%, p99 %.2f%%, "
 		       "p99.9 %.2f%% of the period\n", cs.p90_pct, cs.p95_pct,
 		       cs.p99_pct, cs.p999_pct);
-		control_cycle_cpu_stats(ctl, &cs);
+		control_cycle_part_stats(ctl, ENGINE_PART_CPU, &cs);
 		if (cs.cycles)
 			printf("cycle cpu: median %.2f%%, p99 %.2f%%, max %.2f%% "
 			       "(%.1f us) of the period (the thread's own CPU "
 			       "time)\n", cs.median_pct, cs.p99_pct, cs.max_pct,
 			       cs.max_us);
+		struct engine_cycle_stats ports, own;
+		control_cycle_part_stats(ctl, ENGINE_PART_PORTS, &ports);
+		control_cycle_part_stats(ctl, ENGINE_PART_PROCESS, &own);
+		if (ports.cycles)
+			printf("cycle parts: JACK port buffers median %.2f%%, "
+			       "p99 %.2f%%; engine median %.2f%%, p99 %.2f%% "
+			       "of the period\n", ports.median_pct,
+			       ports.p99_pct, own.median_pct, own.p99_pct);
 		struct engine_cycle_stats in, out;
 		control_cycle_writer_stats(ctl, &in, &out);
 		if (in.cycles)

@@ -1828,11 +1828,12 @@ enum rl_status control_connect_output(struct control *c,
 	return jack_backend_connect_output(c->jb, output, dest, err);
 }
 
-void control_cycle_cpu_stats(const struct control *c,
-                             struct engine_cycle_stats *out)
+void control_cycle_part_stats(const struct control *c,
+                              enum engine_cycle_part part,
+                              struct engine_cycle_stats *out)
 {
 	if (c->engine)
-		engine_cycle_cpu_stats(c->engine, out);
+		engine_cycle_part_stats(c->engine, part, out);
 	else
 		memset(out, 0, sizeof *out);
 }

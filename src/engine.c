@@ -183,7 +183,7 @@ struct engine {
 
 	/* Cycle-time histograms, written by the audio thread only: wall
 	 * time, and (measurement mode) the thread's own CPU time. */
-	struct cycle_hist load, cpu;
+	struct cycle_hist load, part[ENGINE_PART_COUNT];
 	/* Measurement mode: the cycles (a subset of `load`) during which the
 	 * disk writer was busy; writer_epoch is odd while it is. */
 	struct cycle_hist load_writer;
@@ -1281,10 +1281,12 @@ REALTIME void engine_note_cycle_time(struct engine *e, uint64_t used_ns,
 	hist_note(&e->load, used_ns, period_ns);
 }
 
-REALTIME void engine_note_cycle_cputime(struct engine *e, uint64_t used_ns,
-                                        uint64_t period_ns)
+REALTIME void engine_note_cycle_part(struct engine *e,
+                                     enum engine_cycle_part part,
+                                     uint64_t used_ns, uint64_t period_ns)
 {
-	hist_note(&e->cpu, used_ns, period_ns);
+	if ((unsigned)part < ENGINE_PART_COUNT)
+		hist_note(&e->part[part], used_ns, period_ns);
 }
 
 REALTIME uint32_t engine_writer_epoch(const struct engine *e)
@@ -1461,10 +1463,14 @@ void engine_cycle_stats(const struct engine *e, struct engine_cycle_stats *out)
 	hist_stats(&e->load, out);
 }
 
-void engine_cycle_cpu_stats(const struct engine *e,
-                            struct engine_cycle_stats *out)
+void engine_cycle_part_stats(const struct engine *e,
+                             enum engine_cycle_part part,
+                             struct engine_cycle_stats *out)
 {
-	hist_stats(&e->cpu, out);
+	if ((unsigned)part < ENGINE_PART_COUNT)
+		hist_stats(&e->part[part], out);
+	else
+		memset(out, 0, sizeof *out);
 }
 
 void engine_cycle_writer_stats(const struct engine *e,

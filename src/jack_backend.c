@@ -86,18 +86,28 @@ REALTIME static int on_process(jack_nframes_t nframes, void *arg)
 		engine_follow_transport(jb->engine, st == JackTransportRolling,
 		                        (int64_t)pos.frame);
 	}
+	/* Measurement mode: where the cycle went. The lookups are JACK's
+	 * (its port table in shared memory; every client pays them), the
+	 * rest is ours. */
+	uint64_t tp = jb->measure_cputime ? now_ns() : 0;
 	for (size_t i = 0; i < jb->port_count; i++)
 		jb->buffers[i] = jack_port_get_buffer(jb->ports[i], nframes);
 	for (size_t o = 0; o < jb->output_count; o++)
 		jb->out_buffers[o] = jack_port_get_buffer(jb->outputs[o], nframes);
+	uint64_t te = jb->measure_cputime ? now_ns() : 0;
 	engine_process(jb->engine, jb->buffers, jb->out_buffers, nframes);
+	uint64_t t1 = now_ns();
 	uint64_t period = (uint64_t)nframes * 1000000000u / jb->sample_rate;
-	uint64_t used = now_ns() - t0;
+	uint64_t used = t1 - t0;
 	engine_note_cycle_time(jb->engine, used, period);
 	if (jb->measure_cputime) {
 		engine_note_cycle_overlap(jb->engine, used, period, w0);
-		engine_note_cycle_cputime(jb->engine, thread_cpu_ns() - c0,
-		                          period);
+		engine_note_cycle_part(jb->engine, ENGINE_PART_PORTS, te - tp,
+		                       period);
+		engine_note_cycle_part(jb->engine, ENGINE_PART_PROCESS, t1 - te,
+		                       period);
+		engine_note_cycle_part(jb->engine, ENGINE_PART_CPU,
+		                       thread_cpu_ns() - c0, period);
 	}
 	return 0;
 }

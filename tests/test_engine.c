@@ -817,8 +817,93 @@ static void test_bad_config(void)
 	engine_free(NULL);
 }
 
+/* The samples streamed into the rings are readable at the end of every
+ * cycle, and by the time a take's STOP is queued: the writer takes the
+ * STOP as "the whole take is in the rings" and pads what it cannot see. */
+static void test_samples_published(void)
+{
+	struct engine *e = make(8192);
+	send(e, ENGINE_CMD_ARM, 0, 1, 0);
+	send(e, ENGINE_CMD_RECORD, 0, 1, 0);
+	cycle(e, BLOCK);
+	struct ring *r = engine_track_ring(e, 0);
+	CHECK_EQ_U64(ring_read_space(r), BLOCK * sizeof(float));
+	CHECK_EQ_U64(ring_write_space(r) + ring_read_space(r), r->size);
+	cycle(e, BLOCK);
+	CHECK_EQ_U64(ring_read_space(r), 2 * BLOCK * sizeof(float));
+	/* A stop inside the next cycle: every frame up to it is readable
+	 * once the cycle is over. */
+	send(e, ENGINE_CMD_STOP, 0, 0, 2 * BLOCK + 10);
+	cycle(e, BLOCK);
+	CHECK_EQ_U64(ring_read_space(r), (2 * BLOCK + 10) * sizeof(float));
+	struct engine_event ev;
+	CHECK(engine_next_event(e, &ev) && ev.type == ENGINE_EVENT_TAKE_START);
+	CHECK(engine_next_event(e, &ev) && ev.type == ENGINE_EVENT_TAKE_STOP);
+	CHECK_EQ_U64(ev.length, 2 * BLOCK + 10);
+	float got[2 * BLOCK + 10];
+	CHECK(ring_read(r, got, sizeof got));
+	int bad = 0;
+	for (uint64_t i = 0; i < 2 * BLOCK + 10; i++)
+		bad += got[i] != expected(i, 0);
+	CHECK(bad == 0);
+	engine_free(e);
+}
+
+/* The benchmark's figures: histogram quantiles (upper bucket edges), the
+ * parts, and the split by the writer's passes. */
+static void test_cycle_stats(void)
+{
+	struct engine *e = make(8192);
+	const uint64_t period = 1000000; /* 1 ms */
+	for (int i = 0; i < 99; i++) {
+		uint32_t epoch = engine_writer_epoch(e);
+		engine_note_cycle_time(e, 10000, period); /* 1 % */
+		engine_note_cycle_overlap(e, 10000, period, epoch);
+	}
+	/* A slow cycle during a writer pass, one that saw a pass begin. */
+	engine_note_writer_busy(e, true);
+	uint32_t epoch = engine_writer_epoch(e);
+	engine_note_cycle_time(e, 500000, period); /* 50 % */
+	engine_note_cycle_overlap(e, 500000, period, epoch);
+	engine_note_writer_busy(e, false);
+	engine_note_writer_busy(e, false); /* idle again: no change */
+	epoch = engine_writer_epoch(e);
+	engine_note_writer_busy(e, true);
+	engine_note_cycle_time(e, 20000, period);
+	engine_note_cycle_overlap(e, 20000, period, epoch);
+	engine_note_writer_busy(e, false);
+
+	struct engine_cycle_stats all, in, out, part;
+	engine_cycle_stats(e, &all);
+	CHECK_EQ_U64(all.cycles, 101);
+	CHECK(fabs(all.median_pct - 1.05) < 1e-9);
+	CHECK(fabs(all.max_pct - 50.0) < 1e-9);
+	CHECK(fabs(all.max_us - 500.0) < 1e-9);
+	engine_cycle_writer_stats(e, &in, &out);
+	CHECK_EQ_U64(in.cycles, 2);
+	CHECK(fabs(in.max_pct - 50.0) < 1e-9);
+	CHECK_EQ_U64(out.cycles, 99);
+	CHECK(fabs(out.p99_pct - 1.05) < 1e-9);
+	CHECK(fabs(out.max_pct - 1.05) < 1e-9);
+
+	engine_cycle_part_stats(e, ENGINE_PART_PORTS, &part);
+	CHECK_EQ_U64(part.cycles, 0);
+	engine_note_cycle_part(e, ENGINE_PART_PORTS, 30000, period);
+	engine_note_cycle_part(e, ENGINE_PART_PROCESS, 40000, period);
+	engine_cycle_part_stats(e, ENGINE_PART_PORTS, &part);
+	CHECK_EQ_U64(part.cycles, 1);
+	CHECK(fabs(part.median_pct - 3.05) < 1e-9);
+	engine_cycle_part_stats(e, ENGINE_PART_PROCESS, &part);
+	CHECK(fabs(part.median_pct - 4.05) < 1e-9);
+	engine_cycle_part_stats(e, ENGINE_PART_CPU, &part);
+	CHECK_EQ_U64(part.cycles, 0);
+	engine_free(e);
+}
+
 int main(void)
 {
+	test_samples_published();
+	test_cycle_stats();
 	test_start_stop_exact();
 	test_fixed_length();
 	test_meters();

@@ -340,9 +340,10 @@ void control_snapshot(const struct control *c, struct engine_snapshot *out);
 void control_cycle_stats(const struct control *c,
                          struct engine_cycle_stats *out);
 
-/** Cycle CPU-time statistics (only with REDLIGHT_CYCLE_CPUTIME=1). */
-void control_cycle_cpu_stats(const struct control *c,
-                             struct engine_cycle_stats *out);
+/** Statistics of a part of the cycles (only with REDLIGHT_CYCLE_CPUTIME=1). */
+void control_cycle_part_stats(const struct control *c,
+                              enum engine_cycle_part part,
+                              struct engine_cycle_stats *out);
 
 /**
  * Cycle statistics split by whether the disk writer was busy during the

@@ -258,6 +258,19 @@ struct engine_cycle_stats {
 	double max_us;
 };
 
+/**
+ * What the benchmark's measurement mode times of each cycle besides its
+ * wall time: telling whose time a slow cycle was.
+ */
+enum engine_cycle_part {
+	ENGINE_PART_CPU,     /**< the thread's own CPU time for the cycle
+	                          (CLOCK_THREAD_CPUTIME_ID: leaves out the time
+	                          it was preempted) */
+	ENGINE_PART_PORTS,   /**< getting every port's buffer from JACK */
+	ENGINE_PART_PROCESS, /**< engine_process(): redlight's own work */
+	ENGINE_PART_COUNT
+};
+
 struct engine;
 
 /**
@@ -353,12 +366,13 @@ REALTIME void engine_note_cycle_time(struct engine *e, uint64_t used_ns,
                                      uint64_t period_ns);
 
 /**
- * Measurement mode only (REDLIGHT_CYCLE_CPUTIME=1): the cycle's own CPU
- * time (CLOCK_THREAD_CPUTIME_ID), which leaves out the time the thread
- * was preempted. Audio thread.
+ * Measurement mode only (REDLIGHT_CYCLE_CPUTIME=1): a part of the cycle,
+ * or the cycle's own CPU time, timed on its own, into that part's
+ * histogram. Audio thread.
  */
-REALTIME void engine_note_cycle_cputime(struct engine *e, uint64_t used_ns,
-                                        uint64_t period_ns);
+REALTIME void engine_note_cycle_part(struct engine *e,
+                                     enum engine_cycle_part part,
+                                     uint64_t used_ns, uint64_t period_ns);
 
 /**
  * The disk writer brackets each pass over the rings (and each header
@@ -404,10 +418,11 @@ uint64_t engine_commands_sent(struct engine *e);
 /** Copy the published state. Any non-RT thread. */
 void engine_snapshot(const struct engine *e, struct engine_snapshot *out);
 
-/** CPU-time statistics of the cycles (measurement mode), cycles == 0
+/** Statistics of one part of the cycles (measurement mode), cycles == 0
  *  otherwise. Non-RT. */
-void engine_cycle_cpu_stats(const struct engine *e,
-                            struct engine_cycle_stats *out);
+void engine_cycle_part_stats(const struct engine *e,
+                             enum engine_cycle_part part,
+                             struct engine_cycle_stats *out);
 
 /** Meter of track t. Any non-RT thread. */
 void engine_track_meter(const struct engine *e, uint32_t t,
