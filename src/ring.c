@@ -176,8 +176,13 @@ REALTIME size_t ring_read_space(const struct ring *r)
 	return w - rd;
 }
 
-/* Where the writer's next byte goes (*w), if len bytes fit from there. */
-REALTIME static bool write_start(struct ring *r, size_t len, size_t *w)
+/*
+ * Where the writer's next len bytes go, if they all fit: *w is the
+ * writer's position, reg[0] up to the ring's end, reg[1] the rest from its
+ * start (empty unless they wrap).
+ */
+REALTIME static bool write_regions(struct ring *r, size_t len, size_t *w,
+                                   struct ring_region reg[2])
 {
 	*w = atomic_load_explicit(&r->write_pos, memory_order_relaxed) +
 	     r->write_held;
@@ -188,22 +193,23 @@ REALTIME static bool write_start(struct ring *r, size_t len, size_t *w)
 		if (r->size - (*w - r->read_pos_cache) < len)
 			return false;
 	}
+	size_t at = *w & r->mask;
+	size_t first = r->size - at < len ? r->size - at : len;
+	reg[0] = (struct ring_region){ r->buf + at, first };
+	reg[1] = (struct ring_region){ r->buf, len - first };
 	return true;
 }
 
 REALTIME bool ring_write(struct ring *r, const void *src, size_t len)
 {
 	size_t w;
-	if (!write_start(r, len, &w))
+	struct ring_region reg[2];
+	if (!write_regions(r, len, &w, reg))
 		return false;
-	size_t at = w & r->mask;
-	size_t first = r->size - at;
-	if (first > len)
-		first = len;
-	memcpy(r->buf + at, src, first);
+	memcpy(reg[0].data, src, reg[0].len);
 	/* Mostly no wrap: skip the call. */
-	if (len > first)
-		memcpy(r->buf, (const char *)src + first, len - first);
+	if (reg[1].len)
+		memcpy(reg[1].data, (const char *)src + reg[0].len, reg[1].len);
 	/* Release: the bytes above are visible before the new index. */
 	atomic_store_explicit(&r->write_pos, w + len, memory_order_release);
 	return true;
@@ -257,15 +263,13 @@ REALTIME void ring_stream_fence(void) {}
 REALTIME bool ring_write_streamed(struct ring *r, const void *src, size_t len)
 {
 	size_t w;
-	if (!write_start(r, len, &w))
+	struct ring_region reg[2];
+	if (!write_regions(r, len, &w, reg))
 		return false;
-	size_t at = w & r->mask;
-	size_t first = r->size - at;
-	if (first > len)
-		first = len;
-	copy_streamed(r->buf + at, src, first);
-	if (len > first)
-		copy_streamed(r->buf, (const char *)src + first, len - first);
+	copy_streamed(reg[0].data, src, reg[0].len);
+	if (reg[1].len)
+		copy_streamed(reg[1].data, (const char *)src + reg[0].len,
+		              reg[1].len);
 	r->write_held += len;
 	return true;
 }

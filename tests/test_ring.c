@@ -61,30 +61,47 @@ static void test_all_or_nothing(void)
 
 #define STREAM_WORDS 2000000u
 
+/* The producer side of the threaded tests: `streamed` writes with
+ * ring_write_streamed() in 16-word blocks (the streaming path where they
+ * are aligned), an odd 37-word one now and then to shift the alignment,
+ * published every few blocks as the audio thread publishes once a cycle;
+ * otherwise ring_write() in 37-word blocks, so every wrap position is hit. */
+struct producer_args {
+	struct ring *r;
+	bool streamed;
+};
+
 static void *producer(void *arg)
 {
-	struct ring *r = arg;
-	uint32_t next = 0;
+	const struct producer_args *a = arg;
+	uint32_t next = 0, turn = 0;
 	uint32_t block[37];
 	while (next < STREAM_WORDS) {
-		uint32_t n = 37;
+		turn++;
+		uint32_t n = !a->streamed || turn % 50 == 0 ? 37 : 16;
 		if (n > STREAM_WORDS - next)
 			n = STREAM_WORDS - next;
 		for (uint32_t i = 0; i < n; i++)
 			block[i] = next + i;
-		if (ring_write(r, block, n * sizeof(uint32_t)))
+		size_t bytes = n * sizeof(uint32_t);
+		if (a->streamed ? ring_write_streamed(a->r, block, bytes)
+		                : ring_write(a->r, block, bytes))
 			next += n;
+		if (a->streamed && (turn % 4 == 0 || next == STREAM_WORDS)) {
+			ring_stream_fence();
+			ring_publish(a->r);
+		}
 	}
 	return NULL;
 }
 
-/* Two threads, odd block sizes so every wrap position is hit: every word
- * arrives once, in order. */
-static void test_threads(void)
+/* Two threads: every word arrives once, in order, either way of writing. */
+static void test_threads(bool streamed)
 {
 	struct ring *r = ring_new(4096);
+	struct producer_args args = { r, streamed };
 	pthread_t th;
-	pthread_create(&th, NULL, producer, r);
+	pthread_create(&th, NULL, producer, &args);
 	uint32_t expect = 0;
 	int bad = 0;
 	while (expect < STREAM_WORDS) {
@@ -169,49 +186,6 @@ static void test_streamed(void)
 	ring_free(r);
 }
 
-/* The threaded stream again through streamed writes, published every few
- * blocks as the audio thread publishes once a cycle: 16-word blocks take
- * the streaming path where aligned, an odd one now and then shifts the
- * alignment. */
-static void *streamed_producer(void *arg)
-{
-	struct ring *r = arg;
-	uint32_t next = 0, turn = 0;
-	uint32_t block[37];
-	while (next < STREAM_WORDS) {
-		uint32_t n = ++turn % 50 == 0 ? 37 : 16;
-		if (n > STREAM_WORDS - next)
-			n = STREAM_WORDS - next;
-		for (uint32_t i = 0; i < n; i++)
-			block[i] = next + i;
-		if (ring_write_streamed(r, block, n * sizeof(uint32_t)))
-			next += n;
-		if (turn % 4 == 0 || next == STREAM_WORDS) {
-			ring_stream_fence();
-			ring_publish(r);
-		}
-	}
-	return NULL;
-}
-
-static void test_streamed_threads(void)
-{
-	struct ring *r = ring_new(4096);
-	pthread_t th;
-	pthread_create(&th, NULL, streamed_producer, r);
-	uint32_t expect = 0;
-	int bad = 0;
-	while (expect < STREAM_WORDS) {
-		uint32_t v;
-		while (ring_read(r, &v, sizeof v))
-			bad += v != expect++;
-	}
-	pthread_join(th, NULL);
-	CHECK(bad == 0);
-	CHECK_EQ_U64(ring_read_space(r), 0);
-	ring_free(r);
-}
-
 /* A set of rings in one block: each ring independent, none overlapping,
  * the block prepared once. */
 static void test_ring_set(void)
@@ -255,8 +229,8 @@ int main(void)
 	test_sizing();
 	test_wrap();
 	test_all_or_nothing();
-	test_threads();
+	test_threads(false);
 	test_streamed();
-	test_streamed_threads();
+	test_threads(true);
 	return CHECK_DONE();
 }
