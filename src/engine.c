@@ -182,7 +182,7 @@ struct engine {
 	uint64_t commands_applied;
 
 	/* Cycle-time histograms, written by the audio thread only: wall
-	 * time, and (measurement mode) the thread's own CPU time. */
+	 * time, and (measurement mode) its parts (enum engine_cycle_part). */
 	struct cycle_hist load, part[ENGINE_PART_COUNT];
 	/* Measurement mode: the cycles (a subset of `load`) during which the
 	 * disk writer was busy; writer_epoch is odd while it is. */
