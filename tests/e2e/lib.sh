@@ -97,11 +97,22 @@ start_jackd() {
 # record_until_stopped SESSION: a headless take of every source port into
 # SESSION, in the background until a signal ends it (the tests that kill
 # the recorder or the server mid-take); REC is its pid, the summary goes
-# to $E2E_TMP/out, errors to $E2E_TMP/err.
+# to $E2E_TMP/out, errors to $E2E_TMP/err. Returns once the take's first
+# samples are in its first file, so that the caller's sleep is recording
+# time and not the recorder's start-up (slow under ASan on a busy host).
 record_until_stopped() {
 	"$REDLIGHT" record --inputs 'redlight-source:' "$1" >"$E2E_TMP/out" 2>"$E2E_TMP/err" &
 	REC=$!
 	E2E_PIDS+=("$REC")
+	local f size
+	for _ in $(seq 200); do
+		f=$(ls "$1"/takes/001/01-*.wav 2>/dev/null | head -1)
+		size=$( [ -n "$f" ] && stat -c %s "$f" 2>/dev/null || echo 0)
+		[ "$size" -gt 4096 ] && return 0 # past any header
+		kill -0 "$REC" 2>/dev/null || fail "recorder exited: $(cat "$E2E_TMP/err")"
+		sleep 0.05
+	done
+	fail "no samples on disk 10 s after starting the recorder"
 }
 
 start_source() {
