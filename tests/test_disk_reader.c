@@ -676,7 +676,7 @@ static void test_loop(void)
 	CHECK(wait_ready(r));
 	static float buf[700];
 	int64_t t = 500;
-	uint64_t bad = 0, reads = 0;
+	uint64_t bad = 0;
 	for (int pass = 0; pass < 40; pass++) {
 		while (t < le) {
 			uint32_t n = 1 + rnd() % 700;
@@ -687,7 +687,6 @@ static void test_loop(void)
 			for (uint32_t k = 0; k < n; k++)
 				bad += buf[k] != expect(&pl, t + k);
 			t += n;
-			reads++;
 		}
 		t = ls;
 		CHECK(disk_reader_position(r) == ls);
