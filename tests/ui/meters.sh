@@ -34,7 +34,12 @@ PY
 ui_start 80 24 "$S" --tempo-map "$SOURCE_ROOT/tests/e2e/song.map" --osc-port "$osc_port"
 ui_wait "5/5 armed" 10
 ui_expect "OSC 0"
-ui_expect "xruns 0"
+# Any xrun count is right here: the dummy driver misses deadlines when the
+# host is loaded (see doc/tuning.md), and counting them is e2e_xruns' job.
+# What this checks is that the status line shows the count.
+ui_screen
+grep -qE 'xruns [0-9]+ ' "$E2E_TMP/screen" || fail "no xrun count on screen:
+$(cat "$E2E_TMP/screen")"
 ui_expect "dropped 0"
 
 # Silence: a dark meter and no level.
