@@ -52,7 +52,7 @@ check_take 2
 
 # 4. Latency compensation: the click goes out through a "room" whose
 # headphone side has 300 frames of playback latency and whose microphone
-# side has 212 frames of capture latency (tests/latency_room.c). The take
+# side has 212 frames of capture latency (tests/tools/latency_room.c). The take
 # moves 512 frames earlier, so what the performer played in time with the
 # click lands on the click's frames again.
 "$LATENCY_ROOM" 300 212 --name room --ready-file "$E2E_TMP/room.ready" \

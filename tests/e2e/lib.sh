@@ -136,7 +136,7 @@ expect_contains() {
 	grep -qF -- "$2" "$1" || fail "expected '$2' in $1, got: $(cat "$1")"
 }
 
-# json_get FILE PATH: one value of a JSON file (tests/json_get.c).
+# json_get FILE PATH: one value of a JSON file (tests/tools/json_get.c).
 json_get() {
 	"$JSON_GET" "$1" "$2"
 }

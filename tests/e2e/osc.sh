@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # OSC remote control, end to end: the headless recorder on a private
 # dummy jackd, driven by real OSC clients (oscsend from liblo-tools and
-# tests/osc_client.c, a liblo client like a tablet app's).
+# tests/tools/osc_client.c, a liblo client like a tablet app's).
 # - a taken port is a clear error;
 # - arming by number and by name, in our, Ardour's and REAPER's paths;
 # - record/stop from OSC in all three dialects: every take verified

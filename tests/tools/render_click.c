@@ -2,7 +2,7 @@
 /*
  * render-click: write the click of a tempo map file to a WAV file, the
  * way `klick -W` does, so the two can be compared (tests/e2e/
- * klick_compare.sh, tests/compare_onsets.c).
+ * klick_compare.sh, tests/tools/compare_onsets.c).
  *
  *   render-click MAPFILE OUT.wav [--rate R] [--sound beep|square|wood]
  *

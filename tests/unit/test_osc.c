@@ -6,9 +6,9 @@
  * each dialect. The last check reads doc/osc.md (argv[1]) and wants
  * every route documented.
  */
-#include "redlight/osc_access.h"
-#include "redlight/osc_address.h"
-#include "redlight/osc_feedback.h"
+#include "osc_access.h"
+#include "osc_address.h"
+#include "osc_feedback.h"
 
 #include "check.h"
 

@@ -7,7 +7,7 @@
  * stack, so an IPv4 tablet arrives as a mapped address anyway, and one
  * comparison serves both families.
  */
-#include "redlight/osc_access.h"
+#include "osc_access.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -7,7 +7,7 @@
  * strings a client shows (time, bar|beat) are formatted on both sides of
  * the comparison, so a frame change too small to show sends nothing.
  */
-#include "redlight/osc_feedback.h"
+#include "osc_feedback.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The terminal UI's numbers and layout as plain functions (no curses), so
- * tests/test_tui_format.c checks them without a terminal. Private to the
+ * tests/unit/test_tui_format.c checks them without a terminal. Private to the
  * tui module, like tui_internal.h.
  *
  * Thread: any (pure functions, output into the caller's buffers).

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Shared by src/tui.c and the views src/tui_*.c: the UI's own state and
+ * Shared by src/tui/tui.c and the views src/tui/tui_*.c: the UI's own state and
  * the drawing helpers. Not a public header: nothing outside the tui
  * module includes it (the module's contract is include/redlight/tui.h).
  *

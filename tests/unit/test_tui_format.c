@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Unit test of the terminal UI's numbers and layout (src/tui_format.c):
+ * Unit test of the terminal UI's numbers and layout (src/tui/tui_format.c):
  * what the engineer reads must be right to the frame and the decibel, and
  * the track list must fit every terminal from 60 columns up. The screen
  * itself is tested in tmux by tests/ui/.
  */
-#include "../src/tui_format.h"
+#include "tui_format.h"
 #include "check.h"
 
 #include <math.h>

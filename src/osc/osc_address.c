@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The OSC address space and the argument checks. doc/osc.md documents
- * every route listed here; tests/test_osc.c checks the two agree.
+ * every route listed here; tests/unit/test_osc.c checks the two agree.
  */
-#include "redlight/osc_address.h"
+#include "osc_address.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Numbers and layout of the terminal UI, free of curses so the unit test
- * can check them (tests/test_tui_format.c).
+ * can check them (tests/unit/test_tui_format.c).
  */
 #include "tui_format.h"
 

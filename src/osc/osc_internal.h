@@ -8,9 +8,9 @@
 #define REDLIGHT_OSC_INTERNAL_H
 
 #include "redlight/osc.h"
-#include "redlight/osc_access.h"
-#include "redlight/osc_address.h"
-#include "redlight/osc_feedback.h"
+#include "osc_access.h"
+#include "osc_address.h"
+#include "osc_feedback.h"
 
 #include <lo/lo.h>
 
