@@ -19,6 +19,8 @@
  */
 #include "tui_internal.h"
 
+#include "redlight/actions.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>
@@ -362,10 +364,19 @@ void tui_draw_meter(struct tui *ui, int y, int x, int width, int units,
 
 void tui_refused(struct tui *ui, const char *what, const struct error *err)
 {
+	control_lock(ui->c);
 	control_post(ui->c, CONTROL_ERROR, "%s: %s", what,
 	             err && err->message[0] ? err->message
 	                                    : rl_strerror(err ? err->status
 	                                                      : RL_ERR_STATE));
+	control_unlock(ui->c);
+}
+
+void tui_report(struct tui *ui, const char *what, enum rl_status st,
+                const struct error *err)
+{
+	if (st != RL_OK)
+		tui_refused(ui, what, err);
 }
 
 static void keep_message(struct tui *ui, const struct control_message *m)
@@ -694,326 +705,53 @@ static void copy_state(struct tui *ui)
 
 /* ---- the keys every view shares --------------------------------------- */
 
-static void status_now(struct tui *ui, struct control_status *st)
-{
-	/* Decisions use the state of now, not of the last frame: a take may
-	 * have started in between. */
-	control_status(ui->c, st);
-}
-
-static void act_play_stop(struct tui *ui)
-{
-	struct error err;
-	error_clear(&err);
-	struct control_status st;
-	control_lock(ui->c);
-	status_now(ui, &st);
-	bool moving = st.transport != ENGINE_STOPPED || st.record_armed;
-	enum rl_status r = moving ? control_stop(ui->c, 0, &err)
-	                          : control_play(ui->c, &err);
-	if (r != RL_OK)
-		tui_refused(ui, moving ? "stop" : "play", &err);
-	control_unlock(ui->c);
-}
-
-static void act_record(struct tui *ui)
-{
-	struct error err;
-	error_clear(&err);
-	struct control_status st;
-	control_lock(ui->c);
-	status_now(ui, &st);
-	if (st.recording || st.record_armed) {
-		control_post(ui->c, CONTROL_INFO,
-		             "already recording%s: space stops, n starts a new take",
-		             st.recording ? "" : " (waiting to start)");
-	} else if (st.armed_tracks == 0) {
-		control_post(ui->c, CONTROL_WARNING,
-		             "record: no track is armed (1-9, 0 or a arm a track)");
-	} else if (control_record_now(ui->c, &err) != RL_OK) {
-		tui_refused(ui, "record", &err);
-	}
-	control_unlock(ui->c);
-}
-
-static void act_new_take(struct tui *ui)
-{
-	struct error err;
-	error_clear(&err);
-	control_lock(ui->c);
-	if (control_new_take(ui->c, &err) != RL_OK)
-		tui_refused(ui, "new take", &err);
-	control_unlock(ui->c);
-}
-
-static void add_marker(struct tui *ui, const char *name)
-{
-	struct error err;
-	error_clear(&err);
-	control_lock(ui->c);
-	if (control_add_marker(ui->c, name, &err) != RL_OK) {
-		tui_refused(ui, "marker", &err);
-	} else {
-		uint32_t take = 0;
-		struct session_marker mk;
-		const struct tempo_map *map = control_tempo_map(ui->c);
-		if (control_last_marker(ui->c, &take, &mk) && map) {
-			struct tempo_map_bbt bbt;
-			tempo_map_frame_to_bbt(map, (int64_t)mk.frame, &bbt);
-			control_post(ui->c, CONTROL_INFO,
-			             "marker \"%s\" in take %03u at %lld|%d|%d",
-			             mk.name, take, (long long)bbt.bar, bbt.beat,
-			             bbt.tick);
-		}
-	}
-	control_unlock(ui->c);
-}
-
 static void on_marker_name(struct tui *ui, uint32_t arg, const char *text)
 {
 	(void)arg;
-	add_marker(ui, text);
-}
-
-static void act_locate(struct tui *ui, int64_t frame, const char *what)
-{
 	struct error err;
-	error_clear(&err);
-	control_lock(ui->c);
-	if (control_locate(ui->c, frame, &err) != RL_OK)
-		tui_refused(ui, what, &err);
-	control_unlock(ui->c);
-}
-
-static void act_home(struct tui *ui)
-{
-	struct error err;
-	error_clear(&err);
-	control_lock(ui->c);
-	if (control_return_to_start(ui->c, &err) != RL_OK)
-		tui_refused(ui, "return to start", &err);
-	control_unlock(ui->c);
-}
-
-/* One bar back (to the start of this bar first, like a DAW's rewind, if
- * the play head is inside it) or forward. */
-static void act_bar(struct tui *ui, int dir)
-{
-	const struct control_position *p = &ui->s.st.pos;
-	int64_t bar = p->bbt.bar;
-	if (dir > 0)
-		bar++;
-	else if (p->bbt.beat == 1 && p->bbt.tick == 0)
-		bar--;
-	struct error err;
-	error_clear(&err);
-	control_lock(ui->c);
-	if (control_locate_bar(ui->c, bar < 1 ? 1 : bar, &err) != RL_OK)
-		tui_refused(ui, "locate", &err);
-	control_unlock(ui->c);
-}
-
-static const struct tui_section *section_at(const struct tui *ui,
-                                            int64_t frame)
-{
-	for (size_t i = 0; i < ui->s.section_count; i++)
-		if (frame >= ui->s.sections[i].start &&
-		    frame < ui->s.sections[i].end)
-			return &ui->s.sections[i];
-	return NULL;
-}
-
-/* [ and ]: the start of the section before (or of this one, when inside
- * it) or after the play head. */
-static void act_section(struct tui *ui, int dir)
-{
-	int64_t now = ui->s.st.pos.frame;
-	const struct tui_section *best = NULL;
-	for (size_t i = 0; i < ui->s.section_count; i++) {
-		const struct tui_section *sec = &ui->s.sections[i];
-		if (dir > 0 && sec->start > now &&
-		    (!best || sec->start < best->start))
-			best = sec;
-		/* Back: a little grace, so pressing [ twice while rolling
-		 * gets past the start just located to. */
-		int64_t grace = (int64_t)ui->s.st.sample_rate / 4;
-		if (dir < 0 && sec->start < now - grace &&
-		    (!best || sec->start > best->start))
-			best = sec;
-	}
-	if (!best) {
-		control_lock(ui->c);
-		control_post(ui->c, CONTROL_INFO, "no %s section%s",
-		             dir > 0 ? "next" : "previous",
-		             ui->s.section_count ? ""
-		                                 : " (the tempo map has none)");
-		control_unlock(ui->c);
-		return;
-	}
-	act_locate(ui, best->start, "locate");
+	tui_report(ui, "marker", action_marker(ui->c, text, &err), &err);
 }
 
 static void on_goto(struct tui *ui, uint32_t arg, const char *text)
 {
 	(void)arg;
-	if (!text[0])
-		return;
 	struct error err;
-	error_clear(&err);
-	int64_t frame = 0;
-	control_lock(ui->c);
-	if (control_parse_position(ui->c, text, &frame, &err) != RL_OK ||
-	    control_locate(ui->c, frame, &err) != RL_OK)
-		tui_refused(ui, "go to", &err);
-	control_unlock(ui->c);
+	if (text[0])
+		tui_report(ui, "go to", action_locate(ui->c, text, &err), &err);
 }
 
-/* "START:END" (two positions) or one section label (that section). */
 static void on_loop_range(struct tui *ui, uint32_t arg, const char *text)
 {
 	(void)arg;
-	if (!text[0])
-		return;
 	struct error err;
-	error_clear(&err);
-	int64_t a = 0, b = 0;
-	char left[256];
-	snprintf(left, sizeof left, "%s", text);
-	char *colon = strchr(left, ':');
-	bool ok = true;
-	control_lock(ui->c);
-	if (colon) {
-		*colon = '\0';
-		ok = control_parse_position(ui->c, left, &a, &err) == RL_OK &&
-		     control_parse_position(ui->c, colon + 1, &b, &err) == RL_OK;
-	} else {
-		const struct tui_section *sec = NULL;
-		for (size_t i = 0; i < ui->s.section_count && !sec; i++)
-			if (!strcmp(ui->s.sections[i].label, left))
-				sec = &ui->s.sections[i];
-		if (sec) {
-			a = sec->start;
-			b = sec->end;
-		} else {
-			ok = false;
-			error_set(&err, RL_ERR_INVALID,
-			          "'%s': want START:END (17:25, verse1:chorus1, "
-			          "12s:20s) or a section", text);
-		}
-	}
-	if (ok && b <= a) {
-		ok = false;
-		error_set(&err, RL_ERR_INVALID, "'%s': the loop ends before it "
-		          "starts", text);
-	}
-	if (ok && control_loop(ui->c, true, a, b, &err) != RL_OK)
-		ok = false;
-	if (!ok) {
-		tui_refused(ui, "loop", &err);
-	} else {
-		ui->have_loop_range = true;
-		ui->loop_start = a;
-		ui->loop_end = b;
-	}
-	control_unlock(ui->c);
+	if (text[0])
+		tui_report(ui, "loop", action_loop_range(ui->c, text, NULL, &err),
+		       &err);
 }
 
-static void act_loop_toggle(struct tui *ui)
+/* 1-9 and 0: the track of that number; a, i: the selected one. */
+static void arm_number(struct tui *ui, uint32_t number)
 {
 	struct error err;
-	error_clear(&err);
-	bool on = !ui->s.st.loop_on;
-	int64_t a = ui->loop_start, b = ui->loop_end;
-	if (on && !ui->have_loop_range) {
-		const struct tui_section *sec = section_at(ui, ui->s.st.pos.frame);
-		if (!sec) {
-			control_lock(ui->c);
-			control_post(ui->c, CONTROL_INFO, "loop: not in a section; "
-			             "L sets a loop range (START:END)");
-			control_unlock(ui->c);
-			return;
-		}
-		a = sec->start;
-		b = sec->end;
-	}
-	control_lock(ui->c);
-	if (control_loop(ui->c, on, a, b, &err) != RL_OK)
-		tui_refused(ui, "loop", &err);
-	control_unlock(ui->c);
+	char what[32];
+	snprintf(what, sizeof what, "arm track %u", number);
+	tui_report(ui, what, action_arm_toggle(ui->c, number, &err), &err);
 }
 
-static void act_click(struct tui *ui)
+static void act_arm_selected(struct tui *ui)
 {
-	struct error err;
-	error_clear(&err);
-	control_lock(ui->c);
-	if (control_set_click(ui->c, !ui->s.st.click_on, &err) != RL_OK)
-		tui_refused(ui, "click", &err);
-	control_unlock(ui->c);
-}
-
-static void arm_track(struct tui *ui, const struct control_track *t)
-{
-	struct error err;
-	error_clear(&err);
-	control_lock(ui->c);
-	if (control_arm_track(ui->c, t->number, !t->armed, &err) != RL_OK) {
-		char what[96];
-		snprintf(what, sizeof what, "%s track %u (%s)",
-		         t->armed ? "disarm" : "arm", t->number, t->name);
-		tui_refused(ui, what, &err);
-	}
-	control_unlock(ui->c);
-}
-
-static void act_arm_number(struct tui *ui, uint32_t number)
-{
-	for (size_t i = 0; i < ui->s.track_count; i++)
-		if (ui->s.tracks[i].number == number) {
-			arm_track(ui, &ui->s.tracks[i]);
-			return;
-		}
-	control_lock(ui->c);
-	control_post(ui->c, CONTROL_ERROR, "arm: there is no track %u", number);
-	control_unlock(ui->c);
-}
-
-/* A: arm every track that can record; if they all are, disarm them. */
-static void act_arm_all(struct tui *ui)
-{
-	bool all = true;
-	for (size_t i = 0; i < ui->s.track_count; i++) {
-		const struct control_track *t = &ui->s.tracks[i];
-		if (t->has_input && !t->rec_safe && !t->armed)
-			all = false;
-	}
-	struct error err;
-	error_clear(&err);
-	control_lock(ui->c);
-	for (size_t i = 0; i < ui->s.track_count; i++) {
-		const struct control_track *t = &ui->s.tracks[i];
-		if (!t->has_input || t->rec_safe || t->armed == !all)
-			continue;
-		if (control_arm_track(ui->c, t->number, !all, &err) != RL_OK) {
-			tui_refused(ui, all ? "disarm all" : "arm all", &err);
-			break;
-		}
-	}
-	control_unlock(ui->c);
+	const struct control_track *t = tui_selected_track(ui);
+	if (t)
+		arm_number(ui, t->number);
 }
 
 static void act_monitor(struct tui *ui)
 {
 	const struct control_track *t = tui_selected_track(ui);
-	if (!t)
-		return;
 	struct error err;
-	error_clear(&err);
-	control_lock(ui->c);
-	if (control_monitor_track(ui->c, t->number, !t->monitor, t->monitor_db,
-	                          &err) != RL_OK)
-		tui_refused(ui, "monitor", &err);
-	control_unlock(ui->c);
+	if (t)
+		tui_report(ui, "monitor", action_monitor_toggle(ui->c, t->number,
+		                                            &err), &err);
 }
 
 static void act_clear_clips(struct tui *ui)
@@ -1021,10 +759,7 @@ static void act_clear_clips(struct tui *ui)
 	/* The engine's counts go back to zero (for OSC too); the baseline
 	 * hides the clips already seen until the reset has gone through. */
 	struct error err;
-	control_lock(ui->c);
-	if (control_reset_meters(ui->c, &err) != RL_OK)
-		tui_refused(ui, "clear clips", &err);
-	control_unlock(ui->c);
+	tui_report(ui, "clear clips", action_reset_meters(ui->c, &err), &err);
 	for (size_t i = 0; i < ui->s.track_count && i < ui->clip_base_len; i++)
 		ui->clip_base[i] = 0;
 }
@@ -1039,7 +774,7 @@ static void act_quit(struct tui *ui)
 {
 	struct control_status st;
 	control_lock(ui->c);
-	status_now(ui, &st);
+	control_status(ui->c, &st);
 	control_unlock(ui->c);
 	if (st.recording)
 		tui_confirm(ui, on_quit_yes, 0, "Take %03u is recording. Stop it "
@@ -1063,62 +798,62 @@ static void set_view(struct tui *ui, enum tui_view v)
 		ui->log_follow = true;
 }
 
+/* Each key is one action (actions.h) and its report, or a view change. */
 static void global_key(struct tui *ui, int key)
 {
+	struct error err;
 	switch (key) {
 	case ' ':
-		act_play_stop(ui);
+		tui_report(ui, "play/stop", action_toggle_roll(ui->c, &err), &err);
 		break;
 	case 'r':
 	case 'R':
-		act_record(ui);
+		tui_report(ui, "record", action_record(ui->c, &err), &err);
 		break;
 	case 'n':
-		act_new_take(ui);
+		tui_report(ui, "new take", action_new_take(ui->c, &err), &err);
 		break;
 	case 'm':
-		add_marker(ui, NULL);
+		tui_report(ui, "marker", action_marker(ui->c, NULL, &err), &err);
 		break;
 	case 'M':
 		tui_prompt(ui, on_marker_name, 0, NULL, "Marker name:");
 		break;
 	case KEY_HOME:
-		act_home(ui);
+		tui_report(ui, "return to start", action_return_to_start(ui->c, &err),
+		       &err);
 		break;
 	case KEY_LEFT:
-		act_bar(ui, -1);
-		break;
 	case KEY_RIGHT:
-		act_bar(ui, 1);
+		tui_report(ui, "locate", action_jump_bars(ui->c, key == KEY_LEFT ? -1
+		                                                              : 1,
+		                                      &err), &err);
 		break;
 	case '[':
-		act_section(ui, -1);
-		break;
 	case ']':
-		act_section(ui, 1);
+		tui_report(ui, "locate", action_step_section(ui->c, key == '[' ? -1
+		                                                           : 1,
+		                                         &err), &err);
 		break;
 	case 'g':
 		tui_prompt(ui, on_goto, 0, NULL,
 		           "Go to (bar, bar|beat, section, 12.5s):");
 		break;
 	case 'l':
-		act_loop_toggle(ui);
+		tui_report(ui, "loop", action_loop_toggle(ui->c, &err), &err);
 		break;
 	case 'L':
 		tui_prompt(ui, on_loop_range, 0, NULL,
 		           "Loop START:END or a section:");
 		break;
 	case 'k':
-		act_click(ui);
+		tui_report(ui, "click", action_click_toggle(ui->c, &err), &err);
 		break;
-	case 'a': {
-		const struct control_track *t = tui_selected_track(ui);
-		if (t)
-			arm_track(ui, t);
+	case 'a':
+		act_arm_selected(ui);
 		break;
-	}
 	case 'A':
-		act_arm_all(ui);
+		tui_report(ui, "arm all", action_arm_all(ui->c, -1, &err), &err);
 		break;
 	case 'i':
 		act_monitor(ui);
@@ -1166,7 +901,7 @@ static void global_key(struct tui *ui, int key)
 		break;
 	default:
 		if (key >= '0' && key <= '9')
-			act_arm_number(ui, key == '0' ? 10 : (uint32_t)(key - '0'));
+			arm_number(ui, key == '0' ? 10 : (uint32_t)(key - '0'));
 		break;
 	}
 }
@@ -1393,14 +1128,12 @@ static void apply_resize(struct tui *ui)
 static void finish_recording(struct tui *ui)
 {
 	struct error err;
-	error_clear(&err);
 	struct control_status st;
 	control_lock(ui->c);
-	status_now(ui, &st);
-	if ((st.transport != ENGINE_STOPPED || st.record_armed) &&
-	    control_stop(ui->c, 0, &err) != RL_OK)
-		tui_refused(ui, "stop", &err);
+	control_status(ui->c, &st);
 	control_unlock(ui->c);
+	if (st.transport != ENGINE_STOPPED || st.record_armed)
+		tui_report(ui, "stop", action_stop(ui->c, &err), &err);
 	for (;;) {
 		control_lock(ui->c);
 		bool busy = control_busy(ui->c);

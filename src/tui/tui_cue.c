@@ -8,6 +8,8 @@
  */
 #include "tui_internal.h"
 
+#include "redlight/actions.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,43 +223,33 @@ static void set_level(struct tui *ui, const struct cue_row *r, double db,
                       bool on)
 {
 	struct error err;
-	error_clear(&err);
 	const struct control_track *t =
 		r->track < ui->s.track_count ? &ui->s.tracks[r->track] : NULL;
-	enum rl_status st = RL_OK;
-	const char *what = "level";
-	control_lock(ui->c);
 	switch (r->kind) {
 	case CUE_CLICK:
-		st = control_set_click_level(ui->c, true, db, &err);
-		what = "click level";
+		tui_report(ui, "click level",
+		           action_click_level(ui->c, true, db, &err), &err);
 		break;
 	case CUE_CLICK_OUT:
-		st = control_set_click_level(ui->c, false, db, &err);
-		what = "click_out level";
+		tui_report(ui, "click_out level",
+		           action_click_level(ui->c, false, db, &err), &err);
 		break;
 	case CUE_SCRATCH:
-		what = "scratch level";
-		if (!ui->s.has_scratch)
-			st = error_set(&err, RL_ERR_NOT_FOUND, "the session has no "
-			               "scratch track (redlight record --scratch FILE)");
-		else
-			st = control_set_stream_level(ui->c, 0, db, &err);
+		tui_report(ui, "scratch level",
+		           action_scratch_level(ui->c, db, &err), &err);
 		break;
 	case CUE_INPUT:
-		what = "monitor";
 		if (t)
-			st = control_monitor_track(ui->c, t->number, on, db, &err);
+			tui_report(ui, "monitor", action_monitor(ui->c, t->number,
+			                                         on, db, &err), &err);
 		break;
 	case CUE_PLAY:
-		what = "playback level";
 		if (t)
-			st = control_set_track_cue(ui->c, t->number, db, &err);
+			tui_report(ui, "playback level",
+			           action_track_cue(ui->c, t->number, db, &err),
+			           &err);
 		break;
 	}
-	if (st != RL_OK)
-		tui_refused(ui, what, &err);
-	control_unlock(ui->c);
 }
 
 bool tui_cue_key(struct tui *ui, int key)

@@ -227,10 +227,6 @@ struct tui {
 	size_t log_top;
 	bool log_follow;
 
-	/* Loop range chosen with L (else `l` loops the current section). */
-	bool have_loop_range;
-	int64_t loop_start, loop_end;
-
 	/* Messages received, newest last. */
 	struct tui_message msgs[TUI_MESSAGES_KEPT];
 	size_t msg_count, msg_head;
@@ -298,9 +294,14 @@ void tui_prompt(struct tui *ui, tui_prompt_fn on_text, uint32_t arg,
 
 /**
  * A command the control API refused: post it as an error message (status
- * line, session log). Call with the control lock held. UI thread.
+ * line, session log). Takes the control lock: call without it. UI thread.
  */
 void tui_refused(struct tui *ui, const char *what, const struct error *err);
+
+/** The result of an action (actions.h): nothing if st is RL_OK, else
+ *  tui_refused(). Call without the control lock. UI thread. */
+void tui_report(struct tui *ui, const char *what, enum rl_status st,
+                const struct error *err);
 
 /** The selected track, or NULL if there are none. UI thread. */
 const struct control_track *tui_selected_track(const struct tui *ui);

@@ -13,6 +13,8 @@
  */
 #include "tui_internal.h"
 
+#include "redlight/actions.h"
+
 #include "redlight/comp.h"
 
 #include <math.h>
@@ -437,84 +439,49 @@ static void done(struct tui *ui)
 static void keep(struct tui *ui, uint32_t number)
 {
 	struct error err;
-	error_clear(&err);
-	control_lock(ui->c);
-	if (control_take_keep(ui->c, number, ui->take_filter, &err) != RL_OK)
-		tui_refused(ui, "keep", &err);
-	else if (ui->take_filter)
-		control_post(ui->c, CONTROL_INFO, "take %03u is the keeper of "
-		             "track %u (%s)", number, ui->take_filter,
-		             tui_track_name(ui, ui->take_filter));
-	else
-		control_post(ui->c, CONTROL_INFO, "take %03u is the keeper of "
-		             "every track it has", number);
-	control_unlock(ui->c);
+	tui_report(ui, "keep", action_take_keep(ui->c, number, ui->take_filter,
+	                                        &err), &err);
 	done(ui);
 }
 
 static void use_comp(struct tui *ui, const struct tui_comp *c)
 {
 	struct error err;
-	error_clear(&err);
-	uint32_t number = c->number;
 	bool on = !c->active;
-	control_lock(ui->c);
-	if (control_use_comp(ui->c, number, on, &err) != RL_OK)
-		tui_refused(ui, on ? "use comp" : "set comp aside", &err);
-	else
-		control_post(ui->c, CONTROL_INFO, on ? "comp %03u plays on its track "
-		             "(from the next stop)" : "comp %03u set aside: the "
-		             "keeper take plays (from the next stop)", number);
-	control_unlock(ui->c);
+	tui_report(ui, on ? "use comp" : "set comp aside",
+	           action_comp_use(ui->c, c->number, on, &err), &err);
 	done(ui);
 }
 
 static void rate(struct tui *ui, uint32_t number, uint32_t rating)
 {
 	struct error err;
-	error_clear(&err);
-	control_lock(ui->c);
-	if (control_take_rate(ui->c, number, rating, &err) != RL_OK)
-		tui_refused(ui, "rate", &err);
-	control_unlock(ui->c);
+	tui_report(ui, "rate", action_take_rate(ui->c, number, rating, &err),
+	           &err);
 	done(ui);
 }
 
 static void on_note(struct tui *ui, uint32_t number, const char *text)
 {
 	struct error err;
-	error_clear(&err);
-	control_lock(ui->c);
-	if (control_take_note(ui->c, number, text, &err) != RL_OK)
-		tui_refused(ui, "note", &err);
-	control_unlock(ui->c);
+	tui_report(ui, "note", action_take_note(ui->c, number, text, &err),
+	           &err);
 	done(ui);
 }
 
 static void on_discard_yes(struct tui *ui, uint32_t number)
 {
 	struct error err;
-	error_clear(&err);
-	control_lock(ui->c);
-	if (control_take_discard(ui->c, number, &err) != RL_OK)
-		tui_refused(ui, "discard", &err);
-	else
-		control_post(ui->c, CONTROL_INFO, "take %03u moved to the trash "
-		             "(u restores it)", number);
-	control_unlock(ui->c);
+	tui_report(ui, "discard", action_take_discard(ui->c, number, &err),
+	           &err);
 	done(ui);
 }
 
 static void restore(struct tui *ui, uint32_t number)
 {
 	struct error err;
-	error_clear(&err);
-	control_lock(ui->c);
-	if (control_take_restore(ui->c, number, &err) != RL_OK)
-		tui_refused(ui, "restore", &err);
-	else
-		control_post(ui->c, CONTROL_INFO, "take %03u restored", number);
-	control_unlock(ui->c);
+	tui_report(ui, "restore", action_take_restore(ui->c, number, &err),
+	           &err);
 	done(ui);
 }
 
@@ -529,12 +496,13 @@ static void on_section(struct tui *ui, uint32_t number, const char *text)
 		ui->comp_track = ui->take_filter;
 		ui->comp_count = 0;
 	}
-	control_lock(ui->c);
 	int64_t frame;
+	control_lock(ui->c);
 	const struct tempo_map *map = control_tempo_map(ui->c);
 	enum rl_status st = map ? tempo_map_section_frame(map, text, &frame,
 	                                                  &err)
 	                        : error_set(&err, RL_ERR_STATE, "no tempo map");
+	control_unlock(ui->c);
 	size_t i = 0;
 	while (st == RL_OK && i < ui->comp_count &&
 	       strcmp(ui->comp_sections[i], text))
@@ -544,17 +512,18 @@ static void on_section(struct tui *ui, uint32_t number, const char *text)
 		               "comp here", TUI_COMP_CHOICES_MAX);
 	if (st != RL_OK) {
 		tui_refused(ui, "section", &err);
-	} else {
-		snprintf(ui->comp_sections[i], sizeof ui->comp_sections[i],
-		         "%s", text);
-		ui->comp_takes[i] = number;
-		if (i == ui->comp_count)
-			ui->comp_count++;
-		control_post(ui->c, CONTROL_INFO, "comp of %s: %s from take "
-		             "%03u (%zu section%s; C renders it)",
-		             tui_track_name(ui, ui->comp_track), text, number,
-		             ui->comp_count, ui->comp_count == 1 ? "" : "s");
+		return;
 	}
+	snprintf(ui->comp_sections[i], sizeof ui->comp_sections[i], "%s",
+	         text);
+	ui->comp_takes[i] = number;
+	if (i == ui->comp_count)
+		ui->comp_count++;
+	control_lock(ui->c);
+	control_post(ui->c, CONTROL_INFO, "comp of %s: %s from take %03u "
+	             "(%zu section%s; C renders it)",
+	             tui_track_name(ui, ui->comp_track), text, number,
+	             ui->comp_count, ui->comp_count == 1 ? "" : "s");
 	control_unlock(ui->c);
 }
 
@@ -562,27 +531,24 @@ static void on_section(struct tui *ui, uint32_t number, const char *text)
 static void make_comp(struct tui *ui)
 {
 	struct error err;
-	error_clear(&err);
+	if (!ui->comp_track || ui->comp_track != ui->take_filter ||
+	    ui->comp_count == 0) {
+		error_set(&err, RL_ERR_INVALID, "choose sections first: s on "
+		          "a take in one track's list");
+		tui_refused(ui, "comp", &err);
+		return;
+	}
 	struct comp_choice choices[TUI_COMP_CHOICES_MAX];
 	for (size_t i = 0; i < ui->comp_count; i++)
 		choices[i] = (struct comp_choice){ ui->comp_sections[i],
 		                                   ui->comp_takes[i] };
 	uint32_t number = 0;
-	control_lock(ui->c);
-	if (!ui->comp_track || ui->comp_track != ui->take_filter ||
-	    ui->comp_count == 0)
-		error_set(&err, RL_ERR_INVALID, "choose sections first: s on "
-		          "a take in one track's list");
-	else if (control_make_comp(ui->c, ui->comp_track, 0, choices,
-	                           ui->comp_count, COMP_DEFAULT_FADE_MS,
-	                           &number, &err) == RL_OK)
-		control_post(ui->c, CONTROL_INFO, "comp %03u of %s made: it "
-		             "plays from the next stop", number,
-		             tui_track_name(ui, ui->comp_track));
-	if (err.message[0])
-		tui_refused(ui, "comp", &err);
-	control_unlock(ui->c);
-	if (number)
+	enum rl_status st = action_comp_make(ui->c, ui->comp_track, choices,
+	                                     ui->comp_count,
+	                                     COMP_DEFAULT_FADE_MS, &number,
+	                                     &err);
+	tui_report(ui, "comp", st, &err);
+	if (st == RL_OK)
 		ui->comp_count = 0;
 	done(ui);
 }

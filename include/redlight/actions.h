@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/**
+ * @file actions.h
+ * What a user can do to a running recorder, one function each. The
+ * terminal UI's keys, the OSC paths and the command line translate a
+ * key, a message or an argument into one of these and show the result;
+ * none of them decides anything of its own. doc/actions.md lists every
+ * action with its key, its OSC path(s) and its command-line form
+ * (tests/unit/test_actions_doc.c keeps the two in step).
+ *
+ * Threads: any front-end thread (the UI, the OSC server, the main loop).
+ * Each action takes the control lock for its own duration
+ * (control_lock()), so the caller must NOT hold it. A refusal returns
+ * its status with err saying why in words for the engineer ("not while
+ * recording"); the front-end shows it (the UI on its message line, OSC
+ * in the log). An action whose effect shows nowhere else (a keeper
+ * chosen, a take moved to the trash, a marker placed) posts one INFO
+ * message saying what it did, so the log reads the same whichever
+ * front-end acted.
+ *
+ * Tracks are session track numbers (from 1), as control_tracks() lists
+ * them; action_find_track() turns what a user typed into one. Takes are
+ * take numbers; 0 stands for the last take finished.
+ */
+#ifndef REDLIGHT_ACTIONS_H
+#define REDLIGHT_ACTIONS_H
+
+#include "redlight/control.h"
+#include "redlight/error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- transport -------------------------------------------------------- */
+
+/** Roll from here without recording. */
+enum rl_status action_play(struct control *c, struct error *err);
+
+/** Stop the transport and any take (one frame for every track). */
+enum rl_status action_stop(struct control *c, struct error *err);
+
+/** Play / stop on one button: stop if the transport moves or a record is
+ *  pending (counting in, waiting for the punch-in), else play. */
+enum rl_status action_toggle_roll(struct control *c, struct error *err);
+
+/**
+ * Record a take on every armed track from here, with the session's
+ * count-in and pre-roll. Refused (RL_ERR_STATE) while a take records or
+ * is pending, and when no track is armed.
+ */
+enum rl_status action_record(struct control *c, struct error *err);
+
+/** Ardour's and REAPER's record button: record if nothing is pending,
+ *  else stop (redlight has no "record off, keep rolling"). */
+enum rl_status action_record_toggle(struct control *c, struct error *err);
+
+/**
+ * Record with a punch range: the take starts at position `from` and ends
+ * at `to` (NULL or "": on stop); positions as control_parse_position()
+ * reads them. Count-in and pre-roll from the session.
+ */
+enum rl_status action_record_punch(struct control *c, const char *from,
+                                   const char *to, struct error *err);
+
+/** While looping: stop where the current pass ends. */
+enum rl_status action_stop_after_pass(struct control *c, struct error *err);
+
+/** While recording: end this take and start the next on the same frame. */
+enum rl_status action_new_take(struct control *c, struct error *err);
+
+/** While recording: a marker called `name` (NULL or "": "marker N") at
+ *  the take's current position; posts where it went. */
+enum rl_status action_marker(struct control *c, const char *name,
+                             struct error *err);
+
+/* ---- locate ----------------------------------------------------------- */
+
+/** To a position as a user writes it: "17", "17|3", "12.5s", "48000f",
+ *  a section label (control_parse_position()). */
+enum rl_status action_locate(struct control *c, const char *position,
+                             struct error *err);
+
+/** To a timeline frame; roll afterwards if `roll`. */
+enum rl_status action_locate_frame(struct control *c, int64_t frame,
+                                   bool roll, struct error *err);
+
+/** To a time in seconds from timeline 0 (REAPER's /time). */
+enum rl_status action_locate_seconds(struct control *c, double seconds,
+                                     struct error *err);
+
+/** To the first beat of `bar` (from 1). */
+enum rl_status action_locate_bar(struct control *c, int64_t bar,
+                                 struct error *err);
+
+/** To the start of song section `label`. */
+enum rl_status action_locate_section(struct control *c, const char *label,
+                                     struct error *err);
+
+/** To timeline frame 0. */
+enum rl_status action_return_to_start(struct control *c, struct error *err);
+
+/**
+ * `bars` bars on (positive) or back (negative), as a DAW's rewind and
+ * fast-forward: on from the start of the current bar; back first to the
+ * start of the bar the play head is inside, then whole bars. Never
+ * before bar 1. 0 does nothing.
+ */
+enum rl_status action_jump_bars(struct control *c, int64_t bars,
+                                struct error *err);
+
+/**
+ * To the start of the next section (dir > 0) or of the one before
+ * (dir < 0). Back has a quarter second of grace, so pressing it again at
+ * once while rolling gets past the start just located to.
+ */
+enum rl_status action_step_section(struct control *c, int dir,
+                                   struct error *err);
+
+/* ---- loop ------------------------------------------------------------- */
+
+/**
+ * Loop over a range while rolling: `from` and `to` are positions
+ * ("17", "verse1", "12s"); with `to` NULL, `from` is "START:END" or one
+ * section label (that whole section). Not while recording.
+ */
+enum rl_status action_loop_range(struct control *c, const char *from,
+                                 const char *to, struct error *err);
+
+/**
+ * Loop on over the last range (with none yet: the section the play head
+ * is in), or off (the range is kept for the next time).
+ */
+enum rl_status action_loop(struct control *c, bool on, struct error *err);
+
+/** action_loop() with the other state. */
+enum rl_status action_loop_toggle(struct control *c, struct error *err);
+
+/* ---- click and cue ---------------------------------------------------- */
+
+/** The click while rolling on or off (the count-in clicks either way). */
+enum rl_status action_click(struct control *c, bool on, struct error *err);
+
+/** action_click() with the other state. */
+enum rl_status action_click_toggle(struct control *c, struct error *err);
+
+/** Level in dB (<= +6, -INFINITY off) of click_out (cue false) or of the
+ *  click in the cue mix (cue true); remembered in the session. */
+enum rl_status action_click_level(struct control *c, bool cue, double db,
+                                  struct error *err);
+
+/** Level of the scratch track in the cue; RL_ERR_NOT_FOUND without one. */
+enum rl_status action_scratch_level(struct control *c, double db,
+                                    struct error *err);
+
+/* ---- tracks ----------------------------------------------------------- */
+
+/**
+ * The session track a user means by `text`: a track name first (a track
+ * may be called "2"), else its number. RL_ERR_NOT_FOUND says how many
+ * tracks there are.
+ */
+enum rl_status action_find_track(struct control *c, const char *text,
+                                 uint32_t *number, struct error *err);
+
+/** Arm or disarm a track (both channels of a stereo one). Refused while
+ *  recording, for a rec-safe track and for one with no input. */
+enum rl_status action_arm(struct control *c, uint32_t track, bool on,
+                          struct error *err);
+
+/** action_arm() with the other state. */
+enum rl_status action_arm_toggle(struct control *c, uint32_t track,
+                                 struct error *err);
+
+/**
+ * Arm (on 1) or disarm (0) every track that has an input and is not
+ * rec-safe; on -1: arm them all, or disarm them all if all are armed.
+ */
+enum rl_status action_arm_all(struct control *c, int on, struct error *err);
+
+/** Input monitoring of a track in the cue: on at `db`, or off. */
+enum rl_status action_monitor(struct control *c, uint32_t track, bool on,
+                              double db, struct error *err);
+
+/** Monitoring on (at the track's last level) or off, the other way. */
+enum rl_status action_monitor_toggle(struct control *c, uint32_t track,
+                                     struct error *err);
+
+/** Level of a track's playback (its keeper) in the cue. */
+enum rl_status action_track_cue(struct control *c, uint32_t track, double db,
+                                struct error *err);
+
+/** Clear every track's peak hold and clip count. */
+enum rl_status action_reset_meters(struct control *c, struct error *err);
+
+/* ---- takes and comps -------------------------------------------------- */
+
+/** Take `take` (0: the last) is the keeper of `track` (0: of every track
+ *  it has); heard from the next stop. */
+enum rl_status action_take_keep(struct control *c, uint32_t take,
+                                uint32_t track, struct error *err);
+
+/** Rating 0 (unrated) to 5. */
+enum rl_status action_take_rate(struct control *c, uint32_t take,
+                                uint32_t rating, struct error *err);
+
+/** The take's note ("" clears it). */
+enum rl_status action_take_note(struct control *c, uint32_t take,
+                                const char *text, struct error *err);
+
+/** Move the take to trash/ (nothing is deleted). */
+enum rl_status action_take_discard(struct control *c, uint32_t take,
+                                   struct error *err);
+
+/** Bring a discarded take back. */
+enum rl_status action_take_restore(struct control *c, uint32_t take,
+                                   struct error *err);
+
+/** Make comp `comp` what its track plays (on), or set it aside. */
+enum rl_status action_comp_use(struct control *c, uint32_t comp, bool on,
+                               struct error *err);
+
+struct comp_choice;
+
+/**
+ * Render a comp of `track`: a take per section (`choices`), the keeper
+ * elsewhere, crossfades of `fade_ms`; it becomes what the track plays.
+ * Offline work of seconds, on the caller's thread, refused while
+ * recording. The comp's number goes to *number.
+ */
+enum rl_status action_comp_make(struct control *c, uint32_t track,
+                                const struct comp_choice *choices,
+                                size_t count, double fade_ms,
+                                uint32_t *number, struct error *err);
+
+#endif
