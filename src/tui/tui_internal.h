@@ -273,6 +273,19 @@ void tui_draw_meter(struct tui *ui, int y, int x, int width, int units,
  *  else 1. */
 int tui_meter_sub(const struct tui *ui);
 
+/** The styles' attributes and the track colours' pairs, once curses has
+ *  started (tui_draw.c). UI thread. */
+void tui_init_styles(struct tui *ui);
+
+/** The meter's cells for this terminal (UTF-8 blocks or '#'), once the
+ *  locale and curses are set up. UI thread. */
+void tui_init_meter_cells(struct tui *ui);
+
+/** One key (ch a character, or a KEY_* code when func): the open
+ *  question's, the help's, the view's, else the keys every view shares
+ *  (tui_keys.c). UI thread, without the control lock. */
+void tui_handle_key(struct tui *ui, wint_t ch, bool func);
+
 /**
  * Ask a yes/no question on the bottom line; on_yes(ui, arg) runs if the
  * engineer answers y. UI thread.
