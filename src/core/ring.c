@@ -39,17 +39,15 @@ static size_t next_power_of_two(size_t n)
  *   (madvise mode): hundreds of tracks write into hundreds of rings, and
  *   with 4 KB pages the cycle in which they all cross a page boundary
  *   pays a TLB miss per track — under a hypervisor's nested paging a slow
- *   two-level page walk each. Measured on this project's 2-vCPU VM (128
- *   tracks at 96 kHz / 32 frames, engine benchmark): p99 cycle 9.4 % of
- *   the period with 4 KB pages, 2.3 % on huge pages.
+ *   two-level page walk each.
  * - Every page must be resident before the process callback touches it:
  *   mlock() faults them all in; only if it is refused (memlock limit) do
  *   we touch every page ourselves.
  * - Every page gets content of its own. Under a hypervisor, identical
  *   (zero) pages may be shared or backed lazily by the host; the first
  *   write into one then costs a trip through the host in the middle of a
- *   cycle. Measured (64 tracks, 4 s rings): p99 18-21 % of the period in
- *   the first pass through zeroed rings, 1.5 % with the pages stamped.
+ *   cycle.
+ * doc/tuning.md ("Realtime memory under a hypervisor") has the figures.
  *
  * Returns whether the memory is locked.
  */
@@ -113,9 +111,8 @@ struct ring *ring_new(size_t min_bytes)
  * would all cross into a new page in the same cycle — every 16th cycle at
  * 64 frames, a TLB miss per track in one cycle, which under a hypervisor
  * is a nested page walk each (the host may back the guest's huge pages
- * with small ones). Measured (engine benchmark, 256 tracks at 48k/64 on
- * this project's 2-vCPU VM): 293 of 518 slow cycles fell on that one
- * phase of 16. Starting ring i (i mod 64) cache lines into the ring
+ * with small ones); doc/tuning.md has how often slow cycles fell on that
+ * one phase before this. Starting ring i (i mod 64) cache lines into the ring
  * spreads the crossings evenly over the cycles. Whole cache lines keep the
  * streaming stores aligned (ring_write_streamed()).
  */
@@ -242,10 +239,9 @@ REALTIME bool ring_write(struct ring *r, const void *src, size_t len)
 /*
  * 16-byte stores that bypass the cache, to a 16-byte aligned destination
  * in whole 64-byte lines (a partial line would be flushed in pieces);
- * anything else is an ordinary copy. Measured on this project's VM (256
- * tracks at 48k/64, engine benchmark): the ring copies were three
- * quarters of the cycle with ordinary stores, each one a read of a line
- * not in any cache before it is overwritten; see doc/architecture.md.
+ * anything else is an ordinary copy. An ordinary store first reads the
+ * line it overwrites, and a ring is written where it was last written
+ * seconds ago, in no cache (doc/tuning.md has what that cost).
  */
 REALTIME static void copy_streamed(char *dst, const char *src, size_t len)
 {
