@@ -272,6 +272,59 @@ static json_t *build_comp(struct builder *b, const char *where,
 	return o;
 }
 
+static json_t *build_settings(struct builder *b,
+                              const struct session_settings *st)
+{
+	json_t *so = new_object(b);
+	if (!so)
+		return NULL;
+	put_uint(b, so, "settings", "count_in_bars", st->count_in_bars);
+	put_uint(b, so, "settings", "pre_roll_bars", st->pre_roll_bars);
+	put(b, so, "click", json_boolean(st->click));
+	put(b, so, "count_in_click", json_boolean(st->count_in_click));
+	put_string(b, so, "settings", "click_sound", st->click_sound,
+	           sizeof st->click_sound);
+	put(b, so, "click_level_db", level_json(st->click_level_db));
+	put(b, so, "tempo_bpm", json_real(st->tempo_bpm));
+	put_uint(b, so, "settings", "meter_beats", st->meter_beats);
+	put_uint(b, so, "settings", "meter_denominator",
+	         st->meter_denominator);
+	put_string(b, so, "settings", "jack_transport", st->jack_transport,
+	           sizeof st->jack_transport);
+	put_string(b, so, "settings", "scratch", st->scratch,
+	           sizeof st->scratch);
+	put(b, so, "scratch_offset", json_integer(st->scratch_offset));
+	put(b, so, "cue_click_db", level_json(st->cue_click_db));
+	put(b, so, "cue_scratch_db", level_json(st->cue_scratch_db));
+	put_uint(b, so, "settings", "osc_port", st->osc_port);
+	return so;
+}
+
+/* Track `number` (its position + 1: the loader insists they agree). */
+static json_t *build_track(struct builder *b, const char *where,
+                           size_t number, const struct session_track *t)
+{
+	json_t *o = new_object(b);
+	if (!o)
+		return NULL;
+	put_uint(b, o, where, "number", number);
+	put_string(b, o, where, "name", t->name, sizeof t->name);
+	put_string(b, o, where, "source", t->source, sizeof t->source);
+	if (t->source_right[0])
+		put_string(b, o, where, "source_right", t->source_right,
+		           sizeof t->source_right);
+	put(b, o, "gain_db", isinf(t->gain_db) ? json_null()
+	                                       : json_real(t->gain_db));
+	put(b, o, "pan", json_real(t->pan));
+	put_string(b, o, where, "group", t->group, sizeof t->group);
+	put_string(b, o, where, "colour", t->colour, sizeof t->colour);
+	put(b, o, "rec_safe", json_boolean(t->rec_safe));
+	put(b, o, "cue_db", level_json(t->cue_db));
+	put(b, o, "monitor", json_boolean(t->monitor));
+	put(b, o, "monitor_db", level_json(t->monitor_db));
+	return o;
+}
+
 /* Returns the tree, or NULL with b->status set. Key order is the order of
  * insertion (jansson keeps it), which is the documented schema order. */
 static json_t *build_root(struct builder *b, const struct session *s)
@@ -283,55 +336,17 @@ static json_t *build_root(struct builder *b, const struct session *s)
 	put_uint(b, root, "", "sample_rate", s->sample_rate);
 	put(b, root, "format", json_string(take_format_name(s->format)));
 
-	const struct session_settings *st = &s->settings;
-	json_t *so = new_object(b);
-	if (so) {
-		put_uint(b, so, "settings", "count_in_bars", st->count_in_bars);
-		put_uint(b, so, "settings", "pre_roll_bars", st->pre_roll_bars);
-		put(b, so, "click", json_boolean(st->click));
-		put(b, so, "count_in_click", json_boolean(st->count_in_click));
-		put_string(b, so, "settings", "click_sound", st->click_sound,
-		           sizeof st->click_sound);
-		put(b, so, "click_level_db", level_json(st->click_level_db));
-		put(b, so, "tempo_bpm", json_real(st->tempo_bpm));
-		put_uint(b, so, "settings", "meter_beats", st->meter_beats);
-		put_uint(b, so, "settings", "meter_denominator",
-		         st->meter_denominator);
-		put_string(b, so, "settings", "jack_transport",
-		           st->jack_transport, sizeof st->jack_transport);
-		put_string(b, so, "settings", "scratch", st->scratch,
-		           sizeof st->scratch);
-		put(b, so, "scratch_offset", json_integer(st->scratch_offset));
-		put(b, so, "cue_click_db", level_json(st->cue_click_db));
-		put(b, so, "cue_scratch_db", level_json(st->cue_scratch_db));
-		put_uint(b, so, "settings", "osc_port", st->osc_port);
+	json_t *so = build_settings(b, &s->settings);
+	if (so)
 		put(b, root, "settings", so);
-	}
 
 	json_t *tracks = new_array(b);
 	for (size_t i = 0; tracks && i < s->track_count; i++) {
-		const struct session_track *t = &s->tracks[i];
 		char where[32];
-		json_t *o = new_object(b);
+		snprintf(where, sizeof where, "tracks[%zu]", i);
+		json_t *o = build_track(b, where, i + 1, &s->tracks[i]);
 		if (!o)
 			break;
-		snprintf(where, sizeof where, "tracks[%zu]", i);
-		put_uint(b, o, where, "number", i + 1);
-		put_string(b, o, where, "name", t->name, sizeof t->name);
-		put_string(b, o, where, "source", t->source,
-		           sizeof t->source);
-		if (t->source_right[0])
-			put_string(b, o, where, "source_right", t->source_right,
-			           sizeof t->source_right);
-		put(b, o, "gain_db", isinf(t->gain_db) ? json_null()
-		                                        : json_real(t->gain_db));
-		put(b, o, "pan", json_real(t->pan));
-		put_string(b, o, where, "group", t->group, sizeof t->group);
-		put_string(b, o, where, "colour", t->colour, sizeof t->colour);
-		put(b, o, "rec_safe", json_boolean(t->rec_safe));
-		put(b, o, "cue_db", level_json(t->cue_db));
-		put(b, o, "monitor", json_boolean(t->monitor));
-		put(b, o, "monitor_db", level_json(t->monitor_db));
 		append(b, tracks, o);
 	}
 	put(b, root, "tracks", tracks);
