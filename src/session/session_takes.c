@@ -399,6 +399,23 @@ static void sync_take_dirs(const struct session *s)
 	sync_dir(path);
 }
 
+/* Undo a take's move when the save that was to record it failed: move `at`
+ * back to `back`; if even that fails, err's message says where the
+ * directory stays. */
+static void move_back(const struct session *s, const char *at,
+                      const char *back, struct error *err)
+{
+	if (move_noreplace(at, back) == 0) {
+		sync_take_dirs(s);
+	} else if (err) {
+		int e = errno;
+		size_t len = strlen(err->message);
+		snprintf(err->message + len, sizeof err->message - len,
+		         "; the take's directory stays in %s (cannot "
+		         "move it back: %s)", at, strerror(e));
+	}
+}
+
 enum rl_status session_trash_take_dir_to(const struct session *s,
                                          uint32_t number, char *trash_dir,
                                          size_t trash_dir_size,
@@ -709,15 +726,7 @@ enum rl_status session_discard_take(struct session *s, uint32_t number,
 		char from[PATH_BUF + SESSION_NAME_MAX], to[PATH_BUF];
 		snprintf(from, sizeof from, "%s/%s", s->dir, rel);
 		snprintf(to, sizeof to, "%s/takes/%03u", s->dir, number);
-		if (move_noreplace(from, to) == 0) {
-			sync_take_dirs(s);
-		} else if (err) {
-			int e = errno;
-			size_t len = strlen(err->message);
-			snprintf(err->message + len, sizeof err->message - len,
-			         "; the take's directory stays in %s (cannot "
-			         "move it back: %s)", from, strerror(e));
-		}
+		move_back(s, from, to, err);
 		t->discarded = false;
 		t->trash_dir[0] = '\0';
 		for (size_t i = 0; i < t->file_count; i++)
@@ -757,15 +766,7 @@ enum rl_status session_restore_take(struct session *s, uint32_t number,
 	t->trash_dir[0] = '\0';
 	enum rl_status rc = session_save(s, err);
 	if (rc) {
-		if (move_noreplace(to, from) == 0) {
-			sync_take_dirs(s);
-		} else if (err) {
-			int e = errno;
-			size_t len = strlen(err->message);
-			snprintf(err->message + len, sizeof err->message - len,
-			         "; the take's directory stays in %s (cannot "
-			         "move it back: %s)", to, strerror(e));
-		}
+		move_back(s, to, from, err);
 		t->discarded = true;
 		memcpy(t->trash_dir, rel, sizeof rel);
 	}
