@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Comps of a session, as bookkeeping: their numbers and file names under
- * comps/, the list in session.json order, which comp a track uses, and
+ * comps/, the list (in number order), which comp a track uses, and
  * what each track plays back (its active comp, else its keeper take).
  * Rendering a comp's audio is comp.c. Control / main thread only.
  */
