@@ -121,11 +121,11 @@ struct session_take {
 	struct session_take_file *files; /**< owned */
 };
 
-/** One stretch of a comp: timeline frames [from, to) come from `take`. */
 /** Room for a comp piece's sections: "verse1+chorus1" when one take was
  *  chosen for neighbouring sections (a label alone is at most 64 bytes). */
 #define SESSION_SECTIONS_MAX 160
 
+/** One stretch of a comp: timeline frames [from, to) come from `take`. */
 struct session_comp_piece {
 	char section[SESSION_SECTIONS_MAX]; /**< the section(s) chosen for it,
 	                                         "" where the base take plays */
