@@ -260,6 +260,160 @@ enum rl_status control_send_simple(struct control *c, uint32_t type,
 	return engine_send(c->engine, &cmd, err);
 }
 
+/*
+ * The session track source port i records into, and the name of its
+ * JACK input port (`name`, of `size`): in_<track>, in_<track>.L / .R for
+ * stereo. Sets c->session_track[i] and c->channel[i]; may add a session
+ * track, or make a port named like a mono track that track's input.
+ */
+static enum rl_status track_for_source(struct control *c,
+                                       const char *const *sources,
+                                       size_t count, size_t i, char *name,
+                                       size_t size, struct error *err)
+{
+	/* A session made from a template names its tracks (kick,
+	 * snare...) and their ports: a port that is some track's
+	 * input records into that track. */
+	int idx = track_with_source(c->session, sources[i], &c->channel[i]);
+	const struct session_track *st_tr =
+		idx >= 0 ? &c->session->tracks[idx] : NULL;
+	/* Port names in_<track>, in_<track>.L / .R for stereo. */
+	if (st_tr && st_tr->source_right[0])
+		snprintf(name, size, "%.*s.%c", SESSION_NAME_MAX - 3,
+		         st_tr->name, c->channel[i] ? 'R' : 'L');
+	else if (st_tr)
+		snprintf(name, size, "%s", st_tr->name);
+	else
+		track_name_for(sources, count, i, name, size);
+	if (st_tr) {
+		c->session_track[i] = (size_t)idx;
+	} else if ((idx = session_find_track(c->session, name)) >= 0 &&
+	           !c->session->tracks[idx].source_right[0]) {
+		/* A port named like a track records into it, as its (mono)
+		 * input from now on. */
+		struct session_track *tr = &c->session->tracks[idx];
+		c->session_track[i] = (size_t)idx;
+		snprintf(tr->source, sizeof tr->source, "%s", sources[i]);
+		tr->source_right[0] = '\0';
+	} else if (idx >= 0) {
+		/* Never turn a stereo track mono behind the engineer's
+		 * back. */
+		const struct session_track *tr = &c->session->tracks[idx];
+		return error_set(err, RL_ERR_EXISTS, "port %s is named like "
+		                 "stereo track %s, whose inputs are %s + %s: "
+		                 "record those, or give the track new inputs "
+		                 "(redlight tracks input)", sources[i],
+		                 tr->name, tr->source, tr->source_right);
+	} else {
+		return session_add_track(c->session, name, sources[i],
+		                         &c->session_track[i], err);
+	}
+	return RL_OK;
+}
+
+/* The session records at JACK's rate in the configured format from now
+ * on: say so if it was recorded at another rate, and save it. */
+static enum rl_status save_session_format(struct control *c, uint32_t rate,
+                                          struct error *err)
+{
+	if (c->session->sample_rate && c->session->sample_rate != rate)
+		control_post(c, CONTROL_WARNING, "session %s was recorded "
+		             "at %u Hz, JACK runs at %u Hz", c->session_dir,
+		             c->session->sample_rate, rate);
+	c->session->sample_rate = rate;
+	c->session->format = c->config.format;
+	return session_save(c->session, err);
+}
+
+/* The playback side: which tracks play a keeper, the disk reader with a
+ * stream for each (and the scratch), and their port names in
+ * *play_names (jack_backend_free_names()). */
+static enum rl_status open_playback(struct control *c, size_t count,
+                                    uint32_t rate, char ***play_names,
+                                    struct error *err)
+{
+	enum rl_status st = RL_OK;
+	if (control_find_keepers(c, count) != RL_OK)
+		st = error_set(err, RL_ERR_NOMEM, "out of memory");
+	if (st == RL_OK) {
+		struct disk_reader_config rc = {
+			.sample_rate = rate,
+			.stream_count = (uint32_t)(1 + c->keeper_count),
+			.ring_frames = (size_t)(c->config.buffer_seconds * rate),
+		};
+		st = disk_reader_new(&rc, &c->reader, err);
+	}
+	if (st == RL_OK)
+		st = control_set_streams(c, err);
+	if (st == RL_OK && !(*play_names = control_stream_names(c)))
+		st = error_set(err, RL_ERR_NOMEM, "out of memory");
+	return st;
+}
+
+/* The recording side: the engine for `count` tracks (rings locked in
+ * memory if the limit allows) and the disk writer draining it. */
+static enum rl_status open_recorder(struct control *c, size_t count,
+                                    uint32_t rate, struct error *err)
+{
+	struct engine_config ec = {
+		.track_count = (uint32_t)count,
+		.sample_rate = rate,
+		.ring_frames = (size_t)(c->config.buffer_seconds * rate),
+		.pre_record_frames =
+			(size_t)(c->config.pre_record_seconds * rate),
+		.reader = c->reader,
+		.stream_track = c->keeper_engine,
+	};
+	enum rl_status st = engine_new(&ec, &c->engine, err);
+	if (st != RL_OK)
+		return st;
+	c->track_count = (uint32_t)count;
+	if (!engine_memory_locked(c->engine))
+		control_post(c, CONTROL_WARNING, "could not lock the "
+		             "record buffers in memory (raise the "
+		             "memlock limit); page faults may cause "
+		             "dropouts");
+	char *dircopy = strdup(c->session_dir);
+	struct disk_writer_config wc = {
+		.format = c->config.format,
+		.sample_rate = rate,
+		.session_name = dircopy ? basename(dircopy) : "",
+	};
+	st = disk_writer_new(c->engine, &wc, &c->writer, err);
+	free(dircopy);
+	return st;
+}
+
+/* Give the engine to JACK (input ports `names`, the playback ports) and
+ * set it going: the first locate, the transport mode, activation, the
+ * sources connected, the tracks armed, the session's mix. */
+static enum rl_status start_jack(struct control *c,
+                                 const char *const *sources,
+                                 const char *const *names, size_t count,
+                                 char **play_names, struct error *err)
+{
+	enum rl_status st = jack_backend_attach(
+		c->jb, c->engine, names, count,
+		(const char *const *)play_names, 1 + c->keeper_count, err);
+	/* The streams (open_playback()) play from the first locate on. */
+	if (st == RL_OK)
+		st = control_send_simple(c, ENGINE_CMD_LOCATE, 0, 0, 0, err);
+	if (st == RL_OK && c->config.transport != JACK_TRANSPORT_INTERNAL)
+		st = jack_backend_set_transport(c->jb, c->config.transport, err);
+	if (st == RL_OK)
+		st = jack_backend_activate(c->jb, err);
+	for (size_t i = 0; st == RL_OK && i < count; i++)
+		st = jack_backend_connect(c->jb, (uint32_t)i, sources[i], err);
+	/* Every track is armed except the rec-safe ones, which only play. */
+	for (uint32_t i = 0; st == RL_OK && i < count; i++)
+		if (!c->session->tracks[c->session_track[i]].rec_safe &&
+		    c->channel[i] == 0)
+			st = control_arm(c, i, true, err);
+	if (st == RL_OK)
+		st = control_apply_mix(c, err);
+	return st;
+}
+
 enum rl_status control_start_with_sources(struct control *c,
                                           const char *const *sources,
                                           size_t count, struct error *err)
@@ -279,130 +433,24 @@ enum rl_status control_start_with_sources(struct control *c,
 	    !names || !namebuf)
 		st = error_set(err, RL_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; st == RL_OK && i < count; i++) {
-		/* A session made from a template names its tracks (kick,
-		 * snare...) and their ports: a port that is some track's
-		 * input records into that track. */
-		int idx = track_with_source(c->session, sources[i],
-		                            &c->channel[i]);
-		const struct session_track *st_tr =
-			idx >= 0 ? &c->session->tracks[idx] : NULL;
-		/* Port names in_<track>, in_<track>.L / .R for stereo. */
-		if (st_tr && st_tr->source_right[0])
-			snprintf(namebuf[i], sizeof namebuf[i], "%.*s.%c",
-			         SESSION_NAME_MAX - 3, st_tr->name,
-			         c->channel[i] ? 'R' : 'L');
-		else if (st_tr)
-			snprintf(namebuf[i], sizeof namebuf[i], "%s",
-			         st_tr->name);
-		else
-			track_name_for(sources, count, i, namebuf[i],
-			               sizeof namebuf[i]);
 		names[i] = namebuf[i];
-		if (st_tr) {
-			c->session_track[i] = (size_t)idx;
-		} else if ((idx = session_find_track(c->session,
-		                                     namebuf[i])) >= 0 &&
-		           !c->session->tracks[idx].source_right[0]) {
-			/* A port named like a track records into it, as
-			 * its (mono) input from now on. */
-			struct session_track *tr = &c->session->tracks[idx];
-			c->session_track[i] = (size_t)idx;
-			snprintf(tr->source, sizeof tr->source, "%s",
-			         sources[i]);
-			tr->source_right[0] = '\0';
-		} else if (idx >= 0) {
-			/* Never turn a stereo track mono behind the
-			 * engineer's back. */
-			const struct session_track *tr = &c->session->tracks[idx];
-			st = error_set(err, RL_ERR_EXISTS, "port %s is named "
-			               "like stereo track %s, whose inputs are "
-			               "%s + %s: record those, or give the track "
-			               "new inputs (redlight tracks input)",
-			               sources[i], tr->name, tr->source,
-			               tr->source_right);
-		} else {
-			st = session_add_track(c->session, namebuf[i], sources[i],
-			                       &c->session_track[i], err);
-		}
+		st = track_for_source(c, sources, count, i, namebuf[i],
+		                      sizeof namebuf[i], err);
 	}
 	if (st == RL_OK)
 		st = pair_channels(c, count, err);
 	uint32_t rate = jack_backend_sample_rate(c->jb);
-	if (st == RL_OK && c->session->sample_rate &&
-	    c->session->sample_rate != rate)
-		control_post(c, CONTROL_WARNING, "session %s was recorded "
-		             "at %u Hz, JACK runs at %u Hz", c->session_dir,
-		             c->session->sample_rate, rate);
-	if (st == RL_OK) {
-		c->session->sample_rate = rate;
-		c->session->format = c->config.format;
-		st = session_save(c->session, err);
-	}
-	char **play_names = NULL;
-	if (st == RL_OK && control_find_keepers(c, count) != RL_OK)
-		st = error_set(err, RL_ERR_NOMEM, "out of memory");
-	if (st == RL_OK) {
-		struct disk_reader_config rc = {
-			.sample_rate = rate,
-			.stream_count = (uint32_t)(1 + c->keeper_count),
-			.ring_frames = (size_t)(c->config.buffer_seconds * rate),
-		};
-		st = disk_reader_new(&rc, &c->reader, err);
-	}
 	if (st == RL_OK)
-		st = control_set_streams(c, err);
-	if (st == RL_OK && !(play_names = control_stream_names(c)))
-		st = error_set(err, RL_ERR_NOMEM, "out of memory");
-	if (st == RL_OK) {
-		struct engine_config ec = {
-			.track_count = (uint32_t)count,
-			.sample_rate = rate,
-			.ring_frames = (size_t)(c->config.buffer_seconds * rate),
-			.pre_record_frames =
-				(size_t)(c->config.pre_record_seconds * rate),
-			.reader = c->reader,
-			.stream_track = c->keeper_engine,
-		};
-		st = engine_new(&ec, &c->engine, err);
-	}
-	if (st == RL_OK) {
-		c->track_count = (uint32_t)count;
-		if (!engine_memory_locked(c->engine))
-			control_post(c, CONTROL_WARNING, "could not lock the "
-			             "record buffers in memory (raise the "
-			             "memlock limit); page faults may cause "
-			             "dropouts");
-		char *dircopy = strdup(c->session_dir);
-		struct disk_writer_config wc = {
-			.format = c->config.format,
-			.sample_rate = rate,
-			.session_name = dircopy ? basename(dircopy) : "",
-		};
-		st = disk_writer_new(c->engine, &wc, &c->writer, err);
-		free(dircopy);
-	}
+		st = save_session_format(c, rate, err);
+	char **play_names = NULL;
+	if (st == RL_OK)
+		st = open_playback(c, count, rate, &play_names, err);
+	if (st == RL_OK)
+		st = open_recorder(c, count, rate, err);
 	if (st == RL_OK)
 		st = load_map_and_click(c, rate, err);
 	if (st == RL_OK)
-		st = jack_backend_attach(c->jb, c->engine, names, count,
-		                         (const char *const *)play_names,
-		                         1 + c->keeper_count, err);
-	/* The streams set above play from the first locate on. */
-	if (st == RL_OK)
-		st = control_send_simple(c, ENGINE_CMD_LOCATE, 0, 0, 0, err);
-	if (st == RL_OK && c->config.transport != JACK_TRANSPORT_INTERNAL)
-		st = jack_backend_set_transport(c->jb, c->config.transport, err);
-	if (st == RL_OK)
-		st = jack_backend_activate(c->jb, err);
-	for (size_t i = 0; st == RL_OK && i < count; i++)
-		st = jack_backend_connect(c->jb, (uint32_t)i, sources[i], err);
-	/* Every track is armed except the rec-safe ones, which only play. */
-	for (uint32_t i = 0; st == RL_OK && i < count; i++)
-		if (!c->session->tracks[c->session_track[i]].rec_safe &&
-		    c->channel[i] == 0)
-			st = control_arm(c, i, true, err);
-	if (st == RL_OK)
-		st = control_apply_mix(c, err);
+		st = start_jack(c, sources, names, count, play_names, err);
 	jack_backend_free_names(play_names);
 	free(names);
 	free(namebuf);
