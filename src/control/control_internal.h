@@ -15,7 +15,8 @@
  *   control_transport.c play, locate, the click, positions in song terms
  *   control_mix.c       the cue: what plays (scratch, keepers) and how
  *                       loud, input monitoring, saving the levels
- *   control_status.c    status, tracks and meters, engine queries
+ *   control_status.c    status, tracks and meters, engine queries, a
+ *                       track by name or number (and arming it so)
  *   control_messages.c  the front-ends' lock and messages
  *   control_session.c   takes and comps edited from the front-ends
  *
@@ -57,16 +58,15 @@ struct open_take {
 };
 
 /*
- * Fields are grouped by the file that owns them (sets them after
- * control_start_with_sources()); the others only read them unless a
- * comment says otherwise.
+ * Fields are grouped by the file that writes them; the other files only
+ * read them, unless a comment says otherwise.
  */
 struct control {
 	/* control.c: what control_open() and control_start_with_sources()
 	 * make, freed by control_close(). */
-	struct control_config config;
+	struct control_config config; /* .transport: control_transport.c */
 	char session_dir[SESSION_PATH_MAX];
-	struct session *session;
+	struct session *session;  /* edited through session.h by every file */
 	struct session_lock *lock; /* held from open to close */
 	struct jack_backend *jb;
 	struct engine *engine;
@@ -205,7 +205,7 @@ enum rl_status control_save_mix(struct control *c, bool force,
                                 struct error *err);
 
 /* Started, transport stopped, nothing recording: the streams may change.
- * *snap is the snapshot it looked at. */
+ * Once started, *snap is the snapshot it looked at. */
 bool control_stopped(const struct control *c, struct engine_snapshot *snap);
 
 /* control_status.c */
