@@ -1,15 +1,40 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /**
  * @file control.h
- * The one control API. Every front-end (the headless command line, and
- * later the terminal UI and OSC) calls only this; nothing else touches the
- * engine, the disk writer or the session.
+ * The one control API. A struct control ties together a session, its
+ * lock, the JACK client, the engine and the disk writer and reader. The
+ * front-ends call only this; none of them touches the engine, the disk
+ * threads or the session while the recorder runs:
  *
- * A struct control ties together a session, the JACK client, the engine
- * and the disk writer. Thread: all functions are for one control thread at
- * a time (front-ends serialise their calls); control_poll() must be called
- * regularly (every 50-250 ms) to collect finished takes and react to disk
- * and JACK failures.
+ *  - the terminal UI (src/tui/), on the main thread of
+ *    `redlight SESSION_DIR`;
+ *  - the OSC server (src/osc/), on a thread of its own ("rl-osc"), next
+ *    to the UI or to the plain poll loop of `redlight SESSION_DIR
+ *    --headless`;
+ *  - the command line (src/cli/): `redlight record` drives the recorder
+ *    alone on its main thread; `redlight SESSION_DIR` opens and starts
+ *    it (with the flags' setup) before the UI and OSC take over, and
+ *    closes it after them.
+ *
+ * Threads. Each front-end runs on its own thread and all of them are
+ * serialised by control_lock() (see "Front-ends" below): "control thread"
+ * in this file means whichever thread holds that lock, or the only thread
+ * when one uses the recorder alone (`redlight record`). The lifecycle
+ * functions (control_open(), control_set_transport_mode(),
+ * control_start_with_sources(), control_close()) belong to the main
+ * thread while no other front-end thread runs. No function here is called
+ * by the JACK process callback or the disk threads, and none makes the
+ * audio thread wait: commands reach it through a lock-free queue, state
+ * comes back as atomics (engine_snapshot()).
+ *
+ * control_poll() must be called regularly (every 50-250 ms) to collect
+ * finished takes and react to disk and JACK failures.
+ *
+ * Ownership: the caller owns the struct control from control_open() to
+ * control_close(). What a function returns by pointer (settings, the
+ * session, the tempo map, a track name) is control's, valid until
+ * control_close() and read under the lock; what it fills in (*out
+ * structs, messages, summaries) is the caller's copy.
  */
 #ifndef REDLIGHT_CONTROL_H
 #define REDLIGHT_CONTROL_H
@@ -84,34 +109,53 @@ struct control_take_summary {
 struct control;
 
 /**
- * Open the session (creating it if needed) and connect to JACK. Nothing
- * runs yet. *out is owned by the caller (control_close()).
+ * Open the session (creating it if needed), take its lock
+ * (RL_ERR_LOCKED while another redlight holds it) and connect to JACK.
+ * Nothing runs yet.
+ * Main thread. *out is owned by the caller (control_close()); NULL on
+ * failure.
  */
 enum rl_status control_open(const struct control_config *config,
                             struct control **out, struct error *err);
 
 /**
- * Make one track per source port (reusing a session track of the same
- * name), allocate the engine for them, start the disk writer, activate
- * JACK and connect the ports. The tracks are armed. Call once.
+ * Make one track per source port: a port that is a session track's input
+ * records into that track (both ports of a stereo track must be given),
+ * a port named like a mono track becomes its input, any other port gets
+ * a new track. Then allocate the engine, start the disk writer and
+ * reader (the scratch on scratch_out, each track's keeper or comp on
+ * play_<track>), load the tempo map and click, activate JACK, connect the
+ * ports and apply the session's mix. Every track is armed except the
+ * rec-safe ones. Call once (RL_ERR_STATE after), from the main thread
+ * before other front-end threads start. `sources` stays the caller's.
  */
 enum rl_status control_start_with_sources(struct control *c,
                                           const char *const *sources,
                                           size_t count, struct error *err);
 
-/** Source ports matching regex (NULL = all), natural order. */
+/** Output ports of other JACK clients whose name matches the extended
+ *  regex (NULL = all), in natural order. *names is NULL-terminated and
+ *  the caller's (control_free_names()). Control thread. */
 enum rl_status control_find_sources(struct control *c, const char *regex,
                                     char ***names, size_t *count,
                                     struct error *err);
 
-/** Free a name array from control_find_sources(). */
+/** Free a name array from control_find_sources(); NULL is a no-op. Any
+ *  thread. */
 void control_free_names(char **names);
 
-/** Arm or disarm engine track t (0-based). Not while recording. */
+/**
+ * Arm or disarm engine track t (0-based; both channels of a stereo
+ * track). RL_ERR_INVALID: no such track; RL_ERR_STATE: arming a rec-safe
+ * track, or any change while a take is open (prepared, counting in,
+ * recording or finishing: the files of a take are fixed when it starts).
+ * Control thread.
+ */
 enum rl_status control_arm(struct control *c, uint32_t t, bool on,
                            struct error *err);
 
-/** Defaults: start now, no length, no count-in, pre-roll or punch. */
+/** Defaults: start now, no length, no count-in, pre-roll or punch; the
+ *  session's count-in click. Any thread. */
 void control_record_options_init(struct control_record_options *o);
 
 /**
@@ -122,9 +166,15 @@ void control_record_options_init(struct control_record_options *o);
  * meter of the record point, timeline held), when the rolling timeline
  * reaches punch_in (or at once), and never before timeline 0. With
  * pre_roll_bars the transport first locates that many bars before the
- * record point. It ends at punch_out (transport keeps rolling), after
+ * record point. Pre-roll and count-in apply only from a stopped
+ * transport. It ends at punch_out (transport keeps rolling), after
  * `length` frames (transport stops; the takes of splits and loop passes
- * count together), or on control_stop().
+ * count together), or on control_stop(). While looping, every pass is a
+ * take of its own. Refused: before start or while a take is open
+ * (RL_ERR_STATE), no track armed (RL_ERR_STATE), the JACK server gone
+ * (RL_ERR_JACK), punch_out not after punch_in (RL_ERR_INVALID), a
+ * count-in under JACK transport (RL_ERR_STATE). Control thread; the take
+ * is collected by control_poll().
  */
 enum rl_status control_record(struct control *c,
                               const struct control_record_options *opt,
@@ -132,33 +182,38 @@ enum rl_status control_record(struct control *c,
 
 /**
  * Stop the transport and any take on engine clock frame `at` (0: the next
- * cycle), on the same frame for every track.
+ * cycle), on the same frame for every track (as JACK transport master,
+ * JACK's transport too). Returns at once: control_poll() or
+ * control_wait_idle() collects the take. A no-op before start, or while
+ * a stop of the open take is already on its way. Control thread.
  */
 enum rl_status control_stop(struct control *c, uint64_t at,
                             struct error *err);
 
 /** Choose the JACK transport mode before control_start_with_sources()
- *  (the session's setting is a front-end's default). */
+ *  (the session's setting is a front-end's default). Main thread. */
 void control_set_transport_mode(struct control *c,
                                 enum jack_transport_mode mode);
 
 /**
  * Loop [start, end) of the timeline while rolling (on), or stop looping.
- * Recording in a loop makes every pass a take of its own, gapless. Not
- * while recording.
+ * Recording in a loop makes every pass a take of its own, gapless.
+ * RL_ERR_STATE before start or while a take is open; RL_ERR_INVALID
+ * unless 0 <= start < end. Control thread.
  */
 enum rl_status control_loop(struct control *c, bool on, int64_t start,
                             int64_t end, struct error *err);
 
 /** While looping: stop the transport (and the take) exactly where the
- *  current pass ends. */
+ *  current pass ends. RL_ERR_STATE when not looping; a no-op once a stop
+ *  is on its way. Control thread. */
 enum rl_status control_stop_after_pass(struct control *c, struct error *err);
 
 /**
  * While a take records: end it now and start the next take on the same
  * frame (no gap, no overlap). RL_ERR_STATE if nothing records. A call
  * while the audio thread has not yet taken the previous one asks for the
- * same split ("on the next cycle") and adds none.
+ * same split ("on the next cycle") and adds none. Control thread.
  */
 enum rl_status control_new_take(struct control *c, struct error *err);
 
@@ -191,49 +246,59 @@ bool control_last_marker(const struct control *c, uint32_t *take,
                          struct session_marker *out);
 
 /** Roll from the current position without recording (in follow/master
- *  mode: start JACK's transport). */
+ *  mode: start JACK's transport). RL_ERR_STATE before start. Control
+ *  thread. */
 enum rl_status control_play(struct control *c, struct error *err);
 
 /**
  * Move the transport to a timeline frame (may be negative: before the
- * song; not with JACK transport). RL_ERR_STATE while a take is recording.
+ * song; not with JACK transport). With JACK transport this waits until
+ * JACK has moved. RL_ERR_STATE before start and while a take is
+ * recording. Control thread.
  */
 enum rl_status control_locate(struct control *c, int64_t frame,
                               struct error *err);
 
-/** Locate to the first beat of `bar` (from 1) of the tempo map. */
+/** Locate to the first beat of `bar` (from 1, else RL_ERR_INVALID) of
+ *  the tempo map, as control_locate(). Control thread. */
 enum rl_status control_locate_bar(struct control *c, int64_t bar,
                                   struct error *err);
 
 /** Locate to the start of song section `label` (RL_ERR_NOT_FOUND lists
- *  the sections). */
+ *  the sections), as control_locate(). Control thread. */
 enum rl_status control_locate_section(struct control *c, const char *label,
                                       struct error *err);
 
-/** Locate to timeline frame 0. */
+/** Locate to timeline frame 0, as control_locate(). Control thread. */
 enum rl_status control_return_to_start(struct control *c, struct error *err);
 
-/** Click while rolling on or off (the count-in clicks either way). */
+/** Click while rolling on or off (the count-in clicks either way), for
+ *  this run: the session's `click` setting is a front-end's default.
+ *  RL_ERR_STATE before start. Control thread. */
 enum rl_status control_set_click(struct control *c, bool on,
                                  struct error *err);
 
 /** Level (dB, <= +6; -INFINITY mutes) of click_out or of the click in
  *  the cue mix. Like every level set through the control API it is the
  *  session's from now on (settings.click_level_db / cue_click_db, saved
- *  within a second by control_poll(), and at control_close()). */
+ *  within a second by control_poll(), and at control_close()).
+ *  RL_ERR_INVALID for NaN or above +6 dB, RL_ERR_STATE before start.
+ *  Control thread. */
 enum rl_status control_set_click_level(struct control *c, bool cue,
                                        double db, struct error *err);
 
-/** Input monitoring of track t in the cue mix: level in dB, -INFINITY
- *  (or on == false) for off. Both channels of a stereo track. Remembered
- *  in the session (the track's monitor, monitor_db). */
+/** Input monitoring of engine track t (0-based) in the cue mix: level in
+ *  dB, -INFINITY (or on == false) for off. Both channels of a stereo
+ *  track, placed by the track's pan. Remembered in the session (the
+ *  track's monitor, monitor_db). Control thread. */
 enum rl_status control_monitor(struct control *c, uint32_t t, bool on,
                                double db, struct error *err);
 
 /**
  * A timeline position from text, as front-ends take it: "17" (bar 17),
  * "17|3" or "17|3|960" (bar|beat|tick), "12.5s" (seconds), "48000f"
- * (frames), or a section label ("chorus1"). Errors say which forms exist.
+ * (frames), or a section label ("chorus1"). Errors say which forms exist;
+ * RL_ERR_STATE before start (no tempo map yet). Control thread.
  */
 enum rl_status control_parse_position(const struct control *c,
                                       const char *text, int64_t *frame,
@@ -245,27 +310,36 @@ enum rl_status control_parse_position(const struct control *c,
  * directory as scratch.wav (scratch-2.wav ... if that exists: nothing is
  * overwritten), converted to the session's rate with libsamplerate if
  * needed, saved in the session's settings, and played on scratch_out and
- * in the cue from now on. Only while stopped.
+ * in the cue from now on. RL_ERR_STATE unless started, stopped and no
+ * take open. Control thread; the import (and conversion) runs on it.
  */
 enum rl_status control_set_scratch(struct control *c, const char *file,
                                    int64_t offset, struct error *err);
 
-/** Move the session's scratch track on the timeline. Only while stopped. */
+/** Move the session's scratch track on the timeline. RL_ERR_STATE if the
+ *  session has none, or as control_set_scratch(). Control thread. */
 enum rl_status control_set_scratch_offset(struct control *c, int64_t offset,
                                           struct error *err);
 
 /** Level (dB) in the cue mix of playback stream `stream`: 0 is the
- *  scratch, 1.. the keepers (control_keeper_track()). Remembered in the
- *  session (settings.cue_scratch_db, the track's cue_db). */
+ *  scratch, 1.. the keepers (control_keeper_track()), placed by the
+ *  track's pan. Remembered in the session (settings.cue_scratch_db, the
+ *  track's cue_db). RL_ERR_INVALID: no such stream (none before start),
+ *  or a level above +6 dB. Control thread. */
 enum rl_status control_set_stream_level(struct control *c, uint32_t stream,
                                         double db, struct error *err);
 
-/** Keeper tracks playing back (stream i + 1, port play_<track>). */
+/** How many tracks play back a keeper or comp in this run (stream i + 1,
+ *  port play_<track>). Control thread. */
 size_t control_keeper_count(const struct control *c);
+/** The name of the session track keeper stream i + 1 plays, NULL past the
+ *  last. Control's (the session's), valid under the lock. Control
+ *  thread. */
 const char *control_keeper_track(const struct control *c, size_t i);
 
 /** The session's settings (count-in, pre-roll, click), for front-ends'
- *  defaults. Owned by control. */
+ *  defaults. Owned by control, valid until control_close(); change them
+ *  only through this API. Control thread. */
 const struct session_settings *control_settings(const struct control *c);
 
 /** Where the transport is, in the song's terms (for the UI and OSC). */
@@ -277,29 +351,36 @@ struct control_position {
 	char section[TEMPO_MAP_LABEL_MAX + 1]; /**< "" outside every section */
 };
 
-/** The transport position now. Any time after control_start_with_sources. */
+/** The transport position now (all zero before
+ *  control_start_with_sources()). Control thread. */
 void control_position(const struct control *c, struct control_position *out);
 
 /** Playback underruns so far: frames played as silence because the disk
- *  was late, summed over the streams. */
+ *  was late, summed over the streams. Control thread. */
 uint64_t control_playback_underruns(const struct control *c);
 
 /** The tempo map in use (owned by control; valid until control_close()).
- *  NULL before control_start_with_sources(). */
+ *  NULL before control_start_with_sources(). Control thread. */
 const struct tempo_map *control_tempo_map(const struct control *c);
 
 /**
  * Connect one of redlight's outputs (click_out, cue_l, cue_r) to a JACK
- * input port. After control_start_with_sources().
+ * input port. After control_start_with_sources() (RL_ERR_STATE before).
+ * Control thread.
  */
 enum rl_status control_connect_output(struct control *c,
                                       enum engine_output output,
                                       const char *dest, struct error *err);
 
 /**
- * Collect finished takes into session.json, stop the take if the disk
- * writer failed, finish it if JACK died. Returns RL_OK, or the first
- * failure seen (the caller decides whether to quit). Control thread.
+ * The control thread's regular duty: collect finished takes into
+ * session.json, keep takes queued for loop passes and cancel those that
+ * will never start, stop the take if the disk writer failed, finish it if
+ * JACK died or froze (CONTROL_STALL_MS), free what the audio thread let
+ * go of, reset the streams once stopped after a keeper or comp change,
+ * and save changed levels (at most once a second). Returns RL_OK, or the
+ * first failure seen (the caller decides whether to quit). Control
+ * thread.
  */
 enum rl_status control_poll(struct control *c, struct error *err);
 
@@ -314,69 +395,88 @@ enum rl_status control_poll(struct control *c, struct error *err);
 /**
  * Block until the take being recorded is finished and saved, polling.
  * Use after control_stop() before exiting. Returns even if the JACK
- * server froze: see CONTROL_STALL_MS. Control thread.
+ * server froze: see CONTROL_STALL_MS. Control thread; it holds the lock
+ * all the while, so with other front-ends running call control_poll()
+ * in a loop instead (as `redlight SESSION_DIR --headless` does).
  */
 enum rl_status control_wait_idle(struct control *c, struct error *err);
 
-/** True while a take is being recorded or finished. */
+/** True while a take is open: prepared (counting in, waiting for the
+ *  punch-in), recording, or being finished until control_poll() has
+ *  collected it. Control thread. */
 bool control_busy(struct control *c);
 
-/** Finished takes in order, each once (the last 16 are kept). */
+/** Finished takes in order, each once, into *out (the caller's); false
+ *  when none is left. If nobody collects them the last 16 are kept.
+ *  Control thread. */
 bool control_next_finished(struct control *c,
                            struct control_take_summary *out);
 
 /** Number of takes finished since control_open() (loop passes and
- *  splits each count). */
+ *  splits each count). Control thread. */
 uint32_t control_takes_finished(const struct control *c);
 
-/** Summary of the last finished take; false if none finished yet. */
+/** Summary of the last finished take into *out; false if none finished
+ *  yet. Control thread. */
 bool control_last_take(const struct control *c,
                        struct control_take_summary *out);
 
-/** Engine state (transport, counters). */
+/** Engine state (transport, counters) into *out; all zero before
+ *  control_start_with_sources(). Control thread. */
 void control_snapshot(const struct control *c, struct engine_snapshot *out);
 
-/** Engine cycle-time statistics. */
+/** Engine cycle-time statistics into *out; all zero before start.
+ *  Control thread. */
 void control_cycle_stats(const struct control *c,
                          struct engine_cycle_stats *out);
 
-/** Statistics of a part of the cycles (only with REDLIGHT_CYCLE_CPUTIME=1). */
+/** Statistics of a part of the cycles (only with REDLIGHT_CYCLE_CPUTIME=1);
+ *  all zero before start. Control thread. */
 void control_cycle_part_stats(const struct control *c,
                               enum engine_cycle_part part,
                               struct engine_cycle_stats *out);
 
 /**
  * Cycle statistics split by whether the disk writer was busy during the
- * cycle (only with REDLIGHT_CYCLE_CPUTIME=1). Control thread.
+ * cycle (only with REDLIGHT_CYCLE_CPUTIME=1); all zero before start.
+ * Control thread.
  */
 void control_cycle_writer_stats(const struct control *c,
                                 struct engine_cycle_stats *during,
                                 struct engine_cycle_stats *outside);
 
-/** Sample rate of the JACK server. */
+/** Sample rate of the JACK server. Any time after control_open();
+ *  control thread. */
 uint32_t control_sample_rate(const struct control *c);
 
 /**
- * Stop everything in order (stop a running take and wait for it, then
- * deactivate JACK, stop the writer) and free. NULL is a no-op.
+ * Stop everything in order (stop a running take and wait for it, save
+ * changed levels, deactivate JACK, stop the writer), free, and release
+ * the session's lock last. NULL is a no-op. Main thread, once no other
+ * front-end thread calls in. If JACK froze (CONTROL_STALL_MS) the JACK
+ * client and what the audio thread uses are left to the process exit on
+ * purpose: closing a frozen server's client would block.
  */
 void control_close(struct control *c);
 
 /* ---------------------------------------------------------------------- */
-/* Front-ends: the terminal UI, OSC, the headless loop                    */
+/* Front-ends: the terminal UI, the OSC server, the command line          */
 /*
- * Several front-ends run at once on threads of their own (the UI thread,
- * the OSC server thread, the main loop). Every call into this API, and
- * every use of what it returns, is made between control_lock() and
- * control_unlock(): the control functions themselves do not lock. The
- * lock is never taken by the audio thread or the disk threads, so holding
- * it never delays the recording -- only the other front-ends. Keep it for
- * microseconds (a command, a status copy), never across a redraw or a
- * socket send.
+ * Several front-ends run at once on threads of their own (the UI or the
+ * headless loop on the main thread, the OSC server on its thread). Every
+ * call into this API, and every use of what it returns, is then made
+ * between control_lock() and control_unlock(): the control functions
+ * themselves do not lock (a front-end alone, `redlight record`, needs no
+ * lock). The lock is never taken by the audio thread or the disk
+ * threads, so holding it never delays the recording -- only the other
+ * front-ends. Keep it for microseconds (a command, a status copy), never
+ * across a redraw or a socket send.
  */
 
-/** Take / release the front-ends' lock (a plain mutex, not recursive). */
+/** Take the front-ends' lock (a plain mutex, not recursive: never while
+ *  holding it). Any front-end thread. */
 void control_lock(struct control *c);
+/** Release the lock; the thread that took it. */
 void control_unlock(struct control *c);
 
 /** How loud a message is. */
@@ -398,19 +498,21 @@ struct control_message {
  * CONTROL_MESSAGES_KEPT messages, appended to SESSION/redlight.log (with
  * the wall-clock time), and printed on stderr unless control_set_quiet()
  * (a full-screen UI owns the terminal). Front-ends post what they refuse
- * (a wrong OSC message) here too. printf-style.
+ * (a wrong OSC message) here too. printf-style. Control thread (the ring
+ * and the log are the lock's).
  */
 #define CONTROL_MESSAGES_KEPT 64
 void control_post(struct control *c, enum control_level level,
                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/** Messages go to the log (and the ring) only, not to stderr. */
+/** Messages go to the log (and the ring) only, not to stderr (quiet), or
+ *  to stderr too. Control thread. */
 void control_set_quiet(struct control *c, bool quiet);
 
 /**
  * The oldest kept message with a sequence number above `after` (0: the
- * oldest kept). False if there is none. A front-end remembers the last
- * seq it showed.
+ * oldest kept), copied into *out. False if there is none. A front-end
+ * remembers the last seq it showed. Control thread.
  */
 bool control_next_message(const struct control *c, uint64_t after,
                           struct control_message *out);
@@ -444,7 +546,9 @@ struct control_status {
 	uint64_t message_seq;      /**< the latest message's seq, 0: none */
 };
 
-/** Fill *out. Cheap (atomics and a statvfs at most once a second). */
+/** Fill *out. Cheap (atomics and a statvfs at most once a second).
+ *  Before control_start_with_sources() only track_count, last_take and
+ *  message_seq are set, the rest as if stopped. Control thread. */
 void control_status(struct control *c, struct control_status *out);
 
 /** One track as a front-end shows it (a stereo track is one). */
@@ -473,7 +577,8 @@ struct control_track {
 
 /**
  * The session's tracks in session order, up to max into out (out may be
- * NULL with max 0); returns how many there are.
+ * NULL with max 0; copies, the caller's); returns how many there are.
+ * Control thread.
  */
 size_t control_tracks(struct control *c, struct control_track *out,
                       size_t max);
@@ -482,50 +587,67 @@ size_t control_tracks(struct control *c, struct control_track *out,
  * Arm or disarm session track `number` (from 1; both channels of a stereo
  * track). Refused: no such track or this run has no input for it
  * (RL_ERR_NOT_FOUND), rec-safe (RL_ERR_STATE), while recording
- * (RL_ERR_STATE: the files of a take are fixed when it starts).
+ * (RL_ERR_STATE: the files of a take are fixed when it starts). Control
+ * thread.
  */
 enum rl_status control_arm_track(struct control *c, uint32_t number, bool on,
                                  struct error *err);
 
-/** Clear every track's peak hold and clip count (the engineer saw them). */
+/** Clear every track's peak hold and clip count (the engineer saw them).
+ *  RL_ERR_STATE before start. Control thread. */
 enum rl_status control_reset_meters(struct control *c, struct error *err);
 
-/** Session track number of the track called `name`, or of "7": 0 if none. */
+/** Session track number of the track called `name`, or of "7" (a number
+ *  within the session's tracks): 0 if none. Control thread. */
 uint32_t control_find_track(const struct control *c, const char *name);
 
 /** Input monitoring of session track `number` in the cue (control_monitor()
- *  by track number). */
+ *  by track number). RL_ERR_NOT_FOUND: no such track, or no input in this
+ *  run. Control thread. */
 enum rl_status control_monitor_track(struct control *c, uint32_t number,
                                      bool on, double db, struct error *err);
 
 /** Level of session track `number`'s playback in the cue, remembered
- *  (the track's cue_db; live if it plays back in this run). */
+ *  (the track's cue_db; live if it plays back in this run). Refused as
+ *  session_set_track_cue() refuses. Control thread. */
 enum rl_status control_set_track_cue(struct control *c, uint32_t number,
                                      double db, struct error *err);
 
 /**
  * Record with the session's settings (count-in, pre-roll) from where the
- * transport is: what a front-end's record button does.
+ * transport is: what a front-end's record button does. Refused as
+ * control_record() refuses. Control thread.
  */
 enum rl_status control_record_now(struct control *c, struct error *err);
 
-/* Takes, from the front-ends: the same rules as the session functions
- * (session.h), saved at once. A keeper or comp change is heard from the
- * next time the transport stops (the streams are reset then); a track
- * that had nothing to play when the recorder started gets its play_
- * port at the next start. */
+/* Takes, from the front-ends: the same rules and refusals as the session
+ * functions (session.h), saved at once. A keeper or comp change is heard
+ * from the next time the transport stops (control_poll() resets the
+ * streams then); a track that had nothing to play when the recorder
+ * started gets its play_ port at the next start. All of them: control
+ * thread. */
 
-/** The session, for listing takes and comps (valid while locked). */
+/** The session, for listing takes and comps: control's, valid while
+ *  locked; change it only through this API. Control thread. */
 const struct session *control_session(const struct control *c);
 
+/** Make `take` the keeper of session track `track_number` (0: of every
+ *  track it has), as session_set_keeper(), and save. */
 enum rl_status control_take_keep(struct control *c, uint32_t take,
                                  uint32_t track_number, struct error *err);
+/** Rate `take` 0 (unrated) to 5, as session_take_set_rating(), and save. */
 enum rl_status control_take_rate(struct control *c, uint32_t take,
                                  uint32_t rating, struct error *err);
+/** Set the note of `take` (NULL or "" clears it), as
+ *  session_take_set_note(), and save. */
 enum rl_status control_take_note(struct control *c, uint32_t take,
                                  const char *text, struct error *err);
+/** Move `take` to the trash and mark it discarded, as
+ *  session_discard_take() (which saves). Nothing is deleted. */
 enum rl_status control_take_discard(struct control *c, uint32_t take,
                                     struct error *err);
+/** Bring a discarded `take` back from the trash, as
+ *  session_restore_take() (which saves); its keeper flags stay off. */
 enum rl_status control_take_restore(struct control *c, uint32_t take,
                                     struct error *err);
 /**
@@ -534,8 +656,9 @@ enum rl_status control_take_restore(struct control *c, uint32_t take,
  * 0 is the track's keeper, crossfades of `fade_ms`) with the recorder's
  * tempo map, make it what the track plays, and save. Offline work of a
  * few seconds for a long song, done on the caller's thread: refused while
- * a take records (RL_ERR_STATE) so it never competes with the disk
- * writer. The comp's number goes to *number.
+ * a take is open (RL_ERR_STATE) so it never competes with the disk
+ * writer, and before start (RL_ERR_STATE: no tempo map). The comp's
+ * number goes to *number. Control thread, holding the lock throughout.
  */
 struct comp_choice;
 enum rl_status control_make_comp(struct control *c, uint32_t track_number,
@@ -544,7 +667,8 @@ enum rl_status control_make_comp(struct control *c, uint32_t track_number,
                                  size_t count, double fade_ms,
                                  uint32_t *number, struct error *err);
 
-/** Make comp `number` what its track plays (on) or set it aside. */
+/** Make comp `number` what its track plays (on) or set it aside, as
+ *  session_use_comp(), and save. Control thread. */
 enum rl_status control_use_comp(struct control *c, uint32_t number, bool on,
                                 struct error *err);
 

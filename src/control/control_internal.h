@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * control_internal.h: what the files of the control layer share -- struct
+ * control and the few helpers one file offers the others. Private to
+ * src/control/: front-ends include only redlight/control.h.
+ *
+ * The layer, one job per file:
+ *   control.c           lifecycle: open, start (the session tracks of the
+ *                       source ports, engine, disk writer and reader, the
+ *                       tempo map and click, JACK), close
+ *   control_takes.c     the take queue: arming, record, stop, loop passes,
+ *                       splits, markers
+ *   control_poll.c      control_poll(): finished takes, disk and JACK
+ *                       failures, the stall guard, control_wait_idle()
+ *   control_transport.c play, locate, the click, positions in song terms
+ *   control_mix.c       the cue: what plays (scratch, keepers) and how
+ *                       loud, input monitoring, saving the levels
+ *   control_status.c    status, tracks and meters, engine queries, a
+ *                       track by name or number (and arming it so)
+ *   control_messages.c  the front-ends' lock and messages
+ *   control_session.c   takes and comps edited from the front-ends
+ *
+ * Threads: everything here runs on the control thread (control.h says
+ * which that is). Nothing in src/control/ is reachable from the JACK
+ * process callback, so nothing is REALTIME; the audio thread is only
+ * reached through engine commands (engine_send()) and read through
+ * engine_snapshot().
+ */
+#ifndef REDLIGHT_CONTROL_INTERNAL_H
+#define REDLIGHT_CONTROL_INTERNAL_H
+
+#include "redlight/control.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+/* A RECORD's first take plus the queued ones (the engine queues 8). */
+#define OPEN_TAKES_MAX 10
+/* Numbers kept queued for loop passes while a loop records. */
+#define LOOP_QUEUE 2
+/* Finished takes kept for control_next_finished(). */
+#define FINISHED_KEPT 16
+
+/* A take prepared (files created, in session.json) and not finished yet. */
+struct open_take {
+	uint32_t number;
+	bool started;
+	uint64_t xruns_at_start;
+	uint64_t correction;   /* latency correction prepared */
+	/* The shift its markers were saved with while it records
+	 * (see control_add_marker()). */
+	bool have_marker_shift;
+	uint64_t marker_shift;
+};
+
+/*
+ * Fields are grouped by the file that writes them; the other files only
+ * read them, unless a comment says otherwise.
+ */
+struct control {
+	/* control.c: what control_open() and control_start_with_sources()
+	 * make, freed by control_close(). */
+	struct control_config config; /* .transport: control_transport.c */
+	char session_dir[SESSION_PATH_MAX];
+	struct session *session;  /* edited through session.h by every file */
+	struct session_lock *lock; /* held from open to close */
+	struct jack_backend *jb;
+	struct engine *engine;
+	struct disk_writer *writer;
+	struct disk_reader *reader;
+	uint32_t track_count;     /* engine tracks */
+	size_t *session_track;    /* engine track -> index in session */
+	/* A stereo session track is two engine tracks: its left channel
+	 * (channel 0) and its right (channel 1); partner[] links them
+	 * (UINT32_MAX for a mono track). */
+	uint8_t *channel;
+	uint32_t *partner;
+	struct tempo_map *map;    /* the song's map; the engine reads it */
+	struct click *click;
+
+	/* control_mix.c: the cue. Playback stream i + 1 plays the keeper of
+	 * session track keeper_track[i]; stream 0 is the scratch (set at
+	 * start by control_find_keepers()). */
+	size_t keeper_count;
+	size_t *keeper_track;
+	uint32_t *keeper_engine;  /* per stream: engine track or NO_TRACK */
+	/* Levels changed through the API and not saved yet; saved by
+	 * control_poll() at most once a second (a fader dragged in the UI
+	 * must not fsync session.json per step) and at close. */
+	bool mix_dirty;
+	struct timespec mix_saved;
+	/* Keepers or comps changed (control_session.c sets it): the streams
+	 * are reset by control_poll() once the transport is stopped. */
+	bool streams_dirty;
+
+	/* control_takes.c: the take queue. */
+	bool *armed;              /* per engine track */
+	/* Takes prepared and not finished yet, in number order: the first
+	 * RECORD's take, the numbers queued for loop passes and splits. The
+	 * engine starts them in this order. */
+	struct open_take open[OPEN_TAKES_MAX];
+	size_t open_count;
+	bool loop_on;
+	int64_t loop_start, loop_end;
+	bool stop_sent;           /* control_poll() clears it on a disk error */
+	bool stop_after_pass_sent;
+	uint64_t split_seq;       /* engine_commands_sent() after a NEW_TAKE */
+	bool have_marker;
+	uint32_t marker_take;
+	struct session_marker marker; /* the last one added */
+
+	/* control_transport.c */
+	int64_t located_to;       /* last LOCATE sent ... */
+	uint64_t locate_seq;      /* ... and engine_commands_sent() after it */
+
+	/* control_poll.c: failures and finished takes. */
+	bool failure_handled;     /* control_record() clears it */
+	bool jack_dead_handled;
+	/* Stall guard while stopping (see check_stalled()): the engine's
+	 * cycle count last seen and when it last moved. */
+	bool stall_watching;
+	bool server_frozen;       /* the guard fired: never call JACK again */
+	uint64_t stall_cycles;
+	struct timespec stall_moved;
+	uint32_t takes_finished;  /* since control_open() */
+	bool have_last;
+	struct control_take_summary last;
+	/* Finished takes not yet collected by control_next_finished(). */
+	struct control_take_summary finished[FINISHED_KEPT];
+	size_t finished_head, finished_count;
+
+	/* control_status.c: free space on the session's disk, statvfs at
+	 * most once a second. */
+	struct timespec disk_checked;
+	double disk_bytes_free;   /* -1: not known yet */
+
+	/* control_messages.c: front-ends (control_lock()). */
+	pthread_mutex_t fe_lock;
+	struct control_message msgs[CONTROL_MESSAGES_KEPT]; /* a ring */
+	size_t msg_head, msg_count;
+	uint64_t msg_seq;
+	bool quiet;
+	FILE *log;                /* SESSION/redlight.log, opened on use */
+};
+
+/* control.c */
+
+/* One engine command with a track, a value and a level; RL_ERR_STATE
+ * before the recorder is started. */
+enum rl_status control_send_simple(struct control *c, uint32_t type,
+                                   uint32_t track, int64_t value, float level,
+                                   struct error *err);
+
+/* control_takes.c */
+
+/* True while any take of a RECORD is prepared, recording or finishing. */
+bool control_takes_open(const struct control *c);
+
+/* Follow the RECORD from control_poll(): started takes, numbers queued
+ * for loop passes, takes that will never start cancelled. */
+enum rl_status control_track_open_takes(struct control *c, struct error *err);
+
+/* The writer finished `take`: it leaves the open takes, with its xruns
+ * and the markers set while it recorded. */
+void control_end_open_take(struct control *c, struct session_take *take);
+
+/* control_poll.c */
+
+/* Free what the audio thread has let go of (control_close() too). */
+void control_collect_retired(struct control *c);
+
+/* control_transport.c */
+
+/* Move the transport (ours, or JACK's when we follow it). */
+enum rl_status control_send_locate(struct control *c, int64_t frame,
+                                   struct error *err);
+
+/* The timeline as the engine will have it once it has taken the commands
+ * already sent. */
+int64_t control_timeline_of(const struct control *c,
+                            const struct engine_snapshot *snap);
+
+/* control_mix.c */
+
+/* Which session tracks play back a keeper or comp, for `count` engine
+ * tracks (at start). RL_ERR_NOMEM only. */
+enum rl_status control_find_keepers(struct control *c, size_t count);
+
+/* Open every stream's file: the scratch and the keepers. */
+enum rl_status control_set_streams(struct control *c, struct error *err);
+
+/* Output port names of the streams (jack_backend_free_names()), NULL if
+ * out of memory. */
+char **control_stream_names(const struct control *c);
+
+/* The session's mix, or this run's levels, into the engine (at start). */
+enum rl_status control_apply_mix(struct control *c, struct error *err);
+
+/* Save changed levels: at most once a second, or now with force. */
+enum rl_status control_save_mix(struct control *c, bool force,
+                                struct error *err);
+
+/* Started, transport stopped, nothing recording: the streams may change.
+ * Once started, *snap is the snapshot it looked at. */
+bool control_stopped(const struct control *c, struct engine_snapshot *snap);
+
+/* control_status.c */
+
+/* The engine track of session track `number` (from 1), or an error
+ * saying why there is none. */
+enum rl_status control_input_of(const struct control *c, uint32_t number,
+                                uint32_t *t, struct error *err);
+
+#endif

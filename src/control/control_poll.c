@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * control_poll(), the control thread's regular duty: collect finished
+ * takes into session.json, stop a take on a disk error, finish it when
+ * JACK dies or freezes (the stall guard), reset the streams after a
+ * keeper change, save changed levels. Also control_wait_idle() and the
+ * finished-take summaries front-ends show.
+ */
+#include "control_internal.h"
+
+#include "redlight/click.h"
+#include "redlight/disk_writer.h"
+#include "redlight/jack_backend.h"
+#include "redlight/tempo_map.h"
+
+#include <stdio.h>
+#include <time.h>
+
+/* A finished take: out of the open takes, into the summaries that
+ * control_last_take() and control_next_finished() hand out. */
+static void take_finished(struct control *c, struct session_take *take)
+{
+	control_end_open_take(c, take);
+	c->have_last = true;
+	c->last = (struct control_take_summary){
+		.number = take->number,
+		.tracks = (uint32_t)take->file_count,
+		.frames = take->length,
+		.dropped_frames = take->dropped_frames,
+		.xruns = take->xruns,
+	};
+	snprintf(c->last.dir, sizeof c->last.dir, "%s/takes/%03u",
+	         c->session_dir, take->number);
+	snprintf(c->last.end_reason, sizeof c->last.end_reason, "%s",
+	         take->end_reason);
+	c->takes_finished++;
+	if (c->finished_count == FINISHED_KEPT) {
+		/* nobody collects: keep the newest */
+		c->finished_head = (c->finished_head + 1) % FINISHED_KEPT;
+		c->finished_count--;
+	}
+	c->finished[(c->finished_head + c->finished_count++) % FINISHED_KEPT] =
+		c->last;
+}
+
+/* Free what the audio thread has let go of (count-in maps, replaced maps
+ * and sounds), unless it is still ours. */
+void control_collect_retired(struct control *c)
+{
+	const struct tempo_map *map;
+	const struct click *click;
+	while (engine_next_retired(c->engine, &map, &click)) {
+		if (map && map != c->map)
+			tempo_map_free((struct tempo_map *)map);
+		if (click && click != c->click)
+			click_free((struct click *)click);
+	}
+}
+
+/*
+ * A stop was asked for and JACK has not run our process callback for
+ * CONTROL_STALL_MS: the server is frozen (stopped, hung driver, a
+ * debugger) without having died, so neither the stop nor a shutdown
+ * callback will ever come. Waiting would keep the take's files open
+ * forever and the recorder from exiting; instead the take is finished
+ * at the last length the audio thread published, like a dead server,
+ * and the engineer is told why. Only while stopping: a stalled server
+ * that recovers before anybody asks to stop loses nothing, and a take
+ * must not be cut under a server that is only slow.
+ */
+static bool check_stalled(struct control *c, char *reason, size_t size)
+{
+	struct engine_snapshot snap;
+	engine_snapshot(c->engine, &snap);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!c->stop_sent || snap.cycles != c->stall_cycles ||
+	    !c->stall_watching) {
+		c->stall_watching = c->stop_sent;
+		c->stall_cycles = snap.cycles;
+		c->stall_moved = now;
+		return false;
+	}
+	double ms = (now.tv_sec - c->stall_moved.tv_sec) * 1e3 +
+	            (now.tv_nsec - c->stall_moved.tv_nsec) / 1e6;
+	if (ms < CONTROL_STALL_MS)
+		return false;
+	snprintf(reason, size,
+	         "JACK stopped running redlight's audio for %.1f s while a "
+	         "stop was pending (server frozen?): the take ends at the "
+	         "%llu frames that reached the recorder", ms / 1e3,
+	         (unsigned long long)snap.take_frames);
+	return true;
+}
+
+enum rl_status control_poll(struct control *c, struct error *err)
+{
+	enum rl_status result = RL_OK;
+	if (!c->engine)
+		return RL_OK;
+	control_collect_retired(c);
+	if (control_takes_open(c))
+		result = control_track_open_takes(c, err);
+	char reason[256];
+	if (control_takes_open(c) && !c->jack_dead_handled &&
+	    (jack_backend_dead(c->jb, reason, sizeof reason) ||
+	     check_stalled(c, reason, sizeof reason))) {
+		/* The audio thread is gone: everything it published is in
+		 * the rings; finish the take at the last published length. */
+		struct engine_snapshot snap;
+		engine_snapshot(c->engine, &snap);
+		disk_writer_force_stop(c->writer, snap.take_frames, reason);
+		c->jack_dead_handled = true;
+		c->server_frozen = !jack_backend_dead(c->jb, NULL, 0);
+		result = error_set(err, RL_ERR_JACK, "%s", reason);
+	}
+	struct error werr;
+	if (control_takes_open(c) && !c->failure_handled &&
+	    disk_writer_failed(c->writer, &werr)) {
+		/* Stop now, even if a stop at a later frame is pending. */
+		c->failure_handled = true;
+		c->stop_sent = false;
+		control_stop(c, 0, NULL);
+		if (result == RL_OK) {
+			if (err)
+				*err = werr;
+			result = werr.status;
+		}
+	}
+	struct session_take take;
+	while (disk_writer_poll(c->writer, &take)) {
+		take_finished(c, &take);
+		struct error serr;
+		if (session_put_take(c->session, &take, &serr) != RL_OK ||
+		    session_save(c->session, &serr) != RL_OK) {
+			if (result == RL_OK) {
+				if (err)
+					*err = serr;
+				result = serr.status;
+			}
+		}
+		session_take_cleanup(&take);
+	}
+	struct engine_snapshot ssnap;
+	if (c->streams_dirty && control_stopped(c, &ssnap)) {
+		/* What the tracks play changed (a keeper, a comp): take it
+		 * from where the transport stands. */
+		struct error serr;
+		c->streams_dirty = false;
+		enum rl_status st = control_set_streams(c, &serr);
+		if (st == RL_OK)
+			st = control_locate(c, ssnap.timeline, &serr);
+		if (st != RL_OK)
+			control_post(c, CONTROL_ERROR, "%s", serr.message);
+	}
+	struct error merr;
+	if (control_save_mix(c, false, &merr) != RL_OK && result == RL_OK) {
+		if (err)
+			*err = merr;
+		result = merr.status;
+	}
+	return result;
+}
+
+enum rl_status control_wait_idle(struct control *c, struct error *err)
+{
+	enum rl_status result = RL_OK;
+	while (c->writer && control_takes_open(c)) {
+		disk_writer_wait(c->writer, 200);
+		struct error e2;
+		enum rl_status st = control_poll(c, &e2);
+		if (st != RL_OK && result == RL_OK) {
+			result = st;
+			if (err)
+				*err = e2;
+		}
+	}
+	return result;
+}
+
+bool control_busy(struct control *c)
+{
+	return control_takes_open(c);
+}
+
+bool control_next_finished(struct control *c,
+                           struct control_take_summary *out)
+{
+	if (!c->finished_count)
+		return false;
+	*out = c->finished[c->finished_head];
+	c->finished_head = (c->finished_head + 1) % FINISHED_KEPT;
+	c->finished_count--;
+	return true;
+}
+
+uint32_t control_takes_finished(const struct control *c)
+{
+	return c->takes_finished;
+}
+
+bool control_last_take(const struct control *c,
+                       struct control_take_summary *out)
+{
+	if (c->have_last)
+		*out = c->last;
+	return c->have_last;
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The transport without recording: play, locate (to a frame, a bar, a
+ * section), the click on or off, the JACK transport mode, and positions
+ * in the song's terms -- parsing a position from text and telling where
+ * the transport is. Recording and stopping are the take queue's
+ * (control_takes.c).
+ */
+#include "control_internal.h"
+
+#include "redlight/jack_backend.h"
+#include "redlight/tempo_map.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool jack_transport_on(const struct control *c)
+{
+	return c->config.transport != JACK_TRANSPORT_INTERNAL;
+}
+
+/* Move the transport: ours, or JACK's when we follow it. */
+enum rl_status control_send_locate(struct control *c, int64_t frame,
+                                   struct error *err)
+{
+	if (jack_transport_on(c))
+		/* Waits until JACK has moved: its position is the truth. */
+		return jack_backend_transport_locate(c->jb, frame, err);
+	enum rl_status st = control_send_simple(c, ENGINE_CMD_LOCATE, 0, frame,
+	                                        0, err);
+	if (st == RL_OK) {
+		c->located_to = frame;
+		c->locate_seq = engine_commands_sent(c->engine);
+	}
+	return st;
+}
+
+/* The timeline as the engine will have it once it has taken the commands
+ * already sent: a record right after a locate starts from there. */
+int64_t control_timeline_of(const struct control *c,
+                            const struct engine_snapshot *snap)
+{
+	if (c->config.transport != JACK_TRANSPORT_INTERNAL)
+		return jack_backend_transport_frame(c->jb);
+	return snap->commands_applied < c->locate_seq ? c->located_to
+	                                               : snap->timeline;
+}
+
+void control_set_transport_mode(struct control *c,
+                                enum jack_transport_mode mode)
+{
+	c->config.transport = mode;
+}
+
+enum rl_status control_play(struct control *c, struct error *err)
+{
+	if (!c->engine)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	if (jack_transport_on(c)) {
+		jack_backend_transport_start(c->jb);
+		return RL_OK;
+	}
+	return control_send_simple(c, ENGINE_CMD_PLAY, 0, 0, 0, err);
+}
+
+enum rl_status control_locate(struct control *c, int64_t frame,
+                              struct error *err)
+{
+	if (!c->engine)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	struct engine_snapshot snap;
+	engine_snapshot(c->engine, &snap);
+	/* A take is one continuous stretch of the timeline. */
+	if (snap.transport == ENGINE_RECORDING)
+		return error_set(err, RL_ERR_STATE,
+		                 "cannot locate while recording (stop first)");
+	return control_send_locate(c, frame, err);
+}
+
+enum rl_status control_locate_bar(struct control *c, int64_t bar,
+                                  struct error *err)
+{
+	if (!c->map)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	if (bar < 1)
+		return error_set(err, RL_ERR_INVALID,
+		                 "bars count from 1 (got %lld)", (long long)bar);
+	return control_locate(c, tempo_map_bar_frame(c->map, bar), err);
+}
+
+enum rl_status control_locate_section(struct control *c, const char *label,
+                                      struct error *err)
+{
+	if (!c->map)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	int64_t frame;
+	enum rl_status st = tempo_map_section_frame(c->map, label, &frame, err);
+	if (st != RL_OK)
+		return st;
+	return control_locate(c, frame, err);
+}
+
+enum rl_status control_return_to_start(struct control *c, struct error *err)
+{
+	return control_locate(c, 0, err);
+}
+
+enum rl_status control_set_click(struct control *c, bool on,
+                                 struct error *err)
+{
+	return control_send_simple(c, ENGINE_CMD_CLICK_ON, 0, on, 0, err);
+}
+
+enum rl_status control_parse_position(const struct control *c,
+                                      const char *text, int64_t *frame,
+                                      struct error *err)
+{
+	if (!c->map)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	char *end = NULL;
+	size_t len = strlen(text);
+	if (len > 1 && (text[len - 1] == 's' || text[len - 1] == 'f')) {
+		errno = 0;
+		double v = strtod(text, &end);
+		if (end == text + len - 1 && errno == 0 && isfinite(v)) {
+			double f = text[len - 1] == 's'
+			           ? v * tempo_map_rate(c->map) : v;
+			if (fabs(f) < 9e15) {
+				*frame = (int64_t)llround(f);
+				return RL_OK;
+			}
+		}
+	}
+	long long bar = 0, beat = 1, tick = 0;
+	int used = 0;
+	int n = sscanf(text, "%lld%n|%lld%n|%lld%n", &bar, &used, &beat, &used,
+	               &tick, &used);
+	if (n >= 1 && used == (int)len) {
+		struct tempo_map_bbt bbt = { .bar = bar, .beat = (int32_t)beat,
+		                             .tick = (int32_t)tick };
+		if (bar < 1 || beat < 1 || beat > INT32_MAX || tick < 0 ||
+		    tick >= TEMPO_MAP_TICKS_PER_BEAT ||
+		    tempo_map_bbt_to_frame(c->map, &bbt, frame) != RL_OK)
+			return error_set(err, RL_ERR_INVALID,
+			                 "position '%s': no such bar|beat|tick "
+			                 "in the tempo map", text);
+		return RL_OK;
+	}
+	enum rl_status st = tempo_map_section_frame(c->map, text, frame, err);
+	if (st == RL_ERR_NOT_FOUND && err) {
+		char msg[sizeof err->message];
+		snprintf(msg, sizeof msg, "%s", err->message);
+		error_set(err, st, "position '%s' is not a bar (17), "
+		          "bar|beat|tick (17|3|0), seconds (12.5s), frames "
+		          "(48000f) or a section: %s", text, msg);
+	}
+	return st;
+}
+
+void control_position(const struct control *c, struct control_position *out)
+{
+	struct engine_snapshot snap;
+	control_snapshot(c, &snap);
+	memset(out, 0, sizeof *out);
+	out->frame = snap.timeline;
+	if (!c->map)
+		return;
+	struct tempo_map_beat beat;
+	tempo_map_frame_to_bbt(c->map, snap.timeline, &out->bbt);
+	tempo_map_beat_at(c->map, snap.timeline, &beat);
+	out->beats_per_bar = beat.beats_per_bar;
+	out->denominator = beat.denominator;
+	out->bpm = tempo_map_bpm_at(c->map, snap.timeline);
+	const char *sec = tempo_map_section_at(c->map, snap.timeline);
+	snprintf(out->section, sizeof out->section, "%s", sec ? sec : "");
+}
