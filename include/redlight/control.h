@@ -3,8 +3,10 @@
  * @file control.h
  * The one control API. A struct control ties together a session, its
  * lock, the JACK client, the engine and the disk writer and reader. The
- * front-ends call only this; none of them touches the engine, the disk
- * threads or the session while the recorder runs:
+ * front-ends call only this and actions.h (what a user can do, one
+ * function each, built on this file and taking control_lock() itself);
+ * none of them touches the engine, the disk threads or the session while
+ * the recorder runs:
  *
  *  - the terminal UI (src/tui/), on the main thread of
  *    `redlight SESSION_DIR`;
