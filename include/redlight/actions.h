@@ -193,6 +193,21 @@ enum rl_status action_track_cue(struct control *c, uint32_t track, double db,
 /** Clear every track's peak hold and clip count. */
 enum rl_status action_reset_meters(struct control *c, struct error *err);
 
+/**
+ * Add a track called `name` with `change` (its input, group, colour,
+ * ...; may be NULL) and save; its number goes to *number. Between runs
+ * only (control_edit_track()).
+ */
+enum rl_status action_track_add(struct control *c, const char *name,
+                                const struct control_track_change *change,
+                                uint32_t *number, struct error *err);
+
+/** Rename, move, re-patch or set a track (control_edit_track()): all of
+ *  `change` or nothing. *track follows the track if it moves. */
+enum rl_status action_track_edit(struct control *c, uint32_t *track,
+                                 const struct control_track_change *change,
+                                 struct error *err);
+
 /* ---- takes and comps -------------------------------------------------- */
 
 /** Take `take` (0: the last) is the keeper of `track` (0: of every track
@@ -223,12 +238,13 @@ enum rl_status action_comp_use(struct control *c, uint32_t comp, bool on,
 struct comp_choice;
 
 /**
- * Render a comp of `track`: a take per section (`choices`), the keeper
- * elsewhere, crossfades of `fade_ms`; it becomes what the track plays.
- * Offline work of seconds, on the caller's thread, refused while
- * recording. The comp's number goes to *number.
+ * Render a comp of `track`: a take per section (`choices`), take
+ * `base_take` elsewhere (0: the keeper), crossfades of `fade_ms`; it
+ * becomes what the track plays. Offline work of seconds, on the caller's
+ * thread, refused while recording. The comp's number goes to *number.
  */
 enum rl_status action_comp_make(struct control *c, uint32_t track,
+                                uint32_t base_take,
                                 const struct comp_choice *choices,
                                 size_t count, double fade_ms,
                                 uint32_t *number, struct error *err);

@@ -11,7 +11,6 @@
 #include "redlight/control.h"
 #include "redlight/error.h"
 #include "redlight/session.h"
-#include "redlight/session_lock.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -62,16 +61,12 @@ bool cli_parse_uint(const char *text, uint32_t min, uint32_t max,
 int cli_open_session(const char *dir, struct session **s);
 
 /**
- * Take the session lock as `who` (refused while a recorder or another
- * command holds it), then open the session, so what is changed is the
- * latest session.json. Returns 0, or the exit status after printing why.
- * Release with cli_close_locked().
+ * The control layer on an existing session without JACK
+ * (control_open_offline()), for a command that changes it through the
+ * actions of actions.h. Returns 0, or the exit status after printing
+ * why. Close with control_close().
  */
-int cli_open_locked(const char *dir, const char *who, struct session **s,
-                    struct session_lock **lock);
-
-/** Free the session and release the lock. */
-void cli_close_locked(struct session *s, struct session_lock *lock);
+int cli_open_offline(const char *dir, const char *who, struct control **ctl);
 
 /** One summary line on stdout per take finished since the last call
  *  (number, tracks, frames, dropped frames, xruns, files); the caller
@@ -91,13 +86,6 @@ enum rl_status cli_setup_scratch(struct control *ctl, const char *file,
  *  and cue outputs (either may be NULL). */
 enum rl_status cli_connect_outputs(struct control *ctl, const char *click_to,
                                    const char *cue_to, struct error *err);
-
-/** Save session.json atomically; the exit status (0, or 1 with a line). */
-int cli_save(const struct session *s);
-
-/** TRACK as users write it: a track name first (a track may be called
- *  "2"), else a number. 0 if there is no such track. */
-uint32_t cli_resolve_track(const struct session *s, const char *text);
 
 /**
  * A usage error: "redlight: MESSAGE" on stderr, then the sub-command's

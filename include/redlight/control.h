@@ -120,6 +120,28 @@ struct control;
 enum rl_status control_open(const struct control_config *config,
                             struct control **out, struct error *err);
 
+/** control_open_offline(): an existing session, or a new one. */
+enum control_offline {
+	CONTROL_EXISTING, /**< session.json must be there (a mistyped
+	                       directory is an error, never a new session) */
+	CONTROL_NEW,      /**< session.json must not be there: it is made */
+};
+
+/**
+ * The control layer without JACK, for the shell's commands that change a
+ * session between runs (`redlight takes keep`, `tracks`, `comp use`,
+ * `new`): takes the session's lock as `who` (RL_ERR_LOCKED while a
+ * recorder or another command holds it) and reads session.json, or makes
+ * it (CONTROL_NEW, saved at once). The actions of actions.h that change
+ * only the session work on it; those that need the recorder refuse
+ * (RL_ERR_STATE "recorder not started"). Messages go to the session's
+ * log, warnings and errors to stderr too. Main thread; *out is the
+ * caller's (control_close()); NULL on failure.
+ */
+enum rl_status control_open_offline(const char *dir, const char *who,
+                                    enum control_offline mode,
+                                    struct control **out, struct error *err);
+
 /**
  * Make one track per source port: a port that is a session track's input
  * records into that track (both ports of a stereo track must be given),
@@ -632,6 +654,38 @@ enum rl_status control_record_now(struct control *c, struct error *err);
 /** The session, for listing takes and comps: control's, valid while
  *  locked; change it only through this API. Control thread. */
 const struct session *control_session(const struct control *c);
+
+/**
+ * A change to one track, as `redlight tracks` and `new` make them: each
+ * set_* (or non-NULL name, or move) applies, in the order of the fields.
+ */
+struct control_track_change {
+	const char *name;           /**< rename to, or NULL */
+	bool set_source, set_group, set_colour, set_gain, set_pan,
+	     set_rec_safe, set_cue, set_monitor;
+	const char *source;         /**< NULL: no input */
+	const char *source_right;   /**< a stereo track's right input, or NULL */
+	const char *group, *colour; /**< NULL clears */
+	double gain_db, pan;
+	bool rec_safe;
+	double cue_db, monitor_db;
+	bool monitor;
+	bool move;
+	size_t position;            /**< move to this index (from 0) */
+};
+
+/**
+ * Add a track called `name` (add true; *number is set to it) or change
+ * track *number (add false; *number follows it if it moves), then save.
+ * All or nothing: if one part is refused nothing is saved and the session
+ * is read again from disk. Only between runs (RL_ERR_STATE once the
+ * recorder started: its ports and rings are made at start). Control
+ * thread.
+ */
+enum rl_status control_edit_track(struct control *c, bool add,
+                                  const char *name,
+                                  const struct control_track_change *change,
+                                  uint32_t *number, struct error *err);
 
 /** Make `take` the keeper of session track `track_number` (0: of every
  *  track it has), as session_set_keeper(), and save. */

@@ -71,45 +71,12 @@ int cli_open_session(const char *dir, struct session **s)
 	return 0;
 }
 
-int cli_open_locked(const char *dir, const char *who, struct session **s,
-                    struct session_lock **lock)
+int cli_open_offline(const char *dir, const char *who, struct control **ctl)
 {
 	struct error err;
-
-	*s = NULL;
-	*lock = NULL;
-	if (check_session(dir))
-		return 1;
-	if (session_lock_acquire(dir, who, lock, &err) != RL_OK)
+	if (control_open_offline(dir, who, CONTROL_EXISTING, ctl, &err) !=
+	    RL_OK)
 		return cli_fail(&err);
-	if (session_open(dir, s, &err) != RL_OK) {
-		session_lock_release(*lock);
-		*lock = NULL;
-		return cli_fail(&err);
-	}
-	return 0;
-}
-
-void cli_close_locked(struct session *s, struct session_lock *lock)
-{
-	session_free(s);
-	session_lock_release(lock);
-}
-
-int cli_save(const struct session *s)
-{
-	struct error err;
-	return session_save(s, &err) == RL_OK ? 0 : cli_fail(&err);
-}
-
-uint32_t cli_resolve_track(const struct session *s, const char *text)
-{
-	int idx = session_find_track(s, text);
-	if (idx >= 0)
-		return (uint32_t)idx + 1;
-	uint32_t n;
-	if (cli_parse_uint(text, 1, UINT32_MAX, &n) && n <= s->track_count)
-		return n;
 	return 0;
 }
 

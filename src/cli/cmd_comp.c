@@ -4,6 +4,7 @@
  * renders a new file and records it in session.json under the session
  * lock; listing only reads.
  */
+#include "redlight/actions.h"
 #include "redlight/cli.h"
 #include "redlight/comp.h"
 
@@ -32,6 +33,16 @@ static void comp_usage(FILE *f)
 static double seconds(int64_t frames, uint32_t rate)
 {
 	return rate ? (double)frames / rate : 0.0;
+}
+
+/* Comp `number` of s, which an action just made or changed. */
+static const struct session_comp *comp_of(const struct session *s,
+                                          uint32_t number)
+{
+	for (size_t i = 0; i < s->comp_count; i++)
+		if (s->comps[i].number == number)
+			return &s->comps[i];
+	return NULL;
 }
 
 static void print_comp(const struct session *s, const struct session_comp *c)
@@ -125,27 +136,23 @@ static int use_comp(int argc, char **argv, bool on)
 		return cli_usage_error(comp_usage, "%s SESSION_DIR COMP, please", argv[0]);
 	if (!cli_parse_uint(argv[2], 1, UINT32_MAX, &number))
 		return cli_usage_error(comp_usage, "'%s' is not a comp number", argv[2]);
-	struct session *s;
-	struct session_lock *lock;
-	int rc = cli_open_locked(argv[1], "comp", &s, &lock);
+	struct control *ctl;
+	int rc = cli_open_offline(argv[1], "comp", &ctl);
 	if (rc)
 		return rc;
 	struct error err;
-	if (session_use_comp(s, number, on, &err) != RL_OK) {
-		cli_close_locked(s, lock);
-		return cli_fail(&err);
-	}
-	if ((rc = cli_save(s)) == 0) {
-		const struct session_comp *c = session_find_comp(s, number);
-		const char *name = s->tracks[c->track - 1].name;
+	enum rl_status st = action_comp_use(ctl, number, on, &err);
+	if (st == RL_OK) {
+		const struct session *s = control_session(ctl);
+		const char *name = s->tracks[comp_of(s, number)->track - 1].name;
 		if (on)
 			printf("comp %03u: %s plays it back\n", number, name);
 		else
 			printf("comp %03u: set aside, %s plays its keeper take\n",
 			       number, name);
 	}
-	cli_close_locked(s, lock);
-	return rc;
+	control_close(ctl);
+	return st == RL_OK ? 0 : cli_fail(&err);
 }
 
 /* "verse1=3" */
@@ -224,32 +231,22 @@ static int make_comp(int argc, char **argv)
 		return rc;
 	}
 
-	struct session *s;
-	struct session_lock *lock;
-	if ((rc = cli_open_locked(pos[0], "comp", &s, &lock))) {
+	struct control *ctl;
+	if ((rc = cli_open_offline(pos[0], "comp", &ctl))) {
 		free(choices);
 		free(labels);
 		return rc;
 	}
 	struct error err;
-	enum rl_status st = RL_OK;
-	uint32_t track = cli_resolve_track(s, pos[1]);
-	struct tempo_map *map = NULL;
-	uint32_t number = 0;
-	if (!track)
-		st = error_set(&err, RL_ERR_NOT_FOUND, "%s has no track '%s'",
-		               s->dir, pos[1]);
-	else if (s->sample_rate == 0)
-		st = error_set(&err, RL_ERR_STATE, "%s has no takes yet", s->dir);
+	uint32_t track = 0, number = 0;
+	enum rl_status st = action_find_track(ctl, pos[1], &track, &err);
 	if (st == RL_OK)
-		st = comp_session_map(s, s->sample_rate, &map, &err);
+		st = action_comp_make(ctl, track, base, choices, n, fade_ms,
+		                      &number, &err);
 	if (st == RL_OK)
-		st = comp_make(s, map, track, base, choices, n, fade_ms, &number,
-		               &err);
-	if (st == RL_OK)
-		print_comp(s, session_find_comp(s, number));
-	tempo_map_free(map);
-	cli_close_locked(s, lock);
+		print_comp(control_session(ctl),
+		           comp_of(control_session(ctl), number));
+	control_close(ctl);
 	free(choices);
 	free(labels);
 	return st == RL_OK ? 0 : cli_fail(&err);

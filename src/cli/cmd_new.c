@@ -5,8 +5,8 @@
  * Needs no JACK server. Never touches an existing session.json.
  */
 #include "redlight/cli.h"
+#include "redlight/actions.h"
 #include "redlight/session.h"
-#include "redlight/session_lock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -397,32 +397,26 @@ static enum rl_status prepare_dir(const char *dir, bool force_existing,
 	                 strerror(e));
 }
 
-/* With the lock held: write session.json with the template's tracks. */
+/* The template's tracks into a new session.json, through the control
+ * layer (which takes the session's lock and checks, under it, that
+ * nobody made a session there meanwhile). */
 static enum rl_status write_session(const char *dir, const struct template *t,
                                     struct error *err)
 {
-	char file[SESSION_PATH_MAX + 16];
-	struct stat st;
-	/* Checked again under the lock: nobody made it meanwhile. */
-	snprintf(file, sizeof file, "%s/session.json", dir);
-	if (lstat(file, &st) == 0)
-		return error_set(err, RL_ERR_EXISTS,
-		                 "%s is already a session (it has a "
-		                 "session.json); not touching it", dir);
-	struct session *s = NULL;
-	enum rl_status rc = session_open(dir, &s, err);
+	struct control *ctl = NULL;
+	enum rl_status rc = control_open_offline(dir, "new", CONTROL_NEW, &ctl,
+	                                         err);
 	for (size_t i = 0; rc == RL_OK && i < t->count; i++) {
-		size_t idx;
-		rc = session_add_track(s, t->tracks[i].name, t->tracks[i].port,
-		                       &idx, err);
-		if (rc == RL_OK)
-			snprintf(s->tracks[idx].source_right,
-			         sizeof s->tracks[idx].source_right, "%s",
-			         t->tracks[i].port_right);
+		struct control_track_change inputs = {
+			.set_source = true,
+			.source = t->tracks[i].port,
+			.source_right = t->tracks[i].port_right,
+		};
+		uint32_t number;
+		rc = action_track_add(ctl, t->tracks[i].name, &inputs, &number,
+		                      err);
 	}
-	if (rc == RL_OK && t->count)
-		rc = session_save(s, err);
-	session_free(s);
+	control_close(ctl);
 	return rc;
 }
 
@@ -467,13 +461,9 @@ int cmd_new(int argc, char **argv)
 		return 1;
 	}
 	bool created = false;
-	struct session_lock *lock = NULL;
 	enum rl_status rc = prepare_dir(dir, force_existing, &created, &err);
 	if (rc == RL_OK)
-		rc = session_lock_acquire(dir, "new", &lock, &err);
-	if (rc == RL_OK)
 		rc = write_session(dir, &t, &err);
-	session_lock_release(lock);
 	if (rc != RL_OK) {
 		fprintf(stderr, "redlight: %s\n", err.message);
 		/* A directory made here and left empty goes again. */

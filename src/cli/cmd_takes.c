@@ -6,9 +6,9 @@
  * save) under the session lock, so it is refused while a recorder holds
  * the session.
  */
+#include "redlight/actions.h"
 #include "redlight/cli.h"
 #include "redlight/session.h"
-#include "redlight/session_lock.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -315,35 +315,41 @@ static int parse_take(const char *text, uint32_t *number)
 	return 0;
 }
 
+/* Take `number` of s, which the action just changed (so it is there). */
+static const struct session_take *take_of(const struct session *s,
+                                          uint32_t number)
+{
+	for (size_t i = 0; i < s->take_count; i++)
+		if (s->takes[i].number == number)
+			return &s->takes[i];
+	return NULL;
+}
+
 static int keep_take(int argc, char **argv)
 {
 	uint32_t number;
 	int rc = check_args(argc, 2, true);
 	if (rc || (rc = parse_take(argv[2], &number)))
 		return rc;
-	struct session *s;
-	struct session_lock *lock;
-	if ((rc = cli_open_locked(argv[1], "takes", &s, &lock)))
+	struct control *ctl;
+	if ((rc = cli_open_offline(argv[1], "takes", &ctl)))
 		return rc;
 
+	/* Every track named first: a wrong one changes nothing. */
 	struct error err;
 	enum rl_status st = RL_OK;
-	if (argc == 3)
-		st = session_set_keeper(s, number, 0, &err);
-	for (int i = 3; st == RL_OK && i < argc; i++) {
-		uint32_t track = cli_resolve_track(s, argv[i]);
-		if (!track)
-			st = error_set(&err, RL_ERR_NOT_FOUND,
-			               "%s has no track '%s'", s->dir, argv[i]);
-		else
-			st = session_set_keeper(s, number, track, &err);
-	}
-	if (st != RL_OK) {
-		cli_close_locked(s, lock);
-		return cli_fail(&err);
-	}
-	if ((rc = cli_save(s)) == 0) {
-		const struct session_take *t = session_find_take(s, number);
+	uint32_t *tracks = calloc((size_t)argc, sizeof *tracks);
+	if (!tracks)
+		st = error_set(&err, RL_ERR_NOMEM, "out of memory");
+	for (int i = 3; st == RL_OK && i < argc; i++)
+		st = action_find_track(ctl, argv[i], &tracks[i], &err);
+	if (st == RL_OK && argc == 3)
+		st = action_take_keep(ctl, number, 0, &err);
+	for (int i = 3; st == RL_OK && i < argc; i++)
+		st = action_take_keep(ctl, number, tracks[i], &err);
+	if (st == RL_OK) {
+		const struct session *s = control_session(ctl);
+		const struct session_take *t = take_of(s, number);
 		printf("take %03u: keeper of", number);
 		bool any = false;
 		for (size_t i = 0; i < t->file_count; i++) {
@@ -355,8 +361,9 @@ static int keep_take(int argc, char **argv)
 		}
 		putchar('\n');
 	}
-	cli_close_locked(s, lock);
-	return rc;
+	free(tracks);
+	control_close(ctl);
+	return st == RL_OK ? 0 : cli_fail(&err);
 }
 
 static int rate_take(int argc, char **argv)
@@ -368,22 +375,18 @@ static int rate_take(int argc, char **argv)
 	if (!cli_parse_uint(argv[3], 0, SESSION_RATING_MAX, &rating))
 		return cli_usage_error(takes_usage, "a rating is 0 (unrated) "
 		                       "to 5, not '%s'", argv[3]);
-	struct session *s;
-	struct session_lock *lock;
-	if ((rc = cli_open_locked(argv[1], "takes", &s, &lock)))
+	struct control *ctl;
+	if ((rc = cli_open_offline(argv[1], "takes", &ctl)))
 		return rc;
 	struct error err;
-	if (session_take_set_rating(s, number, rating, &err) != RL_OK) {
-		cli_close_locked(s, lock);
-		return cli_fail(&err);
-	}
+	enum rl_status st = action_take_rate(ctl, number, rating, &err);
 	char buf[8];
-	if ((rc = cli_save(s)) == 0)
+	if (st == RL_OK)
 		printf("take %03u: %s (%u/%d)\n", number,
 		       stars(rating, buf, sizeof buf), rating,
 		       SESSION_RATING_MAX);
-	cli_close_locked(s, lock);
-	return rc;
+	control_close(ctl);
+	return st == RL_OK ? 0 : cli_fail(&err);
 }
 
 static int note_take(int argc, char **argv)
@@ -408,39 +411,33 @@ static int note_take(int argc, char **argv)
 		len += n;
 	}
 	text[len] = '\0';
-	struct session *s;
-	struct session_lock *lock;
-	if ((rc = cli_open_locked(argv[1], "takes", &s, &lock)))
+	struct control *ctl;
+	if ((rc = cli_open_offline(argv[1], "takes", &ctl)))
 		return rc;
 	struct error err;
-	if (session_take_set_note(s, number, text, &err) != RL_OK) {
-		cli_close_locked(s, lock);
-		return cli_fail(&err);
-	}
-	if ((rc = cli_save(s)) == 0)
+	enum rl_status st = action_take_note(ctl, number, text, &err);
+	if (st == RL_OK)
 		printf("take %03u: %s\n", number,
 		       text[0] ? "note set" : "note cleared");
-	cli_close_locked(s, lock);
-	return rc;
+	control_close(ctl);
+	return st == RL_OK ? 0 : cli_fail(&err);
 }
 
-/* discard and restore save by themselves (the directory move and
- * session.json go together). */
 static int move_take(int argc, char **argv, bool discard)
 {
 	uint32_t number;
 	int rc = check_args(argc, 2, false);
 	if (rc || (rc = parse_take(argv[2], &number)))
 		return rc;
-	struct session *s;
-	struct session_lock *lock;
-	if ((rc = cli_open_locked(argv[1], "takes", &s, &lock)))
+	struct control *ctl;
+	if ((rc = cli_open_offline(argv[1], "takes", &ctl)))
 		return rc;
 	struct error err;
-	enum rl_status st = discard ? session_discard_take(s, number, &err)
-	                            : session_restore_take(s, number, &err);
+	enum rl_status st = discard ? action_take_discard(ctl, number, &err)
+	                            : action_take_restore(ctl, number, &err);
 	if (st == RL_OK) {
-		const struct session_take *t = session_find_take(s, number);
+		const struct session *s = control_session(ctl);
+		const struct session_take *t = take_of(s, number);
 		if (discard)
 			printf("take %03u: discarded, its files are in %s/%s\n",
 			       number, s->dir, t->trash_dir);
@@ -448,7 +445,7 @@ static int move_take(int argc, char **argv, bool discard)
 			printf("take %03u: restored to %s/takes/%03u\n", number,
 			       s->dir, number);
 	}
-	cli_close_locked(s, lock);
+	control_close(ctl);
 	return st == RL_OK ? 0 : cli_fail(&err);
 }
 
@@ -461,7 +458,7 @@ static int headroom_take(int argc, char **argv)
 	struct session *s;
 	if ((rc = cli_open_session(argv[1], &s)))
 		return rc;
-	const struct session_take *t = session_find_take(s, number);
+	const struct session_take *t = take_of(s, number);
 	if (!t) {
 		fprintf(stderr, "redlight: %s: no take %u\n", s->dir, number);
 		session_free(s);

@@ -8,9 +8,9 @@
  * changes nothing. The rules are the session module's (session.h, "Track
  * edits"); this file only parses the command line and prints.
  */
+#include "redlight/actions.h"
 #include "redlight/cli.h"
 #include "redlight/session.h"
-#include "redlight/session_lock.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -182,25 +182,12 @@ static void print_track_state(const struct session *s, size_t index)
 /* What one command changes on one track; everything is checked by the
  * session before the file is saved, and nothing is saved if any of it
  * is refused. */
-struct track_change {
-	const char *name;           /* rename to, or NULL */
-	bool move;
-	size_t position;            /* move to this index */
-	bool set_source, set_group, set_colour, set_gain, set_pan,
-	     set_rec_safe, set_cue, set_monitor;
-	const char *source, *group, *colour; /* NULL clears */
-	const char *source_right;  /* a stereo track's right input, or NULL */
-	double gain_db, pan;
-	bool rec_safe;
-	double cue_db, monitor_db;
-	bool monitor;
-};
 
 /* The options of `list` (as_json set: --json) and of `add` (add set:
  * --input, --group, --colour): one table, so --help and mistakes behave
  * the same in both. -1 to go on, else the exit status. */
 static int parse_options(int argc, char **argv, bool *as_json,
-                         struct track_change *add)
+                         struct control_track_change *add)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -399,40 +386,6 @@ static int list_tracks(int argc, char **argv)
 /* ---------------------------------------------------------------------- */
 /* Changes                                                                */
 
-/* Apply c to track *index (which follows the track if it moves). */
-static enum rl_status apply_change(struct session *s, size_t *index,
-                                   const struct track_change *c,
-                                   struct error *err)
-{
-	enum rl_status st = RL_OK;
-	if (!st && c->name)
-		st = session_rename_track(s, *index, c->name, err);
-	if (!st && c->set_source)
-		st = session_set_track_sources(s, *index, c->source,
-		                               c->source_right, err);
-	if (!st && c->set_group)
-		st = session_set_track_group(s, *index, c->group, err);
-	if (!st && c->set_colour)
-		st = session_set_track_colour(s, *index, c->colour, err);
-	if (!st && c->set_gain)
-		st = session_set_track_gain(s, *index, c->gain_db, err);
-	if (!st && c->set_pan)
-		st = session_set_track_pan(s, *index, c->pan, err);
-	if (!st && c->set_rec_safe)
-		st = session_set_track_rec_safe(s, *index, c->rec_safe, err);
-	if (!st && c->set_cue)
-		st = session_set_track_cue(s, *index, c->cue_db, err);
-	if (!st && c->set_monitor)
-		st = session_set_track_monitor(s, *index, c->monitor,
-		                               c->monitor_db, err);
-	if (!st && c->move) {
-		st = session_move_track(s, *index, c->position, err);
-		if (!st)
-			*index = c->position;
-	}
-	return st;
-}
-
 static void print_order(const struct session *s)
 {
 	printf("order:");
@@ -442,47 +395,35 @@ static void print_order(const struct session *s)
 }
 
 /*
- * Under the lock: find TRACK (name first, then number), or add a track
- * called add_name when TRACK is NULL; apply c, save, print the result.
+ * Find TRACK (name first, then number), or add a track called add_name
+ * when TRACK is NULL; apply c (all or nothing) and print the result.
+ * The control layer holds the session's lock meanwhile.
  */
 static int change_track(const char *dir, const char *track,
-                        const char *add_name, const struct track_change *c)
+                        const char *add_name,
+                        const struct control_track_change *c)
 {
-	struct session *s;
-	struct session_lock *lock;
-	int rc = cli_open_locked(dir, "tracks", &s, &lock);
-	if (rc)
-		return rc;
-
+	struct control *ctl;
 	struct error err;
-	enum rl_status st = RL_OK;
-	size_t index = 0;
-	if (add_name) {
-		st = session_check_track_name(s, add_name, &err);
-		if (!st)
-			st = session_add_track(s, add_name, NULL, &index, &err);
-	} else {
-		uint32_t number = cli_resolve_track(s, track);
-		if (number)
-			index = number - 1;
-		else
-			st = error_set(&err, RL_ERR_NOT_FOUND,
-			               "%s has no track '%s'", s->dir, track);
-	}
-	if (!st)
-		st = apply_change(s, &index, c, &err);
-	if (st) {
-		/* Nothing was saved: session.json is as it was. */
-		cli_close_locked(s, lock);
+	if (control_open_offline(dir, "tracks", CONTROL_EXISTING, &ctl,
+	                         &err) != RL_OK)
 		return cli_fail(&err);
+	uint32_t number = 0;
+	enum rl_status st;
+	if (add_name) {
+		st = action_track_add(ctl, add_name, c, &number, &err);
+	} else {
+		st = action_find_track(ctl, track, &number, &err);
+		if (st == RL_OK)
+			st = action_track_edit(ctl, &number, c, &err);
 	}
-	if ((rc = cli_save(s)) == 0) {
-		print_track_state(s, index);
+	if (st == RL_OK) {
+		print_track_state(control_session(ctl), number - 1);
 		if (c->move)
-			print_order(s);
+			print_order(control_session(ctl));
 	}
-	cli_close_locked(s, lock);
-	return rc;
+	control_close(ctl);
+	return st == RL_OK ? 0 : cli_fail(&err);
 }
 
 /* argc counts the sub-command: exactly `want` arguments after it. */
@@ -497,7 +438,7 @@ static int want_args(int argc, int want, const char *what)
 
 static int add_track(int argc, char **argv)
 {
-	struct track_change c = { 0 };
+	struct control_track_change c = { 0 };
 	int rc = parse_options(argc, argv, NULL, &c);
 	if (rc >= 0)
 		return rc;
@@ -511,7 +452,7 @@ static int rename_track(int argc, char **argv)
 	int rc = want_args(argc, 3, "rename SESSION_DIR TRACK NEW_NAME");
 	if (rc)
 		return rc;
-	struct track_change c = { .name = argv[3] };
+	struct control_track_change c = { .name = argv[3] };
 	return change_track(argv[1], argv[2], NULL, &c);
 }
 
@@ -524,7 +465,7 @@ static int move_track(int argc, char **argv)
 	if (!cli_parse_uint(argv[3], 1, UINT32_MAX, &pos))
 		return usage_error("'%s' is not a track position (1, 2, ...)",
 		                   argv[3]);
-	struct track_change c = { .move = true, .position = pos - 1 };
+	struct control_track_change c = { .move = true, .position = pos - 1 };
 	return change_track(argv[1], argv[2], NULL, &c);
 }
 
@@ -536,7 +477,7 @@ static int input_track(int argc, char **argv)
 	                                        "PORT [RIGHT_PORT]|none");
 	if (rc)
 		return rc;
-	struct track_change c = {
+	struct control_track_change c = {
 		.set_source = true,
 		.source = is_none(argv[3]) ? NULL : argv[3],
 		.source_right = argc == 5 ? argv[4] : NULL,
@@ -546,7 +487,7 @@ static int input_track(int argc, char **argv)
 
 /* One SETTING of `set` into c; 2 (usage) if it cannot be read. Whether
  * the value is allowed is the session's to say. */
-static int parse_setting(const char *arg, struct track_change *c)
+static int parse_setting(const char *arg, struct control_track_change *c)
 {
 	const char *eq = strchr(arg, '=');
 	if (!eq)
@@ -608,7 +549,7 @@ static int set_track(int argc, char **argv)
 		return usage_error("set SESSION_DIR TRACK SETTING ...: %s",
 		                   argc < 3 ? "missing arguments"
 		                            : "which setting?");
-	struct track_change c = { 0 };
+	struct control_track_change c = { 0 };
 	for (int i = 3; i < argc; i++) {
 		int rc = parse_setting(argv[i], &c);
 		if (rc)

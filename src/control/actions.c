@@ -446,15 +446,13 @@ static enum rl_status use_comp(struct control *c, uint32_t comp, bool on,
 }
 
 static enum rl_status make_comp(struct control *c, uint32_t track,
+                                uint32_t base_take,
                                 const struct comp_choice *choices,
                                 size_t count, double fade_ms,
                                 uint32_t *number, struct error *err)
 {
-	if (count == 0)
-		return error_set(err, RL_ERR_INVALID, "a comp needs a take for "
-		                 "at least one section");
-	enum rl_status st = control_make_comp(c, track, 0, choices, count,
-	                                      fade_ms, number, err);
+	enum rl_status st = control_make_comp(c, track, base_take, choices,
+	                                      count, fade_ms, number, err);
 	if (st == RL_OK)
 		control_post(c, CONTROL_INFO, "comp %03u of %s made: it plays "
 		             "from the next stop", *number, track_name(c, track));
@@ -645,6 +643,30 @@ enum rl_status action_track_cue(struct control *c, uint32_t track, double db,
 	LOCKED(control_set_track_cue(c, track, db, err));
 }
 
+static enum rl_status track_add(struct control *c, const char *name,
+                                const struct control_track_change *change,
+                                uint32_t *number, struct error *err)
+{
+	static const struct control_track_change none;
+	*number = 0;
+	return control_edit_track(c, true, name, change ? change : &none,
+	                          number, err);
+}
+
+enum rl_status action_track_add(struct control *c, const char *name,
+                                const struct control_track_change *change,
+                                uint32_t *number, struct error *err)
+{
+	LOCKED(track_add(c, name, change, number, err));
+}
+
+enum rl_status action_track_edit(struct control *c, uint32_t *track,
+                                 const struct control_track_change *change,
+                                 struct error *err)
+{
+	LOCKED(control_edit_track(c, false, NULL, change, track, err));
+}
+
 enum rl_status action_reset_meters(struct control *c, struct error *err)
 {
 	LOCKED(control_reset_meters(c, err));
@@ -687,9 +709,11 @@ enum rl_status action_comp_use(struct control *c, uint32_t comp, bool on,
 }
 
 enum rl_status action_comp_make(struct control *c, uint32_t track,
+                                uint32_t base_take,
                                 const struct comp_choice *choices,
                                 size_t count, double fade_ms,
                                 uint32_t *number, struct error *err)
 {
-	LOCKED(make_comp(c, track, choices, count, fade_ms, number, err));
+	LOCKED(make_comp(c, track, base_take, choices, count, fade_ms, number,
+	                 err));
 }

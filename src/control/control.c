@@ -63,6 +63,60 @@ enum rl_status control_open(const struct control_config *config,
 	return RL_OK;
 }
 
+/* CONTROL_EXISTING: session.json must be there; CONTROL_NEW: it must
+ * not (checked again under the lock: nobody made it meanwhile). */
+static enum rl_status check_session_file(const char *dir,
+                                         enum control_offline mode,
+                                         struct error *err)
+{
+	char path[SESSION_PATH_MAX + 32];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/session.json", dir);
+	bool there = stat(path, &st) == 0;
+	int e = errno;
+	if (mode == CONTROL_NEW && there)
+		return error_set(err, RL_ERR_EXISTS, "%s is already a session "
+		                 "(it has a session.json); not touching it", dir);
+	if (mode == CONTROL_EXISTING && !there && (e == ENOENT || e == ENOTDIR))
+		return error_set(err, RL_ERR_NOT_FOUND, "%s is not a redlight "
+		                 "session (no %s)", dir, path);
+	if (mode == CONTROL_EXISTING && !there)
+		return error_set(err, RL_ERR_IO, "cannot read %s: %s", path,
+		                 strerror(e));
+	return RL_OK;
+}
+
+enum rl_status control_open_offline(const char *dir, const char *who,
+                                    enum control_offline mode,
+                                    struct control **out, struct error *err)
+{
+	*out = NULL;
+	enum rl_status st = RL_OK;
+	if (mode == CONTROL_EXISTING)
+		st = check_session_file(dir, mode, err);
+	if (st != RL_OK)
+		return st;
+	struct control *c = calloc(1, sizeof *c);
+	if (!c)
+		return error_set(err, RL_ERR_NOMEM, "out of memory");
+	pthread_mutex_init(&c->fe_lock, NULL);
+	c->disk_bytes_free = -1.0;
+	snprintf(c->session_dir, sizeof c->session_dir, "%s", dir);
+	c->config.session_dir = c->session_dir;
+	st = session_lock_acquire(c->session_dir, who, &c->lock, err);
+	if (st == RL_OK)
+		st = check_session_file(c->session_dir, mode, err);
+	/* A new session.json is written by session_open() itself. */
+	if (st == RL_OK)
+		st = session_open(c->session_dir, &c->session, err);
+	if (st != RL_OK) {
+		control_close(c);
+		return st;
+	}
+	*out = c;
+	return RL_OK;
+}
+
 enum rl_status control_find_sources(struct control *c, const char *regex,
                                     char ***names, size_t *count,
                                     struct error *err)

@@ -543,7 +543,7 @@ static void make_comp(struct tui *ui)
 		choices[i] = (struct comp_choice){ ui->comp_sections[i],
 		                                   ui->comp_takes[i] };
 	uint32_t number = 0;
-	enum rl_status st = action_comp_make(ui->c, ui->comp_track, choices,
+	enum rl_status st = action_comp_make(ui->c, ui->comp_track, 0, choices,
 	                                     ui->comp_count,
 	                                     COMP_DEFAULT_FADE_MS, &number,
 	                                     &err);

@@ -202,8 +202,8 @@ tracks_ok input "$S" vox none
 [ "$(json_get "$J" tracks.0.source)" = "" ] || fail "vox input cleared"
 
 # --- refusals: one line, exit 1, nothing changed
-tracks_fail 1 "has no track 'nosuch'" rename "$S" nosuch x
-tracks_fail 1 "has no track '9'" set "$S" 9 pan=0
+tracks_fail 1 "no track 'nosuch'" rename "$S" nosuch x
+tracks_fail 1 "no track '9'" set "$S" 9 pan=0
 tracks_fail 1 'already named "kick"' rename "$S" vox kick
 tracks_fail 1 'already named "kick"' add "$S" kick
 tracks_fail 1 "not a colour" set "$S" kick colour=mauve
