@@ -25,6 +25,7 @@ static const struct help_line help[] = {
 	{ "[  ]", "previous / next section" },
 	{ "g", "go to bar/section/time" },
 	{ "l  L", "loop on/off / loop range" },
+	{ "E", "stop where the loop pass ends" },
 	{ "k", "click on/off" },
 	{ NULL, "Tracks" },
 	{ "1-9  0", "arm track 1-9, 10" },

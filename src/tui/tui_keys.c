@@ -241,6 +241,10 @@ static void global_key(struct tui *ui, int key)
 	case 'l':
 		tui_report(ui, "loop", action_loop_toggle(ui->c, &err), &err);
 		break;
+	case 'E':
+		tui_report(ui, "stop after this pass",
+		           action_stop_after_pass(ui->c, &err), &err);
+		break;
 	case 'L':
 		tui_prompt(ui, on_loop_range, 0, NULL,
 		           "Loop START:END or a section:");
