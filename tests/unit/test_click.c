@@ -23,27 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHECK_OK(expr, err)                                                \
-	do {                                                               \
-		enum rl_status rc_ = (expr);                               \
-		if (rc_ != RL_OK) {                                        \
-			fprintf(stderr, "%s:%d: %s failed: %s (%s)\n",     \
-			        __FILE__, __LINE__, #expr,                 \
-			        rl_strerror(rc_), (err)->message);         \
-			check_failures++;                                  \
-		}                                                          \
-	} while (0)
-
-#define CHECK_CONTAINS(hay, needle)                                        \
-	do {                                                               \
-		const char *h_ = (hay), *n_ = (needle);                    \
-		if (!strstr(h_, n_)) {                                     \
-			fprintf(stderr, "%s:%d: \"%s\" does not contain "  \
-			        "\"%s\"\n", __FILE__, __LINE__, h_, n_);   \
-			check_failures++;                                  \
-		}                                                          \
-	} while (0)
-
 /* Not NULL and not a click: constructors must reset *out on error. */
 #define POISON ((struct click *)(uintptr_t)1)
 

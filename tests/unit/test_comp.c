@@ -30,29 +30,6 @@
 
 static char root[512];
 
-#define CHECK_OK(expr, err)                                                \
-	do {                                                               \
-		enum rl_status st_ = (expr);                               \
-		if (st_ != RL_OK) {                                        \
-			fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__,\
-			        __LINE__, #expr, (err)->message);          \
-			check_failures++;                                  \
-		}                                                          \
-	} while (0)
-
-/* expr fails with status want and a message containing text. */
-#define CHECK_FAILS(expr, want, text, err)                                 \
-	do {                                                               \
-		enum rl_status st_ = (expr);                               \
-		if (st_ != (want) || !strstr((err)->message, (text))) {   \
-			fprintf(stderr, "%s:%d: %s: status %d \"%s\", want " \
-			        "%d \"%s\"\n", __FILE__, __LINE__, #expr,  \
-			        st_, st_ ? (err)->message : "", (int)(want), \
-			        (text));                                   \
-			check_failures++;                                  \
-		}                                                          \
-	} while (0)
-
 static int rm_entry(const char *path, const struct stat *st, int flag,
                     struct FTW *ftw)
 {
