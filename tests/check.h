@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The assertions of every unit test, one copy for all of them.
+ * The assertions and the temporary directory of every unit test, one
+ * copy for all of them.
  *
  * A failed CHECK reports its place and what failed on stderr, and the
  * test keeps going: one run shows every failure. REQUIRE and REQUIRE_OK
@@ -19,9 +20,13 @@
 
 #include "redlight/error.h"
 
+#include <ftw.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int check_failures;
 static int check_count;
@@ -194,5 +199,51 @@ static int check_count;
 #define CHECK_DONE()                                                       \
 	(check_failures ? (fprintf(stderr, "%d check(s) failed\n",         \
 	                           check_failures), 1) : 0)
+
+/*
+ * A new, empty directory $TMPDIR/redlight-test-TAG.XXXXXX (/tmp when
+ * TMPDIR is unset, empty, or too long for buf) into buf. False, after
+ * saying why on stderr, if it cannot be made. Remove it with
+ * check_rmtree().
+ */
+static inline bool check_tmpdir(char *buf, size_t size, const char *tag)
+{
+	const char *tmp = getenv("TMPDIR");
+	int n = -1;
+	if (tmp && *tmp)
+		n = snprintf(buf, size, "%s/redlight-test-%s.XXXXXX", tmp, tag);
+	if (n < 0 || (size_t)n >= size)
+		n = snprintf(buf, size, "/tmp/redlight-test-%s.XXXXXX", tag);
+	if (n < 0 || (size_t)n >= size) {
+		fprintf(stderr, "no room for a temporary directory named %s\n",
+		        tag);
+		return false;
+	}
+	if (!mkdtemp(buf)) {
+		perror(buf);
+		return false;
+	}
+	return true;
+}
+
+static inline int check_rmtree_entry(const char *path, const struct stat *st,
+                                     int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Remove dir and everything in it, never following a symbolic link out
+ * of it; only ever a directory of check_tmpdir(). 0, or -1 after saying
+ * so on stderr. */
+static inline int check_rmtree(const char *dir)
+{
+	if (nftw(dir, check_rmtree_entry, 16, FTW_DEPTH | FTW_PHYS) == 0)
+		return 0;
+	fprintf(stderr, "could not remove %s\n", dir);
+	return -1;
+}
 
 #endif

@@ -695,7 +695,7 @@ out:
 /* ---------------------------------------------------------------------- */
 /* Sounds from files */
 
-static char tmpdir[] = "/tmp/redlight-test-click.XXXXXX";
+static char tmpdir[512];
 
 static void write_wav(const char *path, int rate, int channels,
                       const float *data, sf_count_t frames)
@@ -734,8 +734,8 @@ static void test_files(void)
 	struct error err;
 	struct click *c = NULL;
 
-	if (!mkdtemp(tmpdir)) {
-		CHECK(!"mkdtemp");
+	if (!check_tmpdir(tmpdir, sizeof tmpdir, "click")) {
+		CHECK(!"check_tmpdir");
 		return;
 	}
 	path_in(accent_path, sizeof accent_path, "accent.wav");

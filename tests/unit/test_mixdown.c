@@ -26,7 +26,6 @@
 #include <sndfile.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -1878,25 +1877,8 @@ static void test_failure_removes_output(void)
 
 /* ---------------------------------------------------------------------- */
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* Only our own mkdtemp directory. */
-static void remove_test_dir(void)
-{
-	if (nftw(test_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		fprintf(stderr, "could not remove %s\n", test_dir);
-}
-
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct {
 		const char *name;
 		void (*fn)(void);
@@ -1924,12 +1906,8 @@ int main(void)
 		{ "failure_cleanup", test_failure_removes_output },
 	};
 
-	snprintf(test_dir, sizeof test_dir, "%s/test_mixdown.XXXXXX",
-	         tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
-	if (!mkdtemp(test_dir)) {
-		perror("mkdtemp");
+	if (!check_tmpdir(test_dir, sizeof test_dir, "mixdown"))
 		return 1;
-	}
 	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
 		int before = check_failures;
 		tests[i].fn();
@@ -1941,7 +1919,7 @@ int main(void)
 		        check_failures, test_dir);
 		return 1;
 	}
-	remove_test_dir();
+	check_rmtree(test_dir);
 	printf("all mixdown tests passed\n");
 	return 0;
 }

@@ -10,7 +10,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,20 +94,6 @@ static int count_temp_files(const char *dir)
 			n++;
 	closedir(d);
 	return n;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Replace the first occurrence of from in text by to; exits if absent
@@ -2333,13 +2318,8 @@ static void test_track_mix_edits(void)
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(root, sizeof root, "%s/redlight-test-session-XXXXXX",
-	         tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(root)) {
-		perror(root);
+	if (!check_tmpdir(root, sizeof root, "session"))
 		return 2;
-	}
 
 	test_open_creates_layout();
 	test_open_errors();
@@ -2375,7 +2355,7 @@ int main(void)
 		        "kept in %s)\n", check_failures, check_count, root);
 		return 1;
 	}
-	rm_rf(root);
+	check_rmtree(root);
 	printf("test_session: all %d checks passed\n", check_count);
 	return 0;
 }

@@ -11,7 +11,6 @@
 #include "redlight/session_lock.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,20 +125,6 @@ static void stop_child(pid_t pid)
 {
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -489,13 +474,8 @@ static void test_missing_dir(void)
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(root, sizeof root, "%s/redlight-test-lock-XXXXXX",
-	         tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(root)) {
-		perror(root);
+	if (!check_tmpdir(root, sizeof root, "lock"))
 		return 2;
-	}
 	if (gethostname(host, sizeof host) != 0) {
 		perror("gethostname");
 		return 2;
@@ -517,7 +497,7 @@ int main(void)
 		        root);
 		return 1;
 	}
-	rm_rf(root);
+	check_rmtree(root);
 	printf("test_session_lock: all %d checks passed\n", check_count);
 	return 0;
 }

@@ -9,7 +9,7 @@
  * non-zero if any failed.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* nftw, truncate, pread */
+#define _GNU_SOURCE /* truncate, pread */
 #endif
 
 #include "check.h"
@@ -19,7 +19,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1018,27 +1017,8 @@ static void test_recover_rf64(void)
 	unlink(path); /* sparse, but 4 GiB to anyone copying the dir */
 }
 
-/* ---------------------------------------------------------------------- */
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* Only our own mkdtemp directory. */
-static void remove_test_dir(void)
-{
-	if (nftw(test_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		fprintf(stderr, "could not remove %s\n", test_dir);
-}
-
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct {
 		const char *name;
 		void (*fn)(void);
@@ -1062,12 +1042,8 @@ int main(void)
 		{ "recover_rf64", test_recover_rf64 },
 	};
 
-	snprintf(test_dir, sizeof test_dir, "%s/test_take_file.XXXXXX",
-	         tmp && *tmp && strlen(tmp) < 30 ? tmp : "/tmp");
-	if (!mkdtemp(test_dir)) {
-		perror("mkdtemp");
+	if (!check_tmpdir(test_dir, sizeof test_dir, "take_file"))
 		return 1;
-	}
 
 	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
 		int before = check_failures;
@@ -1081,7 +1057,7 @@ int main(void)
 		        check_failures, check_count, test_dir);
 		return 1;
 	}
-	remove_test_dir();
+	check_rmtree(test_dir);
 	printf("all %d checks passed\n", check_count);
 	return 0;
 }
