@@ -103,4 +103,28 @@ struct json_t;
  */
 int cli_print_json(struct json_t *value);
 
+/* ---------------------------------------------------------------------- */
+/* Shared by the sub-commands that run the recorder (record, run)         */
+
+/** --meter BEATS/DENOMINATOR, each 1 to 64 ("4/4", "7/8"). False, and
+ *  *beats and *denominator untouched, if text is anything else. */
+bool cli_parse_meter(const char *text, int32_t *beats, int32_t *denominator);
+
+/** --jack-transport MODE (flag; NULL: the session's setting) parsed and
+ *  set on ctl. Main thread, before control_start_with_sources(). */
+enum rl_status cli_set_transport_mode(struct control *ctl, const char *flag,
+                                      struct error *err);
+
+/**
+ * The ports to record from --input PORT ... (input_count of them, used as
+ * given: *sources is inputs) or else from --inputs REGEX (NULL: every
+ * output port; none matching is RL_ERR_NOT_FOUND). *names is NULL or the
+ * array behind *sources, for the caller to free with control_free_names()
+ * after control_start_with_sources(), also after an error. Main thread.
+ */
+enum rl_status cli_find_sources(struct control *ctl, const char *const *inputs,
+                                size_t input_count, const char *regex,
+                                const char *const **sources, size_t *count,
+                                char ***names, struct error *err);
+
 #endif

@@ -3,7 +3,8 @@
  * What the shell sub-commands that read or edit an existing session
  * (takes, tracks, comp, bounce) share: opening without ever creating a
  * session, the lock around a change, and the argument forms they all
- * accept.
+ * accept. At the end, what the two that run the recorder (record and
+ * run) share: the options they both take, read the same way.
  */
 #include "redlight/cli.h"
 
@@ -157,5 +158,46 @@ enum rl_status cli_connect_outputs(struct control *ctl, const char *click_to,
 			st = control_connect_output(ctl, ENGINE_OUT_CUE_R,
 			                            comma + 1, err);
 	}
+	return st;
+}
+
+bool cli_parse_meter(const char *text, int32_t *beats, int32_t *denominator)
+{
+	int b = 0, d = 0, used = 0;
+	if (sscanf(text, "%d/%d%n", &b, &d, &used) != 2 || text[used] ||
+	    b < 1 || b > 64 || d < 1 || d > 64)
+		return false;
+	*beats = b;
+	*denominator = d;
+	return true;
+}
+
+enum rl_status cli_set_transport_mode(struct control *ctl, const char *flag,
+                                      struct error *err)
+{
+	enum jack_transport_mode mode;
+	enum rl_status st = jack_transport_mode_parse(
+		flag ? flag : control_settings(ctl)->jack_transport, &mode, err);
+	if (st == RL_OK)
+		control_set_transport_mode(ctl, mode);
+	return st;
+}
+
+enum rl_status cli_find_sources(struct control *ctl, const char *const *inputs,
+                                size_t input_count, const char *regex,
+                                const char *const **sources, size_t *count,
+                                char ***names, struct error *err)
+{
+	*names = NULL;
+	if (input_count) {
+		*sources = inputs;
+		*count = input_count;
+		return RL_OK;
+	}
+	enum rl_status st = control_find_sources(ctl, regex, names, count, err);
+	if (st == RL_OK && *count == 0)
+		st = error_set(err, RL_ERR_NOT_FOUND, "no JACK output port "
+		               "matches '%s'", regex ? regex : ".*");
+	*sources = (const char *const *)*names;
 	return st;
 }

@@ -152,18 +152,12 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 				return bad_value("--tempo", "BPM above 0 up to "
 				                 "1000", optarg);
 			break;
-		case 'm': {
-			int used = 0;
-			if (sscanf(optarg, "%d/%d%n", &o->cfg.meter_beats,
-			           &o->cfg.meter_denominator, &used) != 2 ||
-			    optarg[used] || o->cfg.meter_beats < 1 ||
-			    o->cfg.meter_beats > 64 ||
-			    o->cfg.meter_denominator < 1 ||
-			    o->cfg.meter_denominator > 64)
+		case 'm':
+			if (!cli_parse_meter(optarg, &o->cfg.meter_beats,
+			                     &o->cfg.meter_denominator))
 				return bad_value("--meter", "BEATS/DENOMINATOR "
 				                 "like 4/4 or 7/8", optarg);
 			break;
-		}
 		case 'S': o->cfg.click_sound = optarg; break;
 		case 'P':
 			o->cfg.pre_record_seconds = strtod(optarg, &end);
@@ -207,20 +201,9 @@ static enum rl_status find_sources(struct control *ctl,
                                    struct error *err)
 {
 	*names = NULL;
-	if (o->input_count) {
-		*sources = o->inputs;
-		*count = o->input_count;
-		return RL_OK;
-	}
-	if (o->regex) {
-		enum rl_status st = control_find_sources(ctl, o->regex, names,
-		                                         count, err);
-		if (st == RL_OK && *count == 0)
-			st = error_set(err, RL_ERR_NOT_FOUND, "no JACK output "
-			               "port matches '%s'", o->regex);
-		*sources = (const char *const *)*names;
-		return st;
-	}
+	if (o->input_count || o->regex)
+		return cli_find_sources(ctl, o->inputs, o->input_count,
+		                        o->regex, sources, count, names, err);
 	const struct session *s = control_session(ctl);
 	char **v = calloc(2 * s->track_count + 1, sizeof *v);
 	size_t n = 0;
@@ -336,15 +319,8 @@ int cmd_run(int argc, char **argv)
 	struct osc_server *osc = NULL;
 	char **names = NULL;
 	enum rl_status st = control_open(&o.cfg, &ctl, &err);
-	if (st == RL_OK) {
-		enum jack_transport_mode mode;
-		st = jack_transport_mode_parse(
-			o.transport ? o.transport
-			            : control_settings(ctl)->jack_transport,
-			&mode, &err);
-		if (st == RL_OK)
-			control_set_transport_mode(ctl, mode);
-	}
+	if (st == RL_OK)
+		st = cli_set_transport_mode(ctl, o.transport, &err);
 	const char *const *sources = NULL;
 	size_t count = 0;
 	if (st == RL_OK)

@@ -23,27 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHECK_OK(expr, err)                                                \
-	do {                                                               \
-		enum rl_status rc_ = (expr);                               \
-		if (rc_ != RL_OK) {                                        \
-			fprintf(stderr, "%s:%d: %s failed: %s (%s)\n",     \
-			        __FILE__, __LINE__, #expr,                 \
-			        rl_strerror(rc_), (err)->message);         \
-			check_failures++;                                  \
-		}                                                          \
-	} while (0)
-
-#define CHECK_CONTAINS(hay, needle)                                        \
-	do {                                                               \
-		const char *h_ = (hay), *n_ = (needle);                    \
-		if (!strstr(h_, n_)) {                                     \
-			fprintf(stderr, "%s:%d: \"%s\" does not contain "  \
-			        "\"%s\"\n", __FILE__, __LINE__, h_, n_);   \
-			check_failures++;                                  \
-		}                                                          \
-	} while (0)
-
 /* Not NULL and not a click: constructors must reset *out on error. */
 #define POISON ((struct click *)(uintptr_t)1)
 
@@ -716,7 +695,7 @@ out:
 /* ---------------------------------------------------------------------- */
 /* Sounds from files */
 
-static char tmpdir[] = "/tmp/redlight-test-click.XXXXXX";
+static char tmpdir[512];
 
 static void write_wav(const char *path, int rate, int channels,
                       const float *data, sf_count_t frames)
@@ -755,8 +734,8 @@ static void test_files(void)
 	struct error err;
 	struct click *c = NULL;
 
-	if (!mkdtemp(tmpdir)) {
-		CHECK(!"mkdtemp");
+	if (!check_tmpdir(tmpdir, sizeof tmpdir, "click")) {
+		CHECK(!"check_tmpdir");
 		return;
 	}
 	path_in(accent_path, sizeof accent_path, "accent.wav");

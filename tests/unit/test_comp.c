@@ -16,7 +16,6 @@
 #include "redlight/tempo_map.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
@@ -29,38 +28,6 @@
 #define SONG "intro: 1 120\nverse: 2 120\nchorus: 2 120\n"
 
 static char root[512];
-
-#define CHECK_OK(expr, err)                                                \
-	do {                                                               \
-		enum rl_status st_ = (expr);                               \
-		if (st_ != RL_OK) {                                        \
-			fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__,\
-			        __LINE__, #expr, (err)->message);          \
-			check_failures++;                                  \
-		}                                                          \
-	} while (0)
-
-/* expr fails with status want and a message containing text. */
-#define CHECK_FAILS(expr, want, text, err)                                 \
-	do {                                                               \
-		enum rl_status st_ = (expr);                               \
-		if (st_ != (want) || !strstr((err)->message, (text))) {   \
-			fprintf(stderr, "%s:%d: %s: status %d \"%s\", want " \
-			        "%d \"%s\"\n", __FILE__, __LINE__, #expr,  \
-			        st_, st_ ? (err)->message : "", (int)(want), \
-			        (text));                                   \
-			check_failures++;                                  \
-		}                                                          \
-	} while (0)
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static float take_level(uint32_t take)
 {
@@ -541,17 +508,12 @@ static void test_malformed(void)
 
 int main(void)
 {
-	snprintf(root, sizeof root, "/tmp/redlight-test-comp-%ld",
-	         (long)getpid());
-	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	if (mkdir(root, 0777) != 0) {
-		perror(root);
+	if (!check_tmpdir(root, sizeof root, "comp"))
 		return 2;
-	}
 	test_plan();
 	test_plan_refusals();
 	test_make();
 	test_malformed();
-	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	check_rmtree(root);
 	return CHECK_DONE();
 }

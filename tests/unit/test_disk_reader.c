@@ -26,7 +26,7 @@
 #define FILE_FRAMES 480000 /* 10 s */
 #define MAX_STREAMS 4
 
-static char dir[] = "/tmp/redlight-test-dr.XXXXXX";
+static char dir[256];
 static char mono_path[512], stereo_path[512], rate44_path[512];
 static unsigned seed = 12345;
 
@@ -715,7 +715,8 @@ static void test_loop(void)
 
 int main(void)
 {
-	CHECK(mkdtemp(dir) != NULL);
+	if (!check_tmpdir(dir, sizeof dir, "disk_reader"))
+		return 1;
 	snprintf(mono_path, sizeof mono_path, "%s/mono.wav", dir);
 	snprintf(stereo_path, sizeof stereo_path, "%s/stereo.wav", dir);
 	snprintf(rate44_path, sizeof rate44_path, "%s/rate44.wav", dir);
@@ -734,9 +735,7 @@ int main(void)
 	test_errors();
 	test_import();
 
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (!check_failures && system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	if (!check_failures)
+		check_rmtree(dir);
 	return CHECK_DONE();
 }

@@ -136,8 +136,9 @@ static uint32_t prepare_one(struct disk_writer *w, struct session *s,
 
 int main(void)
 {
-	char dir[] = "/tmp/redlight-test-dw.XXXXXX";
-	CHECK(mkdtemp(dir) != NULL);
+	char dir[256];
+	if (!check_tmpdir(dir, sizeof dir, "disk_writer"))
+		return 1;
 	for (int t = 0; t < TRACKS; t++)
 		inputs[t] = inbuf[t];
 	struct session *s = NULL;
@@ -265,9 +266,7 @@ int main(void)
 	disk_writer_free(w);
 	engine_free(e);
 	session_free(s);
-	char cmd[8300];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (!check_failures && system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
+	if (!check_failures)
+		check_rmtree(dir);
 	return CHECK_DONE();
 }

@@ -26,7 +26,6 @@
 #include <sndfile.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -45,75 +44,6 @@
 #define TOL 1e-6
 #define MAX_PIECES 16
 #define MAX_TRACKS 16
-
-/* Like CHECK, but leaves the test function: later checks would crash. */
-#define REQUIRE(cond)                                                      \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: requirement failed: %s\n", \
-			        __FILE__, __LINE__, #cond);                \
-			check_failures++;                                  \
-			return;                                            \
-		}                                                          \
-	} while (0)
-
-/* CHECK reported at a caller's line (for the helpers below). */
-#define CHECK_AT(cond, line)                                               \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: check failed: %s\n",       \
-			        __FILE__, line, #cond);                    \
-			check_failures++;                                  \
-		}                                                          \
-	} while (0)
-
-/* An enum rl_status expression must return `want`; err (a struct error in
- * scope) is printed when it does not. */
-#define CHECK_STATUS(expr, want)                                           \
-	do {                                                               \
-		enum rl_status s_ = (expr), w_ = (want);                   \
-		if (s_ != w_) {                                            \
-			fprintf(stderr, "%s:%d: %s returned \"%s\", "      \
-			        "expected \"%s\" (%s)\n", __FILE__,        \
-			        __LINE__, #expr, rl_strerror(s_),          \
-			        rl_strerror(w_), err.message);             \
-			check_failures++;                                  \
-		}                                                          \
-	} while (0)
-
-/* As CHECK_STATUS(expr, RL_OK), but leaves the test function. */
-#define REQUIRE_OK(expr)                                                   \
-	do {                                                               \
-		enum rl_status s_ = (expr);                                \
-		if (s_ != RL_OK) {                                         \
-			fprintf(stderr, "%s:%d: %s failed: %s (%s)\n",     \
-			        __FILE__, __LINE__, #expr,                 \
-			        rl_strerror(s_), err.message);             \
-			check_failures++;                                  \
-			return;                                            \
-		}                                                          \
-	} while (0)
-
-#define CHECK_NEAR(a, b, tol)                                              \
-	do {                                                               \
-		double a_ = (double)(a), b_ = (double)(b);                 \
-		if (!(fabs(a_ - b_) <= (tol))) {                           \
-			fprintf(stderr, "%s:%d: %s == %s failed: %.9g != " \
-			        "%.9g (tolerance %g)\n", __FILE__,         \
-			        __LINE__, #a, #b, a_, b_, (double)(tol));  \
-			check_failures++;                                  \
-		}                                                          \
-	} while (0)
-
-#define CHECK_CONTAINS(hay, needle)                                        \
-	do {                                                               \
-		const char *h_ = (hay), *n_ = (needle);                    \
-		if (!strstr(h_, n_)) {                                     \
-			fprintf(stderr, "%s:%d: \"%s\" does not contain "  \
-			        "\"%s\"\n", __FILE__, __LINE__, h_, n_);   \
-			check_failures++;                                  \
-		}                                                          \
-	} while (0)
 
 static char test_dir[256];
 
@@ -404,13 +334,13 @@ static long check_comp(const char *path, const struct cpiece *p, size_t n,
 {
 	SF_INFO info;
 	float *out = read_wav(path, &info);
-	CHECK_AT(out != NULL, line);
+	CHECK_AT(out != NULL, __FILE__, line);
 	if (!out)
 		return -1;
 	const int64_t start = p[0].from, end = p[n - 1].to;
-	CHECK_AT(info.channels == 1, line);
-	CHECK_AT(info.samplerate == RATE, line);
-	CHECK_AT(info.frames == end - start, line);
+	CHECK_AT(info.channels == 1, __FILE__, line);
+	CHECK_AT(info.samplerate == RATE, __FILE__, line);
+	CHECK_AT(info.frames == end - start, __FILE__, line);
 	long bad = 0;
 	for (int64_t j = 0; j < info.frames && info.channels == 1; j++) {
 		bool fading;
@@ -422,7 +352,7 @@ static long check_comp(const char *path, const struct cpiece *p, size_t n,
 		if (!ok)
 			note_bad(&bad, line, path, start + j, got, want);
 	}
-	CHECK_AT(bad == 0, line);
+	CHECK_AT(bad == 0, __FILE__, line);
 	free(out);
 	return bad;
 }
@@ -489,15 +419,15 @@ static long check_bounce(const char *path, const struct btrack *bt,
 	model_span(bt, n, &start, &end);
 	SF_INFO info;
 	float *out = read_wav(path, &info);
-	CHECK_AT(out != NULL, line);
+	CHECK_AT(out != NULL, __FILE__, line);
 	if (!out)
 		return -1;
-	CHECK_AT(info.channels == 2, line);
-	CHECK_AT(info.samplerate == RATE, line);
-	CHECK_AT(info.frames == end - start, line);
+	CHECK_AT(info.channels == 2, __FILE__, line);
+	CHECK_AT(info.samplerate == RATE, __FILE__, line);
+	CHECK_AT(info.frames == end - start, __FILE__, line);
 	uint64_t ref = UINT64_MAX;
-	CHECK_AT(read_time_ref(path, &ref, NULL, 0), line);
-	CHECK_AT(ref == (uint64_t)max64(start, 0), line);
+	CHECK_AT(read_time_ref(path, &ref, NULL, 0), __FILE__, line);
+	CHECK_AT(ref == (uint64_t)max64(start, 0), __FILE__, line);
 	long bad = 0;
 	for (int64_t j = 0; j < info.frames && info.channels == 2; j++) {
 		double want[2] = { 0.0, 0.0 };
@@ -516,7 +446,7 @@ static long check_bounce(const char *path, const struct btrack *bt,
 				         start + j, (double)out[2 * j + c],
 				         want[c]);
 	}
-	CHECK_AT(bad == 0, line);
+	CHECK_AT(bad == 0, __FILE__, line);
 	free(out);
 	return bad;
 }
@@ -547,7 +477,7 @@ static void test_comp_crossfade(void)
 	const struct cpiece ab[] = { { &a, 0, 0, 2000 },
 	                             { &b, 0, 2000, 4000 } };
 	REQUIRE_OK(run_comp(ab, 2, FADE, TAKE_FORMAT_FLOAT, out1, &frames,
-	                    &err));
+	                    &err), &err);
 	CHECK_EQ_U64(frames, 4000);
 	float *o = read_wav(out1, &info);
 	REQUIRE(o != NULL);
@@ -582,8 +512,10 @@ static void test_comp_crossfade(void)
 	                             { &z, 0, 2000, 4000 } };
 	const struct cpiece za[] = { { &z, 0, 0, 2000 },
 	                             { &a, 0, 2000, 4000 } };
-	REQUIRE_OK(run_comp(az, 2, FADE, TAKE_FORMAT_FLOAT, out2, NULL, &err));
-	REQUIRE_OK(run_comp(za, 2, FADE, TAKE_FORMAT_FLOAT, out3, NULL, &err));
+	REQUIRE_OK(run_comp(az, 2, FADE, TAKE_FORMAT_FLOAT, out2, NULL, &err),
+	           &err);
+	REQUIRE_OK(run_comp(za, 2, FADE, TAKE_FORMAT_FLOAT, out3, NULL, &err),
+	           &err);
 	SF_INFO i2, i3;
 	float *fo = read_wav(out2, &i2), *fi = read_wav(out3, &i3);
 	REQUIRE(fo && fi && i2.frames == 4000 && i3.frames == 4000);
@@ -648,7 +580,8 @@ static void test_comp_no_click_same(void)
 	test_path(out, sizeof out, "same.wav");
 	const struct cpiece p[] = { { &s1, 0, 0, 24000 },
 	                            { &s2, 0, 24000, 48000 } };
-	REQUIRE_OK(run_comp(p, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(p, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err),
+	           &err);
 	check_comp(out, p, 2, FADE, 0.0, TOL, __LINE__);
 
 	SF_INFO info;
@@ -704,8 +637,10 @@ static void test_comp_no_click_different(void)
 	test_path(soft, sizeof soft, "diff-soft.wav");
 	const struct cpiece p[] = { { &pos, 0, 0, 24000 },
 	                            { &neg, 0, 24000, 48000 } };
-	REQUIRE_OK(run_comp(p, 2, 0, TAKE_FORMAT_FLOAT, hard, NULL, &err));
-	REQUIRE_OK(run_comp(p, 2, FADE, TAKE_FORMAT_FLOAT, soft, NULL, &err));
+	REQUIRE_OK(run_comp(p, 2, 0, TAKE_FORMAT_FLOAT, hard, NULL, &err),
+	           &err);
+	REQUIRE_OK(run_comp(p, 2, FADE, TAKE_FORMAT_FLOAT, soft, NULL, &err),
+	           &err);
 	check_comp(hard, p, 2, 0, 0.0, TOL, __LINE__);
 	check_comp(soft, p, 2, FADE, 0.0, TOL, __LINE__);
 	float *h = read_wav(hard, &info);
@@ -731,8 +666,10 @@ static void test_comp_no_click_different(void)
 	test_path(soft, sizeof soft, "diff-sine-soft.wav");
 	const struct cpiece q[] = { { &s0, 0, 0, 24000 },
 	                            { &s90, 0, 24000, 48000 } };
-	REQUIRE_OK(run_comp(q, 2, 0, TAKE_FORMAT_FLOAT, hard, NULL, &err));
-	REQUIRE_OK(run_comp(q, 2, FADE, TAKE_FORMAT_FLOAT, soft, NULL, &err));
+	REQUIRE_OK(run_comp(q, 2, 0, TAKE_FORMAT_FLOAT, hard, NULL, &err),
+	           &err);
+	REQUIRE_OK(run_comp(q, 2, FADE, TAKE_FORMAT_FLOAT, soft, NULL, &err),
+	           &err);
 	check_comp(soft, q, 2, FADE, 0.0, TOL, __LINE__);
 	h = read_wav(hard, &info);
 	REQUIRE(h != NULL && info.frames == 48000);
@@ -766,7 +703,8 @@ static void test_comp_hard_cut(void)
 	test_path(out, sizeof out, "cut.wav");
 	const struct cpiece p[] = { { &a, 0, 0, 5000 }, { &b, 0, 5000, 9000 },
 	                            { &a, 0, 9000, 12000 } };
-	REQUIRE_OK(run_comp(p, 3, 0, TAKE_FORMAT_FLOAT, out, &frames, &err));
+	REQUIRE_OK(run_comp(p, 3, 0, TAKE_FORMAT_FLOAT, out, &frames, &err),
+	           &err);
 	CHECK_EQ_U64(frames, 12000);
 	/* No fades at all: tol_fade 0 would fail on any fade frame too. */
 	check_comp(out, p, 3, 0, 0.0, 0.0, __LINE__);
@@ -777,7 +715,7 @@ static void test_comp_hard_cut(void)
 	free(o);
 
 	test_path(out, sizeof out, "cut-fade1.wav");
-	REQUIRE_OK(run_comp(p, 3, 1, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(p, 3, 1, TAKE_FORMAT_FLOAT, out, NULL, &err), &err);
 	check_comp(out, p, 3, 1, 0.0, TOL, __LINE__);
 	o = read_wav(out, &info);
 	REQUIRE(o != NULL && info.frames == 12000);
@@ -809,7 +747,8 @@ static void test_comp_short_piece(void)
 	const struct cpiece p[] = { { &a, 0, 0, 3000 },
 	                            { &b, 0, 3000, 3100 },
 	                            { &c, 0, 3100, 6000 } };
-	REQUIRE_OK(run_comp(p, 3, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(p, 3, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err),
+	           &err);
 	check_comp(out, p, 3, FADE, 0.0, TOL, __LINE__);
 	float *o = read_wav(out, &info);
 	REQUIRE(o != NULL && info.frames == 6000);
@@ -837,7 +776,8 @@ static void test_comp_short_piece(void)
 	const struct cpiece q[] = { { &a, 0, 0, 3000 },
 	                            { &b, 0, 3000, 3101 },
 	                            { &c, 0, 3101, 6000 } };
-	REQUIRE_OK(run_comp(q, 3, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(q, 3, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err),
+	           &err);
 	check_comp(out, q, 3, FADE, 0.0, TOL, __LINE__);
 	o = read_wav(out, &info);
 	REQUIRE(o != NULL && info.frames == 6000);
@@ -848,7 +788,8 @@ static void test_comp_short_piece(void)
 	/* A first piece of 100 frames: fade [50, 150), frames 0..49 A. */
 	test_path(out, sizeof out, "short-first.wav");
 	const struct cpiece r[] = { { &a, 0, 0, 100 }, { &c, 0, 100, 6000 } };
-	REQUIRE_OK(run_comp(r, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(r, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err),
+	           &err);
 	check_comp(out, r, 2, FADE, 0.0, TOL, __LINE__);
 	o = read_wav(out, &info);
 	REQUIRE(o != NULL && info.frames == 5900 + 100);
@@ -859,7 +800,8 @@ static void test_comp_short_piece(void)
 	/* A last piece of 6 frames: fade [5991, 5997), 5997.. pure C. */
 	test_path(out, sizeof out, "short-last.wav");
 	const struct cpiece s[] = { { &a, 0, 0, 5994 }, { &c, 0, 5994, 6000 } };
-	REQUIRE_OK(run_comp(s, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(s, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err),
+	           &err);
 	check_comp(out, s, 2, FADE, 0.0, TOL, __LINE__);
 	o = read_wav(out, &info);
 	REQUIRE(o != NULL && info.frames == 6000);
@@ -873,7 +815,7 @@ static void test_comp_short_piece(void)
 	const struct cpiece u[] = { { &a, 0, 0, 3000 },
 	                            { &b, 0, 3000, 3001 },
 	                            { &c, 0, 3001, 6000 } };
-	REQUIRE_OK(run_comp(u, 3, 7, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(u, 3, 7, TAKE_FORMAT_FLOAT, out, NULL, &err), &err);
 	check_comp(out, u, 3, 7, 0.0, TOL, __LINE__);
 	o = read_wav(out, &info);
 	REQUIRE(o != NULL && info.frames == 6000);
@@ -884,7 +826,7 @@ static void test_comp_short_piece(void)
 	free(o);
 	const struct cpiece w[] = { { &a, 0, 0, 3000 }, { &c, 0, 3000, 6000 } };
 	test_path(out, sizeof out, "short-odd.wav");
-	REQUIRE_OK(run_comp(w, 2, 7, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(w, 2, 7, TAKE_FORMAT_FLOAT, out, NULL, &err), &err);
 	check_comp(out, w, 2, 7, 0.0, TOL, __LINE__);
 	o = read_wav(out, &info);
 	REQUIRE(o != NULL && info.frames == 6000);
@@ -921,13 +863,13 @@ static void test_comp_many_pieces(void)
 		{ &a, 2000, 33000, 40000 },
 	};
 	REQUIRE_OK(run_comp(p, 6, FADE, TAKE_FORMAT_FLOAT, out, &frames,
-	                    &err));
+	                    &err), &err);
 	CHECK_EQ_U64(frames, 40000);
 	check_comp(out, p, 6, FADE, 0.0, TOL, __LINE__);
 
 	/* The same with hard cuts, exact everywhere. */
 	test_path(out, sizeof out, "many-cut.wav");
-	REQUIRE_OK(run_comp(p, 6, 0, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(p, 6, 0, TAKE_FORMAT_FLOAT, out, NULL, &err), &err);
 	check_comp(out, p, 6, 0, 0.0, 0.0, __LINE__);
 	take_free(&a);
 	take_free(&b);
@@ -952,7 +894,8 @@ static void test_comp_silence_outside_take(void)
 	 * [12000, 17000) on the timeline. */
 	const struct cpiece p[] = { { &a, 0, 0, 10000 },
 	                            { &b, 12000, 10000, 20000 } };
-	REQUIRE_OK(run_comp(p, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(p, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err),
+	           &err);
 	check_comp(out, p, 2, FADE, 0.0, TOL, __LINE__);
 	float *o = read_wav(out, &info);
 	REQUIRE(o != NULL && info.frames == 20000);
@@ -994,7 +937,7 @@ static void test_comp_file_start(void)
 	test_path(out, sizeof out, "fs-cut.wav");
 	const struct cpiece p[] = { { &a, -200, 0, 1000 },
 	                            { &b, 700, 1000, 3000 } };
-	REQUIRE_OK(run_comp(p, 2, 0, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(p, 2, 0, TAKE_FORMAT_FLOAT, out, NULL, &err), &err);
 	check_comp(out, p, 2, 0, 0.0, 0.0, __LINE__);
 	float *o = read_wav(out, &info);
 	REQUIRE(o != NULL && info.frames == 3000);
@@ -1008,7 +951,8 @@ static void test_comp_file_start(void)
 	free(o);
 
 	test_path(out, sizeof out, "fs-fade.wav");
-	REQUIRE_OK(run_comp(p, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(p, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err),
+	           &err);
 	check_comp(out, p, 2, FADE, 0.0, TOL, __LINE__);
 	take_free(&a);
 	take_free(&b);
@@ -1030,7 +974,7 @@ static void test_comp_length_and_bext(void)
 	const struct cpiece p[] = { { &a, 90000, 96000, 98000 },
 	                            { &b, 96000, 98000, 101000 } };
 	REQUIRE_OK(run_comp(p, 2, FADE, TAKE_FORMAT_FLOAT, out, &frames,
-	                    &err));
+	                    &err), &err);
 	CHECK_EQ_U64(frames, 5000);
 	check_comp(out, p, 2, FADE, 0.0, TOL, __LINE__);
 	CHECK(read_time_ref(out, &ref, orig, sizeof orig));
@@ -1049,7 +993,8 @@ static void test_comp_length_and_bext(void)
 	const int64_t far = ((int64_t)1 << 32) + 5;
 	test_path(out, sizeof out, "bext-far.wav");
 	const struct cpiece q[] = { { &a, far - 5, far, far + 1000 } };
-	REQUIRE_OK(run_comp(q, 1, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(q, 1, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err),
+	           &err);
 	check_comp(out, q, 1, FADE, 0.0, 0.0, __LINE__);
 	CHECK(read_time_ref(out, &ref, NULL, 0));
 	CHECK_EQ_U64(ref >> 32, 1);
@@ -1060,7 +1005,8 @@ static void test_comp_length_and_bext(void)
 	test_path(out, sizeof out, "bext-neg.wav");
 	const struct cpiece r[] = { { &a, -300, -100, 400 },
 	                            { &b, 0, 400, 900 } };
-	REQUIRE_OK(run_comp(r, 2, 0, TAKE_FORMAT_FLOAT, out, &frames, &err));
+	REQUIRE_OK(run_comp(r, 2, 0, TAKE_FORMAT_FLOAT, out, &frames, &err),
+	           &err);
 	CHECK_EQ_U64(frames, 1000);
 	check_comp(out, r, 2, 0, 0.0, 0.0, __LINE__);
 	CHECK(read_time_ref(out, &ref, NULL, 0));
@@ -1102,7 +1048,8 @@ static void test_comp_formats(void)
 		snprintf(name, sizeof name, "fmt-%s-cut.wav",
 		         take_format_name(fmts[i].format));
 		test_path(out, sizeof out, name);
-		REQUIRE_OK(run_comp(p, 2, 0, fmts[i].format, out, NULL, &err));
+		REQUIRE_OK(run_comp(p, 2, 0, fmts[i].format, out, NULL, &err),
+		           &err);
 		check_comp(out, p, 2, 0, 0.0, 0.0, __LINE__);
 		float *o = read_wav(out, &info);
 		REQUIRE(o != NULL);
@@ -1112,7 +1059,7 @@ static void test_comp_formats(void)
 		         take_format_name(fmts[i].format));
 		test_path(out, sizeof out, name);
 		REQUIRE_OK(run_comp(p, 2, FADE, fmts[i].format, out, NULL,
-		                    &err));
+		                    &err), &err);
 		/* libsndfile with clipping on converts through a 32-bit
 		 * integer and drops the low bits, so a fade sample may be
 		 * up to one step under its value (floor, not nearest),
@@ -1126,7 +1073,7 @@ static void test_comp_formats(void)
 	test_path(out, sizeof out, "fmt-clip.wav");
 	const struct cpiece q[] = { { &hi, 0, 0, 500 },
 	                            { &lo, 0, 500, 1000 } };
-	REQUIRE_OK(run_comp(q, 2, 0, TAKE_FORMAT_PCM24, out, NULL, &err));
+	REQUIRE_OK(run_comp(q, 2, 0, TAKE_FORMAT_PCM24, out, NULL, &err), &err);
 	float *o = read_wav(out, &info);
 	REQUIRE(o != NULL && info.frames == 1000);
 	CHECK(o[0] > 0.9999f && o[0] <= 1.0f);
@@ -1160,7 +1107,7 @@ static void test_comp_errors(void)
 	const struct cpiece gap[] = { { &a, 0, 0, 1000 },
 	                              { &b, 0, 1001, 2000 } };
 	CHECK_STATUS(run_comp(gap, 2, FADE, TAKE_FORMAT_FLOAT, out, &frames,
-	                      &err), RL_ERR_INVALID);
+	                      &err), RL_ERR_INVALID, &err);
 	CHECK_EQ_U64(err.status, RL_ERR_INVALID);
 	CHECK_CONTAINS(err.message, "contiguous");
 	CHECK_EQ_U64(frames, 0);
@@ -1168,12 +1115,12 @@ static void test_comp_errors(void)
 	const struct cpiece overlap[] = { { &a, 0, 0, 1000 },
 	                                  { &b, 0, 900, 2000 } };
 	CHECK_STATUS(run_comp(overlap, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL,
-	                      &err), RL_ERR_INVALID);
+	                      &err), RL_ERR_INVALID, &err);
 	CHECK(!exists(out));
 	const struct cpiece unsorted[] = { { &b, 0, 1000, 2000 },
 	                                   { &a, 0, 0, 1000 } };
 	CHECK_STATUS(run_comp(unsorted, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL,
-	                      &err), RL_ERR_INVALID);
+	                      &err), RL_ERR_INVALID, &err);
 	CHECK(!exists(out));
 
 	/* Empty and backwards pieces; no pieces; no destination; no
@@ -1182,22 +1129,22 @@ static void test_comp_errors(void)
 	                                { &b, 0, 1000, 1000 },
 	                                { &a, 0, 1000, 2000 } };
 	CHECK_STATUS(run_comp(empty, 3, FADE, TAKE_FORMAT_FLOAT, out, NULL,
-	                      &err), RL_ERR_INVALID);
+	                      &err), RL_ERR_INVALID, &err);
 	CHECK_CONTAINS(err.message, "empty");
 	CHECK(!exists(out));
 	const struct cpiece back[] = { { &a, 0, 1000, 500 } };
 	CHECK_STATUS(run_comp(back, 1, FADE, TAKE_FORMAT_FLOAT, out, NULL,
-	                      &err), RL_ERR_INVALID);
+	                      &err), RL_ERR_INVALID, &err);
 	CHECK(!exists(out));
 	CHECK_STATUS(run_comp(gap, 0, FADE, TAKE_FORMAT_FLOAT, out, NULL,
-	                      &err), RL_ERR_INVALID);
+	                      &err), RL_ERR_INVALID, &err);
 	CHECK_STATUS(mixdown_comp(NULL, 2, RATE, FADE, TAKE_FORMAT_FLOAT, out,
-	                          NULL, &err), RL_ERR_INVALID);
+	                          NULL, &err), RL_ERR_INVALID, &err);
 	CHECK_STATUS(run_comp(back, 1, FADE, TAKE_FORMAT_FLOAT, NULL, NULL,
-	                      &err), RL_ERR_INVALID);
+	                      &err), RL_ERR_INVALID, &err);
 	const struct cpiece one[] = { { &a, 0, 0, 1000 } };
 	CHECK_STATUS(run_comp(one, 1, FADE, (enum take_format)99, out, NULL,
-	                      &err), RL_ERR_INVALID);
+	                      &err), RL_ERR_INVALID, &err);
 	CHECK(!exists(out));
 
 	/* A missing take (the second: the first opened fine). */
@@ -1207,7 +1154,7 @@ static void test_comp_errors(void)
 	                               { &gone, 0, 1000, 2000 } };
 	frames = 77;
 	CHECK_STATUS(run_comp(miss, 2, FADE, TAKE_FORMAT_FLOAT, out, &frames,
-	                      &err), RL_ERR_NOT_FOUND);
+	                      &err), RL_ERR_NOT_FOUND, &err);
 	CHECK_CONTAINS(err.message, missing);
 	CHECK_EQ_U64(frames, 0);
 	CHECK(!exists(out));
@@ -1217,7 +1164,7 @@ static void test_comp_errors(void)
 	const struct cpiece rate[] = { { &a, 0, 0, 1000 },
 	                               { &r44, 0, 1000, 2000 } };
 	CHECK_STATUS(run_comp(rate, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL,
-	                      &err), RL_ERR_FORMAT);
+	                      &err), RL_ERR_FORMAT, &err);
 	CHECK_CONTAINS(err.message, r44.path);
 	CHECK_CONTAINS(err.message, "44100");
 	CHECK(!exists(out));
@@ -1225,7 +1172,7 @@ static void test_comp_errors(void)
 	snprintf(notes.path, sizeof notes.path, "%s", text);
 	const struct cpiece junk[] = { { &notes, 0, 0, 1000 } };
 	CHECK_STATUS(run_comp(junk, 1, FADE, TAKE_FORMAT_FLOAT, out, NULL,
-	                      &err), RL_ERR_FORMAT);
+	                      &err), RL_ERR_FORMAT, &err);
 	CHECK_CONTAINS(err.message, text);
 	CHECK(!exists(out));
 
@@ -1235,7 +1182,7 @@ static void test_comp_errors(void)
 	const struct cpiece ok[] = { { &a, 0, 0, 2000 },
 	                             { &b, 0, 2000, 4000 } };
 	CHECK_STATUS(run_comp(ok, 2, FADE, TAKE_FORMAT_FLOAT, out, &frames,
-	                      &err), RL_ERR_EXISTS);
+	                      &err), RL_ERR_EXISTS, &err);
 	CHECK_CONTAINS(err.message, out);
 	CHECK_EQ_U64(frames, 0);
 	size_t size = 0;
@@ -1252,7 +1199,7 @@ static void test_comp_errors(void)
 	free(bytes);
 	/* Writing over a source is refused the same way. */
 	CHECK_STATUS(run_comp(ok, 2, FADE, TAKE_FORMAT_FLOAT, a.path, NULL,
-	                      &err), RL_ERR_EXISTS);
+	                      &err), RL_ERR_EXISTS, &err);
 	SF_INFO info;
 	float *src = read_wav(a.path, &info);
 	CHECK(src != NULL && info.frames == 4000 &&
@@ -1263,13 +1210,13 @@ static void test_comp_errors(void)
 	char nodir[600];
 	snprintf(nodir, sizeof nodir, "%s/no-such-dir/out.wav", test_dir);
 	CHECK_STATUS(run_comp(ok, 2, FADE, TAKE_FORMAT_FLOAT, nodir, NULL,
-	                      &err), RL_ERR_NOT_FOUND);
+	                      &err), RL_ERR_NOT_FOUND, &err);
 	CHECK_CONTAINS(err.message, nodir);
 
 	/* And after all that a good comp to a new name works. */
 	test_path(out, sizeof out, "err-after.wav");
 	REQUIRE_OK(run_comp(ok, 2, FADE, TAKE_FORMAT_FLOAT, out, &frames,
-	                    &err));
+	                    &err), &err);
 	CHECK_EQ_U64(frames, 4000);
 	check_comp(out, ok, 2, FADE, 0.0, TOL, __LINE__);
 	take_free(&a);
@@ -1324,7 +1271,8 @@ static void test_multichannel(void)
 	/* A stereo take makes a stereo comp: each side its channel. */
 	test_path(out, sizeof out, "mc-2-comp.wav");
 	const struct cpiece p2[] = { { &st, 0, 0, 40000 } };
-	REQUIRE_OK(run_comp(p2, 1, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(p2, 1, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err),
+	           &err);
 	{
 		SF_INFO info;
 		float *o = read_wav(out, &info);
@@ -1341,23 +1289,26 @@ static void test_multichannel(void)
 	test_path(out, sizeof out, "mc-2b-comp.wav");
 	const struct cpiece p2b[] = { { &st, 0, 0, 20000 },
 	                              { &b, 0, 20000, 40000 } };
-	REQUIRE_OK(run_comp(p2b, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(p2b, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err),
+	           &err);
 	check_comp(out, p2b, 2, FADE, 0.0, TOL, __LINE__);
 	/* 1/3 is not exact in float. */
 	test_path(out, sizeof out, "mc-3-comp.wav");
 	const struct cpiece p3[] = { { &tri, 0, 0, 40000 } };
-	REQUIRE_OK(run_comp(p3, 1, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(p3, 1, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err),
+	           &err);
 	check_comp(out, p3, 1, FADE, 2e-7, 2e-7, __LINE__);
 	test_path(out, sizeof out, "mc-16-comp.wav");
 	const struct cpiece p16[] = { { &many, -300, 0, 20000 },
 	                              { &b, 0, 20000, 40000 } };
-	REQUIRE_OK(run_comp(p16, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_comp(p16, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err),
+	           &err);
 	check_comp(out, p16, 2, FADE, 0.0, TOL, __LINE__);
 
 	test_path(out, sizeof out, "mc-bounce.wav");
 	const struct btrack t[] = { { &tri, 0, 0.0, -1.0 },
 	                            { &many, 5000, 0.0, 1.0 } };
-	REQUIRE_OK(run_bounce(t, 2, TAKE_FORMAT_FLOAT, out, &rep, &err));
+	REQUIRE_OK(run_bounce(t, 2, TAKE_FORMAT_FLOAT, out, &rep, &err), &err);
 	check_bounce(out, t, 2, 1e-7, __LINE__);
 
 	/* A stereo track stays stereo: left to left, right to right, its
@@ -1369,7 +1320,8 @@ static void test_multichannel(void)
 		snprintf(name, sizeof name, "st-bounce-%zu.wav", k);
 		test_path(out, sizeof out, name);
 		const struct btrack ts[] = { { &st, 0, -6.0206, pans[k] } };
-		REQUIRE_OK(run_bounce(ts, 1, TAKE_FORMAT_FLOAT, out, &rep, &err));
+		REQUIRE_OK(run_bounce(ts, 1, TAKE_FORMAT_FLOAT, out, &rep, &err),
+		           &err);
 		SF_INFO info;
 		float *o = read_wav(out, &info);
 		CHECK(o && info.channels == 2 && info.frames == 40000);
@@ -1412,7 +1364,7 @@ static void test_bounce_pan(void)
 		test_path(out, sizeof out, name);
 		const struct btrack t[] = { { &s, 0, 0.0, pans[i] } };
 		REQUIRE_OK(run_bounce(t, 1, TAKE_FORMAT_FLOAT, out, &rep,
-		                      &err));
+		                      &err), &err);
 		CHECK_EQ_U64(rep.start, 0);
 		CHECK_EQ_U64(rep.end, 10000);
 		check_bounce(out, t, 1, TOL, __LINE__);
@@ -1465,7 +1417,7 @@ static void test_bounce_gain(void)
 		test_path(out, sizeof out, name);
 		const struct btrack t[] = { { &s, 0, gains[i].db, -1.0 } };
 		REQUIRE_OK(run_bounce(t, 1, TAKE_FORMAT_FLOAT, out, &rep,
-		                      &err));
+		                      &err), &err);
 		check_bounce(out, t, 1, TOL, __LINE__);
 		float *o = read_wav(out, &info);
 		REQUIRE(o != NULL && info.frames == 10000);
@@ -1506,7 +1458,7 @@ static void test_bounce_sum(void)
 	                            { &b, 0, 0.0, -1.0 },
 	                            { &c, 0, -3.0, 0.0 },
 	                            { &a, 0, -6.0206, 1.0 } };
-	REQUIRE_OK(run_bounce(t, 4, TAKE_FORMAT_FLOAT, out, &rep, &err));
+	REQUIRE_OK(run_bounce(t, 4, TAKE_FORMAT_FLOAT, out, &rep, &err), &err);
 	check_bounce(out, t, 4, 4 * TOL, __LINE__);
 	float *o = read_wav(out, &info);
 	REQUIRE(o != NULL && info.frames == 20000);
@@ -1540,7 +1492,7 @@ static void test_bounce_mute(void)
 	test_path(out, sizeof out, "mute.wav");
 	const struct btrack t[] = { { &s, 0, 0.0, 0.0 },
 	                            { &loud, -2000, -INFINITY, 0.3 } };
-	REQUIRE_OK(run_bounce(t, 2, TAKE_FORMAT_FLOAT, out, &rep, &err));
+	REQUIRE_OK(run_bounce(t, 2, TAKE_FORMAT_FLOAT, out, &rep, &err), &err);
 	CHECK_EQ_U64(rep.start, -2000);
 	CHECK_EQ_U64(rep.end, 28000);
 	check_bounce(out, t, 2, TOL, __LINE__);
@@ -1566,7 +1518,7 @@ static void test_bounce_mute(void)
 	/* Everything muted: silence of the whole span. */
 	test_path(out, sizeof out, "mute-all.wav");
 	const struct btrack u[] = { { &loud, 100, -INFINITY, -1.0 } };
-	REQUIRE_OK(run_bounce(u, 1, TAKE_FORMAT_FLOAT, out, &rep, &err));
+	REQUIRE_OK(run_bounce(u, 1, TAKE_FORMAT_FLOAT, out, &rep, &err), &err);
 	check_bounce(out, u, 1, 0.0, __LINE__);
 	CHECK(isinf(rep.peak_dbfs[0]) && rep.peak_dbfs[0] < 0);
 	CHECK(isinf(rep.peak_dbfs[1]) && rep.peak_dbfs[1] < 0);
@@ -1597,7 +1549,7 @@ static void test_bounce_positions(void)
 	test_path(out, sizeof out, "pos-gap.wav");
 	const struct btrack t[] = { { &a, 48000, 0.0, -1.0 },
 	                            { &b, 40000, 0.0, 1.0 } };
-	REQUIRE_OK(run_bounce(t, 2, TAKE_FORMAT_FLOAT, out, &rep, &err));
+	REQUIRE_OK(run_bounce(t, 2, TAKE_FORMAT_FLOAT, out, &rep, &err), &err);
 	CHECK_EQ_U64(rep.start, 40000);
 	CHECK_EQ_U64(rep.end, 58000);
 	check_bounce(out, t, 2, 0.0, __LINE__);
@@ -1619,7 +1571,7 @@ static void test_bounce_positions(void)
 	test_path(out, sizeof out, "pos-neg.wav");
 	const struct btrack u[] = { { &a, 500, 0.0, 0.0 },
 	                            { &b, -1000, -6.0206, -0.3 } };
-	REQUIRE_OK(run_bounce(u, 2, TAKE_FORMAT_FLOAT, out, &rep, &err));
+	REQUIRE_OK(run_bounce(u, 2, TAKE_FORMAT_FLOAT, out, &rep, &err), &err);
 	CHECK_EQ_U64(rep.start, -1000);
 	CHECK_EQ_U64(rep.end, 10500);
 	check_bounce(out, u, 2, 2 * TOL, __LINE__);
@@ -1630,7 +1582,7 @@ static void test_bounce_positions(void)
 	const struct btrack v[] = { { &a, 0, 0.0, -1.0 },
 	                            { &a, 3000, 0.0, 1.0 },
 	                            { &none, -5000, 0.0, 0.0 } };
-	REQUIRE_OK(run_bounce(v, 3, TAKE_FORMAT_FLOAT, out, &rep, &err));
+	REQUIRE_OK(run_bounce(v, 3, TAKE_FORMAT_FLOAT, out, &rep, &err), &err);
 	CHECK_EQ_U64(rep.start, 0);
 	CHECK_EQ_U64(rep.end, 13000);
 	check_bounce(out, v, 3, 0.0, __LINE__);
@@ -1638,7 +1590,7 @@ static void test_bounce_positions(void)
 	/* Only an empty file: an empty output at its place. */
 	test_path(out, sizeof out, "pos-empty-out.wav");
 	const struct btrack w[] = { { &none, 1000, 0.0, 0.0 } };
-	REQUIRE_OK(run_bounce(w, 1, TAKE_FORMAT_FLOAT, out, &rep, &err));
+	REQUIRE_OK(run_bounce(w, 1, TAKE_FORMAT_FLOAT, out, &rep, &err), &err);
 	CHECK_EQ_U64(rep.start, 1000);
 	CHECK_EQ_U64(rep.end, 1000);
 	o = read_wav(out, &info);
@@ -1714,7 +1666,7 @@ static void test_bounce_report(void)
 		};
 		memset(&rep, 0, sizeof rep);
 		REQUIRE_OK(run_bounce(t, 1, TAKE_FORMAT_FLOAT, out, &rep,
-		                      &err));
+		                      &err), &err);
 		for (int c = 0; c < 2; c++) {
 			double lin = cases[i].peak[c];
 			if (lin == 0.0) {
@@ -1759,7 +1711,7 @@ static void test_bounce_formats(void)
 
 	test_path(out, sizeof out, "bf-grid.wav");
 	const struct btrack t[] = { { &a, 0, 0.0, -1.0 } };
-	REQUIRE_OK(run_bounce(t, 1, TAKE_FORMAT_PCM24, out, &rep, &err));
+	REQUIRE_OK(run_bounce(t, 1, TAKE_FORMAT_PCM24, out, &rep, &err), &err);
 	check_bounce(out, t, 1, 0.0, __LINE__);
 	float *o = read_wav(out, &info);
 	REQUIRE(o != NULL);
@@ -1772,7 +1724,7 @@ static void test_bounce_formats(void)
 	                            { &up, 0, 0.0, -1.0 },
 	                            { &down, 0, 0.0, 1.0 },
 	                            { &down, 0, 0.0, 1.0 } };
-	REQUIRE_OK(run_bounce(u, 4, TAKE_FORMAT_PCM24, out, &rep, &err));
+	REQUIRE_OK(run_bounce(u, 4, TAKE_FORMAT_PCM24, out, &rep, &err), &err);
 	CHECK_EQ_U64(rep.clipped_samples, 2000);
 	CHECK(strcmp(rep.verdict, "clipped") == 0);
 	CHECK_NEAR(rep.peak_dbfs[0], 20.0 * log10(1.5), 0.01);
@@ -1790,11 +1742,11 @@ static void test_bounce_formats(void)
 
 	test_path(out, sizeof out, "bf-pcm16.wav");
 	CHECK_STATUS(run_bounce(t, 1, TAKE_FORMAT_PCM16, out, &rep, &err),
-	             RL_ERR_INVALID);
+	             RL_ERR_INVALID, &err);
 	CHECK_CONTAINS(err.message, "pcm16");
 	CHECK(!exists(out));
 	CHECK_STATUS(run_bounce(t, 1, (enum take_format)99, out, &rep, &err),
-	             RL_ERR_INVALID);
+	             RL_ERR_INVALID, &err);
 	CHECK(!exists(out));
 	take_free(&a);
 	take_free(&up);
@@ -1817,37 +1769,37 @@ static void test_bounce_errors(void)
 	const struct btrack miss[] = { { &a, 0, 0.0, 0.0 },
 	                               { &gone, 0, 0.0, 0.0 } };
 	CHECK_STATUS(run_bounce(miss, 2, TAKE_FORMAT_FLOAT, out, &rep, &err),
-	             RL_ERR_NOT_FOUND);
+	             RL_ERR_NOT_FOUND, &err);
 	CHECK_CONTAINS(err.message, missing);
 	CHECK(!exists(out));
 
 	const struct btrack rate[] = { { &a, 0, 0.0, 0.0 },
 	                               { &r44, 0, 0.0, 0.0 } };
 	CHECK_STATUS(run_bounce(rate, 2, TAKE_FORMAT_FLOAT, out, &rep, &err),
-	             RL_ERR_FORMAT);
+	             RL_ERR_FORMAT, &err);
 	CHECK_CONTAINS(err.message, r44.path);
 	CHECK(!exists(out));
 
 	const struct btrack pan[] = { { &a, 0, 0.0, 1.5 } };
 	CHECK_STATUS(run_bounce(pan, 1, TAKE_FORMAT_FLOAT, out, &rep, &err),
-	             RL_ERR_INVALID);
+	             RL_ERR_INVALID, &err);
 	CHECK(!exists(out));
 	const struct btrack nan_gain[] = { { &a, 0, NAN, 0.0 } };
 	CHECK_STATUS(run_bounce(nan_gain, 1, TAKE_FORMAT_FLOAT, out, &rep,
-	                        &err), RL_ERR_INVALID);
+	                        &err), RL_ERR_INVALID, &err);
 	const struct btrack inf_gain[] = { { &a, 0, INFINITY, 0.0 } };
 	CHECK_STATUS(run_bounce(inf_gain, 1, TAKE_FORMAT_FLOAT, out, &rep,
-	                        &err), RL_ERR_INVALID);
+	                        &err), RL_ERR_INVALID, &err);
 	CHECK(!exists(out));
 	CHECK_STATUS(run_bounce(pan, 0, TAKE_FORMAT_FLOAT, out, &rep, &err),
-	             RL_ERR_INVALID);
+	             RL_ERR_INVALID, &err);
 	CHECK(!exists(out));
 
 	const char precious[] = "yesterday's mix, the one the band liked";
 	REQUIRE(write_bytes(out, precious));
 	const struct btrack ok[] = { { &a, 0, 0.0, 0.0 } };
 	CHECK_STATUS(run_bounce(ok, 1, TAKE_FORMAT_FLOAT, out, &rep, &err),
-	             RL_ERR_EXISTS);
+	             RL_ERR_EXISTS, &err);
 	CHECK_CONTAINS(err.message, out);
 	size_t size = 0;
 	unsigned char *bytes = slurp(out, &size);
@@ -1857,7 +1809,7 @@ static void test_bounce_errors(void)
 
 	/* The report may be NULL. */
 	test_path(out, sizeof out, "be-after.wav");
-	REQUIRE_OK(run_bounce(ok, 1, TAKE_FORMAT_FLOAT, out, NULL, &err));
+	REQUIRE_OK(run_bounce(ok, 1, TAKE_FORMAT_FLOAT, out, NULL, &err), &err);
 	check_bounce(out, ok, 1, TOL, __LINE__);
 	take_free(&a);
 	take_free(&r44);
@@ -1913,10 +1865,11 @@ static void test_failure_removes_output(void)
 	free(src);
 
 	REQUIRE_OK(run_comp(p, 2, FADE, TAKE_FORMAT_FLOAT, comp, &frames,
-	                    &err));
+	                    &err), &err);
 	CHECK_EQ_U64(frames, 100000);
 	check_comp(comp, p, 2, FADE, 0.0, TOL, __LINE__);
-	REQUIRE_OK(run_bounce(t, 2, TAKE_FORMAT_PCM24, bounce, &rep, &err));
+	REQUIRE_OK(run_bounce(t, 2, TAKE_FORMAT_PCM24, bounce, &rep, &err),
+	           &err);
 	check_bounce(bounce, t, 2, 0.0, __LINE__);
 	take_free(&a);
 	take_free(&b);
@@ -1924,25 +1877,8 @@ static void test_failure_removes_output(void)
 
 /* ---------------------------------------------------------------------- */
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* Only our own mkdtemp directory. */
-static void remove_test_dir(void)
-{
-	if (nftw(test_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		fprintf(stderr, "could not remove %s\n", test_dir);
-}
-
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct {
 		const char *name;
 		void (*fn)(void);
@@ -1970,12 +1906,8 @@ int main(void)
 		{ "failure_cleanup", test_failure_removes_output },
 	};
 
-	snprintf(test_dir, sizeof test_dir, "%s/test_mixdown.XXXXXX",
-	         tmp && *tmp && strlen(tmp) < 200 ? tmp : "/tmp");
-	if (!mkdtemp(test_dir)) {
-		perror("mkdtemp");
+	if (!check_tmpdir(test_dir, sizeof test_dir, "mixdown"))
 		return 1;
-	}
 	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
 		int before = check_failures;
 		tests[i].fn();
@@ -1987,7 +1919,7 @@ int main(void)
 		        check_failures, test_dir);
 		return 1;
 	}
-	remove_test_dir();
+	check_rmtree(test_dir);
 	printf("all mixdown tests passed\n");
 	return 0;
 }

@@ -5,11 +5,11 @@
  * Standalone: exits non-zero if any check fails. Works in a fresh mkdtemp
  * directory under $TMPDIR (or /tmp), removed afterwards when all passed.
  */
+#include "check.h"
 #include "redlight/session.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,58 +18,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int failures;
-static int checks;
-
-#define CHECK_AT(cond, file, line)                                         \
-	do {                                                               \
-		checks++;                                                  \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: check failed: %s\n", file, \
-			        line, #cond);                              \
-			failures++;                                        \
-		}                                                          \
-	} while (0)
-
-#define CHECK(cond) CHECK_AT(cond, __FILE__, __LINE__)
-
-/* An expression returning enum rl_status that must succeed; prints the
- * error message when it does not. */
-#define CHECK_OK(expr, err)                                                \
-	do {                                                               \
-		checks++;                                                  \
-		enum rl_status rc_ = (expr);                               \
-		if (rc_ != RL_OK) {                                        \
-			fprintf(stderr, "%s:%d: %s failed: %s (%s)\n",     \
-			        __FILE__, __LINE__, #expr,                 \
-			        rl_strerror(rc_), (err)->message);         \
-			failures++;                                        \
-		}                                                          \
-	} while (0)
-
-#define CHECK_STR(a, b)                                                    \
-	do {                                                               \
-		checks++;                                                  \
-		const char *a_ = (a), *b_ = (b);                           \
-		if (strcmp(a_, b_) != 0) {                                 \
-			fprintf(stderr, "%s:%d: %s == \"%s\", expected "   \
-			        "\"%s\"\n", __FILE__, __LINE__, #a, a_,    \
-			        b_);                                       \
-			failures++;                                        \
-		}                                                          \
-	} while (0)
-
-#define CHECK_CONTAINS(hay, needle)                                        \
-	do {                                                               \
-		checks++;                                                  \
-		const char *h_ = (hay), *n_ = (needle);                    \
-		if (!strstr(h_, n_)) {                                     \
-			fprintf(stderr, "%s:%d: \"%s\" does not contain "  \
-			        "\"%s\"\n", __FILE__, __LINE__, h_, n_);   \
-			failures++;                                        \
-		}                                                          \
-	} while (0)
 
 static char root[512];
 
@@ -146,20 +94,6 @@ static int count_temp_files(const char *dir)
 			n++;
 	closedir(d);
 	return n;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Replace the first occurrence of from in text by to; exits if absent
@@ -2384,13 +2318,8 @@ static void test_track_mix_edits(void)
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(root, sizeof root, "%s/redlight-test-session-XXXXXX",
-	         tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(root)) {
-		perror(root);
+	if (!check_tmpdir(root, sizeof root, "session"))
 		return 2;
-	}
 
 	test_open_creates_layout();
 	test_open_errors();
@@ -2421,12 +2350,12 @@ int main(void)
 	test_track_group_colour();
 	test_track_mix_edits();
 
-	if (failures) {
+	if (check_failures) {
 		fprintf(stderr, "test_session: %d of %d checks failed (files "
-		        "kept in %s)\n", failures, checks, root);
+		        "kept in %s)\n", check_failures, check_count, root);
 		return 1;
 	}
-	rm_rf(root);
-	printf("test_session: all %d checks passed\n", checks);
+	check_rmtree(root);
+	printf("test_session: all %d checks passed\n", check_count);
 	return 0;
 }

@@ -7,10 +7,10 @@
  * Standalone: exits non-zero if any check fails. Works in a fresh mkdtemp
  * directory under $TMPDIR (or /tmp), removed afterwards when all passed.
  */
+#include "check.h"
 #include "redlight/session_lock.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,67 +19,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static int failures;
-static int checks;
-
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		checks++;                                                  \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: check failed: %s\n",       \
-			        __FILE__, __LINE__, #cond);                \
-			failures++;                                        \
-		}                                                          \
-	} while (0)
-
-/* An expression returning enum rl_status that must succeed. */
-#define CHECK_OK(expr, err)                                                \
-	do {                                                               \
-		checks++;                                                  \
-		enum rl_status rc_ = (expr);                               \
-		if (rc_ != RL_OK) {                                        \
-			fprintf(stderr, "%s:%d: %s failed: %s (%s)\n",     \
-			        __FILE__, __LINE__, #expr,                 \
-			        rl_strerror(rc_), (err)->message);         \
-			failures++;                                        \
-		}                                                          \
-	} while (0)
-
-#define CHECK_STATUS(expr, want)                                           \
-	do {                                                               \
-		checks++;                                                  \
-		enum rl_status rc_ = (expr);                               \
-		if (rc_ != (want)) {                                       \
-			fprintf(stderr, "%s:%d: %s returned %s, expected " \
-			        "%s\n", __FILE__, __LINE__, #expr,         \
-			        rl_strerror(rc_), rl_strerror(want));      \
-			failures++;                                        \
-		}                                                          \
-	} while (0)
-
-#define CHECK_STR(a, b)                                                    \
-	do {                                                               \
-		checks++;                                                  \
-		const char *a_ = (a), *b_ = (b);                           \
-		if (strcmp(a_, b_) != 0) {                                 \
-			fprintf(stderr, "%s:%d: %s == \"%s\", expected "   \
-			        "\"%s\"\n", __FILE__, __LINE__, #a, a_,    \
-			        b_);                                       \
-			failures++;                                        \
-		}                                                          \
-	} while (0)
-
-#define CHECK_CONTAINS(hay, needle)                                        \
-	do {                                                               \
-		checks++;                                                  \
-		const char *h_ = (hay), *n_ = (needle);                    \
-		if (!strstr(h_, n_)) {                                     \
-			fprintf(stderr, "%s:%d: \"%s\" does not contain "  \
-			        "\"%s\"\n", __FILE__, __LINE__, h_, n_);   \
-			failures++;                                        \
-		}                                                          \
-	} while (0)
 
 static char root[512];
 static char host[256];
@@ -188,20 +127,6 @@ static void stop_child(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* ---------------------------------------------------------------------- */
 /* Tests                                                                  */
 
@@ -216,7 +141,8 @@ static void test_acquire_release(void)
 	lock_file_of(path, sizeof path, dir);
 	snprintf(pidtext, sizeof pidtext, "pid %ld", (long)getpid());
 
-	CHECK_STATUS(session_lock_read(dir, &info, &err), RL_ERR_NOT_FOUND);
+	CHECK_STATUS(session_lock_read(dir, &info, &err), RL_ERR_NOT_FOUND,
+	             &err);
 	CHECK_OK(session_lock_acquire(dir, "record", &lock, &err), &err);
 	CHECK(lock != NULL);
 	CHECK(exists(path));
@@ -244,7 +170,7 @@ static void test_acquire_release(void)
 	/* Our own lock counts as in use, even though this test program is
 	 * not called redlight. */
 	CHECK_STATUS(session_lock_acquire(dir, "takes", &second, &err),
-	             RL_ERR_LOCKED);
+	             RL_ERR_LOCKED, &err);
 	CHECK(second == NULL);
 	CHECK_CONTAINS(err.message, "in use by redlight");
 	CHECK_CONTAINS(err.message, pidtext);
@@ -255,7 +181,7 @@ static void test_acquire_release(void)
 	/* clear_stale leaves a live lock alone. */
 	bool cleared = true;
 	CHECK_STATUS(session_lock_clear_stale(dir, &cleared, &err),
-	             RL_ERR_LOCKED);
+	             RL_ERR_LOCKED, &err);
 	CHECK(!cleared);
 	CHECK_CONTAINS(err.message, pidtext);
 	CHECK(exists(path));
@@ -277,9 +203,9 @@ static void test_acquire_release(void)
 	/* A purpose must be one word. */
 	lock = NULL;
 	CHECK_STATUS(session_lock_acquire(dir, "two words", &lock, &err),
-	             RL_ERR_INVALID);
+	             RL_ERR_INVALID, &err);
 	CHECK_STATUS(session_lock_acquire(dir, "", &lock, &err),
-	             RL_ERR_INVALID);
+	             RL_ERR_INVALID, &err);
 	CHECK(lock == NULL);
 	CHECK(!exists(path));
 }
@@ -305,7 +231,7 @@ static void test_dead_pid_is_stale(void)
 
 	/* Reported, never taken over. */
 	CHECK_STATUS(session_lock_acquire(dir, "record", &lock, &err),
-	             RL_ERR_LOCKED);
+	             RL_ERR_LOCKED, &err);
 	CHECK(lock == NULL);
 	CHECK_CONTAINS(err.message, "stale");
 	CHECK_CONTAINS(err.message, "redlight recover");
@@ -348,7 +274,7 @@ static void test_reused_pid_is_stale(void)
 	CHECK(info.pid == pid);
 	CHECK(!info.alive);
 	CHECK_STATUS(session_lock_acquire(dir, "record", &lock, &err),
-	             RL_ERR_LOCKED);
+	             RL_ERR_LOCKED, &err);
 	CHECK_CONTAINS(err.message, "stale");
 	CHECK_CONTAINS(err.message, "redlight recover");
 	bool cleared = false;
@@ -376,13 +302,13 @@ static void test_live_redlight_holds(void)
 	CHECK(info.alive);
 	CHECK(info.this_host);
 	CHECK_STATUS(session_lock_acquire(dir, "record", &lock, &err),
-	             RL_ERR_LOCKED);
+	             RL_ERR_LOCKED, &err);
 	CHECK_CONTAINS(err.message, "in use by");
 	CHECK_CONTAINS(err.message, pidtext);
 	CHECK(!strstr(err.message, "stale"));
 	bool cleared = true;
 	CHECK_STATUS(session_lock_clear_stale(dir, &cleared, &err),
-	             RL_ERR_LOCKED);
+	             RL_ERR_LOCKED, &err);
 	CHECK(!cleared);
 	CHECK(exists(path));
 
@@ -414,13 +340,13 @@ static void test_other_host(void)
 	CHECK(!info.alive);
 	CHECK_STR(info.host, other);
 	CHECK_STATUS(session_lock_acquire(dir, "record", &lock, &err),
-	             RL_ERR_LOCKED);
+	             RL_ERR_LOCKED, &err);
 	CHECK(lock == NULL);
 	CHECK_CONTAINS(err.message, "in use by redlight");
 	CHECK_CONTAINS(err.message, other);
 	bool cleared = true;
 	CHECK_STATUS(session_lock_clear_stale(dir, &cleared, &err),
-	             RL_ERR_LOCKED);
+	             RL_ERR_LOCKED, &err);
 	CHECK(!cleared);
 	CHECK_CONTAINS(err.message, other);
 	CHECK(exists(path));
@@ -451,13 +377,13 @@ static void test_unparsable(void)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		write_text(path, bad[i]);
 		CHECK_STATUS(session_lock_read(dir, &info, &err),
-		             RL_ERR_FORMAT);
+		             RL_ERR_FORMAT, &err);
 		CHECK_CONTAINS(err.message, path);
 	}
 
 	write_text(path, "garbage\n");
 	CHECK_STATUS(session_lock_acquire(dir, "record", &lock, &err),
-	             RL_ERR_LOCKED);
+	             RL_ERR_LOCKED, &err);
 	CHECK(lock == NULL);
 	CHECK_CONTAINS(err.message, "stale");
 	CHECK_CONTAINS(err.message, "redlight recover");
@@ -470,7 +396,7 @@ static void test_unparsable(void)
 
 	/* A lock file that is a directory is reported, not removed. */
 	CHECK(mkdir(path, 0777) == 0);
-	CHECK_STATUS(session_lock_read(dir, &info, &err), RL_ERR_FORMAT);
+	CHECK_STATUS(session_lock_read(dir, &info, &err), RL_ERR_FORMAT, &err);
 	CHECK_CONTAINS(err.message, path);
 	CHECK(session_lock_clear_stale(dir, &cleared, &err) != RL_OK);
 	CHECK(!cleared);
@@ -530,7 +456,8 @@ static void test_missing_dir(void)
 	CHECK(lock == NULL);
 	CHECK_CONTAINS(err.message, dir);
 	CHECK(!exists(dir));
-	CHECK_STATUS(session_lock_read(dir, &info, &err), RL_ERR_NOT_FOUND);
+	CHECK_STATUS(session_lock_read(dir, &info, &err), RL_ERR_NOT_FOUND,
+	             &err);
 	bool cleared = true;
 	CHECK_OK(session_lock_clear_stale(dir, &cleared, &err), &err);
 	CHECK(!cleared);
@@ -542,18 +469,13 @@ static void test_missing_dir(void)
 	CHECK_CONTAINS(err.message, file);
 
 	CHECK_STATUS(session_lock_acquire("", "record", &lock, &err),
-	             RL_ERR_INVALID);
+	             RL_ERR_INVALID, &err);
 }
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-	snprintf(root, sizeof root, "%s/redlight-test-lock-XXXXXX",
-	         tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(root)) {
-		perror(root);
+	if (!check_tmpdir(root, sizeof root, "lock"))
 		return 2;
-	}
 	if (gethostname(host, sizeof host) != 0) {
 		perror("gethostname");
 		return 2;
@@ -569,12 +491,13 @@ int main(void)
 	test_release_keeps_others();
 	test_missing_dir();
 
-	if (failures) {
+	if (check_failures) {
 		fprintf(stderr, "test_session_lock: %d of %d checks failed "
-		        "(files kept in %s)\n", failures, checks, root);
+		        "(files kept in %s)\n", check_failures, check_count,
+		        root);
 		return 1;
 	}
-	rm_rf(root);
-	printf("test_session_lock: all %d checks passed\n", checks);
+	check_rmtree(root);
+	printf("test_session_lock: all %d checks passed\n", check_count);
 	return 0;
 }

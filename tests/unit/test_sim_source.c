@@ -5,6 +5,7 @@
  * checked here against the formula written out literally, for both bit
  * depths, channel offsets and the wrap at the period.
  */
+#include "check.h"
 #include "redlight/sim_source.h"
 
 #include <math.h>
@@ -12,19 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			failures++;                                        \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed: ",       \
-			        __FILE__, __LINE__, #cond);                \
-			fprintf(stderr, __VA_ARGS__);                      \
-			fputc('\n', stderr);                               \
-		}                                                          \
-	} while (0)
 
 static const enum sim_counter_bits all_bits[] = {
 	SIM_COUNTER_24, SIM_COUNTER_16,
@@ -48,8 +36,8 @@ static double lsb_scale(enum sim_counter_bits bits)
 
 static void test_period(void)
 {
-	CHECK(sim_source_counter_period(SIM_COUNTER_24) == 4194304u, "24-bit");
-	CHECK(sim_source_counter_period(SIM_COUNTER_16) == 16384u, "16-bit");
+	CHECK_MSG(sim_source_counter_period(SIM_COUNTER_24) == 4194304u, "24-bit");
+	CHECK_MSG(sim_source_counter_period(SIM_COUNTER_16) == 16384u, "16-bit");
 }
 
 static void test_round_trip(void)
@@ -71,19 +59,19 @@ static void test_round_trip(void)
 				uint64_t n = frames[f];
 				unsigned c = channels[ci];
 				int32_t code = sim_source_counter_code(n, c, bits);
-				CHECK(code >= -(int32_t)(period / 2)
-				      && code < (int32_t)(period / 2),
-				      "bits %d n %llu c %u code %d out of range",
-				      bits, (unsigned long long)n, c, code);
+				CHECK_MSG(code >= -(int32_t)(period / 2)
+				          && code < (int32_t)(period / 2),
+				          "bits %d n %llu c %u code %d out of range",
+				          bits, (unsigned long long)n, c, code);
 				uint32_t back = sim_source_counter_decode(code, c, bits);
-				CHECK(back == n % period,
-				      "bits %d n %llu c %u: decoded %u, want %llu",
-				      bits, (unsigned long long)n, c, back,
-				      (unsigned long long)(n % period));
+				CHECK_MSG(back == n % period,
+				          "bits %d n %llu c %u: decoded %u, want %llu",
+				          bits, (unsigned long long)n, c, back,
+				          (unsigned long long)(n % period));
 				/* A code read back modulo the period decodes the same. */
-				CHECK(sim_source_counter_decode(code + (int32_t)period, c,
-				                                bits) == back,
-				      "decode not modulo the period");
+				CHECK_MSG(sim_source_counter_decode(code + (int32_t)period, c,
+				                                    bits) == back,
+				          "decode not modulo the period");
 
 				float s;
 				sim_source_counter_fill(&s, 1, n, c, bits);
@@ -91,12 +79,12 @@ static void test_round_trip(void)
 				 * uint64 sum in it does not overflow. */
 				if (n <= UINT64_MAX - (uint64_t)c * 7919) {
 					float want = reference_sample(n, c, bits);
-					CHECK(s == want, "bits %d n %llu c %u: %.9g != %.9g",
-					      bits, (unsigned long long)n, c, (double)s,
-					      (double)want);
+					CHECK_MSG(s == want, "bits %d n %llu c %u: %.9g != %.9g",
+					          bits, (unsigned long long)n, c, (double)s,
+					          (double)want);
 				}
-				CHECK((double)s * lsb_scale(bits) == (double)code,
-				      "sample is not exactly code * lsb");
+				CHECK_MSG((double)s * lsb_scale(bits) == (double)code,
+				          "sample is not exactly code * lsb");
 			}
 		}
 	}
@@ -110,13 +98,13 @@ static void test_channel_offset(void)
 			for (uint64_t n = 0; n < 100000; n += 997) {
 				int32_t a = sim_source_counter_code(n, c, bits);
 				int32_t z = sim_source_counter_code(n + c * 7919u, 0, bits);
-				CHECK(a == z, "channel %u is not channel 0 ahead by "
-				      "%u frames", c, c * 7919u);
+				CHECK_MSG(a == z, "channel %u is not channel 0 ahead by "
+				          "%u frames", c, c * 7919u);
 				/* Different channels at the same frame differ: a
 				 * swapped port cannot pass as the right one. */
 				if (c > 0)
-					CHECK(a != sim_source_counter_code(n, 0, bits),
-					      "channel %u collides with channel 0", c);
+					CHECK_MSG(a != sim_source_counter_code(n, 0, bits),
+					          "channel %u collides with channel 0", c);
 			}
 		}
 	}
@@ -138,27 +126,27 @@ static void test_fill_wrap(void)
 			bool wrapped = false;
 			for (size_t i = 0; i < N; i++) {
 				double scaled = (double)buf[i] * lsb_scale(bits);
-				CHECK(scaled == floor(scaled), "not an integer code");
+				CHECK_MSG(scaled == floor(scaled), "not an integer code");
 				int32_t code = (int32_t)scaled;
-				CHECK(code == sim_source_counter_code(start + i, c, bits),
-				      "fill differs from code at %zu", i);
+				CHECK_MSG(code == sim_source_counter_code(start + i, c, bits),
+				          "fill differs from code at %zu", i);
 				uint32_t n = sim_source_counter_decode(code, c, bits);
-				CHECK(n == (start + i) % period, "decode at %zu", i);
+				CHECK_MSG(n == (start + i) % period, "decode at %zu", i);
 				if (i > 0) {
 					int32_t prev = (int32_t)((double)buf[i - 1]
 					                         * lsb_scale(bits));
 					if (code < prev) {
 						wrapped = true;
-						CHECK(prev == (int32_t)period / 2 - 1
-						      && code == -(int32_t)period / 2,
-						      "wrap goes from %d to %d", prev, code);
+						CHECK_MSG(prev == (int32_t)period / 2 - 1
+						          && code == -(int32_t)period / 2,
+						          "wrap goes from %d to %d", prev, code);
 					} else {
-						CHECK(code == prev + 1, "step %d -> %d",
-						      prev, code);
+						CHECK_MSG(code == prev + 1, "step %d -> %d",
+						          prev, code);
 					}
 				}
 			}
-			CHECK(wrapped, "bits %d channel %u never wrapped", bits, c);
+			CHECK_MSG(wrapped, "bits %d channel %u never wrapped", bits, c);
 		}
 	}
 
@@ -172,7 +160,7 @@ static void test_fill_wrap(void)
 		                        SIM_COUNTER_24);
 		done += n;
 	}
-	CHECK(memcmp(a, parts, sizeof a) == 0, "split fill differs");
+	CHECK_MSG(memcmp(a, parts, sizeof a) == 0, "split fill differs");
 }
 
 static void test_square(void)
@@ -182,12 +170,12 @@ static void test_square(void)
 
 	sim_source_square_fill(buf, N, 0, 24);
 	for (size_t i = 0; i < N; i++)
-		CHECK(buf[i] == (((i / 24) & 1) ? -1.0f : 1.0f), "square at %zu", i);
+		CHECK_MSG(buf[i] == (((i / 24) & 1) ? -1.0f : 1.0f), "square at %zu", i);
 	/* A fill starting mid-period continues the same wave. */
 	float tail[N];
 	sim_source_square_fill(tail, N - 37, 37, 24);
-	CHECK(memcmp(buf + 37, tail, (N - 37) * sizeof(float)) == 0,
-	      "square not continuous");
+	CHECK_MSG(memcmp(buf + 37, tail, (N - 37) * sizeof(float)) == 0,
+	          "square not continuous");
 }
 
 static void test_band(void)
@@ -195,13 +183,13 @@ static void test_band(void)
 	enum { CHANNELS = 20, RATE = 48000, SECONDS = 8, BLOCK = 64 };
 	struct sim_band *b1 = sim_band_new(CHANNELS, RATE);
 	struct sim_band *b2 = sim_band_new(CHANNELS, RATE);
-	CHECK(b1 && b2, "sim_band_new failed");
+	CHECK_MSG(b1 && b2, "sim_band_new failed");
 	if (!b1 || !b2) {
 		sim_band_free(b1);
 		sim_band_free(b2);
 		return;
 	}
-	CHECK(sim_band_channels(b1) == CHANNELS, "channel count");
+	CHECK_MSG(sim_band_channels(b1) == CHANNELS, "channel count");
 
 	float *mem1 = calloc((size_t)CHANNELS * BLOCK, sizeof(float));
 	float *mem2 = calloc((size_t)CHANNELS * BLOCK, sizeof(float));
@@ -239,23 +227,23 @@ static void test_band(void)
 		sim_band_fill(b2, rest, BLOCK - 37);
 		for (unsigned c = 0; c < CHANNELS; c++) {
 			if (memcmp(o1[c], o2[c], BLOCK * sizeof(float)) != 0) {
-				CHECK(false, "block size changes channel %u at %zu",
-				      c, pos);
+				CHECK_MSG(false, "block size changes channel %u at %zu",
+				          c, pos);
 				break;
 			}
 		}
 	}
-	CHECK(ok, "a band sample is outside [-1, 1] or not finite");
+	CHECK_MSG(ok, "a band sample is outside [-1, 1] or not finite");
 
 	char name[32];
 	for (unsigned c = 0; c < CHANNELS; c++) {
 		double db = 20.0 * log10(peak[c] > 0 ? peak[c] : 1e-30);
 		double rms = sqrt(energy[c] / (double)total);
 		sim_band_channel_name(c, name, sizeof name);
-		CHECK(db >= -32.0 && db <= -5.0,
-		      "channel %u (%s) peak %.1f dBFS outside -32..-5", c, name, db);
-		CHECK(rms > 0.001, "channel %u (%s) is nearly silent (rms %g)",
-		      c, name, rms);
+		CHECK_MSG(db >= -32.0 && db <= -5.0,
+		          "channel %u (%s) peak %.1f dBFS outside -32..-5", c, name, db);
+		CHECK_MSG(rms > 0.001, "channel %u (%s) is nearly silent (rms %g)",
+		          c, name, rms);
 	}
 
 	free(mem1);
@@ -263,8 +251,8 @@ static void test_band(void)
 	sim_band_free(b1);
 	sim_band_free(b2);
 
-	CHECK(sim_band_new(0, RATE) == NULL, "0 channels accepted");
-	CHECK(sim_band_new(2, 0) == NULL, "0 Hz accepted");
+	CHECK_MSG(sim_band_new(0, RATE) == NULL, "0 channels accepted");
+	CHECK_MSG(sim_band_new(2, 0) == NULL, "0 Hz accepted");
 	sim_band_free(NULL);
 }
 
@@ -278,14 +266,14 @@ static void test_names(void)
 
 	for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++) {
 		sim_band_channel_name(i, buf, sizeof buf);
-		CHECK(strcmp(buf, want[i]) == 0, "name %u is %s", i, buf);
+		CHECK_MSG(strcmp(buf, want[i]) == 0, "name %u is %s", i, buf);
 	}
 	sim_band_channel_name(9 * 3 + 8, buf, sizeof buf);
-	CHECK(strcmp(buf, "vox-4") == 0, "name 35 is %s", buf);
+	CHECK_MSG(strcmp(buf, "vox-4") == 0, "name 35 is %s", buf);
 	/* Cut to the buffer, always terminated. */
 	char small[4];
-	CHECK(sim_band_channel_name(5, small, sizeof small) == small, "returns buf");
-	CHECK(strcmp(small, "bas") == 0, "cut name is %s", small);
+	CHECK_MSG(sim_band_channel_name(5, small, sizeof small) == small, "returns buf");
+	CHECK_MSG(strcmp(small, "bas") == 0, "cut name is %s", small);
 }
 
 int main(void)
@@ -298,8 +286,8 @@ int main(void)
 	test_band();
 	test_names();
 
-	if (failures) {
-		fprintf(stderr, "test_sim_source: %d check(s) failed\n", failures);
+	if (check_failures) {
+		fprintf(stderr, "test_sim_source: %d check(s) failed\n", check_failures);
 		return 1;
 	}
 	printf("test_sim_source: OK\n");

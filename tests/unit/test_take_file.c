@@ -9,16 +9,16 @@
  * non-zero if any failed.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* nftw, truncate, pread */
+#define _GNU_SOURCE /* truncate, pread */
 #endif
 
+#include "check.h"
 #include "redlight/take_file.h"
 
 #include <sndfile.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,58 +27,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int failures;
-static int checks;
-
-#define CHECK(cond) \
-	do { \
-		checks++; \
-		if (!(cond)) { \
-			fprintf(stderr, "%s:%d: check failed: %s\n", \
-			        __FILE__, __LINE__, #cond); \
-			failures++; \
-		} \
-	} while (0)
-
-/* Like CHECK, but leaves the test function: later checks would crash. */
-#define REQUIRE(cond) \
-	do { \
-		checks++; \
-		if (!(cond)) { \
-			fprintf(stderr, "%s:%d: requirement failed: %s\n", \
-			        __FILE__, __LINE__, #cond); \
-			failures++; \
-			return; \
-		} \
-	} while (0)
-
-#define CHECK_EQ(a, b) \
-	do { \
-		long long a_ = (long long)(a), b_ = (long long)(b); \
-		checks++; \
-		if (a_ != b_) { \
-			fprintf(stderr, "%s:%d: check failed: %s == %s " \
-			        "(%lld != %lld)\n", __FILE__, __LINE__, \
-			        #a, #b, a_, b_); \
-			failures++; \
-		} \
-	} while (0)
-
-/* Expression returning enum rl_status must be RL_OK; err must be a
- * struct error in scope. */
-#define REQUIRE_OK(expr) \
-	do { \
-		enum rl_status s_ = (expr); \
-		checks++; \
-		if (s_ != RL_OK) { \
-			fprintf(stderr, "%s:%d: %s failed: %s: %s\n", \
-			        __FILE__, __LINE__, #expr, rl_strerror(s_), \
-			        err.message); \
-			failures++; \
-			return; \
-		} \
-	} while (0)
 
 static char test_dir[64];
 
@@ -219,11 +167,11 @@ static void check_test_signal(const char *path, uint64_t frames,
 	SNDFILE *sf = sf_open(path, SFM_READ, &si);
 	long long bad = 0;
 
-	checks++;
+	check_count++;
 	if (!sf) {
 		fprintf(stderr, "%s:%d: sf_open(%s): %s\n", __FILE__, line,
 		        path, sf_strerror(NULL));
-		failures++;
+		check_failures++;
 		return;
 	}
 	if ((uint64_t)si.frames != frames
@@ -232,7 +180,7 @@ static void check_test_signal(const char *path, uint64_t frames,
 		        "expected %llu x %u\n", __FILE__, line, path,
 		        (long long)si.frames, si.channels,
 		        (unsigned long long)frames, channels);
-		failures++;
+		check_failures++;
 		sf_close(sf);
 		return;
 	}
@@ -254,7 +202,7 @@ static void check_test_signal(const char *path, uint64_t frames,
 		        "wrong samples\n", __FILE__, line, path,
 		        (unsigned long long)done, (unsigned long long)frames,
 		        bad);
-		failures++;
+		check_failures++;
 	}
 	free(buf);
 	sf_close(sf);
@@ -328,7 +276,7 @@ static void check_exact_pcm(enum take_format format, int bits)
 	if (take_file_create(&info, &tf, &err) != RL_OK) {
 		fprintf(stderr, "%s:%d: create: %s\n", __FILE__, __LINE__,
 		        err.message);
-		failures++;
+		check_failures++;
 		goto out;
 	}
 	for (long base = 0; base < codes; base += CHUNK) {
@@ -397,9 +345,9 @@ static void test_float_roundtrip(void)
 
 	test_path(path, sizeof path, "float.wav");
 	struct take_file_info info = make_info(path, TAKE_FORMAT_FLOAT, 1);
-	REQUIRE_OK(take_file_create(&info, &tf, &err));
-	REQUIRE_OK(take_file_write(tf, in, n, &err));
-	REQUIRE_OK(take_file_close(tf, &err));
+	REQUIRE_OK(take_file_create(&info, &tf, &err), &err);
+	REQUIRE_OK(take_file_write(tf, in, n, &err), &err);
+	REQUIRE_OK(take_file_close(tf, &err), &err);
 
 	SF_INFO si = {0};
 	SNDFILE *sf = sf_open(path, SFM_READ, &si);
@@ -422,15 +370,15 @@ static void test_stereo_and_silence(void)
 
 	test_path(path, sizeof path, "stereo.wav");
 	struct take_file_info info = make_info(path, TAKE_FORMAT_PCM24, 2);
-	REQUIRE_OK(take_file_create(&info, &tf, &err));
-	REQUIRE_OK(take_file_write(tf, head, 3, &err));
-	REQUIRE_OK(take_file_write_silence(tf, silence, &err));
-	REQUIRE_OK(take_file_write_silence(tf, 0, &err));
-	REQUIRE_OK(take_file_write(tf, tail, 2, &err));
+	REQUIRE_OK(take_file_create(&info, &tf, &err), &err);
+	REQUIRE_OK(take_file_write(tf, head, 3, &err), &err);
+	REQUIRE_OK(take_file_write_silence(tf, silence, &err), &err);
+	REQUIRE_OK(take_file_write_silence(tf, 0, &err), &err);
+	REQUIRE_OK(take_file_write(tf, tail, 2, &err), &err);
 	CHECK_EQ(take_file_frames(tf), 3 + silence + 2);
 	CHECK(take_file_peak(tf) == 0.75f);
 	CHECK_EQ(take_file_clips(tf), 0);
-	REQUIRE_OK(take_file_close(tf, &err));
+	REQUIRE_OK(take_file_close(tf, &err), &err);
 
 	SF_INFO si = {0};
 	SNDFILE *sf = sf_open(path, SFM_READ, &si);
@@ -469,9 +417,9 @@ static void test_bext(void)
 	info.time_reference = tref;
 	info.description = desc;
 	info.originator_reference = "session-42/take-7";
-	REQUIRE_OK(take_file_create(&info, &tf, &err));
-	REQUIRE_OK(write_signal(tf, 0, 100, 1, &err));
-	REQUIRE_OK(take_file_close(tf, &err));
+	REQUIRE_OK(take_file_create(&info, &tf, &err), &err);
+	REQUIRE_OK(write_signal(tf, 0, 100, 1, &err), &err);
+	REQUIRE_OK(take_file_close(tf, &err), &err);
 
 	SF_INFO si = {0};
 	SNDFILE *sf = sf_open(path, SFM_READ, &si);
@@ -509,8 +457,8 @@ static void test_bext(void)
 	info = make_info(path, TAKE_FORMAT_FLOAT, 2);
 	info.description = "Verse 2, take 3";
 	info.time_reference = 96000;
-	REQUIRE_OK(take_file_create(&info, &tf, &err));
-	REQUIRE_OK(take_file_close(tf, &err));
+	REQUIRE_OK(take_file_create(&info, &tf, &err), &err);
+	REQUIRE_OK(take_file_close(tf, &err), &err);
 	sf = sf_open(path, SFM_READ, &si);
 	REQUIRE(sf != NULL);
 	CHECK_EQ(si.frames, 0);
@@ -537,13 +485,13 @@ static void test_set_time_reference(void)
 	test_path(path, sizeof path, "tref.wav");
 	struct take_file_info info = make_info(path, TAKE_FORMAT_PCM24, 1);
 	info.time_reference = 1;
-	REQUIRE_OK(take_file_create(&info, &tf, &err));
-	REQUIRE_OK(take_file_set_time_reference(tf, 99, &err));
-	REQUIRE_OK(take_file_set_time_reference(tf, tref, &err));
-	REQUIRE_OK(write_signal(tf, 0, 300, 1, &err));
+	REQUIRE_OK(take_file_create(&info, &tf, &err), &err);
+	REQUIRE_OK(take_file_set_time_reference(tf, 99, &err), &err);
+	REQUIRE_OK(take_file_set_time_reference(tf, tref, &err), &err);
+	REQUIRE_OK(write_signal(tf, 0, 300, 1, &err), &err);
 	CHECK_EQ(take_file_set_time_reference(tf, 5, &err), RL_ERR_STATE);
 	CHECK(strstr(err.message, path) != NULL);
-	REQUIRE_OK(take_file_close(tf, &err));
+	REQUIRE_OK(take_file_close(tf, &err), &err);
 	check_test_signal(path, 300, 1, __LINE__);
 
 	SF_INFO si = {0};
@@ -589,11 +537,11 @@ static void test_no_overwrite(void)
 	test_path(path, sizeof path, "twice.wav");
 	info = make_info(path, TAKE_FORMAT_PCM16, 1);
 	struct take_file *first = NULL, *second = NULL;
-	REQUIRE_OK(take_file_create(&info, &first, &err));
-	REQUIRE_OK(write_signal(first, 0, 10, 1, &err));
+	REQUIRE_OK(take_file_create(&info, &first, &err), &err);
+	REQUIRE_OK(write_signal(first, 0, 10, 1, &err), &err);
 	CHECK_EQ(take_file_create(&info, &second, &err), RL_ERR_EXISTS);
 	CHECK(second == NULL);
-	REQUIRE_OK(take_file_close(first, &err));
+	REQUIRE_OK(take_file_close(first, &err), &err);
 	check_test_signal(path, 10, 1, __LINE__);
 
 	/* Invalid arguments, and close(NULL). */
@@ -612,16 +560,16 @@ static void test_refresh_header(void)
 
 	test_path(path, sizeof path, "refresh.wav");
 	struct take_file_info info = make_info(path, TAKE_FORMAT_PCM24, 1);
-	REQUIRE_OK(take_file_create(&info, &tf, &err));
+	REQUIRE_OK(take_file_create(&info, &tf, &err), &err);
 	CHECK(strcmp(take_file_path(tf), path) == 0);
-	REQUIRE_OK(write_signal(tf, 0, 1000, 1, &err));
-	REQUIRE_OK(take_file_refresh_header(tf, &err));
+	REQUIRE_OK(write_signal(tf, 0, 1000, 1, &err), &err);
+	REQUIRE_OK(take_file_refresh_header(tf, &err), &err);
 	/* A separate reader while the writer still has the file open. */
 	check_test_signal(path, 1000, 1, __LINE__);
-	REQUIRE_OK(write_signal(tf, 1000, 500, 1, &err));
-	REQUIRE_OK(take_file_refresh_header(tf, &err));
+	REQUIRE_OK(write_signal(tf, 1000, 500, 1, &err), &err);
+	REQUIRE_OK(take_file_refresh_header(tf, &err), &err);
 	check_test_signal(path, 1500, 1, __LINE__);
-	REQUIRE_OK(take_file_close(tf, &err));
+	REQUIRE_OK(take_file_close(tf, &err), &err);
 	check_test_signal(path, 1500, 1, __LINE__);
 }
 
@@ -633,30 +581,30 @@ static void test_truncate(void)
 
 	test_path(path, sizeof path, "truncate.wav");
 	struct take_file_info info = make_info(path, TAKE_FORMAT_PCM24, 1);
-	REQUIRE_OK(take_file_create(&info, &tf, &err));
-	REQUIRE_OK(write_signal(tf, 0, 1000, 1, &err));
+	REQUIRE_OK(take_file_create(&info, &tf, &err), &err);
+	REQUIRE_OK(write_signal(tf, 0, 1000, 1, &err), &err);
 	CHECK_EQ(take_file_truncate(tf, 1001, &err), RL_ERR_INVALID);
 	CHECK(strstr(err.message, path) != NULL);
 	CHECK_EQ(take_file_frames(tf), 1000);
-	REQUIRE_OK(take_file_truncate(tf, 600, &err));
+	REQUIRE_OK(take_file_truncate(tf, 600, &err), &err);
 	CHECK_EQ(take_file_frames(tf), 600);
 	/* The header on disk follows at once, the file really is shorter. */
 	check_test_signal(path, 600, 1, __LINE__);
 	CHECK_EQ(file_size(path), data_offset(path) + 600 * 3);
 	/* Writing continues right after the cut. */
-	REQUIRE_OK(write_signal(tf, 600, 10, 1, &err));
+	REQUIRE_OK(write_signal(tf, 600, 10, 1, &err), &err);
 	CHECK_EQ(take_file_frames(tf), 610);
-	REQUIRE_OK(take_file_close(tf, &err));
+	REQUIRE_OK(take_file_close(tf, &err), &err);
 	check_test_signal(path, 610, 1, __LINE__);
 
 	/* Stereo, down to zero frames. */
 	test_path(path, sizeof path, "truncate0.wav");
 	info = make_info(path, TAKE_FORMAT_PCM16, 2);
-	REQUIRE_OK(take_file_create(&info, &tf, &err));
-	REQUIRE_OK(write_signal(tf, 0, 77, 2, &err));
-	REQUIRE_OK(take_file_truncate(tf, 0, &err));
-	REQUIRE_OK(write_signal(tf, 0, 5, 2, &err));
-	REQUIRE_OK(take_file_close(tf, &err));
+	REQUIRE_OK(take_file_create(&info, &tf, &err), &err);
+	REQUIRE_OK(write_signal(tf, 0, 77, 2, &err), &err);
+	REQUIRE_OK(take_file_truncate(tf, 0, &err), &err);
+	REQUIRE_OK(write_signal(tf, 0, 5, 2, &err), &err);
+	REQUIRE_OK(take_file_close(tf, &err), &err);
 	check_test_signal(path, 5, 2, __LINE__);
 }
 
@@ -683,13 +631,13 @@ static void check_clips(enum take_format format, const struct clip_case *c,
 	}
 	test_path(path, sizeof path, name);
 	struct take_file_info info = make_info(path, format, 1);
-	REQUIRE_OK(take_file_create(&info, &tf, &err));
+	REQUIRE_OK(take_file_create(&info, &tf, &err), &err);
 	CHECK(take_file_peak(tf) == 0.0f);
 	CHECK(isinf(take_file_peak_dbfs(take_file_peak(tf))));
-	REQUIRE_OK(take_file_write(tf, in, n, &err));
+	REQUIRE_OK(take_file_write(tf, in, n, &err), &err);
 	CHECK(take_file_peak(tf) == peak);
 	CHECK_EQ(take_file_clips(tf), clips);
-	REQUIRE_OK(take_file_close(tf, &err));
+	REQUIRE_OK(take_file_close(tf, &err), &err);
 
 	if (format == TAKE_FORMAT_FLOAT)
 		return;
@@ -704,7 +652,7 @@ static void check_clips(enum take_format format, const struct clip_case *c,
 			        "%s:%d: %s: %.9g -> %d, expected %lld\n",
 			        __FILE__, __LINE__, name, (double)c[i].x,
 			        back[i], c[i].code);
-			failures++;
+			check_failures++;
 		}
 	}
 }
@@ -794,9 +742,9 @@ static void test_short_write(void)
 
 	test_path(path, sizeof path, "short.wav");
 	struct take_file_info info = make_info(path, TAKE_FORMAT_PCM24, 1);
-	REQUIRE_OK(take_file_create(&info, &tf, &err));
-	REQUIRE_OK(write_signal(tf, 0, 100, 1, &err));
-	REQUIRE_OK(take_file_refresh_header(tf, &err));
+	REQUIRE_OK(take_file_create(&info, &tf, &err), &err);
+	REQUIRE_OK(write_signal(tf, 0, 100, 1, &err), &err);
+	REQUIRE_OK(take_file_refresh_header(tf, &err), &err);
 	long long size = file_size(path);
 	REQUIRE(size > 300);
 
@@ -815,9 +763,9 @@ static void test_short_write(void)
 	CHECK_EQ(take_file_frames(tf), 150);
 	/* No partial frame left behind. */
 	CHECK_EQ(file_size(path), data_offset(path) + 150 * 3);
-	REQUIRE_OK(write_signal(tf, 150, 10, 1, &err));
+	REQUIRE_OK(write_signal(tf, 150, 10, 1, &err), &err);
 	CHECK_EQ(take_file_frames(tf), 160);
-	REQUIRE_OK(take_file_close(tf, &err));
+	REQUIRE_OK(take_file_close(tf, &err), &err);
 	check_test_signal(path, 160, 1, __LINE__);
 }
 
@@ -839,13 +787,13 @@ static void check_recover_crash(enum take_format format, uint32_t ch,
 	test_path(path, sizeof path, name);
 	snprintf(crash, sizeof crash, "%s.crash.wav", path);
 	struct take_file_info info = make_info(path, format, ch);
-	REQUIRE_OK(take_file_create(&info, &tf, &err));
-	REQUIRE_OK(write_signal(tf, 0, 4000, ch, &err));
+	REQUIRE_OK(take_file_create(&info, &tf, &err), &err);
+	REQUIRE_OK(write_signal(tf, 0, 4000, ch, &err), &err);
 	if (refresh)
-		REQUIRE_OK(take_file_refresh_header(tf, &err));
-	REQUIRE_OK(write_signal(tf, 4000, 1234, ch, &err));
+		REQUIRE_OK(take_file_refresh_header(tf, &err), &err);
+	REQUIRE_OK(write_signal(tf, 4000, 1234, ch, &err), &err);
 	REQUIRE(copy_file(path, crash) == 0);
-	REQUIRE_OK(take_file_close(tf, &err));
+	REQUIRE_OK(take_file_close(tf, &err), &err);
 
 	/* The crash cut the last frame short. */
 	static const unsigned char partial[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
@@ -854,7 +802,7 @@ static void check_recover_crash(enum take_format format, uint32_t ch,
 	CHECK_EQ(write(fd, partial, frame_bytes - 1), frame_bytes - 1);
 	close(fd);
 
-	REQUIRE_OK(take_file_recover(crash, &rec, &err));
+	REQUIRE_OK(take_file_recover(crash, &rec, &err), &err);
 	CHECK_EQ(rec.frames_in_header, refreshed);
 	CHECK_EQ(rec.frames_on_disk, total);
 	CHECK(rec.repaired);
@@ -875,7 +823,7 @@ static void check_recover_crash(enum take_format format, uint32_t ch,
 	/* Second run: nothing to do, nothing touched. */
 	size_t before_size, after_size;
 	unsigned char *before = slurp(crash, &before_size);
-	REQUIRE_OK(take_file_recover(crash, &rec, &err));
+	REQUIRE_OK(take_file_recover(crash, &rec, &err), &err);
 	CHECK_EQ(rec.frames_in_header, total);
 	CHECK_EQ(rec.frames_on_disk, total);
 	CHECK(!rec.repaired);
@@ -886,7 +834,7 @@ static void check_recover_crash(enum take_format format, uint32_t ch,
 	free(after);
 
 	/* The cleanly closed original needs nothing either. */
-	REQUIRE_OK(take_file_recover(path, &rec, &err));
+	REQUIRE_OK(take_file_recover(path, &rec, &err), &err);
 	CHECK_EQ(rec.frames_in_header, total);
 	CHECK_EQ(rec.frames_on_disk, total);
 	CHECK(!rec.repaired);
@@ -911,12 +859,12 @@ static void test_recover_shorter(void)
 
 	test_path(path, sizeof path, "shorter.wav");
 	struct take_file_info info = make_info(path, TAKE_FORMAT_PCM24, 1);
-	REQUIRE_OK(take_file_create(&info, &tf, &err));
-	REQUIRE_OK(write_signal(tf, 0, 1000, 1, &err));
-	REQUIRE_OK(take_file_close(tf, &err));
+	REQUIRE_OK(take_file_create(&info, &tf, &err), &err);
+	REQUIRE_OK(write_signal(tf, 0, 1000, 1, &err), &err);
+	REQUIRE_OK(take_file_close(tf, &err), &err);
 	REQUIRE(truncate(path, data_offset(path) + 700 * 3 + 1) == 0);
 
-	REQUIRE_OK(take_file_recover(path, &rec, &err));
+	REQUIRE_OK(take_file_recover(path, &rec, &err), &err);
 	CHECK_EQ(rec.frames_in_header, 1000);
 	CHECK_EQ(rec.frames_on_disk, 700);
 	CHECK(rec.repaired);
@@ -971,7 +919,7 @@ static void test_recover_errors(void)
 	};
 	test_path(path, sizeof path, "list.wav");
 	REQUIRE(spit(path, list, sizeof list, O_EXCL) == 0);
-	REQUIRE_OK(take_file_recover(path, &rec, &err));
+	REQUIRE_OK(take_file_recover(path, &rec, &err), &err);
 	CHECK(!rec.repaired);
 	CHECK_EQ(rec.frames_in_header, 2);
 	CHECK_EQ(rec.frames_on_disk, 2);
@@ -994,9 +942,9 @@ static void test_recover_rf64(void)
 	test_path(path, sizeof path, "huge.wav");
 	struct take_file_info info = make_info(path, TAKE_FORMAT_PCM24, 1);
 	info.time_reference = (1ULL << 33) + 7;
-	REQUIRE_OK(take_file_create(&info, &tf, &err));
-	REQUIRE_OK(write_signal(tf, 0, 1000, 1, &err));
-	REQUIRE_OK(take_file_close(tf, &err));
+	REQUIRE_OK(take_file_create(&info, &tf, &err), &err);
+	REQUIRE_OK(write_signal(tf, 0, 1000, 1, &err), &err);
+	REQUIRE_OK(take_file_close(tf, &err), &err);
 
 	const long long doff = data_offset(path);
 	REQUIRE(doff > 0);
@@ -1004,7 +952,7 @@ static void test_recover_rf64(void)
 	const long long frames = (size - doff) / 3;
 	REQUIRE(truncate(path, size) == 0);
 
-	REQUIRE_OK(take_file_recover(path, &rec, &err));
+	REQUIRE_OK(take_file_recover(path, &rec, &err), &err);
 	CHECK_EQ(rec.frames_in_header, 1000);
 	CHECK_EQ(rec.frames_on_disk, frames);
 	CHECK(rec.repaired);
@@ -1047,13 +995,13 @@ static void test_recover_rf64(void)
 	CHECK_EQ(b.time_reference_low, 7);
 	sf_close(sf);
 
-	REQUIRE_OK(take_file_recover(path, &rec, &err));
+	REQUIRE_OK(take_file_recover(path, &rec, &err), &err);
 	CHECK(!rec.repaired);
 	CHECK_EQ(rec.frames_in_header, frames);
 
 	/* An RF64 file that grew further: ds64 is patched in place. */
 	REQUIRE(truncate(path, doff + frames * 3 + 100 * 3 + 2) == 0);
-	REQUIRE_OK(take_file_recover(path, &rec, &err));
+	REQUIRE_OK(take_file_recover(path, &rec, &err), &err);
 	CHECK(rec.repaired);
 	CHECK_EQ(rec.frames_in_header, frames);
 	CHECK_EQ(rec.frames_on_disk, frames + 100);
@@ -1069,27 +1017,8 @@ static void test_recover_rf64(void)
 	unlink(path); /* sparse, but 4 GiB to anyone copying the dir */
 }
 
-/* ---------------------------------------------------------------------- */
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* Only our own mkdtemp directory. */
-static void remove_test_dir(void)
-{
-	if (nftw(test_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
-		fprintf(stderr, "could not remove %s\n", test_dir);
-}
-
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	struct {
 		const char *name;
 		void (*fn)(void);
@@ -1113,26 +1042,22 @@ int main(void)
 		{ "recover_rf64", test_recover_rf64 },
 	};
 
-	snprintf(test_dir, sizeof test_dir, "%s/test_take_file.XXXXXX",
-	         tmp && *tmp && strlen(tmp) < 30 ? tmp : "/tmp");
-	if (!mkdtemp(test_dir)) {
-		perror("mkdtemp");
+	if (!check_tmpdir(test_dir, sizeof test_dir, "take_file"))
 		return 1;
-	}
 
 	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-		int before = failures;
+		int before = check_failures;
 		tests[i].fn();
 		printf("%-20s %s\n", tests[i].name,
-		       failures == before ? "ok" : "FAILED");
+		       check_failures == before ? "ok" : "FAILED");
 	}
 
-	if (failures) {
+	if (check_failures) {
 		fprintf(stderr, "%d of %d checks failed; files kept in %s\n",
-		        failures, checks, test_dir);
+		        check_failures, check_count, test_dir);
 		return 1;
 	}
-	remove_test_dir();
-	printf("all %d checks passed\n", checks);
+	check_rmtree(test_dir);
+	printf("all %d checks passed\n", check_count);
 	return 0;
 }

@@ -796,9 +796,9 @@ static void write_padded(const char *path, long total)
 
 static void test_load(void)
 {
-	char dir[] = "/tmp/test_tempo_map_XXXXXX";
-	if (!mkdtemp(dir)) {
-		CHECK(!"mkdtemp");
+	char dir[200];
+	if (!check_tmpdir(dir, sizeof dir, "tempo_map")) {
+		CHECK(!"check_tmpdir");
 		return;
 	}
 	char path[256];
@@ -853,8 +853,7 @@ static void test_load(void)
 		fprintf(stderr, "%s\n", err.message);
 	tempo_map_free(map);
 
-	unlink(path);
-	rmdir(dir);
+	check_rmtree(dir);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -11,15 +11,6 @@
 #include <math.h>
 #include <string.h>
 
-#define CHECK_STR(got, want)                                               \
-	do {                                                               \
-		if (strcmp((got), (want))) {                               \
-			fprintf(stderr, "%s:%d: got \"%s\", want \"%s\"\n", \
-			        __FILE__, __LINE__, (got), (want));        \
-			check_failures++;                                  \
-		}                                                          \
-	} while (0)
-
 static void test_clock(void)
 {
 	char b[32];
