@@ -102,7 +102,8 @@ static bool parse_number(const char *text, double *out)
 {
 	char *end = NULL;
 	*out = strtod(text, &end);
-	return end && !*end;
+	/* "nan" reads as a number but is none: every use compares it. */
+	return end && !*end && !isnan(*out);
 }
 
 /* All of text as a decimal whole number. */
