@@ -315,7 +315,8 @@ enum rl_status osc_handle_refresh(struct osc_request *r,
 /* The query                                                              */
 
 /* A whole state in one go (query): redlight's paths, with meters and
- * what feedback leaves out. */
+ * what feedback leaves out. What it shows is copied under the lock,
+ * then sent without it. */
 struct query_take {
 	uint32_t number, tracks, rating;
 	uint64_t start, length;
@@ -323,114 +324,126 @@ struct query_take {
 	char note[SESSION_NOTE_MAX];
 };
 
-static void send_query(struct osc_request *r)
-{
-	struct osc_server *s = r->s;
-	struct control *c = s->c;
-	struct osc_feedback_state state;
-	osc_feedback_state_init(&state);
+struct query {
 	struct control_status st;
 	struct session_settings set;
-	struct query_take *takes = NULL;
-	size_t take_count = 0;
-	char (*sections)[TEMPO_MAP_LABEL_MAX + 1] = NULL;
-	size_t section_count = 0;
+	size_t track_count;          /* in s->tracks */
+	struct query_take *takes;
+	size_t take_count;
+	char (*sections)[TEMPO_MAP_LABEL_MAX + 1];
+	size_t section_count;
 	char dir[SESSION_PATH_MAX];
+};
 
+static void query_copy(struct osc_server *s, struct query *q)
+{
+	struct control *c = s->c;
 	control_lock(c);
-	control_status(c, &st);
-	size_t n = osc_read_tracks(s);
-	set = *control_settings(c);
+	control_status(c, &q->st);
+	q->track_count = osc_read_tracks(s);
+	q->set = *control_settings(c);
 	const struct session *ses = control_session(c);
-	snprintf(dir, sizeof dir, "%s", ses->dir);
-	takes = calloc(ses->take_count ? ses->take_count : 1, sizeof *takes);
-	for (size_t i = 0; takes && i < ses->take_count; i++) {
+	snprintf(q->dir, sizeof q->dir, "%s", ses->dir);
+	q->takes = calloc(ses->take_count ? ses->take_count : 1,
+	                  sizeof *q->takes);
+	for (size_t i = 0; q->takes && i < ses->take_count; i++) {
 		const struct session_take *t = &ses->takes[i];
-		takes[i] = (struct query_take){
+		q->takes[i] = (struct query_take){
 			.number = t->number, .tracks = (uint32_t)t->file_count,
 			.rating = t->rating, .start = t->start_frame,
 			.length = t->length, .discarded = t->discarded,
 			.complete = t->complete,
 		};
-		snprintf(takes[i].note, sizeof takes[i].note, "%s", t->note);
-		take_count++;
+		snprintf(q->takes[i].note, sizeof q->takes[i].note, "%s",
+		         t->note);
+		q->take_count++;
 	}
 	const struct tempo_map *map = control_tempo_map(c);
 	size_t entries = map ? tempo_map_entry_count(map) : 0;
-	sections = calloc(entries ? entries : 1, sizeof *sections);
-	for (size_t i = 0; sections && i < entries; i++) {
+	q->sections = calloc(entries ? entries : 1, sizeof *q->sections);
+	for (size_t i = 0; q->sections && i < entries; i++) {
 		struct tempo_map_entry_info e;
 		tempo_map_entry(map, i, &e);
 		if (e.label)
-			snprintf(sections[section_count++], sizeof *sections,
-			         "%s", e.label);
+			snprintf(q->sections[q->section_count++],
+			         sizeof *q->sections, "%s", e.label);
 	}
 	control_unlock(c);
+}
 
-	struct osc_out e;
-	osc_out_init(&e, s, r->from, r->from_len, false);
-	struct osc_feedback_prefs prefs = { .dialect = OSC_FEEDBACK_REDLIGHT,
-	                                    .meters = true };
-	if (osc_feedback_state_set(&state, &st, s->tracks, n, dir, NULL) ==
-	    RL_OK) {
-		state.error_seq = s->state.error_seq;
-		snprintf(state.error, sizeof state.error, "%s", s->state.error);
-		osc_feedback_diff(&prefs, NULL, &state, osc_out_emit, &e);
-	}
-	char path[96];
-	lo_message m;
-#define SEND(p, ...)                                                     \
+/* One message to o, its arguments added by the statements after p. */
+#define SEND(o, p, ...)                                                  \
 	do {                                                             \
-		if ((m = lo_message_new())) {                            \
+		lo_message m = lo_message_new();                         \
+		if (m) {                                                 \
 			__VA_ARGS__;                                     \
-			osc_out_add(&e, (p), m);                         \
+			osc_out_add((o), (p), m);                        \
 			lo_message_free(m);                              \
 		}                                                        \
 	} while (0)
-	SEND("/redlight/rate", lo_message_add_int32(m, (int32_t)st.sample_rate));
-	SEND("/redlight/buffer", lo_message_add_int32(m, (int32_t)st.buffer_size));
-	SEND("/redlight/dsp", lo_message_add_float(m, (float)st.dsp_load_pct));
-	SEND("/redlight/ring", lo_message_add_float(m, (float)st.ring_fill_pct));
-	SEND("/redlight/loop/range", lo_message_add_int64(m, st.loop_start);
-	     lo_message_add_int64(m, st.loop_end));
-	SEND("/redlight/punch",
-	     lo_message_add_int64(m, st.punch_in == ENGINE_NO_FRAME ? -1
-	                                                            : st.punch_in);
-	     lo_message_add_int64(m, st.punch_out == ENGINE_NO_FRAME ? -1
-	                                                             : st.punch_out));
-	SEND("/redlight/settings/count_in",
-	     lo_message_add_int32(m, (int32_t)set.count_in_bars));
-	SEND("/redlight/settings/pre_roll",
-	     lo_message_add_int32(m, (int32_t)set.pre_roll_bars));
-	SEND("/redlight/cue/click/level",
-	     lo_message_add_float(m, isfinite(set.cue_click_db)
-	                              ? (float)set.cue_click_db : -200.0f));
-	SEND("/redlight/click/level/db",
-	     lo_message_add_float(m, isfinite(set.click_level_db)
-	                              ? (float)set.click_level_db : -200.0f));
-	SEND("/redlight/cue/scratch/level",
-	     lo_message_add_float(m, isfinite(set.cue_scratch_db)
-	                              ? (float)set.cue_scratch_db : -200.0f));
-	for (size_t i = 0; i < n; i++) {
-		const struct control_track *t = &s->tracks[i];
+
+/* -200 for off, as feedback shows levels. */
+static float level_of(double db)
+{
+	return isfinite(db) ? (float)db : -200.0f;
+}
+
+/* The engine's figures and the session's settings. */
+static void query_send_settings(struct osc_out *o, const struct query *q)
+{
+	const struct control_status *st = &q->st;
+	SEND(o, "/redlight/rate",
+	     lo_message_add_int32(m, (int32_t)st->sample_rate));
+	SEND(o, "/redlight/buffer",
+	     lo_message_add_int32(m, (int32_t)st->buffer_size));
+	SEND(o, "/redlight/dsp",
+	     lo_message_add_float(m, (float)st->dsp_load_pct));
+	SEND(o, "/redlight/ring",
+	     lo_message_add_float(m, (float)st->ring_fill_pct));
+	SEND(o, "/redlight/loop/range", lo_message_add_int64(m, st->loop_start);
+	     lo_message_add_int64(m, st->loop_end));
+	SEND(o, "/redlight/punch",
+	     lo_message_add_int64(m, st->punch_in == ENGINE_NO_FRAME
+	                             ? -1 : st->punch_in);
+	     lo_message_add_int64(m, st->punch_out == ENGINE_NO_FRAME
+	                             ? -1 : st->punch_out));
+	SEND(o, "/redlight/settings/count_in",
+	     lo_message_add_int32(m, (int32_t)q->set.count_in_bars));
+	SEND(o, "/redlight/settings/pre_roll",
+	     lo_message_add_int32(m, (int32_t)q->set.pre_roll_bars));
+	SEND(o, "/redlight/cue/click/level",
+	     lo_message_add_float(m, level_of(q->set.cue_click_db)));
+	SEND(o, "/redlight/click/level/db",
+	     lo_message_add_float(m, level_of(q->set.click_level_db)));
+	SEND(o, "/redlight/cue/scratch/level",
+	     lo_message_add_float(m, level_of(q->set.cue_scratch_db)));
+}
+
+/* Per track, the sections, per take. */
+static void query_send_lists(struct osc_out *o, const struct query *q,
+                             const struct control_track *tracks)
+{
+	char path[96];
+	for (size_t i = 0; i < q->track_count; i++) {
+		const struct control_track *t = &tracks[i];
 		snprintf(path, sizeof path, "/redlight/track/%u/info", t->number);
-		SEND(path, lo_message_add_int32(m, t->rec_safe);
+		SEND(o, path, lo_message_add_int32(m, t->rec_safe);
 		     lo_message_add_int32(m, t->monitor);
-		     lo_message_add_float(m, isfinite(t->monitor_db)
-		                              ? (float)t->monitor_db : -200.0f);
-		     lo_message_add_float(m, isfinite(t->cue_db)
-		                              ? (float)t->cue_db : -200.0f);
+		     lo_message_add_float(m, level_of(t->monitor_db));
+		     lo_message_add_float(m, level_of(t->cue_db));
 		     lo_message_add_int32(m, (int32_t)t->keeper_take);
 		     lo_message_add_string(m, t->group);
 		     lo_message_add_int32(m, t->clips > INT32_MAX
 		                             ? INT32_MAX : (int32_t)t->clips));
 	}
-	SEND("/redlight/sections", for (size_t i = 0; i < section_count; i++)
-	             lo_message_add_string(m, sections[i]));
-	SEND("/redlight/takes", lo_message_add_int32(m, (int32_t)take_count));
-	for (size_t i = 0; i < take_count; i++) {
-		const struct query_take *t = &takes[i];
-		SEND("/redlight/take/info",
+	SEND(o, "/redlight/sections",
+	     for (size_t i = 0; i < q->section_count; i++)
+	             lo_message_add_string(m, q->sections[i]));
+	SEND(o, "/redlight/takes",
+	     lo_message_add_int32(m, (int32_t)q->take_count));
+	for (size_t i = 0; i < q->take_count; i++) {
+		const struct query_take *t = &q->takes[i];
+		SEND(o, "/redlight/take/info",
 		     lo_message_add_int32(m, (int32_t)t->number);
 		     lo_message_add_int64(m, (int64_t)t->start);
 		     lo_message_add_int64(m, (int64_t)t->length);
@@ -440,11 +453,34 @@ static void send_query(struct osc_request *r)
 		     lo_message_add_int32(m, t->complete);
 		     lo_message_add_string(m, t->note));
 	}
-	SEND("/redlight/query/end", lo_message_add_int32(m, (int32_t)e.sent));
-	osc_out_flush(&e);
-#undef SEND
-	free(takes);
-	free(sections);
+}
+
+static void send_query(struct osc_request *r)
+{
+	struct osc_server *s = r->s;
+	struct query q = { 0 };
+	query_copy(s, &q);
+
+	struct osc_out o;
+	osc_out_init(&o, s, r->from, r->from_len, false);
+	struct osc_feedback_prefs prefs = { .dialect = OSC_FEEDBACK_REDLIGHT,
+	                                    .meters = true };
+	struct osc_feedback_state state;
+	osc_feedback_state_init(&state);
+	if (osc_feedback_state_set(&state, &q.st, s->tracks, q.track_count,
+	                           q.dir, NULL) == RL_OK) {
+		state.error_seq = s->state.error_seq;
+		snprintf(state.error, sizeof state.error, "%s", s->state.error);
+		osc_feedback_diff(&prefs, NULL, &state, osc_out_emit, &o);
+	}
+	query_send_settings(&o, &q);
+	query_send_lists(&o, &q, s->tracks);
+	SEND(&o, "/redlight/query/end",
+	     lo_message_add_int32(m, (int32_t)o.sent));
+	osc_out_flush(&o);
+	free(q.takes);
+	free(q.sections);
 	osc_feedback_state_cleanup(&state);
 }
 
+#undef SEND

@@ -289,7 +289,13 @@ static void test_routes(void)
 	CHECK(osc_address_check_path("/a b", &err) == RL_ERR_INVALID);
 	CHECK(osc_address_check_path("/track/{1,2}/recarm", &err) ==
 	      RL_ERR_INVALID);
+}
 
+/* Every route: its role, a spec the generic step can read, and its
+ * pattern finding itself. */
+static void test_route_table(void)
+{
+	char cap[64];
 	/* Read-only clients may ask and watch, never act. */
 	static const char *const watch[] = {
 		"/redlight/ping", "/redlight/pong", "/redlight/query",
@@ -321,8 +327,13 @@ static void test_routes(void)
 			snprintf(path, sizeof path, "%s", all[i].pattern);
 		CHECK(osc_route_lookup(path, cap, sizeof cap) == &all[i]);
 	}
+}
 
-	/* Aliases are the same action: one handler. */
+/* Aliases are the same action: one handler; REAPER's action numbers
+ * are presses of button routes; argument texts come from the spec. */
+static void test_aliases(void)
+{
+	const struct osc_route *r;
 	static const char *const same[][5] = {
 		{ "/redlight/play", "/transport_play", "/play" },
 		{ "/redlight/stop", "/transport_stop", "/stop" },
@@ -779,6 +790,16 @@ static void test_parse(void)
 	CHECK(strstr(err.message, "(bars) must be a number from -100000 to "
 	                          "100000") != NULL);
 	lo_message_free(d.m);
+}
+
+/* The generic step on the kinds that take more than one form. */
+static void test_parse_forms(void)
+{
+	struct decoded d;
+	struct osc_value v[OSC_ARGS_MAX];
+	struct error err;
+	bool act;
+
 	/* A position is a frame or text. */
 	lo_message m = lo_message_new();
 	lo_message_add_int64(m, 48000);
@@ -1183,9 +1204,12 @@ int main(int argc, char **argv)
 	test_roles();
 	test_limiter();
 	test_routes();
+	test_route_table();
+	test_aliases();
 	test_trigger();
 	test_args();
 	test_parse();
+	test_parse_forms();
 	test_feedback();
 	test_doc(argc > 1 ? argv[1] : NULL);
 	return CHECK_DONE();
