@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The OSC server: one thread, one UDP socket, the clients, and the
- * feedback sender. What each address does is osc_handlers.c; the
- * address space and its argument checks osc_address.c; the feedback
- * state and its differences osc_feedback.c.
+ * feedback sender. The address space -- each path's role, arguments and
+ * handler -- is the table in osc_routes.c (the user actions' handlers
+ * are there, OSC's own in osc_handlers.c); the argument checks
+ * osc_address.c; the feedback state and its differences osc_feedback.c.
  *
  * Why our own socket and not lo_server: liblo 0.31 (Debian 12) binds
  * every address (getaddrinfo(NULL, ..., AI_PASSIVE)), so --osc-bind
@@ -18,11 +19,11 @@
  * The thread's loop: poll() the socket and a wake-up eventfd with a
  * timeout until the next feedback tick; read at most a batch of packets
  * per wake-up (a flood cannot starve the tick); every 100 ms build the
- * state once and send each subscribed client its difference. Handlers
- * validate every argument before they take the control lock, and hold
- * it only for the control call: the lock is never the audio thread's,
- * so no number of messages can delay the recording -- they only cost
- * this thread's CPU, and the kernel drops what it cannot take.
+ * state once and send each subscribed client its difference. Every
+ * argument is checked before a handler runs, and an action holds the
+ * control lock only for its own call: the lock is never the audio
+ * thread's, so no number of messages can delay the recording -- they
+ * only cost this thread's CPU, and the kernel drops what it cannot take.
  */
 #include "osc_internal.h"
 
@@ -492,13 +493,13 @@ static void handle_message(struct osc_server *s, struct osc_request *r,
 	r->argc = lo_message_get_argc(msg);
 	r->argv = lo_message_get_argv(msg);
 	r->refused = false;
-	r->route = osc_address_lookup(path, r->capture, sizeof r->capture);
+	r->route = osc_route_lookup(path, r->capture, sizeof r->capture);
 	if (!r->route) {
 		show_path(path, strlen(path), shown, sizeof shown);
 		OSC_BAD(s, "ignored %s from %s: no such address (see "
 			"doc/osc.md)", shown, r->who);
 		s->bad_packets++;
-	} else if (r->route->writes && r->role != OSC_ACCESS_CONTROL) {
+	} else if (r->role < r->route->role) {
 		OSC_BAD(s, "ignored %s from %s: that client is read-only "
 			"(--osc-read-only)", path, r->who);
 		s->bad_packets++;

@@ -1,119 +1,20 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The OSC address space and the argument checks. doc/osc.md documents
- * every route listed here; tests/unit/test_osc.c checks the two agree.
+ * The address space's machinery: pattern matching, the argument specs'
+ * text and the generic step that checks a message against a spec, and
+ * the checks of single arguments. The routes themselves are in
+ * osc_routes.c.
  */
 #include "osc_address.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#define R(p, i, w, a) { p, i, w, a }
-
-/* Sorted by dialect, then as doc/osc.md lists them. Lookup is linear:
- * about 80 short patterns, compared component by component, costs less
- * than the recvfrom() that brought the message. */
-static const struct osc_address_route routes[] = {
-	/* redlight: session and feedback (read-only clients may use these) */
-	R("/redlight/ping", OSC_PING, false, "[any]"),
-	R("/redlight/pong", OSC_PONG, false, "[token]"),
-	R("/redlight/query", OSC_QUERY, false, ""),
-	R("/redlight/subscribe", OSC_SUBSCRIBE, false, "[port] [options]"),
-	R("/redlight/unsubscribe", OSC_UNSUBSCRIBE, false, "[port]"),
-	/* redlight: transport */
-	R("/redlight/play", OSC_PLAY, true, "[1]"),
-	R("/redlight/stop", OSC_STOP, true, "[1]"),
-	R("/redlight/record", OSC_RECORD, true, "[1]"),
-	R("/redlight/record/punch", OSC_RECORD_PUNCH, true, "from to"),
-	R("/redlight/toggle_roll", OSC_TOGGLE_ROLL, true, "[1]"),
-	R("/redlight/stop/after_pass", OSC_STOP_AFTER_PASS, true, "[1]"),
-	R("/redlight/locate", OSC_LOCATE, true, "frame|position"),
-	R("/redlight/locate/bar", OSC_LOCATE_BAR, true, "bar"),
-	R("/redlight/locate/section", OSC_LOCATE_SECTION, true, "label"),
-	R("/redlight/locate/start", OSC_LOCATE_START, true, "[1]"),
-	R("/redlight/locate/jump", OSC_LOCATE_JUMP, true, "bars"),
-	R("/redlight/locate/section/next", OSC_LOCATE_NEXT_SECTION, true, "[1]"),
-	R("/redlight/locate/section/prev", OSC_LOCATE_PREV_SECTION, true, "[1]"),
-	R("/redlight/loop", OSC_LOOP, true, "on [from to]"),
-	R("/redlight/click", OSC_CLICK, true, "[on]"),
-	R("/redlight/click/level", OSC_CLICK_LEVEL, true, "dB"),
-	R("/redlight/cue/click", OSC_CUE_CLICK, true, "dB"),
-	R("/redlight/cue/scratch", OSC_CUE_SCRATCH, true, "dB"),
-	/* redlight: takes */
-	R("/redlight/take/new", OSC_TAKE_NEW, true, "[1]"),
-	R("/redlight/marker", OSC_MARKER, true, "[name]"),
-	R("/redlight/take/keep", OSC_TAKE_KEEP, true, "take [track]"),
-	R("/redlight/take/rate", OSC_TAKE_RATE, true, "take rating"),
-	R("/redlight/take/note", OSC_TAKE_NOTE, true, "take text"),
-	R("/redlight/take/discard", OSC_TAKE_DISCARD, true, "take"),
-	R("/redlight/take/restore", OSC_TAKE_RESTORE, true, "take"),
-	R("/redlight/comp/use", OSC_COMP_USE, true, "comp on"),
-	/* redlight: tracks */
-	R("/redlight/track/arm", OSC_TRACK_ARM, true, "track [on]"),
-	R("/redlight/track/monitor", OSC_TRACK_MONITOR, true,
-	  "track on [dB]"),
-	R("/redlight/track/cue", OSC_TRACK_CUE, true, "track dB"),
-	R("/redlight/arm/all", OSC_ARM_ALL, true, "[on]"),
-	R("/redlight/meters/reset", OSC_METERS_RESET, true, "[1]"),
-	R("/redlight/track/*/arm", OSC_TRACKN_ARM, true, "[on]"),
-	R("/redlight/track/*/monitor", OSC_TRACKN_MONITOR, true, "on [dB]"),
-	R("/redlight/track/*/cue", OSC_TRACKN_CUE, true, "dB"),
-	/* Ardour: what tablet layouts made for it send */
-	R("/transport_play", OSC_ARDOUR_PLAY, true, "[1]"),
-	R("/transport_stop", OSC_ARDOUR_STOP, true, "[1]"),
-	R("/toggle_roll", OSC_ARDOUR_TOGGLE_ROLL, true, "[1]"),
-	R("/rec_enable_toggle", OSC_ARDOUR_REC_TOGGLE, true, "[1]"),
-	R("/goto_start", OSC_ARDOUR_GOTO_START, true, "[1]"),
-	R("/add_marker", OSC_ARDOUR_ADD_MARKER, true, "[1|name]"),
-	R("/loop_toggle", OSC_ARDOUR_LOOP_TOGGLE, true, "[1]"),
-	R("/toggle_click", OSC_ARDOUR_TOGGLE_CLICK, true, "[1]"),
-	R("/jump_bars", OSC_ARDOUR_JUMP_BARS, true, "bars"),
-	R("/locate", OSC_ARDOUR_LOCATE, true, "sample roll"),
-	R("/strip/recenable", OSC_ARDOUR_RECENABLE, true, "ssid yn"),
-	R("/strip/recenable/*", OSC_ARDOUR_RECENABLE_N, true, "yn"),
-	R("/set_surface", OSC_ARDOUR_SET_SURFACE, false,
-	  "bank_size strip_types feedback fadermode [send_page_size "
-	  "plugin_page_size port linkset linkid]"),
-	R("/set_surface/feedback", OSC_ARDOUR_SURFACE_FEEDBACK, false,
-	  "feedback"),
-	R("/set_surface/bank_size", OSC_ARDOUR_SURFACE_BANK_SIZE, false,
-	  "bank_size"),
-	R("/set_surface/port", OSC_ARDOUR_SURFACE_PORT, false, "port"),
-	R("/set_surface/strip_types", OSC_ARDOUR_SURFACE_IGNORED, false,
-	  "strip_types"),
-	R("/set_surface/gainmode", OSC_ARDOUR_SURFACE_IGNORED, false,
-	  "gainmode"),
-	R("/set_surface/send_page_size", OSC_ARDOUR_SURFACE_IGNORED, false,
-	  "size"),
-	R("/set_surface/plugin_page_size", OSC_ARDOUR_SURFACE_IGNORED, false,
-	  "size"),
-	R("/refresh", OSC_ARDOUR_REFRESH, false, "[1]"),
-	R("/transport_frame", OSC_ARDOUR_TRANSPORT_FRAME, false, ""),
-	R("/transport_speed", OSC_ARDOUR_TRANSPORT_SPEED, false, ""),
-	R("/record_enabled", OSC_ARDOUR_RECORD_ENABLED, false, ""),
-	/* REAPER: the default pattern file's names */
-	R("/play", OSC_REAPER_PLAY, true, "[1]"),
-	R("/stop", OSC_REAPER_STOP, true, "[1]"),
-	R("/record", OSC_REAPER_RECORD, true, "[1]"),
-	R("/repeat", OSC_REAPER_REPEAT, true, "[1]"),
-	R("/click", OSC_REAPER_CLICK, true, "[1]"),
-	R("/track/*/recarm", OSC_REAPER_RECARM, true, "[0|1]"),
-	R("/track/*/recarm/toggle", OSC_REAPER_RECARM_TOGGLE, true, "[1]"),
-	R("/time", OSC_REAPER_TIME, true, "seconds"),
-	R("/action", OSC_REAPER_ACTION, true, "action"),
-	R("/action/*", OSC_REAPER_ACTION_N, true, "[1]"),
-};
-
-const struct osc_address_route *osc_address_routes(size_t *count)
-{
-	*count = sizeof routes / sizeof routes[0];
-	return routes;
-}
-
-/* Does path match pattern, '*' standing for one non-empty component? */
-static bool match(const char *pattern, const char *path, char *capture,
-                  size_t cap)
+bool osc_address_match(const char *pattern, const char *path,
+                       char *capture, size_t cap)
 {
 	const char *p = pattern, *s = path;
 	while (*p && *s) {
@@ -135,23 +36,38 @@ static bool match(const char *pattern, const char *path, char *capture,
 	return *p == '\0' && *s == '\0';
 }
 
-const struct osc_address_route *osc_address_lookup(const char *path,
-                                                   char *capture,
-                                                   size_t cap)
+static bool is_button(const struct osc_arg *a)
 {
-	char dummy[1];
-	if (!capture || cap == 0) {
-		capture = dummy;
-		cap = 0;
-	}
-	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		bool wild = strchr(routes[i].pattern, '*') != NULL;
-		if (wild && cap == 0)
+	return a->kind == OSC_ARG_TRIGGER || a->kind == OSC_ARG_TRIGGER_TEXT;
+}
+
+const char *osc_address_args_text(const struct osc_arg *args, char *buf,
+                                  size_t size)
+{
+	size_t at = 0;
+	buf[0] = '\0';
+	for (size_t k = 0; args && args[k].kind != OSC_ARG_END; k++) {
+		const struct osc_arg *a = &args[k];
+		if (a->in_path || at >= size)
 			continue;
-		if (match(routes[i].pattern, path, capture, cap))
-			return &routes[i];
+		const char *sep = at ? " " : "";
+		int n;
+		if (a->kind == OSC_ARG_TRIGGER)
+			n = snprintf(buf + at, size - at, "%strigger", sep);
+		else if (a->kind == OSC_ARG_TRIGGER_TEXT)
+			n = snprintf(buf + at, size - at, "%strigger or %s", sep,
+			             a->name);
+		else if (a->rest)
+			n = snprintf(buf + at, size - at, "%s[%s...]", sep, a->name);
+		else if (a->optional)
+			n = snprintf(buf + at, size - at, "%s[%s]", sep, a->name);
+		else
+			n = snprintf(buf + at, size - at, "%s%s", sep, a->name);
+		at += n > 0 ? (size_t)n : 0;
 	}
-	return NULL;
+	if (at == 0)
+		snprintf(buf, size, "none");
+	return buf;
 }
 
 enum rl_status osc_address_check_path(const char *path, struct error *err)
@@ -336,16 +252,17 @@ enum rl_status osc_address_int(const char *types, lo_arg **argv, int i,
 }
 
 enum rl_status osc_address_number(const char *types, lo_arg **argv, int i,
-                                  const char *what, double *out,
-                                  struct error *err)
+                                  const char *what, double min, double max,
+                                  double *out, struct error *err)
 {
 	char t = types[i];
 	if (!numeric(t))
 		return wrong_type(t, i, what, "a number", err);
 	double v = value_of(t, argv[i]);
-	if (!isfinite(v))
+	if (!(v >= min && v <= max))
 		return error_set(err, RL_ERR_INVALID, "argument %d (%s) must be "
-		                 "a finite number, got %g", i + 1, what, v);
+		                 "a number from %g to %g, got %g", i + 1, what,
+		                 min, max, v);
 	*out = v;
 	return RL_OK;
 }
@@ -391,29 +308,172 @@ enum rl_status osc_address_text(const char *types, lo_arg **argv, int i,
 }
 
 enum rl_status osc_address_track(const char *types, lo_arg **argv, int i,
-                                 char *buf, size_t size, struct error *err)
+                                 const char *what, char *buf, size_t size,
+                                 struct error *err)
 {
 	char t = types[i];
 	if (t == LO_STRING || t == LO_SYMBOL) {
 		const char *s = (const char *)argv[i];
 		if (!s[0] || strlen(s) >= size)
-			return error_set(err, RL_ERR_INVALID, "argument %d "
-			                 "(track) must be a track number or name, "
-			                 "got \"%.40s\"", i + 1, s);
+			return error_set(err, RL_ERR_INVALID, "argument %d (%s) "
+			                 "must be a track number or name, got "
+			                 "\"%.40s\"", i + 1, what, s);
 		snprintf(buf, size, "%s", s);
 		return RL_OK;
 	}
 	int64_t n;
-	if (osc_address_int(types, argv, i, "track", 1, UINT32_MAX, &n,
+	if (osc_address_int(types, argv, i, what, 1, UINT32_MAX, &n,
 	                    NULL) != RL_OK) {
 		char shown[32] = "";
 		if (numeric(t))
 			show_number(t, argv[i], shown, sizeof shown);
-		return error_set(err, RL_ERR_INVALID, "argument %d (track) must "
-		                 "be a track number (from 1) or name, got %s",
-		                 i + 1, shown[0] ? shown
-		                                 : osc_address_type_name(t));
+		return error_set(err, RL_ERR_INVALID, "argument %d (%s) must be "
+		                 "a track number (from 1) or name, got %s", i + 1,
+		                 what, shown[0] ? shown : osc_address_type_name(t));
 	}
 	snprintf(buf, size, "%lld", (long long)n);
+	return RL_OK;
+}
+
+enum rl_status osc_address_position(const char *types, lo_arg **argv,
+                                    int i, const char *what, int64_t min,
+                                    int64_t max, int64_t *frame,
+                                    const char **text, struct error *err)
+{
+	char t = types[i];
+	*text = NULL;
+	if (t == LO_STRING || t == LO_SYMBOL) {
+		*text = (const char *)argv[i];
+		return RL_OK;
+	}
+	if (!numeric(t))
+		return wrong_type(t, i, what, "a frame number or a position "
+		                  "(\"17|3\", \"chorus\")", err);
+	return osc_address_int(types, argv, i, what, min, max, frame, err);
+}
+
+/* ---- the generic step ------------------------------------------------- */
+
+/* The component the pattern's '*' matched: a track's number or name,
+ * or a whole number (REAPER's action). */
+static enum rl_status parse_path(const struct osc_arg *a, const char *capture,
+                                 struct osc_value *v, struct error *err)
+{
+	if (a->kind == OSC_ARG_TRACK) {
+		snprintf(v->buf, sizeof v->buf, "%s", capture);
+		v->text = v->buf;
+		return RL_OK;
+	}
+	char *end = NULL;
+	long long n = capture[0] >= '0' && capture[0] <= '9'
+	              ? strtoll(capture, &end, 10) : 0;
+	if (!end || *end || n < a->min || n > a->max)
+		return error_set(err, RL_ERR_INVALID, "the path's %s must be a "
+		                 "whole number from %lld to %lld, got '%.40s'",
+		                 a->name, (long long)a->min, (long long)a->max,
+		                 capture);
+	v->i = n;
+	return RL_OK;
+}
+
+/* Message argument j for spec entry a. */
+static enum rl_status parse_one(const struct osc_arg *a, const char *types,
+                                lo_arg **argv, int j, struct osc_value *v,
+                                struct error *err)
+{
+	switch (a->kind) {
+	case OSC_ARG_BOOL:
+		return osc_address_bool(types, argv, j, a->name, &v->on, err);
+	case OSC_ARG_INT:
+		return osc_address_int(types, argv, j, a->name, a->min, a->max,
+		                       &v->i, err);
+	case OSC_ARG_NUMBER:
+		return osc_address_number(types, argv, j, a->name,
+		                          (double)a->min, (double)a->max, &v->x,
+		                          err);
+	case OSC_ARG_LEVEL:
+		return osc_address_level(types, argv, j, a->name, &v->x, err);
+	case OSC_ARG_TEXT:
+		return osc_address_text(types, argv, j, a->name, &v->text, err);
+	case OSC_ARG_TRACK:
+		v->text = v->buf;
+		return osc_address_track(types, argv, j, a->name, v->buf,
+		                         sizeof v->buf, err);
+	case OSC_ARG_POSITION:
+		return osc_address_position(types, argv, j, a->name, a->min,
+		                            a->max, &v->i, &v->text, err);
+	case OSC_ARG_ANY:
+		return RL_OK;
+	case OSC_ARG_END:
+	case OSC_ARG_TRIGGER:
+	case OSC_ARG_TRIGGER_TEXT:
+		break;
+	}
+	return error_set(err, RL_ERR_INVALID, "argument %d (%s): no check for "
+	                 "its kind", j + 1, a->name);
+}
+
+/* A button is the message's only argument: a string for TRIGGER_TEXT,
+ * else a press or a release. */
+static enum rl_status parse_button(const struct osc_arg *a, const char *types,
+                                   lo_arg **argv, int argc,
+                                   struct osc_value *v, bool *act,
+                                   struct error *err)
+{
+	if (a->kind == OSC_ARG_TRIGGER_TEXT && argc == 1 &&
+	    (types[0] == LO_STRING || types[0] == LO_SYMBOL)) {
+		v->text = (const char *)argv[0];
+		return RL_OK;
+	}
+	return osc_address_trigger(types, argv, argc, act, err);
+}
+
+enum rl_status osc_address_parse(const struct osc_arg *args,
+                                 const char *capture, const char *types,
+                                 lo_arg **argv, int argc,
+                                 struct osc_value *v, bool *act,
+                                 struct error *err)
+{
+	*act = true;
+	int n = 0, min = 0, max = 0;
+	bool button = false;
+	for (; args && args[n].kind != OSC_ARG_END; n++) {
+		memset(&v[n], 0, sizeof v[n]);
+		const struct osc_arg *a = &args[n];
+		if (a->in_path)
+			continue;
+		button = button || is_button(a);
+		max = a->rest ? INT_MAX : max + 1;
+		if (!a->optional && !a->rest && !is_button(a))
+			min = max;
+	}
+	/* A button counts its arguments itself (none or one). */
+	if (!button) {
+		char text[256];
+		enum rl_status st = osc_address_count(argc, min, max,
+		                                      osc_address_args_text(
+		                                              args, text,
+		                                              sizeof text),
+		                                      err);
+		if (st != RL_OK)
+			return st;
+	}
+	for (int k = 0, j = 0; k < n; k++) {
+		const struct osc_arg *a = &args[k];
+		enum rl_status st = RL_OK;
+		if (a->in_path)
+			st = parse_path(a, capture ? capture : "", &v[k], err);
+		else if (is_button(a))
+			st = parse_button(a, types, argv, argc, &v[k], act, err);
+		else if (j >= argc)
+			continue; /* an optional one left out */
+		else if (a->rest)
+			j = argc;
+		else
+			st = parse_one(a, types, argv, j++, &v[k], err);
+		if (st != RL_OK)
+			return st;
+		v[k].given = true;
+	}
 	return RL_OK;
 }

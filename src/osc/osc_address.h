@@ -1,15 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /**
  * @file osc_address.h
- * The OSC address space (doc/osc.md): which paths exist, what each one
- * is for, whether it changes anything, and the checks every argument
- * goes through before a handler acts on it.
- *
- * Three dialects share the server: redlight's own paths under
- * /redlight/, the subset of Ardour's paths that tablet layouts made for
- * Ardour send, and REAPER's default names. A path is one table entry;
- * a '*' in a pattern stands for one path component (a track number or
- * name, an action number), which lookup hands back.
+ * The machinery of the OSC address space (doc/osc.md): matching a path
+ * to a pattern, the declarative argument specs of the routes
+ * (osc_routes.h holds the table) with the generic step that checks a
+ * message against one, and the checks every argument goes through
+ * before a handler acts on it.
  *
  * Pure functions over liblo's argument types: any thread; the unit tests
  * run them without a server.
@@ -18,6 +14,7 @@
 #define REDLIGHT_OSC_ADDRESS_H
 
 #include "redlight/error.h"
+#include "redlight/session.h"
 
 #include <lo/lo.h>
 
@@ -25,61 +22,87 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** What a path does (the server's handlers switch on it). */
-enum osc_address_id {
-	/* redlight: session, feedback */
-	OSC_PING, OSC_PONG, OSC_QUERY, OSC_SUBSCRIBE, OSC_UNSUBSCRIBE,
-	/* redlight: transport */
-	OSC_PLAY, OSC_STOP, OSC_RECORD, OSC_RECORD_PUNCH, OSC_TOGGLE_ROLL,
-	OSC_STOP_AFTER_PASS, OSC_LOCATE, OSC_LOCATE_BAR, OSC_LOCATE_SECTION,
-	OSC_LOCATE_START, OSC_LOCATE_JUMP, OSC_LOCATE_NEXT_SECTION,
-	OSC_LOCATE_PREV_SECTION, OSC_LOOP, OSC_CLICK,
-	OSC_CLICK_LEVEL, OSC_CUE_CLICK, OSC_CUE_SCRATCH,
-	/* redlight: takes */
-	OSC_TAKE_NEW, OSC_MARKER, OSC_TAKE_KEEP, OSC_TAKE_RATE,
-	OSC_TAKE_NOTE, OSC_TAKE_DISCARD, OSC_TAKE_RESTORE, OSC_COMP_USE,
-	/* redlight: tracks (track in an argument, or in the path) */
-	OSC_TRACK_ARM, OSC_TRACK_MONITOR, OSC_TRACK_CUE, OSC_ARM_ALL,
-	OSC_METERS_RESET,
-	OSC_TRACKN_ARM, OSC_TRACKN_MONITOR, OSC_TRACKN_CUE,
-	/* Ardour */
-	OSC_ARDOUR_PLAY, OSC_ARDOUR_STOP, OSC_ARDOUR_TOGGLE_ROLL,
-	OSC_ARDOUR_REC_TOGGLE, OSC_ARDOUR_GOTO_START, OSC_ARDOUR_ADD_MARKER,
-	OSC_ARDOUR_LOOP_TOGGLE, OSC_ARDOUR_TOGGLE_CLICK, OSC_ARDOUR_JUMP_BARS,
-	OSC_ARDOUR_LOCATE, OSC_ARDOUR_RECENABLE, OSC_ARDOUR_RECENABLE_N,
-	OSC_ARDOUR_SET_SURFACE, OSC_ARDOUR_SURFACE_FEEDBACK,
-	OSC_ARDOUR_SURFACE_BANK_SIZE, OSC_ARDOUR_SURFACE_PORT,
-	OSC_ARDOUR_SURFACE_IGNORED, OSC_ARDOUR_REFRESH,
-	OSC_ARDOUR_TRANSPORT_FRAME, OSC_ARDOUR_TRANSPORT_SPEED,
-	OSC_ARDOUR_RECORD_ENABLED,
-	/* REAPER */
-	OSC_REAPER_PLAY, OSC_REAPER_STOP, OSC_REAPER_RECORD,
-	OSC_REAPER_REPEAT, OSC_REAPER_CLICK, OSC_REAPER_RECARM,
-	OSC_REAPER_RECARM_TOGGLE, OSC_REAPER_TIME, OSC_REAPER_ACTION,
-	OSC_REAPER_ACTION_N,
-};
-
-/** One path of the address space. */
-struct osc_address_route {
-	const char *pattern;     /**< "/redlight/track/STAR/arm" with '*' */
-	enum osc_address_id id;
-	bool writes;             /**< changes something: refused to
-	                              read-only clients */
-	const char *args;        /**< the arguments it takes, for messages
-	                              ("[on]", "take rating") */
+/** What one argument may be (doc/osc.md, "Rules for every message"). */
+enum osc_arg_kind {
+	OSC_ARG_END = 0,      /**< ends a spec */
+	OSC_ARG_TRIGGER,      /**< a button: no argument, or 1/true
+	                           (press) or 0/false (release: nothing
+	                           happens); the only message argument */
+	OSC_ARG_TRIGGER_TEXT, /**< a button, or a string (value.text) */
+	OSC_ARG_BOOL,         /**< a switch (value.on) */
+	OSC_ARG_INT,          /**< a whole number in [min, max] (value.i) */
+	OSC_ARG_NUMBER,       /**< a number in [min, max] (value.x) */
+	OSC_ARG_LEVEL,        /**< dB, off as -INFINITY (value.x) */
+	OSC_ARG_TEXT,         /**< a string (value.text) */
+	OSC_ARG_TRACK,        /**< a track number or name (value.text;
+	                           the server adds value.track) */
+	OSC_ARG_POSITION,     /**< a frame number in [min, max] (value.i)
+	                           or a position as text (value.text) */
+	OSC_ARG_ANY,          /**< anything: the handler reads the message */
 };
 
 /**
- * The route of `path`, or NULL if there is none. If the pattern has a
- * '*', the component it matched is copied into capture (cap bytes,
- * NUL-terminated; a component that does not fit fails the match).
+ * One argument of a route. A route's spec is an array of these ended by
+ * one of kind OSC_ARG_END; the text that messages and doc/osc.md show
+ * (osc_address_args_text()) is made from it, so the two cannot drift.
  */
-const struct osc_address_route *osc_address_lookup(const char *path,
-                                                   char *capture,
-                                                   size_t cap);
+struct osc_arg {
+	enum osc_arg_kind kind;
+	const char *name;     /**< "take", "dB": in messages and docs */
+	bool optional;        /**< may be left out (only at the end) */
+	bool in_path;         /**< the component the pattern's '*' matched
+	                           (a track, an action number), not a
+	                           message argument */
+	bool rest;            /**< OSC_ARG_ANY: any number of arguments */
+	int64_t min, max;     /**< OSC_ARG_INT, _NUMBER, _POSITION */
+};
 
-/** Every route, for tests and documentation checks; *count entries. */
-const struct osc_address_route *osc_address_routes(size_t *count);
+/** Arguments of a route at most, path components included. */
+#define OSC_ARGS_MAX 9
+
+/** One argument as a handler gets it, checked against its osc_arg. */
+struct osc_value {
+	bool given;            /**< false: an optional one left out */
+	bool on;               /**< OSC_ARG_BOOL */
+	int64_t i;             /**< OSC_ARG_INT, a frame for _POSITION */
+	double x;              /**< OSC_ARG_NUMBER, OSC_ARG_LEVEL */
+	const char *text;      /**< TEXT, TRACK, POSITION as text, the
+	                            string of TRIGGER_TEXT; else NULL. Points
+	                            into the message or into buf. */
+	uint32_t track;        /**< OSC_ARG_TRACK: the session's number,
+	                            filled in by the server */
+	char buf[SESSION_NAME_MAX];
+};
+
+/**
+ * Does `path` match `pattern`, a '*' standing for one non-empty path
+ * component? That component is copied into capture (cap bytes,
+ * NUL-terminated); one that does not fit fails the match.
+ */
+bool osc_address_match(const char *pattern, const char *path,
+                       char *capture, size_t cap);
+
+/**
+ * The arguments of a spec as users read them: names in order, "[name]"
+ * for an optional one, "trigger" for a button, "[name...]" for any
+ * number, "none" for none; the path's components are not arguments.
+ * "take [track]", "on [from] [to]". Returns buf.
+ */
+const char *osc_address_args_text(const struct osc_arg *args, char *buf,
+                                  size_t size);
+
+/**
+ * The generic step: check a message's arguments (types, argv, argc, as
+ * liblo decoded them) and the path component `capture` against `args`,
+ * and fill v[i] for each args[i] (v: OSC_ARGS_MAX entries). *act is
+ * false for a button's release: nothing to do, and no error. Errors
+ * (RL_ERR_INVALID) are the argument checks' below.
+ */
+enum rl_status osc_address_parse(const struct osc_arg *args,
+                                 const char *capture, const char *types,
+                                 lo_arg **argv, int argc,
+                                 struct osc_value *v, bool *act,
+                                 struct error *err);
 
 /**
  * Is `path` an address a client may send? It must start with '/' and
@@ -121,10 +144,10 @@ enum rl_status osc_address_int(const char *types, lo_arg **argv, int i,
                                const char *what, int64_t min, int64_t max,
                                int64_t *out, struct error *err);
 
-/** A finite number of any numeric type. */
+/** A number of any numeric type in [min, max] (so never NaN). */
 enum rl_status osc_address_number(const char *types, lo_arg **argv, int i,
-                                  const char *what, double *out,
-                                  struct error *err);
+                                  const char *what, double min, double max,
+                                  double *out, struct error *err);
 
 /**
  * A level in dB for the cue and click: a number up to +6, or -inf (off)
@@ -143,9 +166,20 @@ enum rl_status osc_address_text(const char *types, lo_arg **argv, int i,
 /**
  * A track as a client names it: a number (any numeric type, written
  * into buf as "7") or a string (a name, or "7"); buf gets the text for
- * control_find_track().
+ * action_find_track().
  */
 enum rl_status osc_address_track(const char *types, lo_arg **argv, int i,
-                                 char *buf, size_t size, struct error *err);
+                                 const char *what, char *buf, size_t size,
+                                 struct error *err);
+
+/**
+ * A position: a whole number in [min, max] (a timeline frame, into
+ * *frame; *text NULL) or a string as users type positions ("17|3",
+ * "chorus1"; *text points into the message).
+ */
+enum rl_status osc_address_position(const char *types, lo_arg **argv,
+                                    int i, const char *what, int64_t min,
+                                    int64_t max, int64_t *frame,
+                                    const char **text, struct error *err);
 
 #endif

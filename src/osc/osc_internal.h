@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * The OSC server's own structures, shared by its two files: osc.c (the
- * thread, the socket, packets, clients and feedback) and osc_handlers.c
- * (what each address does). Everything here runs on the OSC thread.
+ * The OSC server's own structures, shared by its files: osc.c (the
+ * thread, the socket, packets, clients and feedback), osc_routes.c (the
+ * address space: what each path does) and osc_handlers.c (the routes
+ * that are OSC's own business: questions, subscriptions, surfaces).
+ * Everything here runs on the OSC thread.
  */
 #ifndef REDLIGHT_OSC_INTERNAL_H
 #define REDLIGHT_OSC_INTERNAL_H
@@ -10,6 +12,7 @@
 #include "redlight/osc.h"
 #include "osc_access.h"
 #include "osc_address.h"
+#include "osc_routes.h"
 #include "osc_feedback.h"
 
 #include <lo/lo.h>
@@ -102,7 +105,7 @@ struct osc_request {
 	int argc;
 	lo_message msg;
 	char capture[SESSION_NAME_MAX];
-	const struct osc_address_route *route;
+	const struct osc_route *route;
 	bool refused;               /* the control API said no */
 	double now;
 };
@@ -193,8 +196,55 @@ void osc_drop_client(struct osc_server *s, struct osc_client *cl,
 size_t osc_read_tracks(struct osc_server *s);
 
 /** Act on a decoded message whose route r->route is known and allowed
- *  (osc_handlers.c). RL_OK, or why not; r->refused says whether the
- *  recorder refused (the message itself was fine). */
+ *  (osc_routes.c): check its arguments against the route's spec, find
+ *  its tracks, run its handler. RL_OK, or why not; r->refused says
+ *  whether the recorder refused (the message itself was fine). */
 enum rl_status osc_dispatch(struct osc_request *r, struct error *err);
+
+/*
+ * The routes that are OSC's own business (osc_handlers.c), as
+ * osc_route_handler: answers to the sender, subscriptions to feedback,
+ * Ardour's surfaces. The table in osc_routes.c says which path runs
+ * which, and with what arguments.
+ */
+enum rl_status osc_handle_ping(struct osc_request *r,
+                               const struct osc_value *v, struct error *err);
+enum rl_status osc_handle_pong(struct osc_request *r,
+                               const struct osc_value *v, struct error *err);
+enum rl_status osc_handle_query(struct osc_request *r,
+                                const struct osc_value *v, struct error *err);
+enum rl_status osc_handle_subscribe(struct osc_request *r,
+                                    const struct osc_value *v,
+                                    struct error *err);
+enum rl_status osc_handle_unsubscribe(struct osc_request *r,
+                                      const struct osc_value *v,
+                                      struct error *err);
+enum rl_status osc_handle_set_surface(struct osc_request *r,
+                                      const struct osc_value *v,
+                                      struct error *err);
+enum rl_status osc_handle_surface_feedback(struct osc_request *r,
+                                           const struct osc_value *v,
+                                           struct error *err);
+enum rl_status osc_handle_surface_bank_size(struct osc_request *r,
+                                            const struct osc_value *v,
+                                            struct error *err);
+enum rl_status osc_handle_surface_port(struct osc_request *r,
+                                       const struct osc_value *v,
+                                       struct error *err);
+enum rl_status osc_handle_surface_ignored(struct osc_request *r,
+                                          const struct osc_value *v,
+                                          struct error *err);
+enum rl_status osc_handle_refresh(struct osc_request *r,
+                                  const struct osc_value *v,
+                                  struct error *err);
+enum rl_status osc_handle_transport_frame(struct osc_request *r,
+                                          const struct osc_value *v,
+                                          struct error *err);
+enum rl_status osc_handle_transport_speed(struct osc_request *r,
+                                          const struct osc_value *v,
+                                          struct error *err);
+enum rl_status osc_handle_record_enabled(struct osc_request *r,
+                                         const struct osc_value *v,
+                                         struct error *err);
 
 #endif

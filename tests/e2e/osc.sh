@@ -95,7 +95,16 @@ rc=$?
 expect_contains "$E2E_TMP/taken.err" "UDP port $P2 is already in use"
 [ -d "$E2E_TMP/other/takes/001" ] && fail "a take was started"
 
-start_recorder --tempo-map "$(dirname "$0")/song.map"
+# A scratch track (a second of silence): /redlight/cue/scratch sets its
+# level below, and the action refuses that in a session without one.
+python3 - "$E2E_TMP/scratch.wav" <<'PY' || fail "could not write the scratch"
+import sys, wave
+w = wave.open(sys.argv[1], "wb")
+w.setnchannels(1); w.setsampwidth(2); w.setframerate(48000)
+w.writeframes(b"\0\0" * 48000)
+w.close()
+PY
+start_recorder --tempo-map "$(dirname "$0")/song.map" --scratch "$E2E_TMP/scratch.wav"
 FA="$E2E_TMP/fb-redlight.txt"
 $OC watch 127.0.0.1 "$P" 300 --subscribe meters >"$FA" &
 E2E_PIDS+=($!)
@@ -309,6 +318,11 @@ verify 4 3
 
 m=$(lines "$FA")
 osc /redlight/loop iss 1 1 2
+wait_after "$FA" "$m" '/redlight/loop i 1' 3
+osc /redlight/loop i 0
+wait_after "$FA" "$m" '/redlight/loop i 0' 3
+m=$(lines "$FA")
+osc /redlight/loop i 1                     # off kept the range: loops it again
 wait_after "$FA" "$m" '/redlight/loop i 1' 3
 osc /redlight/loop i 0
 wait_after "$FA" "$m" '/redlight/loop i 0' 3
