@@ -670,6 +670,106 @@ static void tui_free(struct tui *ui)
 	free(ui);
 }
 
+/* The terminal in the modes the UI needs; NULL (said why) if it cannot
+ * be used. */
+static SCREEN *open_terminal(struct tui *ui)
+{
+	SCREEN *screen = newterm(NULL, stdout, stdin);
+	if (!screen) {
+		const char *term = getenv("TERM");
+		fprintf(stderr, "redlight: cannot use the terminal (TERM=%s); "
+		        "use --headless to run without one\n", term ? term : "");
+		return NULL;
+	}
+	set_term(screen);
+	curses_active = 1;
+	/* raw: Ctrl-C and Ctrl-Z are keys, so neither can end or suspend a
+	 * take behind the engineer's back (q asks first). */
+	raw();
+	noecho();
+	nonl();
+	intrflush(stdscr, FALSE);
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	leaveok(stdscr, TRUE);
+	tui_init_styles(ui);
+	tui_init_meter_cells(ui);
+	return screen;
+}
+
+/* What woke the loop's poll() up: the wake-up pipe, a resize, the
+ * captured stderr, the terminal. False when the terminal went away. */
+static bool handle_wakeup(struct tui *ui, const struct pollfd *fds,
+                          int err_fd, bool *draw_now)
+{
+	if (fds[1].revents & POLLIN) {
+		char buf[64];
+		while (read(fds[1].fd, buf, sizeof buf) > 0)
+			;
+	}
+	if (winch_pending) {
+		winch_pending = 0;
+		apply_resize(ui);
+		*draw_now = true;
+	}
+	if (err_fd >= 0 && (fds[2].revents & POLLIN))
+		read_stderr_pipe(ui, err_fd);
+	if (fds[0].revents & (POLLHUP | POLLERR)) {
+		/* The terminal went away: act as on SIGHUP. */
+		hup_pending = 1;
+		return false;
+	}
+	if (fds[0].revents & POLLIN) {
+		read_keys(ui);
+		*draw_now = true;
+	}
+	return true;
+}
+
+/* Draw at the frame rate, or at once after a key; sleep in poll()
+ * between frames. Until quit, a stop request or a hang-up. */
+static void run_loop(struct tui *ui, int wake_read, int err_fd)
+{
+	const struct tui_config *config = ui->cfg;
+	double period = 1.0 / (config->fps ? config->fps : 30);
+	double next = mono_now();
+	bool draw_now = true;
+	while (!ui->quit) {
+		ui->now = mono_now();
+		if (draw_now || ui->now >= next) {
+			copy_state(ui);
+			draw_frame(ui);
+			draw_now = false;
+			if (ui->now >= next) {
+				next += period;
+				/* Late (a slow terminal): skip, do not catch up. */
+				if (next < ui->now)
+					next = ui->now + period;
+			}
+		}
+		if ((config->stop && *config->stop) || hup_pending)
+			break;
+		struct pollfd fds[3] = {
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+			{ .fd = wake_read, .events = POLLIN },
+			{ .fd = err_fd, .events = POLLIN },
+		};
+		int timeout = (int)ceil((next - mono_now()) * 1000.0);
+		int n = poll(fds, err_fd >= 0 ? 3 : 2, timeout < 0 ? 0 : timeout);
+		if (n < 0 && errno != EINTR) {
+			control_lock(ui->c);
+			control_post(ui->c, CONTROL_ERROR, "poll: %s",
+			             strerror(errno));
+			control_unlock(ui->c);
+			break;
+		}
+		if (n > 0 && !handle_wakeup(ui, fds, err_fd, &draw_now))
+			continue;
+	}
+}
+
 int tui_run(struct control *c, const struct tui_config *config)
 {
 	static const struct tui_config no_config;
@@ -712,95 +812,20 @@ int tui_run(struct control *c, const struct tui_config *config)
 		tui_free(ui);
 		return 1;
 	}
-	SCREEN *screen = newterm(NULL, stdout, stdin);
+	SCREEN *screen = open_terminal(ui);
 	if (!screen) {
-		const char *term = getenv("TERM");
-		fprintf(stderr, "redlight: cannot use the terminal (TERM=%s); "
-		        "use --headless to run without one\n", term ? term : "");
 		close(wake[0]);
 		close(wake[1]);
 		tui_free(ui);
 		return 1;
 	}
-	set_term(screen);
-	curses_active = 1;
 	wake_fd = wake[1];
 	install_signals();
 	int err_fd = -1;
 	if (capture_stderr(&err_fd) < 0)
 		err_fd = -1;
 
-	/* raw: Ctrl-C and Ctrl-Z are keys, so neither can end or suspend a
-	 * take behind the engineer's back (q asks first). */
-	raw();
-	noecho();
-	nonl();
-	intrflush(stdscr, FALSE);
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	set_escdelay(25);
-	curs_set(0);
-	leaveok(stdscr, TRUE);
-	tui_init_styles(ui);
-	tui_init_meter_cells(ui);
-
-	double period = 1.0 / (config->fps ? config->fps : 30);
-	double next = mono_now();
-	bool draw_now = true;
-	while (!ui->quit) {
-		ui->now = mono_now();
-		if (draw_now || ui->now >= next) {
-			copy_state(ui);
-			draw_frame(ui);
-			draw_now = false;
-			if (ui->now >= next) {
-				next += period;
-				/* Late (a slow terminal): skip, do not catch up. */
-				if (next < ui->now)
-					next = ui->now + period;
-			}
-		}
-		if ((config->stop && *config->stop) || hup_pending)
-			break;
-		struct pollfd fds[3] = {
-			{ .fd = STDIN_FILENO, .events = POLLIN },
-			{ .fd = wake[0], .events = POLLIN },
-			{ .fd = err_fd, .events = POLLIN },
-		};
-		int timeout = (int)ceil((next - mono_now()) * 1000.0);
-		if (timeout < 0)
-			timeout = 0;
-		int n = poll(fds, err_fd >= 0 ? 3 : 2, timeout);
-		if (n < 0 && errno != EINTR) {
-			control_lock(c);
-			control_post(c, CONTROL_ERROR, "poll: %s", strerror(errno));
-			control_unlock(c);
-			break;
-		}
-		if (n <= 0)
-			continue;
-		if (fds[1].revents & POLLIN) {
-			char buf[64];
-			while (read(wake[0], buf, sizeof buf) > 0)
-				;
-		}
-		if (winch_pending) {
-			winch_pending = 0;
-			apply_resize(ui);
-			draw_now = true;
-		}
-		if (err_fd >= 0 && (fds[2].revents & POLLIN))
-			read_stderr_pipe(ui, err_fd);
-		if (fds[0].revents & (POLLHUP | POLLERR)) {
-			/* The terminal went away: act as on SIGHUP. */
-			hup_pending = 1;
-			continue;
-		}
-		if (fds[0].revents & POLLIN) {
-			read_keys(ui);
-			draw_now = true;
-		}
-	}
+	run_loop(ui, wake[0], err_fd);
 	if (hup_pending) {
 		control_lock(c);
 		control_post(c, CONTROL_WARNING, "the terminal closed: stopping");
