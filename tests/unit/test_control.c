@@ -745,8 +745,8 @@ static void test_loop(void)
 
 /*
  * A split: the next take starts on the frame the last one ended, on the
- * timeline and in the samples; a second call before the audio thread has
- * taken the first is the same split. A marker goes to the take recording.
+ * timeline and in the samples; two calls the audio thread takes in one
+ * cycle make one split. A marker goes to the take recording.
  */
 static void test_split(void)
 {
@@ -759,7 +759,7 @@ static void test_split(void)
 	CHECK(record_for(&r, 6000));
 	test_backend_pause(r.jb);
 	CHECK_OK(control_new_take(r.c, &err));
-	CHECK_OK(control_new_take(r.c, &err)); /* the same split */
+	CHECK_OK(control_new_take(r.c, &err)); /* the same split: no take 3 */
 	test_backend_resume(r.jb);
 	double t0 = now_s();
 	struct engine_snapshot snap;
@@ -1233,6 +1233,7 @@ static void test_save_cadence(void)
 		CHECK_OK(control_set_stream_level(r.c, 0, -9.0 - i, &err));
 		rig_poll(&r);
 	}
+	CHECK(session_inode(&r) == ino); /* none within the second */
 	unsigned saves = 0;
 	double second_save = 0;
 	while (now_s() - saved_at < 2.5) {
