@@ -1206,6 +1206,40 @@ static enum rl_status track_open_takes(struct control *c, struct error *err)
 }
 
 /*
+ * The audio thread is gone (the server died, or froze under a pending
+ * stop: should it wake, the engine stops before it starts another take):
+ * the take it was recording is cut where it got to, and the numbers
+ * queued for later loop passes or splits will never start. Cancel those
+ * now, as a stop does once the engine has seen it; the writer only ends
+ * the take it records, and they would keep the recorder busy for ever.
+ * Before the writer is forced, so it cannot race us for them. A RECORD
+ * none of whose takes started is left to the writer (it ends them empty,
+ * with the reason).
+ */
+static void cancel_never_started(struct control *c,
+                                 const struct engine_snapshot *snap)
+{
+	bool any_started = false;
+	for (size_t i = 0; i < c->open_count; i++) {
+		if (c->open[i].number <= snap->last_started_take)
+			c->open[i].started = true;
+		any_started |= c->open[i].started;
+	}
+	for (size_t i = 0; any_started && i < c->open_count;) {
+		if (c->open[i].started) {
+			i++;
+			continue;
+		}
+		if (unprepare_take(c, c->open[i].number) != RL_OK) {
+			c->open[i].started = true; /* it did: it will finish */
+			i++;
+			continue;
+		}
+		forget_open(c, i);
+	}
+}
+
+/*
  * A stop was asked for and JACK has not run our process callback for
  * CONTROL_STALL_MS: the server is frozen (stopped, hung driver, a
  * debugger) without having died, so neither the stop nor a shutdown
@@ -1257,6 +1291,7 @@ enum rl_status control_poll(struct control *c, struct error *err)
 		 * the rings; finish the take at the last published length. */
 		struct engine_snapshot snap;
 		engine_snapshot(c->engine, &snap);
+		cancel_never_started(c, &snap);
 		disk_writer_force_stop(c->writer, snap.take_frames, reason);
 		c->jack_dead_handled = true;
 		c->server_frozen = !jack_backend_dead(c->jb, NULL, 0);
