@@ -1166,6 +1166,67 @@ static void test_server_died(void)
 	session_free(s);
 }
 
+/*
+ * The server dies while a loop records: the pass recording is cut where
+ * it got to, the passes before it are whole, and the numbers queued for
+ * passes that will never come are cancelled as a stop cancels them, so
+ * the recorder becomes idle (and can exit) instead of waiting for them.
+ */
+static void test_server_died_in_loop(void)
+{
+	struct rig r;
+	struct error err = { 0 };
+	REQUIRE(rig_start(&r, "died_loop", three_sources, 2, 0));
+	const int64_t pass = 9600;
+	CHECK_OK(control_loop(r.c, true, 0, pass, &err));
+	struct control_record_options opt;
+	control_record_options_init(&opt);
+	CHECK_OK(control_record(r.c, &opt, &err));
+	double t0 = now_s();
+	while (control_takes_finished(r.c) < 2 && now_s() - t0 < 20.0) {
+		rig_poll(&r);
+		nap_ms(5);
+	}
+	CHECK(record_for(&r, 1000));
+	test_backend_kill(r.jb, "killed in a loop");
+	struct engine_snapshot snap;
+	control_snapshot(r.c, &snap);
+	CHECK(snap.takes_queued > 0); /* numbers were waiting for passes */
+	CHECK(rig_poll_until(&r, idle, 10000));
+	CHECK_EQ_U64(r.poll_failures, 1);
+	CHECK(r.poll_status == RL_ERR_JACK);
+	uint32_t finished = control_takes_finished(r.c);
+	CHECK(finished >= 3);
+	struct control_take_summary sum;
+	CHECK(control_last_take(r.c, &sum));
+	CHECK_EQ_U64(sum.number, snap.take);
+	CHECK_EQ_U64(sum.frames, snap.take_frames);
+	control_close(r.c);
+
+	struct session *s = load_session(r.dir);
+	REQUIRE(s);
+	CHECK_EQ_U64(s->take_count, finished);
+	uint64_t prev_end = 0;
+	for (size_t i = 0; i < s->take_count; i++) {
+		const struct session_take *t = &s->takes[i];
+		CHECK(t->complete);
+		uint64_t first = check_take_files(&r, t);
+		if (i > 0)
+			CHECK_EQ_U64(first, prev_end);
+		prev_end = first + t->length;
+		if (i + 1 < s->take_count) {
+			CHECK_EQ_U64(t->length, pass);
+		} else {
+			CHECK_EQ_U64(t->length, snap.take_frames);
+			CHECK(strstr(t->end_reason, "killed in a loop") != NULL);
+		}
+	}
+	session_free(s);
+	char trash[600];
+	snprintf(trash, sizeof trash, "%s/trash", r.dir);
+	CHECK_EQ_U64(count_entries(trash), snap.takes_queued);
+}
+
 /* session.json's identity: every save writes a new file and renames it
  * over the old one, so a new inode means a save. */
 static ino_t session_inode(const struct rig *r)
@@ -1285,6 +1346,7 @@ int main(void)
 		{ "marker_latency", test_marker_latency },
 		{ "disk_error", test_disk_error },
 		{ "server_died", test_server_died },
+		{ "server_died_loop", test_server_died_in_loop },
 		{ "save_cadence", test_save_cadence },
 		{ "stall_guard", test_stall_guard },
 	};
