@@ -1256,9 +1256,12 @@ static bool check_stalled(struct control *c, char *reason, size_t size)
 	engine_snapshot(c->engine, &snap);
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!c->stop_sent || snap.cycles != c->stall_cycles ||
+	/* A stop where the loop pass ends is a stop asked for too: a frozen
+	 * server never reaches the loop's end either. */
+	bool stopping = c->stop_sent || c->stop_after_pass_sent;
+	if (!stopping || snap.cycles != c->stall_cycles ||
 	    !c->stall_watching) {
-		c->stall_watching = c->stop_sent;
+		c->stall_watching = stopping;
 		c->stall_cycles = snap.cycles;
 		c->stall_moved = now;
 		return false;
