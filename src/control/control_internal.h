@@ -168,6 +168,20 @@ enum rl_status control_track_open_takes(struct control *c, struct error *err);
  * and the markers set while it recorded. */
 void control_end_open_take(struct control *c, struct session_take *take);
 
+/*
+ * The audio thread is gone (the server died, or froze under a pending
+ * stop: should it wake, the engine stops before it starts another take):
+ * the take it was recording is cut where it got to, and the numbers
+ * queued for later loop passes or splits will never start. Cancel those
+ * now, as a stop does once the engine has seen it; the writer only ends
+ * the take it records, and they would keep the recorder busy for ever.
+ * Call before the writer is forced, so it cannot race us for them. A
+ * RECORD none of whose takes started is left to the writer (it ends them
+ * empty, with the reason).
+ */
+void control_cancel_never_started(struct control *c,
+                                  const struct engine_snapshot *snap);
+
 /* control_poll.c */
 
 /* Free what the audio thread has let go of (control_close() too). */

@@ -74,9 +74,12 @@ static bool check_stalled(struct control *c, char *reason, size_t size)
 	engine_snapshot(c->engine, &snap);
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!c->stop_sent || snap.cycles != c->stall_cycles ||
+	/* A stop where the loop pass ends is a stop asked for too: a frozen
+	 * server never reaches the loop's end either. */
+	bool stopping = c->stop_sent || c->stop_after_pass_sent;
+	if (!stopping || snap.cycles != c->stall_cycles ||
 	    !c->stall_watching) {
-		c->stall_watching = c->stop_sent;
+		c->stall_watching = stopping;
 		c->stall_cycles = snap.cycles;
 		c->stall_moved = now;
 		return false;
@@ -109,6 +112,7 @@ enum rl_status control_poll(struct control *c, struct error *err)
 		 * the rings; finish the take at the last published length. */
 		struct engine_snapshot snap;
 		engine_snapshot(c->engine, &snap);
+		control_cancel_never_started(c, &snap);
 		disk_writer_force_stop(c->writer, snap.take_frames, reason);
 		c->jack_dead_handled = true;
 		c->server_frozen = !jack_backend_dead(c->jb, NULL, 0);

@@ -562,6 +562,25 @@ void control_end_open_take(struct control *c, struct session_take *take)
 	keep_markers(c, take, shift);
 }
 
+/* Every open take the engine has not started (and never will) goes:
+ * its number, files and entry to the trash. One whose cancel fails did
+ * start after all, and will finish. */
+static void cancel_unstarted(struct control *c)
+{
+	for (size_t i = 0; i < c->open_count;) {
+		if (c->open[i].started) {
+			i++;
+			continue;
+		}
+		if (unprepare_take(c, c->open[i].number) != RL_OK) {
+			c->open[i].started = true; /* it did: it will finish */
+			i++;
+			continue;
+		}
+		forget_open(c, i);
+	}
+}
+
 /*
  * Follow the RECORD: note which open takes have started (the engine
  * starts them in number order), keep numbers queued while a loop records,
@@ -587,18 +606,19 @@ enum rl_status control_track_open_takes(struct control *c, struct error *err)
 	if (!all_applied || snap.record_enabled ||
 	    snap.transport == ENGINE_COUNT_IN)
 		return RL_OK;
-	enum rl_status result = RL_OK;
-	for (size_t i = 0; i < c->open_count;) {
-		if (c->open[i].started) {
-			i++;
-			continue;
-		}
-		if (unprepare_take(c, c->open[i].number) != RL_OK) {
-			c->open[i].started = true; /* it did: it will finish */
-			i++;
-			continue;
-		}
-		forget_open(c, i);
+	cancel_unstarted(c);
+	return RL_OK;
+}
+
+void control_cancel_never_started(struct control *c,
+                                  const struct engine_snapshot *snap)
+{
+	bool any_started = false;
+	for (size_t i = 0; i < c->open_count; i++) {
+		if (c->open[i].number <= snap->last_started_take)
+			c->open[i].started = true;
+		any_started |= c->open[i].started;
 	}
-	return result;
+	if (any_started)
+		cancel_unstarted(c);
 }
