@@ -5,10 +5,11 @@
  * tempo_map_new_simple() and freeing. Reading klick's text format is
  * tempo_map_parse.c's job.
  *
- * Threads: the queries are REALTIME (the engine's cycle and the click call
- * them on the JACK process thread) except tempo_map_section_frame() and
- * the entry listing, which format messages; building and freeing are
- * non-RT (control, main thread, offline tools).
+ * Threads: the frame and bar|beat|tick queries are REALTIME (the
+ * engine's cycle and the click call them on the JACK process thread);
+ * tempo_map_section_frame() formats its message and is non-RT; the entry
+ * listing is for any thread. Building and freeing are non-RT (control,
+ * main thread, offline tools).
  *
  * Model. The map is a list of entries (one per line). An entry knows the
  * exact time, in double seconds, of its start (a compensated sum of the

@@ -683,6 +683,9 @@ enum rl_status take_file_write_silence(struct take_file *tf, size_t nframes,
 	return RL_OK;
 }
 
+/* ---------------------------------------------------------------------- */
+/* The header, truncation, closing */
+
 /*
  * The cheap refresh: libsndfile's SFC_UPDATE_HEADER_NOW rewrites the whole
  * header (about twenty system calls); a reader only needs the RIFF size,
