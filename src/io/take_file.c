@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * take_file: one track's audio file of one take.
+ * take_file: writing one track's audio file of one take -- create it
+ * (never over an existing file), the bext chunk, convert and write
+ * samples, measure peaks and clips, refresh the header, truncate, close.
  *
  * Writing goes through libsndfile in its RF64 container with
  * SFC_RF64_AUTO_DOWNGRADE, which gives a plain RIFF/WAVE (extensible) file
  * whose first chunk is a 'JUNK' placeholder, so it can turn into RF64 by
- * itself past 4 GB.  Recovery after a crash is done by hand with pread/pwrite
- * because the point is to fix exactly the header fields libsndfile could
- * not refresh, without trusting anything but the file's real length.
+ * itself past 4 GB.  Recovery after a crash is in take_file_recover.c, the
+ * chunk walk both use in take_file_layout.c.
+ *
+ * Threads: the disk writer, one thread per take_file at a time (the
+ * format names and take_file_peak_dbfs() from any thread). Never the
+ * JACK process thread.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 
-#include "redlight/take_file.h"
+#include "take_file_internal.h"
 #include "redlight/peak.h"
 
 #include <sndfile.h>
@@ -150,12 +155,6 @@ static float clip_level(enum take_format format)
 /* ---------------------------------------------------------------------- */
 /* Helpers */
 
-/* strerror() is not thread-safe; the disk writer and UI may both fail. */
-static const char *errno_text(int errnum, char *buf, size_t size)
-{
-	return strerror_r(errnum, buf, size);
-}
-
 static bool is_disk_full_errno(int errnum)
 {
 	return errnum == ENOSPC || errnum == EDQUOT;
@@ -255,18 +254,10 @@ static enum rl_status set_bext(struct take_file *tf,
 /* ---------------------------------------------------------------------- */
 /* Writing */
 
-enum rl_status take_file_create(const struct take_file_info *info,
-                                struct take_file **out, struct error *err)
+/* What take_file_create() refuses in info, with the path in the message. */
+static enum rl_status check_info(const struct take_file_info *info,
+                                 struct error *err)
 {
-	struct take_file *tf;
-	SF_INFO sfi;
-	enum rl_status st;
-	char ebuf[128];
-
-	if (!out)
-		return error_set(err, RL_ERR_INVALID,
-		                 "take_file_create: no output pointer");
-	*out = NULL;
 	if (!info || !info->path || !info->path[0])
 		return error_set(err, RL_ERR_INVALID,
 		                 "take_file_create: no path");
@@ -283,8 +274,23 @@ enum rl_status take_file_create(const struct take_file_info *info,
 		                 "%s: invalid channel count %u (1..%d)",
 		                 info->path, (unsigned)info->channels,
 		                 TAKE_FILE_MAX_CHANNELS);
+	return RL_OK;
+}
 
-	tf = calloc(1, sizeof *tf);
+/* The memory of a take_file, not its file. */
+static void free_take_file(struct take_file *tf)
+{
+	free(tf->path);
+	free(tf->raw);
+	free(tf);
+}
+
+/* A take_file for info with all its memory and no file yet (fd -1). */
+static enum rl_status alloc_take_file(const struct take_file_info *info,
+                                      struct take_file **out,
+                                      struct error *err)
+{
+	struct take_file *tf = calloc(1, sizeof *tf);
 	if (!tf)
 		return error_set(err, RL_ERR_NOMEM, "%s: out of memory",
 		                 info->path);
@@ -295,33 +301,45 @@ enum rl_status take_file_create(const struct take_file_info *info,
 	tf->path = strdup(info->path);
 	tf->raw = malloc(RAW_SAMPLES * sizeof(float));
 	if (!tf->path || !tf->raw) {
-		free(tf->path);
-		free(tf->raw);
-		free(tf);
+		free_take_file(tf);
 		return error_set(err, RL_ERR_NOMEM, "%s: out of memory",
 		                 info->path);
 	}
+	*out = tf;
+	return RL_OK;
+}
 
-	/* O_EXCL is the whole "never overwrite a take" guarantee: sf_open()
-	 * would truncate an existing file. Read-write so the header refresh
-	 * can find its size fields (refresh_sizes()). */
+/* O_EXCL is the whole "never overwrite a take" guarantee: sf_open()
+ * would truncate an existing file. Read-write so the header refresh
+ * can find its size fields (refresh_sizes()). */
+static enum rl_status create_exclusive(struct take_file *tf,
+                                       struct error *err)
+{
+	char ebuf[128];
+
 	tf->fd = open(tf->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 	              0644);
-	if (tf->fd < 0) {
-		int e = errno;
-		if (e == EEXIST)
-			st = error_set(err, RL_ERR_EXISTS,
-			               "%s: already exists, refusing to "
-			               "overwrite", tf->path);
-		else
-			st = error_set(err, rl_status_from_errno(e),
-			               "cannot create %s: %s", tf->path,
-			               errno_text(e, ebuf, sizeof ebuf));
-		free(tf->path);
-		free(tf->raw);
-		free(tf);
-		return st;
-	}
+	if (tf->fd >= 0)
+		return RL_OK;
+	int e = errno;
+	if (e == EEXIST)
+		return error_set(err, RL_ERR_EXISTS,
+		                 "%s: already exists, refusing to "
+		                 "overwrite", tf->path);
+	return error_set(err, rl_status_from_errno(e),
+	                 "cannot create %s: %s", tf->path,
+	                 errno_text(e, ebuf, sizeof ebuf));
+}
+
+/* libsndfile on tf->fd, set up for a take: RF64 that stays plain WAV
+ * below 4 GB, exact conversion, the bext chunk, and the complete header
+ * on disk. On failure tf->sf may be open: the caller closes it. */
+static enum rl_status start_sound_file(struct take_file *tf,
+                                       const struct take_file_info *info,
+                                       struct error *err)
+{
+	SF_INFO sfi;
+	enum rl_status st;
 
 	memset(&sfi, 0, sizeof sfi);
 	sfi.samplerate = (int)info->sample_rate;
@@ -331,21 +349,17 @@ enum rl_status take_file_create(const struct take_file_info *info,
 	 * can fsync *after* sf_close() wrote the final header, and so a
 	 * failed sf_open_fd() leaves no doubt about who closes it. */
 	tf->sf = sf_open_fd(tf->fd, SFM_WRITE, &sfi, SF_FALSE);
-	if (!tf->sf) {
-		st = error_set(err, RL_ERR_IO,
-		               "%s: cannot create sound file: %s", tf->path,
-		               sf_strerror(NULL));
-		goto fail;
-	}
+	if (!tf->sf)
+		return error_set(err, RL_ERR_IO,
+		                 "%s: cannot create sound file: %s", tf->path,
+		                 sf_strerror(NULL));
 
 	/* Plain WAV with a JUNK placeholder until the file passes 4 GB. */
 	if (sf_command(tf->sf, SFC_RF64_AUTO_DOWNGRADE, NULL, SF_TRUE)
-	    != SF_TRUE) {
-		st = error_set(err, RL_ERR_IO,
-		               "%s: libsndfile refused RF64 auto downgrade",
-		               tf->path);
-		goto fail;
-	}
+	    != SF_TRUE)
+		return error_set(err, RL_ERR_IO,
+		                 "%s: libsndfile refused RF64 auto downgrade",
+		                 tf->path);
 
 	/*
 	 * Clipping matters for more than overload: without it libsndfile
@@ -356,40 +370,58 @@ enum rl_status take_file_create(const struct take_file_info *info,
 	 * beyond full scale saturate instead of wrapping around.
 	 */
 	if (info->format != TAKE_FORMAT_FLOAT
-	    && sf_command(tf->sf, SFC_SET_CLIPPING, NULL, SF_TRUE) != SF_TRUE) {
-		st = error_set(err, RL_ERR_IO,
-		               "%s: libsndfile refused clipping", tf->path);
-		goto fail;
-	}
+	    && sf_command(tf->sf, SFC_SET_CLIPPING, NULL, SF_TRUE) != SF_TRUE)
+		return error_set(err, RL_ERR_IO,
+		                 "%s: libsndfile refused clipping", tf->path);
 
 	/* bext must be set before the first sample is written. */
 	st = set_bext(tf, info, err);
 	if (st != RL_OK)
-		goto fail;
+		return st;
 
 	/* Put the complete header (with bext) on disk now, so even a crash
 	 * before the first refresh leaves a well-formed empty file. */
 	sf_command(tf->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
-	if (sf_error(tf->sf) != SF_ERR_NO_ERROR) {
-		st = error_set(err, RL_ERR_IO, "%s: cannot write header: %s",
-		               tf->path, sf_strerror(tf->sf));
-		goto fail;
-	}
+	if (sf_error(tf->sf) != SF_ERR_NO_ERROR)
+		return error_set(err, RL_ERR_IO, "%s: cannot write header: %s",
+		                 tf->path, sf_strerror(tf->sf));
+	return RL_OK;
+}
 
+enum rl_status take_file_create(const struct take_file_info *info,
+                                struct take_file **out, struct error *err)
+{
+	struct take_file *tf;
+	enum rl_status st;
+
+	if (!out)
+		return error_set(err, RL_ERR_INVALID,
+		                 "take_file_create: no output pointer");
+	*out = NULL;
+	st = check_info(info, err);
+	if (st == RL_OK)
+		st = alloc_take_file(info, &tf, err);
+	if (st != RL_OK)
+		return st;
+
+	st = create_exclusive(tf, err);
+	if (st != RL_OK) {
+		free_take_file(tf);
+		return st;
+	}
+	st = start_sound_file(tf, info, err);
+	if (st != RL_OK) {
+		if (tf->sf)
+			sf_close(tf->sf);
+		close(tf->fd);
+		/* The file is ours (O_EXCL) and holds no audio yet; leaving
+		 * it would only make a retry fail with "exists". */
+		unlink(tf->path);
+		free_take_file(tf);
+		return st;
+	}
 	*out = tf;
 	return RL_OK;
-
-fail:
-	if (tf->sf)
-		sf_close(tf->sf);
-	close(tf->fd);
-	/* The file is ours (O_EXCL) and holds no audio yet; leaving it would
-	 * only make a retry fail with "exists". */
-	unlink(tf->path);
-	free(tf->path);
-	free(tf->raw);
-	free(tf);
-	return st;
 }
 
 /*
@@ -651,13 +683,60 @@ enum rl_status take_file_write_silence(struct take_file *tf, size_t nframes,
 	return RL_OK;
 }
 
-struct wav_layout;
-static enum rl_status parse_layout(int fd, const char *path,
-                                   uint64_t file_size,
-                                   struct wav_layout *lay, struct error *err);
-static int write_at(int fd, const void *buf, size_t n, uint64_t off);
-static void put_le32(uint8_t *p, uint32_t v);
-static enum rl_status refresh_sizes(struct take_file *tf, struct error *err);
+/* ---------------------------------------------------------------------- */
+/* The header, truncation, closing */
+
+/*
+ * The cheap refresh: libsndfile's SFC_UPDATE_HEADER_NOW rewrites the whole
+ * header (about twenty system calls); a reader only needs the RIFF size,
+ * the data size and the fact count, three pwrite()s that leave libsndfile's
+ * own file position alone. Below 4 GB only: past that libsndfile turns the
+ * file into RF64, so we hand the refresh back to it. RL_ERR_STATE means
+ * "use libsndfile's refresh".
+ */
+static enum rl_status refresh_sizes(struct take_file *tf, struct error *err)
+{
+	if (!tf->layout_read) {
+		struct stat st;
+		struct wav_layout lay;
+		tf->layout_read = true;
+		if (fstat(tf->fd, &st) == 0 &&
+		    take_file_parse_layout(tf->fd, tf->path,
+		                           (uint64_t)st.st_size, &lay,
+		                           NULL) == RL_OK && !lay.rf64) {
+			tf->fast_refresh = true;
+			tf->data_pos = lay.data_pos;
+			tf->have_fact = lay.have_fact;
+			tf->fact_pos = lay.fact_pos;
+		}
+	}
+	uint64_t bytes = tf->frames * tf->channels *
+	                 take_format_bytes(tf->format);
+	uint64_t end = tf->data_pos + 8 + bytes;
+	if (!tf->fast_refresh || end >= 0xF0000000u) {
+		tf->fast_refresh = false;
+		return RL_ERR_STATE;
+	}
+	uint8_t b[4];
+	int e = 0;
+	put_le32(b, (uint32_t)(end - 8));
+	if (take_file_write_at(tf->fd, b, 4, 4) != 0)
+		e = errno;
+	put_le32(b, (uint32_t)bytes);
+	if (!e && take_file_write_at(tf->fd, b, 4, tf->data_pos + 4) != 0)
+		e = errno;
+	put_le32(b, (uint32_t)tf->frames);
+	if (!e && tf->have_fact &&
+	    take_file_write_at(tf->fd, b, 4, tf->fact_pos + 8) != 0)
+		e = errno;
+	if (e) {
+		char ebuf[128];
+		return error_set(err, rl_status_from_errno(e),
+		                 "%s: cannot update header: %s", tf->path,
+		                 errno_text(e, ebuf, sizeof ebuf));
+	}
+	return RL_OK;
+}
 
 /*
  * No fsync here on purpose: this runs every second for every track, and
@@ -778,9 +857,7 @@ enum rl_status take_file_close(struct take_file *tf, struct error *err)
 		               tf->path, errno_text(e, ebuf, sizeof ebuf));
 	}
 
-	free(tf->path);
-	free(tf->raw);
-	free(tf);
+	free_take_file(tf);
 	return st;
 }
 
@@ -791,557 +868,3 @@ double take_file_peak_dbfs(float linear_peak)
 	return 20.0 * log10((double)linear_peak);
 }
 
-/* ---------------------------------------------------------------------- */
-/* Recovery */
-
-#define RIFF_U32_MAX 0xFFFFFFFFu
-
-/* More than any sane header; bounds the buffer for RF64 conversion. */
-#define MAX_HEADER_BYTES (1u << 20)
-
-static uint16_t get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16)
-	       | ((uint32_t)p[3] << 24);
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	return (uint64_t)get_le32(p) | ((uint64_t)get_le32(p + 4) << 32);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-static bool id_is(const uint8_t *p, const char *id)
-{
-	return memcmp(p, id, 4) == 0;
-}
-
-/* Read exactly n bytes at off; 1 ok, 0 short (end of file), -1 errno. */
-static int read_at(int fd, void *buf, size_t n, uint64_t off)
-{
-	uint8_t *p = buf;
-
-	while (n > 0) {
-		ssize_t r = pread(fd, p, n, (off_t)off);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (r == 0)
-			return 0;
-		p += r;
-		n -= (size_t)r;
-		off += (uint64_t)r;
-	}
-	return 1;
-}
-
-static int write_at(int fd, const void *buf, size_t n, uint64_t off)
-{
-	const uint8_t *p = buf;
-
-	while (n > 0) {
-		ssize_t r = pwrite(fd, p, n, (off_t)off);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += r;
-		n -= (size_t)r;
-		off += (uint64_t)r;
-	}
-	return 0;
-}
-
-/* What the chunk walk found.  Offsets are of the chunk header. */
-struct wav_layout {
-	bool rf64;
-	uint32_t riff_size;
-	uint16_t block_align;
-	bool have_fmt;
-	bool have_ds64;
-	uint64_t ds64_pos;
-	uint64_t ds64_riff, ds64_data, ds64_frames;
-	bool have_fact;
-	uint64_t fact_pos;
-	uint32_t fact_frames;
-	uint64_t data_pos;    /* 'data' chunk header */
-	uint32_t data_size32;
-};
-
-static bool printable_id(const uint8_t *p)
-{
-	for (int i = 0; i < 4; i++) {
-		if (p[i] < 0x20 || p[i] > 0x7E)
-			return false;
-	}
-	return true;
-}
-
-/*
- * True if [pos, end) is nothing but well-formed chunks (a LIST or iXML
- * after the audio, as other programs write).  take_file never writes
- * anything after 'data', so for our files the bytes beyond the header's
- * data size are audio written after the last header refresh -- but a
- * foreign, intact file must not have its trailing chunks eaten.
- */
-static bool trailing_chunks(int fd, uint64_t pos, uint64_t end)
-{
-	uint8_t hdr[8];
-
-	if (pos >= end)
-		return false;
-	while (pos < end) {
-		uint64_t size;
-		if (end - pos < 8 || read_at(fd, hdr, 8, pos) != 1)
-			return false;
-		if (!printable_id(hdr))
-			return false;
-		size = get_le32(hdr + 4);
-		pos += 8 + size + (size & 1);
-		/* A last chunk may lack its pad byte. */
-		if (pos == end + 1 && (size & 1))
-			return true;
-	}
-	return pos == end;
-}
-
-static enum rl_status parse_layout(int fd, const char *path,
-                                   uint64_t file_size,
-                                   struct wav_layout *lay, struct error *err)
-{
-	uint8_t hdr[12];
-	uint8_t buf[28];
-	uint64_t pos = 12;
-	char ebuf[128];
-	int r;
-
-	memset(lay, 0, sizeof *lay);
-	r = read_at(fd, hdr, 12, 0);
-	if (r < 0) {
-		int e = errno;
-		return error_set(err, RL_ERR_IO, "%s: read: %s", path,
-		                 errno_text(e, ebuf, sizeof ebuf));
-	}
-	if (r == 0 || !(id_is(hdr, "RIFF") || id_is(hdr, "RF64"))
-	    || !id_is(hdr + 8, "WAVE"))
-		return error_set(err, RL_ERR_FORMAT,
-		                 "%s: not a WAV/RF64 file", path);
-	lay->rf64 = id_is(hdr, "RF64");
-	lay->riff_size = get_le32(hdr + 4);
-
-	for (;;) {
-		uint32_t size;
-
-		if (file_size - pos < 8)
-			return error_set(err, RL_ERR_FORMAT,
-			                 "%s: no data chunk", path);
-		r = read_at(fd, hdr, 8, pos);
-		if (r != 1) {
-			int e = errno;
-			return error_set(err, r < 0 ? RL_ERR_IO : RL_ERR_FORMAT,
-			                 "%s: reading chunk at byte %llu: %s",
-			                 path, (unsigned long long)pos,
-			                 r < 0 ? errno_text(e, ebuf, sizeof ebuf)
-			                       : "unexpected end of file");
-		}
-		size = get_le32(hdr + 4);
-
-		if (id_is(hdr, "data")) {
-			lay->data_pos = pos;
-			lay->data_size32 = size;
-			/* Our files end with 'data'; its size is the thing
-			 * we do not trust, so stop here. */
-			break;
-		}
-
-		if (id_is(hdr, "fmt ")) {
-			if (size < 16 || file_size - pos - 8 < 16
-			    || read_at(fd, buf, 16, pos + 8) != 1)
-				return error_set(err, RL_ERR_FORMAT,
-				                 "%s: truncated fmt chunk at "
-				                 "byte %llu", path,
-				                 (unsigned long long)pos);
-			lay->block_align = get_le16(buf + 12);
-			if (lay->block_align == 0)
-				return error_set(err, RL_ERR_FORMAT,
-				                 "%s: fmt chunk has block "
-				                 "align 0", path);
-			lay->have_fmt = true;
-		} else if (id_is(hdr, "ds64") && !lay->have_ds64) {
-			if (size < 24 || file_size - pos - 8 < 24
-			    || read_at(fd, buf, 24, pos + 8) != 1)
-				return error_set(err, RL_ERR_FORMAT,
-				                 "%s: truncated ds64 chunk at "
-				                 "byte %llu", path,
-				                 (unsigned long long)pos);
-			lay->have_ds64 = true;
-			lay->ds64_pos = pos;
-			lay->ds64_riff = get_le64(buf);
-			lay->ds64_data = get_le64(buf + 8);
-			lay->ds64_frames = get_le64(buf + 16);
-		} else if (id_is(hdr, "fact") && size >= 4) {
-			if (read_at(fd, buf, 4, pos + 8) != 1)
-				return error_set(err, RL_ERR_FORMAT,
-				                 "%s: truncated fact chunk", path);
-			lay->have_fact = true;
-			lay->fact_pos = pos;
-			lay->fact_frames = get_le32(buf);
-		}
-
-		/* RIFF chunks are padded to even length. */
-		uint64_t next = pos + 8 + (uint64_t)size + (size & 1);
-		if (next > file_size)
-			return error_set(err, RL_ERR_FORMAT,
-			                 "%s: no data chunk (chunk at byte %llu "
-			                 "runs past the end)", path,
-			                 (unsigned long long)pos);
-		pos = next;
-	}
-
-	if (!lay->have_fmt)
-		return error_set(err, RL_ERR_FORMAT,
-		                 "%s: no fmt chunk before the data chunk", path);
-	if (lay->rf64 && !lay->have_ds64)
-		return error_set(err, RL_ERR_FORMAT,
-		                 "%s: RF64 file without ds64 chunk", path);
-	return RL_OK;
-}
-
-/*
- * Build the RF64 header that replaces [0, data_pos + 8) of a RIFF file
- * that grew past 4 GB.  The data must not move, so the new header has to
- * fit exactly in the old one's bytes: ds64 (36 bytes) takes the place of
- * the JUNK placeholder (libsndfile's is 32 bytes) plus the fact chunk
- * (12), which RF64 does not need.  Any bytes left over become a 'PAD '
- * chunk, as libsndfile itself does when it switches to RF64.
- */
-/*
- * The cheap refresh: libsndfile's SFC_UPDATE_HEADER_NOW rewrites the whole
- * header (about twenty system calls); a reader only needs the RIFF size,
- * the data size and the fact count, three pwrite()s that leave libsndfile's
- * own file position alone. Below 4 GB only: past that libsndfile turns the
- * file into RF64, so we hand the refresh back to it. RL_ERR_STATE means
- * "use libsndfile's refresh".
- */
-static enum rl_status refresh_sizes(struct take_file *tf, struct error *err)
-{
-	if (!tf->layout_read) {
-		struct stat st;
-		struct wav_layout lay;
-		tf->layout_read = true;
-		if (fstat(tf->fd, &st) == 0 &&
-		    parse_layout(tf->fd, tf->path, (uint64_t)st.st_size, &lay,
-		                 NULL) == RL_OK && !lay.rf64) {
-			tf->fast_refresh = true;
-			tf->data_pos = lay.data_pos;
-			tf->have_fact = lay.have_fact;
-			tf->fact_pos = lay.fact_pos;
-		}
-	}
-	uint64_t bytes = tf->frames * tf->channels *
-	                 take_format_bytes(tf->format);
-	uint64_t end = tf->data_pos + 8 + bytes;
-	if (!tf->fast_refresh || end >= 0xF0000000u) {
-		tf->fast_refresh = false;
-		return RL_ERR_STATE;
-	}
-	uint8_t b[4];
-	int e = 0;
-	put_le32(b, (uint32_t)(end - 8));
-	if (write_at(tf->fd, b, 4, 4) != 0)
-		e = errno;
-	put_le32(b, (uint32_t)bytes);
-	if (!e && write_at(tf->fd, b, 4, tf->data_pos + 4) != 0)
-		e = errno;
-	put_le32(b, (uint32_t)tf->frames);
-	if (!e && tf->have_fact && write_at(tf->fd, b, 4, tf->fact_pos + 8) != 0)
-		e = errno;
-	if (e) {
-		char ebuf[128];
-		return error_set(err, rl_status_from_errno(e),
-		                 "%s: cannot update header: %s", tf->path,
-		                 errno_text(e, ebuf, sizeof ebuf));
-	}
-	return RL_OK;
-}
-
-static enum rl_status build_rf64_header(int fd, const char *path,
-                                        const struct wav_layout *lay,
-                                        uint64_t new_size, uint64_t new_data,
-                                        uint64_t new_frames, uint8_t **out,
-                                        size_t *out_len, struct error *err)
-{
-	size_t hlen = (size_t)lay->data_pos + 8;
-	uint8_t *old;
-	uint8_t *neu;
-	size_t in = 12;
-	size_t o = 0;
-
-	if (lay->data_pos > MAX_HEADER_BYTES)
-		return error_set(err, RL_ERR_FORMAT,
-		                 "%s: header too large (%llu bytes)", path,
-		                 (unsigned long long)lay->data_pos);
-	old = malloc(hlen);
-	neu = calloc(1, hlen);
-	if (!old || !neu) {
-		free(old);
-		free(neu);
-		return error_set(err, RL_ERR_NOMEM, "%s: out of memory", path);
-	}
-	if (read_at(fd, old, hlen, 0) != 1) {
-		free(old);
-		free(neu);
-		return error_set(err, RL_ERR_IO, "%s: cannot re-read header",
-		                 path);
-	}
-
-	memcpy(neu, "RF64", 4);
-	put_le32(neu + 4, RIFF_U32_MAX);
-	memcpy(neu + 8, "WAVE", 4);
-	memcpy(neu + 12, "ds64", 4);
-	put_le32(neu + 16, 28);
-	put_le64(neu + 20, new_size - 8);
-	put_le64(neu + 28, new_data);
-	put_le64(neu + 36, new_frames);
-	put_le32(neu + 44, 0); /* table length: no other chunk is > 4 GB */
-	o = 48;
-
-	while (in < lay->data_pos) {
-		uint32_t size = get_le32(old + in + 4);
-		size_t total = 8 + (size_t)size + (size & 1);
-		const uint8_t *id = old + in;
-
-		if (in + total > lay->data_pos)
-			total = (size_t)lay->data_pos - in;
-		if (!(id_is(id, "JUNK") || id_is(id, "junk")
-		      || id_is(id, "PAD ") || id_is(id, "fact")
-		      || id_is(id, "ds64"))) {
-			if (o + total > lay->data_pos) {
-				o = SIZE_MAX;
-				break;
-			}
-			memcpy(neu + o, id, total);
-			o += total;
-		}
-		in += total;
-	}
-
-	size_t gap = o == SIZE_MAX ? 0 : (size_t)lay->data_pos - o;
-	if (o == SIZE_MAX || (gap > 0 && gap < 8)) {
-		free(old);
-		free(neu);
-		return error_set(err, RL_ERR_FORMAT,
-		                 "%s: data passes 4 GB but the header has no "
-		                 "room for an RF64 ds64 chunk", path);
-	}
-	if (gap >= 8) {
-		memcpy(neu + o, "PAD ", 4);
-		put_le32(neu + o + 4, (uint32_t)(gap - 8));
-		/* payload already zero (calloc) */
-	}
-	memcpy(neu + lay->data_pos, "data", 4);
-	put_le32(neu + lay->data_pos + 4, RIFF_U32_MAX);
-
-	free(old);
-	*out = neu;
-	*out_len = hlen;
-	return RL_OK;
-}
-
-/*
- * Write the planned header fields.  The file is first cut to whole frames:
- * if we die halfway, running recover again finds the same answer.
- * Returns 0 or an errno value.
- */
-static int apply_repair(int fd, const struct wav_layout *lay,
-                        uint64_t file_size, uint64_t new_size,
-                        uint64_t new_data, uint64_t new_frames,
-                        const uint8_t *rf64_hdr, size_t rf64_len)
-{
-	uint8_t b[24];
-
-	if (new_size != file_size && ftruncate(fd, (off_t)new_size) != 0)
-		return errno;
-
-	if (rf64_hdr) {
-		/* RIFF -> RF64: the whole header at once (fact dropped). */
-		if (write_at(fd, rf64_hdr, rf64_len, 0) != 0)
-			return errno;
-	} else if (lay->rf64) {
-		put_le64(b, new_size - 8);
-		put_le64(b + 8, new_data);
-		put_le64(b + 16, new_frames);
-		if (write_at(fd, b, 24, lay->ds64_pos + 8) != 0)
-			return errno;
-		put_le32(b, RIFF_U32_MAX);
-		if (write_at(fd, b, 4, 4) != 0
-		    || write_at(fd, b, 4, lay->data_pos + 4) != 0)
-			return errno;
-	} else {
-		put_le32(b, (uint32_t)(new_size - 8));
-		if (write_at(fd, b, 4, 4) != 0)
-			return errno;
-		put_le32(b, (uint32_t)new_data);
-		if (write_at(fd, b, 4, lay->data_pos + 4) != 0)
-			return errno;
-	}
-	if (!rf64_hdr && lay->have_fact) {
-		put_le32(b, new_frames > RIFF_U32_MAX ? RIFF_U32_MAX
-		                                      : (uint32_t)new_frames);
-		if (write_at(fd, b, 4, lay->fact_pos + 8) != 0)
-			return errno;
-	}
-	if (fsync(fd) != 0)
-		return errno;
-	return 0;
-}
-
-static enum rl_status recover_fd(int fd, const char *path, bool writable,
-                                 struct take_file_recovery *rec,
-                                 struct error *err)
-{
-	struct wav_layout lay;
-	struct stat stbuf;
-	enum rl_status st;
-	char ebuf[128];
-	uint64_t file_size, ba, data_off, avail, hdr_data, start;
-	uint64_t new_frames, new_data, new_size;
-	uint32_t fact_want;
-	uint8_t *rf64_hdr = NULL;
-	size_t rf64_len = 0;
-	bool to_rf64, need;
-	int werr;
-
-	if (fstat(fd, &stbuf) != 0) {
-		int e = errno;
-		return error_set(err, RL_ERR_IO, "%s: stat: %s", path,
-		                 errno_text(e, ebuf, sizeof ebuf));
-	}
-	if (!S_ISREG(stbuf.st_mode))
-		return error_set(err, RL_ERR_FORMAT,
-		                 "%s: not a WAV/RF64 file (not a regular file)",
-		                 path);
-	file_size = (uint64_t)stbuf.st_size;
-
-	st = parse_layout(fd, path, file_size, &lay, err);
-	if (st != RL_OK)
-		return st;
-
-	ba = lay.block_align;
-	data_off = lay.data_pos + 8;
-	avail = file_size - data_off;
-	hdr_data = (lay.rf64 && lay.data_size32 == RIFF_U32_MAX)
-	           ? lay.ds64_data : lay.data_size32;
-	rec->frames_in_header = hdr_data / ba;
-	rec->frames_on_disk = avail / ba;
-
-	/* An intact foreign file with chunks (or just the RIFF pad byte)
-	 * after 'data': leave it alone. */
-	start = data_off + hdr_data + (hdr_data & 1);
-	if (hdr_data < avail && hdr_data % ba == 0
-	    && (((hdr_data & 1) && start == file_size)
-	        || trailing_chunks(fd, start, file_size))) {
-		rec->frames_on_disk = rec->frames_in_header;
-		return RL_OK;
-	}
-
-	new_frames = rec->frames_on_disk;
-	new_data = new_frames * ba;
-	new_size = data_off + new_data;
-	/* Same threshold as libsndfile's own switch to RF64. */
-	to_rf64 = !lay.rf64 && new_size >= RIFF_U32_MAX;
-	fact_want = new_frames > RIFF_U32_MAX ? RIFF_U32_MAX
-	                                      : (uint32_t)new_frames;
-
-	need = new_size != file_size || to_rf64
-	       || (lay.have_fact && lay.fact_frames != fact_want);
-	if (lay.rf64)
-		need = need || lay.riff_size != RIFF_U32_MAX
-		       || lay.data_size32 != RIFF_U32_MAX
-		       || lay.ds64_riff != new_size - 8
-		       || lay.ds64_data != new_data
-		       || lay.ds64_frames != new_frames;
-	else
-		need = need || lay.riff_size != new_size - 8
-		       || lay.data_size32 != new_data;
-	if (!need)
-		return RL_OK;
-	if (!writable)
-		return error_set(err, RL_ERR_IO,
-		                 "%s: header needs repair but the file is "
-		                 "read-only", path);
-
-	if (to_rf64) {
-		/* Plan everything before touching the file. */
-		st = build_rf64_header(fd, path, &lay, new_size, new_data,
-		                       new_frames, &rf64_hdr, &rf64_len, err);
-		if (st != RL_OK)
-			return st;
-	}
-	werr = apply_repair(fd, &lay, file_size, new_size, new_data,
-	                    new_frames, rf64_hdr, rf64_len);
-	free(rf64_hdr);
-	if (werr)
-		return error_set(err, rl_status_from_errno(werr),
-		                 "%s: repairing header: %s", path,
-		                 errno_text(werr, ebuf, sizeof ebuf));
-	rec->repaired = true;
-	return RL_OK;
-}
-
-enum rl_status take_file_recover(const char *path,
-                                 struct take_file_recovery *out,
-                                 struct error *err)
-{
-	struct take_file_recovery rec = {0};
-	enum rl_status st;
-	char ebuf[128];
-	bool writable = true;
-	int fd;
-
-	if (out)
-		*out = rec;
-	if (!path || !path[0])
-		return error_set(err, RL_ERR_INVALID,
-		                 "take_file_recover: no path");
-
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM)) {
-		/* An intact read-only file is fine; we only need to write
-		 * if it turns out to need repair. */
-		writable = false;
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	if (fd < 0) {
-		int e = errno;
-		return error_set(err, rl_status_from_errno(e),
-		                 "cannot open %s: %s", path,
-		                 errno_text(e, ebuf, sizeof ebuf));
-	}
-	st = recover_fd(fd, path, writable, &rec, err);
-	close(fd);
-	if (out)
-		*out = rec;
-	return st;
-}

@@ -308,22 +308,16 @@ static enum rl_status in_use_error(const char *dir,
 	                 "%s", dir, (long)info->pid, info->what, info->since);
 }
 
-/* ---------------------------------------------------------------------- */
-/* API                                                                    */
-
-enum rl_status session_lock_acquire(const char *session_dir, const char *what,
-                                    struct session_lock **out,
+/* What session_lock_acquire() checks before it touches a file: a session
+ * directory that exists (cleaned into dir, size bytes) and a purpose
+ * that is one word. */
+static enum rl_status check_acquire(const char *session_dir, const char *what,
+                                    char *dir, size_t size,
                                     struct error *err)
 {
-	char dir[LOCK_PATH_BUF], path[LOCK_PATH_BUF];
 	enum rl_status rc;
 
-	if (out)
-		*out = NULL;
-	if (!out)
-		return error_set(err, RL_ERR_INVALID,
-		                 "session_lock_acquire: no output given");
-	if ((rc = clean_dir(session_dir, dir, sizeof dir, err)))
+	if ((rc = clean_dir(session_dir, dir, size, err)))
 		return rc;
 	struct session_lock_info probe;
 	if (!what || !what[0] || strlen(what) >= sizeof probe.what ||
@@ -345,6 +339,100 @@ enum rl_status session_lock_acquire(const char *session_dir, const char *what,
 	if (!S_ISDIR(st.st_mode))
 		return error_set(err, RL_ERR_INVALID,
 		                 "cannot lock session %s: not a directory", dir);
+	return RL_OK;
+}
+
+/* Give the lock file just created as fd (at path, in dir) its line and
+ * put it on disk; lock learns the file's identity. fd is closed either
+ * way; on failure the file is removed again. */
+static enum rl_status write_lock_file(int fd, const char *dir,
+                                      const char *path, const char *what,
+                                      struct session_lock *lock,
+                                      struct error *err)
+{
+	char host[256], since[40], line[512];
+	struct stat st;
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	this_hostname(host, sizeof host);
+	int n = snprintf(line, sizeof line, "%ld %s %s %s\n",
+	                 (long)lock->pid, host, since, what);
+	bool ok = n > 0 && (size_t)n < sizeof line &&
+	          write_all(fd, line, (size_t)n);
+	int e = errno;
+	if (ok && fsync(fd) != 0) {
+		ok = false;
+		e = errno;
+	}
+	if (ok && fstat(fd, &st) != 0) {
+		ok = false;
+		e = errno;
+	}
+	if (close(fd) != 0 && ok) {
+		ok = false;
+		e = errno;
+	}
+	if (!ok) {
+		unlink(path);
+		return error_set(err, rl_status_from_errno(e),
+		                 "cannot write lock file %s of session %s: %s",
+		                 path, dir, strerror(e));
+	}
+	lock->dev = st.st_dev;
+	lock->ino = st.st_ino;
+	return RL_OK;
+}
+
+/* Why the lock file found at path keeps session dir from being locked:
+ * held by a live redlight (or one on another host), stale, or unreadable.
+ * RL_ERR_NOT_FOUND, err untouched, if it has gone meanwhile: try again. */
+static enum rl_status existing_lock_error(const char *dir, const char *path,
+                                          struct error *err)
+{
+	struct session_lock_info info;
+	struct stat st;
+	struct error rerr;
+	enum rl_status rc = read_settled(dir, path, &info, &st, &rerr);
+
+	if (rc == RL_ERR_NOT_FOUND)
+		return rc;
+	if (rc == RL_ERR_FORMAT)
+		return error_set(err, RL_ERR_LOCKED,
+		                 "%s has a stale lock that cannot be read (%s) "
+		                 "— did redlight crash? Run `redlight recover "
+		                 "%s` to repair its files and clear the lock",
+		                 dir, rerr.message, dir);
+	if (rc != RL_OK)
+		return error_set(err, rc, "%s", rerr.message);
+	if (info.alive || !info.this_host)
+		return in_use_error(dir, &info, err);
+	return error_set(err, RL_ERR_LOCKED,
+	                 "%s has a stale lock from pid %ld (started %s), "
+	                 "which is no longer running — did it crash? Run "
+	                 "`redlight recover %s` to repair its files and "
+	                 "clear the lock", dir, (long)info.pid, info.since,
+	                 dir);
+}
+
+/* ---------------------------------------------------------------------- */
+/* API                                                                    */
+
+enum rl_status session_lock_acquire(const char *session_dir, const char *what,
+                                    struct session_lock **out,
+                                    struct error *err)
+{
+	char dir[LOCK_PATH_BUF], path[LOCK_PATH_BUF];
+	enum rl_status rc;
+
+	if (out)
+		*out = NULL;
+	if (!out)
+		return error_set(err, RL_ERR_INVALID,
+		                 "session_lock_acquire: no output given");
+	if ((rc = check_acquire(session_dir, what, dir, sizeof dir, err)))
+		return rc;
 	lock_path(dir, path, sizeof path);
 
 	struct session_lock *lock = calloc(1, sizeof *lock);
@@ -366,68 +454,20 @@ enum rl_status session_lock_acquire(const char *session_dir, const char *what,
 			                 "%s: %s", path, dir, strerror(e));
 		}
 		if (fd >= 0) {
-			char host[256], since[40], line[512];
-			time_t now = time(NULL);
-			struct tm tm;
-			localtime_r(&now, &tm);
-			strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%S%z",
-			         &tm);
-			this_hostname(host, sizeof host);
-			int n = snprintf(line, sizeof line, "%ld %s %s %s\n",
-			                 (long)lock->pid, host, since, what);
-			bool ok = n > 0 && (size_t)n < sizeof line &&
-			          write_all(fd, line, (size_t)n);
-			int e = errno;
-			if (ok && fsync(fd) != 0) {
-				ok = false;
-				e = errno;
-			}
-			if (ok && fstat(fd, &st) != 0) {
-				ok = false;
-				e = errno;
-			}
-			if (close(fd) != 0 && ok) {
-				ok = false;
-				e = errno;
-			}
-			if (!ok) {
-				unlink(path);
+			rc = write_lock_file(fd, dir, path, what, lock, err);
+			if (rc != RL_OK) {
 				free(lock);
-				return error_set(err, rl_status_from_errno(e),
-				                 "cannot write lock file %s of "
-				                 "session %s: %s", path, dir,
-				                 strerror(e));
+				return rc;
 			}
-			lock->dev = st.st_dev;
-			lock->ino = st.st_ino;
 			fsync_dir(dir);
 			*out = lock;
 			return RL_OK;
 		}
-
-		struct session_lock_info info;
-		struct error rerr;
-		rc = read_settled(dir, path, &info, &st, &rerr);
+		rc = existing_lock_error(dir, path, err);
 		if (rc == RL_ERR_NOT_FOUND)
 			continue;
 		free(lock);
-		if (rc == RL_ERR_FORMAT)
-			return error_set(err, RL_ERR_LOCKED,
-			                 "%s has a stale lock that cannot be "
-			                 "read (%s) — did redlight crash? Run "
-			                 "`redlight recover %s` to repair its "
-			                 "files and clear the lock", dir,
-			                 rerr.message, dir);
-		if (rc != RL_OK)
-			return error_set(err, rc, "%s", rerr.message);
-		if (info.alive || !info.this_host)
-			return in_use_error(dir, &info, err);
-		return error_set(err, RL_ERR_LOCKED,
-		                 "%s has a stale lock from pid %ld (started "
-		                 "%s), which is no longer running — did it "
-		                 "crash? Run `redlight recover %s` to repair "
-		                 "its files and clear the lock", dir,
-		                 (long)info.pid, info.since, dir);
+		return rc;
 	}
 	free(lock);
 	return error_set(err, RL_ERR_LOCKED,

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Reading a take file's structure by hand: exact pread/pwrite and the
+ * walk over a WAV/RF64 file's chunks up to 'data' (struct wav_layout in
+ * take_file_internal.h). Shared by the writer's cheap header refresh
+ * (take_file.c) and crash recovery (take_file_recover.c), which must not
+ * trust libsndfile's view of a file a crash left behind.
+ *
+ * Threads: non-RT only: the disk writer (header refresh) and whoever runs
+ * recovery (the main thread under `redlight recover`).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include "take_file_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+int take_file_read_at(int fd, void *buf, size_t n, uint64_t off)
+{
+	uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t r = pread(fd, p, n, (off_t)off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			return 0;
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 1;
+}
+
+int take_file_write_at(int fd, const void *buf, size_t n, uint64_t off)
+{
+	const uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t r = pwrite(fd, p, n, (off_t)off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+enum rl_status take_file_parse_layout(int fd, const char *path,
+                                      uint64_t file_size,
+                                      struct wav_layout *lay,
+                                      struct error *err)
+{
+	uint8_t hdr[12];
+	uint8_t buf[28];
+	uint64_t pos = 12;
+	char ebuf[128];
+	int r;
+
+	memset(lay, 0, sizeof *lay);
+	r = take_file_read_at(fd, hdr, 12, 0);
+	if (r < 0) {
+		int e = errno;
+		return error_set(err, RL_ERR_IO, "%s: read: %s", path,
+		                 errno_text(e, ebuf, sizeof ebuf));
+	}
+	if (r == 0 || !(id_is(hdr, "RIFF") || id_is(hdr, "RF64"))
+	    || !id_is(hdr + 8, "WAVE"))
+		return error_set(err, RL_ERR_FORMAT,
+		                 "%s: not a WAV/RF64 file", path);
+	lay->rf64 = id_is(hdr, "RF64");
+	lay->riff_size = get_le32(hdr + 4);
+
+	for (;;) {
+		uint32_t size;
+
+		if (file_size - pos < 8)
+			return error_set(err, RL_ERR_FORMAT,
+			                 "%s: no data chunk", path);
+		r = take_file_read_at(fd, hdr, 8, pos);
+		if (r != 1) {
+			int e = errno;
+			return error_set(err, r < 0 ? RL_ERR_IO : RL_ERR_FORMAT,
+			                 "%s: reading chunk at byte %llu: %s",
+			                 path, (unsigned long long)pos,
+			                 r < 0 ? errno_text(e, ebuf, sizeof ebuf)
+			                       : "unexpected end of file");
+		}
+		size = get_le32(hdr + 4);
+
+		if (id_is(hdr, "data")) {
+			lay->data_pos = pos;
+			lay->data_size32 = size;
+			/* Our files end with 'data'; its size is the thing
+			 * we do not trust, so stop here. */
+			break;
+		}
+
+		if (id_is(hdr, "fmt ")) {
+			if (size < 16 || file_size - pos - 8 < 16
+			    || take_file_read_at(fd, buf, 16, pos + 8) != 1)
+				return error_set(err, RL_ERR_FORMAT,
+				                 "%s: truncated fmt chunk at "
+				                 "byte %llu", path,
+				                 (unsigned long long)pos);
+			lay->block_align = get_le16(buf + 12);
+			if (lay->block_align == 0)
+				return error_set(err, RL_ERR_FORMAT,
+				                 "%s: fmt chunk has block "
+				                 "align 0", path);
+			lay->have_fmt = true;
+		} else if (id_is(hdr, "ds64") && !lay->have_ds64) {
+			if (size < 24 || file_size - pos - 8 < 24
+			    || take_file_read_at(fd, buf, 24, pos + 8) != 1)
+				return error_set(err, RL_ERR_FORMAT,
+				                 "%s: truncated ds64 chunk at "
+				                 "byte %llu", path,
+				                 (unsigned long long)pos);
+			lay->have_ds64 = true;
+			lay->ds64_pos = pos;
+			lay->ds64_riff = get_le64(buf);
+			lay->ds64_data = get_le64(buf + 8);
+			lay->ds64_frames = get_le64(buf + 16);
+		} else if (id_is(hdr, "fact") && size >= 4) {
+			if (take_file_read_at(fd, buf, 4, pos + 8) != 1)
+				return error_set(err, RL_ERR_FORMAT,
+				                 "%s: truncated fact chunk", path);
+			lay->have_fact = true;
+			lay->fact_pos = pos;
+			lay->fact_frames = get_le32(buf);
+		}
+
+		/* RIFF chunks are padded to even length. */
+		uint64_t next = pos + 8 + (uint64_t)size + (size & 1);
+		if (next > file_size)
+			return error_set(err, RL_ERR_FORMAT,
+			                 "%s: no data chunk (chunk at byte %llu "
+			                 "runs past the end)", path,
+			                 (unsigned long long)pos);
+		pos = next;
+	}
+
+	if (!lay->have_fmt)
+		return error_set(err, RL_ERR_FORMAT,
+		                 "%s: no fmt chunk before the data chunk", path);
+	if (lay->rf64 && !lay->have_ds64)
+		return error_set(err, RL_ERR_FORMAT,
+		                 "%s: RF64 file without ds64 chunk", path);
+	return RL_OK;
+}
