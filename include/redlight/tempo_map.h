@@ -37,9 +37,9 @@
  * useful for count-in and pre-roll display.
  *
  * Threads: a map is immutable after it is built. Building and freeing are
- * non-RT (they allocate). Every query is REALTIME-safe: no allocation, no
- * locks, no I/O, O(log entries) — the click generator calls them from the
- * audio thread. Any number of threads may query one map at once.
+ * non-RT (they allocate). Every query marked REALTIME is safe on the
+ * audio thread: no allocation, no locks, no I/O, O(log entries) — the
+ * click generator calls them there. Any number of threads may query one map at once.
  */
 #ifndef REDLIGHT_TEMPO_MAP_H
 #define REDLIGHT_TEMPO_MAP_H
