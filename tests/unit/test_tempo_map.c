@@ -194,6 +194,162 @@ static char *m_text(const struct mentry *m, size_t n)
 	return text;
 }
 
+/* Where check_against_model's walk through the beats stands. */
+struct model_walk {
+	const struct tempo_map *map;
+	uint32_t rate;
+	bool numeric;                    /* also against m_time_numeric */
+	struct tempo_map_beat b, prev;   /* the beat at hand, the one before */
+	int64_t bar;                     /* first bar of the entry at hand */
+	const char *section;             /* the section it is in, or NULL */
+	long total, onset_mismatch, numeric_off;
+};
+
+/* Entry e (model me, starting at start[e]) as tempo_map_entry and the
+ * section queries give it; w->section is already the entry's. */
+static void check_model_entry(const struct model_walk *w,
+                              const struct mentry *me, size_t e,
+                              const long double *start)
+{
+	const struct tempo_map *map = w->map;
+	struct tempo_map_entry_info info;
+	tempo_map_entry(map, e, &info);
+	CHECK(str_eq(info.label, me->label));
+	CHECK(str_eq(info.section, w->section));
+	CHECK(info.first_bar == w->bar);
+	CHECK(info.bars == me->bars);
+	CHECK(info.beats_per_bar == me->beats);
+	CHECK(info.denominator == me->denom);
+	CHECK(info.start_frame == m_frame(start[e], w->rate));
+	CHECK(info.end_frame == m_frame(start[e + 1], w->rate));
+	CHECK(tempo_map_bpm_at(map, info.start_frame) == info.tempo_start);
+	CHECK(info.tempo_start == (me->kind == M_LIST ? me->tempi[0]
+	                                                : me->t1));
+	if (me->label) {
+		int64_t f = -1;
+		CHECK(tempo_map_section_frame(map, me->label, &f, NULL) ==
+		      RL_OK);
+		CHECK(f == info.start_frame);
+		CHECK(str_eq(tempo_map_section_at(map, f), me->label));
+	}
+}
+
+/* Count the onset of beat k of entry e (starting at entry_start
+ * seconds) against the closed form and, for ramps, the integration. */
+static void count_model_onset(struct model_walk *w, const struct mentry *me,
+                              size_t e, long k, long double entry_start)
+{
+	const struct tempo_map_beat *b = &w->b;
+	int64_t want = m_frame(entry_start + m_time(me, k), w->rate);
+	if (b->frame != want)
+		fprintf(stderr, "entry %zu beat %ld: onset %" PRId64 ", model %"
+		        PRId64 " (%.6Lf)\n", e, k, b->frame, want,
+		        (entry_start + m_time(me, k)) * w->rate);
+	w->onset_mismatch += b->frame != want;
+	if (w->numeric && me->kind == M_RAMP) {
+		int64_t approx = m_frame(entry_start + m_time_numeric(me, k),
+		                         w->rate);
+		w->numeric_off += llabs(b->frame - approx) > 1;
+	}
+}
+
+/* The fields of beat k of entry e, which is beat `beat` of its bar. */
+static void check_model_beat(const struct model_walk *w,
+                             const struct mentry *me, size_t e, long k,
+                             int32_t beat)
+{
+	const struct tempo_map *map = w->map;
+	const struct tempo_map_beat *b = &w->b;
+	int64_t this_bar = w->bar + k / me->beats;
+	CHECK(b->bar == this_bar);
+	CHECK(b->beat == beat);
+	CHECK(b->beats_per_bar == me->beats);
+	CHECK(b->denominator == me->denom);
+	CHECK(b->entry == (int32_t)e);
+	CHECK(str_eq(b->section, w->section));
+	CHECK(b->volume == (float)(me->volume < 0 ? 1.0 : me->volume));
+	enum tempo_map_beat_type type =
+	        beat == 1 ? TEMPO_MAP_ACCENT : TEMPO_MAP_NORMAL;
+	if (me->pattern)
+		type = me->pattern[beat - 1] == 'X'
+		       ? TEMPO_MAP_ACCENT
+		       : me->pattern[beat - 1] == 'x'
+		       ? TEMPO_MAP_NORMAL : TEMPO_MAP_SILENT;
+	CHECK(b->type == type);
+	if (!(fabsl(b->bpm - m_tempo(me, (long double)k)) < 1e-9))
+		fprintf(stderr, "entry %zu beat %ld: bpm %.17g, model %.17Lg\n",
+		        e, k, b->bpm, m_tempo(me, (long double)k));
+	CHECK(fabsl(b->bpm - m_tempo(me, (long double)k)) < 1e-9);
+	CHECK(tempo_map_bpm_at(map, b->frame) == b->bpm);
+	CHECK(str_eq(tempo_map_section_at(map, b->frame), w->section));
+}
+
+/* Bar, beat and tick of the beat at hand (beat `beat` of its bar) and
+ * back: on its onset, on the frame before, half a beat in. */
+static void check_model_round_trips(const struct model_walk *w, int32_t beat)
+{
+	const struct tempo_map *map = w->map;
+	const struct tempo_map_beat *b = &w->b, *prev = &w->prev;
+
+	/* Round trips on the onset. */
+	struct tempo_map_bbt t;
+	tempo_map_frame_to_bbt(map, b->frame, &t);
+	CHECK(t.bar == b->bar && t.beat == b->beat && t.tick == 0);
+	int64_t f = -1;
+	CHECK(tempo_map_bbt_to_frame(map, &t, &f) == RL_OK);
+	CHECK(f == b->frame);
+	if (beat == 1)
+		CHECK(tempo_map_bar_frame(map, b->bar) == b->frame);
+
+	/* The frame before belongs to the previous beat, at the end of
+	 * it. */
+	tempo_map_frame_to_bbt(map, b->frame - 1, &t);
+	if (w->total > 0) {
+		int64_t len = prev->next_frame - prev->frame;
+		CHECK(t.bar == prev->bar && t.beat == prev->beat);
+		CHECK(t.tick <= TICKS - 1);
+		CHECK(t.tick >= TICKS - 1 - 2 * TICKS / len - 1);
+	} else {
+		CHECK(t.bar == 0 && t.tick <= TICKS - 1);
+	}
+
+	/* Half a beat in: tick 960 and back, to within the ticks half a
+	 * frame is worth. */
+	t.bar = b->bar;
+	t.beat = b->beat;
+	t.tick = TICKS / 2;
+	CHECK(tempo_map_bbt_to_frame(map, &t, &f) == RL_OK);
+	CHECK(f > b->frame && f < b->next_frame);
+	tempo_map_frame_to_bbt(map, f, &t);
+	CHECK(t.bar == b->bar && t.beat == b->beat);
+	int64_t slack = TICKS / (b->next_frame - b->frame) + 1;
+	CHECK(llabs(t.tick - TICKS / 2) <= slack);
+	if (b->next_frame - b->frame > 2 * TICKS)
+		CHECK(t.tick == TICKS / 2 || t.tick == TICKS / 2 - 1);
+}
+
+/* Walking: every frame of the beat at hand finds it, the next beat
+ * starts exactly at next_frame; then that next beat is the one at
+ * hand. */
+static void step_model_beat(struct model_walk *w)
+{
+	const struct tempo_map *map = w->map;
+	const struct tempo_map_beat *b = &w->b;
+	struct tempo_map_beat x;
+	tempo_map_beat_at(map, b->next_frame - 1, &x);
+	CHECK(x.frame == b->frame && x.next_frame == b->next_frame);
+	tempo_map_next_beat(map, b->frame, &x);
+	CHECK(x.frame == b->frame);
+	tempo_map_next_beat(map, b->frame + 1, &x);
+	CHECK(x.frame == b->next_frame);
+	struct tempo_map_beat next;
+	tempo_map_beat_at(map, b->next_frame, &next);
+	CHECK(next.frame == b->next_frame);
+	CHECK(next.frame > b->frame);
+	w->prev = w->b;
+	w->b = next;
+}
+
 /* Check every beat of a map against its model, and every query
  * property on the way. */
 static void check_against_model(const struct mentry *m, size_t n,
@@ -209,139 +365,34 @@ static void check_against_model(const struct mentry *m, size_t n,
 	CHECK_EQ_U64(tempo_map_entry_count(map), n);
 	CHECK(tempo_map_end_frame(map) == m_frame(start[n], rate));
 
-	struct tempo_map_beat b, prev = { 0 };
-	tempo_map_beat_at(map, 0, &b);
-	int64_t bar = 1;
-	const char *section = NULL;
-	long total = 0, onset_mismatch = 0, numeric_off = 0;
+	struct model_walk w = { .map = map, .rate = rate, .numeric = numeric,
+	                        .bar = 1 };
+	tempo_map_beat_at(map, 0, &w.b);
 	for (size_t e = 0; e < n; e++) {
 		const struct mentry *me = &m[e];
-		struct tempo_map_entry_info info;
-		tempo_map_entry(map, e, &info);
 		if (me->label)
-			section = me->label;
-		CHECK(str_eq(info.label, me->label));
-		CHECK(str_eq(info.section, section));
-		CHECK(info.first_bar == bar);
-		CHECK(info.bars == me->bars);
-		CHECK(info.beats_per_bar == me->beats);
-		CHECK(info.denominator == me->denom);
-		CHECK(info.start_frame == m_frame(start[e], rate));
-		CHECK(info.end_frame == m_frame(start[e + 1], rate));
-		CHECK(tempo_map_bpm_at(map, info.start_frame) == info.tempo_start);
-		CHECK(info.tempo_start == (me->kind == M_LIST ? me->tempi[0]
-		                                                : me->t1));
-		if (me->label) {
-			int64_t f = -1;
-			CHECK(tempo_map_section_frame(map, me->label, &f, NULL) ==
-			      RL_OK);
-			CHECK(f == info.start_frame);
-			CHECK(str_eq(tempo_map_section_at(map, f), me->label));
-		}
-
-		for (long k = 0; k < m_beats(me); k++, total++) {
-			int64_t want = m_frame(start[e] + m_time(me, k), rate);
-			if (b.frame != want)
-				fprintf(stderr, "entry %zu beat %ld: onset %"
-				        PRId64 ", model %" PRId64 " (%.6Lf)\n", e,
-				        k, b.frame, want,
-				        (start[e] + m_time(me, k)) * rate);
-			onset_mismatch += b.frame != want;
-			if (numeric && me->kind == M_RAMP) {
-				int64_t approx = m_frame(
-				        start[e] + m_time_numeric(me, k), rate);
-				numeric_off += llabs(b.frame - approx) > 1;
-			}
+			w.section = me->label;
+		check_model_entry(&w, me, e, start);
+		for (long k = 0; k < m_beats(me); k++, w.total++) {
 			int32_t beat = (int32_t)(k % me->beats) + 1;
-			int64_t this_bar = bar + k / me->beats;
-			CHECK(b.bar == this_bar);
-			CHECK(b.beat == beat);
-			CHECK(b.beats_per_bar == me->beats);
-			CHECK(b.denominator == me->denom);
-			CHECK(b.entry == (int32_t)e);
-			CHECK(str_eq(b.section, section));
-			CHECK(b.volume == (float)(me->volume < 0 ? 1.0
-			                                          : me->volume));
-			enum tempo_map_beat_type type =
-			        beat == 1 ? TEMPO_MAP_ACCENT : TEMPO_MAP_NORMAL;
-			if (me->pattern)
-				type = me->pattern[beat - 1] == 'X'
-				       ? TEMPO_MAP_ACCENT
-				       : me->pattern[beat - 1] == 'x'
-				       ? TEMPO_MAP_NORMAL : TEMPO_MAP_SILENT;
-			CHECK(b.type == type);
-			if (!(fabsl(b.bpm - m_tempo(me, (long double)k)) < 1e-9))
-				fprintf(stderr, "entry %zu beat %ld: bpm %.17g, "
-				        "model %.17Lg\n", e, k, b.bpm,
-				        m_tempo(me, (long double)k));
-			CHECK(fabsl(b.bpm - m_tempo(me, (long double)k)) < 1e-9);
-			CHECK(tempo_map_bpm_at(map, b.frame) == b.bpm);
-			CHECK(str_eq(tempo_map_section_at(map, b.frame), section));
-
-			/* Round trips on the onset. */
-			struct tempo_map_bbt t;
-			tempo_map_frame_to_bbt(map, b.frame, &t);
-			CHECK(t.bar == b.bar && t.beat == b.beat && t.tick == 0);
-			int64_t f = -1;
-			CHECK(tempo_map_bbt_to_frame(map, &t, &f) == RL_OK);
-			CHECK(f == b.frame);
-			if (beat == 1)
-				CHECK(tempo_map_bar_frame(map, b.bar) == b.frame);
-
-			/* The frame before belongs to the previous beat, at
-			 * the end of it. */
-			tempo_map_frame_to_bbt(map, b.frame - 1, &t);
-			if (total > 0) {
-				int64_t len = prev.next_frame - prev.frame;
-				CHECK(t.bar == prev.bar && t.beat == prev.beat);
-				CHECK(t.tick <= TICKS - 1);
-				CHECK(t.tick >= TICKS - 1 - 2 * TICKS / len - 1);
-			} else {
-				CHECK(t.bar == 0 && t.tick <= TICKS - 1);
-			}
-
-			/* Half a beat in: tick 960 and back, to within the
-			 * ticks half a frame is worth. */
-			t.bar = b.bar;
-			t.beat = b.beat;
-			t.tick = TICKS / 2;
-			CHECK(tempo_map_bbt_to_frame(map, &t, &f) == RL_OK);
-			CHECK(f > b.frame && f < b.next_frame);
-			tempo_map_frame_to_bbt(map, f, &t);
-			CHECK(t.bar == b.bar && t.beat == b.beat);
-			int64_t slack = TICKS / (b.next_frame - b.frame) + 1;
-			CHECK(llabs(t.tick - TICKS / 2) <= slack);
-			if (b.next_frame - b.frame > 2 * TICKS)
-				CHECK(t.tick == TICKS / 2 || t.tick == TICKS / 2 - 1);
-
-			/* Walking: every frame of the beat finds it, the next
-			 * beat starts exactly at next_frame. */
-			struct tempo_map_beat x;
-			tempo_map_beat_at(map, b.next_frame - 1, &x);
-			CHECK(x.frame == b.frame && x.next_frame == b.next_frame);
-			tempo_map_next_beat(map, b.frame, &x);
-			CHECK(x.frame == b.frame);
-			tempo_map_next_beat(map, b.frame + 1, &x);
-			CHECK(x.frame == b.next_frame);
-			struct tempo_map_beat next;
-			tempo_map_beat_at(map, b.next_frame, &next);
-			CHECK(next.frame == b.next_frame);
-			CHECK(next.frame > b.frame);
-			prev = b;
-			b = next;
+			count_model_onset(&w, me, e, k, start[e]);
+			check_model_beat(&w, me, e, k, beat);
+			check_model_round_trips(&w, beat);
+			step_model_beat(&w);
 		}
-		bar += me->bars;
+		w.bar += me->bars;
 	}
-	if (onset_mismatch)
+	if (w.onset_mismatch)
 		fprintf(stderr, "%ld of %ld onsets differ from the model\n",
-		        onset_mismatch, total);
-	CHECK(onset_mismatch == 0);
-	CHECK(numeric_off == 0);
+		        w.onset_mismatch, w.total);
+	CHECK(w.onset_mismatch == 0);
+	CHECK(w.numeric_off == 0);
 	/* After the last beat: the map's end, silent. */
-	CHECK(b.frame == tempo_map_end_frame(map));
-	CHECK(b.entry == -1 && b.type == TEMPO_MAP_SILENT);
-	CHECK(b.bar == bar && b.beat == 1);
-	CHECK(tempo_map_bar_frame(map, bar) == tempo_map_end_frame(map));
+	const struct tempo_map_beat *b = &w.b;
+	CHECK(b->frame == tempo_map_end_frame(map));
+	CHECK(b->entry == -1 && b->type == TEMPO_MAP_SILENT);
+	CHECK(b->bar == w.bar && b->beat == 1);
+	CHECK(tempo_map_bar_frame(map, w.bar) == tempo_map_end_frame(map));
 	free(start);
 	tempo_map_free(map);
 }
@@ -453,9 +504,9 @@ static void test_manual_example(void)
 	check_against_model(manual_model, 10, 48000, true);
 }
 
-static void test_forms(void)
+/* Every field, tabs, a comment glued on, no final newline. */
+static void test_forms_every_field(void)
 {
-	/* Every field, tabs, a comment glued on, no final newline. */
 	struct tempo_map *map = parse_ok(
 	        "\tA_b-9:\t2  7/8\t97.5\tX..x..x\t0.25# comment", 44100);
 	if (map) {
@@ -475,11 +526,15 @@ static void test_forms(void)
 		CHECK(b.beat == 4 && b.type == TEMPO_MAP_NORMAL);
 		tempo_map_free(map);
 	}
+}
 
-	/* Label glued to the bars, '.5'-style and '120.' numbers, volume
-	 * right after the tempo, a lone-'.' pattern in 1/4. */
-	map = parse_ok("x:1 .5\n2 120. 0\n3 1/4 60 .\n1 1/4 60 . .5\n"
-	               "1 2/4 60 .X\n", 48000);
+/* Label glued to the bars, '.5'-style and '120.' numbers, volume
+ * right after the tempo, a lone-'.' pattern in 1/4. */
+static void test_forms_terse(void)
+{
+	struct tempo_map *map = parse_ok(
+	        "x:1 .5\n2 120. 0\n3 1/4 60 .\n1 1/4 60 . .5\n"
+	        "1 2/4 60 .X\n", 48000);
 	if (map) {
 		struct tempo_map_entry_info i;
 		CHECK_EQ_U64(tempo_map_entry_count(map), 5);
@@ -503,12 +558,16 @@ static void test_forms(void)
 		CHECK(b.type == TEMPO_MAP_ACCENT);
 		tempo_map_free(map);
 	}
+}
 
-	/* CRLF, blank and comment-only lines, a byte order mark, blanks
-	 * with CR, comments with UTF-8. */
-	map = parse_ok("\xef\xbb\xbf# Tempo – Karte\r\n\r\n   \r\n"
-	               "a: 1 120\r\n\t# nur Kommentar ä\r\n"
-	               "1 3/4 90 X.x 0.5 # bis hier\r\n", 48000);
+/* CRLF, blank and comment-only lines, a byte order mark, blanks
+ * with CR, comments with UTF-8. */
+static void test_forms_crlf_bom(void)
+{
+	struct tempo_map *map = parse_ok(
+	        "\xef\xbb\xbf# Tempo – Karte\r\n\r\n   \r\n"
+	        "a: 1 120\r\n\t# nur Kommentar ä\r\n"
+	        "1 3/4 90 X.x 0.5 # bis hier\r\n", 48000);
 	if (map) {
 		struct tempo_map_entry_info i;
 		CHECK_EQ_U64(tempo_map_entry_count(map), 2);
@@ -520,9 +579,12 @@ static void test_forms(void)
 		CHECK(i.tempo_start == 90 && str_eq(i.section, "a"));
 		tempo_map_free(map);
 	}
+}
 
-	/* Per-beat tempi: exact seconds per beat, tempo per beat. */
-	map = parse_ok("1 3/4 100,110,120\n", 48000);
+/* Per-beat tempi: exact seconds per beat, tempo per beat. */
+static void test_forms_per_beat_tempi(void)
+{
+	struct tempo_map *map = parse_ok("1 3/4 100,110,120\n", 48000);
 	if (map) {
 		struct tempo_map_beat b;
 		tempo_map_beat_at(map, 0, &b);
@@ -543,9 +605,13 @@ static void test_forms(void)
 		CHECK(i.tempo_start == 100 && i.tempo_end == 120);
 		tempo_map_free(map);
 	}
+}
 
-	/* Duplicate labels are fine (as in klick); the first one wins. */
-	map = parse_ok("a: 1 120\nb: 1 120\na: 1 60\n", 48000);
+/* Duplicate labels are fine (as in klick); the first one wins. */
+static void test_forms_duplicate_labels(void)
+{
+	struct tempo_map *map =
+	        parse_ok("a: 1 120\nb: 1 120\na: 1 60\n", 48000);
 	if (map) {
 		int64_t f = -1;
 		CHECK(tempo_map_section_frame(map, "a", &f, NULL) == RL_OK);
@@ -560,9 +626,12 @@ static void test_forms(void)
 		CHECK(strstr(err.message, "'c' (sections: a, b)") != NULL);
 		tempo_map_free(map);
 	}
+}
 
-	/* No labels at all: no sections anywhere. */
-	map = parse_ok("4 120\n", 48000);
+/* No labels at all: no sections anywhere. */
+static void test_forms_no_labels(void)
+{
+	struct tempo_map *map = parse_ok("4 120\n", 48000);
 	if (map) {
 		struct error err;
 		int64_t f = 123;
@@ -574,12 +643,15 @@ static void test_forms(void)
 		CHECK(strstr(err.message, "no section 'x'") != NULL);
 		tempo_map_free(map);
 	}
+}
 
-	/* The limits themselves are allowed. */
+/* The limits themselves are allowed. */
+static void test_forms_limits(void)
+{
 	char label[TEMPO_MAP_LABEL_MAX + 32];
 	memset(label, 'l', TEMPO_MAP_LABEL_MAX);
 	snprintf(label + TEMPO_MAP_LABEL_MAX, 32, ": 1 120\n");
-	map = parse_ok(label, 48000);
+	struct tempo_map *map = parse_ok(label, 48000);
 	if (map) {
 		struct tempo_map_entry_info i;
 		tempo_map_entry(map, 0, &i);
@@ -589,16 +661,23 @@ static void test_forms(void)
 	tempo_map_free(parse_ok("100000 64/64 1000 10\n1 1/1 0.001 0\n",
 	                        48000));
 	tempo_map_free(parse_ok("1 1/1 1000-0.5\n1 2/1 0.5,1000\n", 48000));
+}
 
-	/* A rate outside 1000..1000000 Hz is an argument error. */
+/* A rate outside 1000..1000000 Hz is an argument error. */
+static void test_forms_bad_rate(void)
+{
 	struct tempo_map *bad = POISON;
 	CHECK(tempo_map_parse("1 120", 5, "x", 0, &bad, NULL) ==
 	      RL_ERR_INVALID);
 	CHECK(bad == NULL);
 	CHECK(tempo_map_parse("1 120", 5, "x", 999, &bad, NULL) ==
 	      RL_ERR_INVALID);
-	/* Entry index out of range: zeroed, not a crash. */
-	map = parse_ok("1 120", 48000);
+}
+
+/* Entry index out of range: zeroed, not a crash. */
+static void test_forms_entry_out_of_range(void)
+{
+	struct tempo_map *map = parse_ok("1 120", 48000);
 	if (map) {
 		struct tempo_map_entry_info i;
 		memset(&i, 0xff, sizeof i);
@@ -609,9 +688,9 @@ static void test_forms(void)
 	}
 }
 
-static void test_errors(void)
+/* Errors in labels. */
+static void test_errors_labels(void)
 {
-	/* Labels. */
 	expect_error("intro:\n", "song.map:1:7: ",
 	             "expected the number of bars after label 'intro', "
 	             "found end of line");
@@ -630,8 +709,11 @@ static void test_errors(void)
 	snprintf(longlabel + TEMPO_MAP_LABEL_MAX + 1, 31, ": 1 120\n");
 	expect_error(longlabel, "song.map:1:1: ",
 	             "label is 65 characters long, at most 64");
+}
 
-	/* Bars. */
+/* Errors in the number of bars. */
+static void test_errors_bars(void)
+{
 	expect_error("X.x. 120\n", "song.map:1:1: ",
 	             "expected the number of bars (a whole number), found "
 	             "'X.x.'");
@@ -650,8 +732,11 @@ static void test_errors(void)
 	             "'100001'");
 	expect_error("18446744073709551617 120\n", "song.map:1:1: ",
 	             "found '18446744073709551617'");
+}
 
-	/* Meter. */
+/* Errors in the meter. */
+static void test_errors_meter(void)
+{
 	expect_error("8 4/ 120\n", "song.map:1:3: ",
 	             "expected a meter like 3/4 or 6/8, found '4/'");
 	expect_error("8 /4 120\n", "song.map:1:3: ",
@@ -669,8 +754,11 @@ static void test_errors(void)
 	             "'128'");
 	expect_error("8 99999999999999999999/4 120\n", "song.map:1:3: ",
 	             "beats per bar");
+}
 
-	/* Tempo. */
+/* Errors in the tempo: one value, a ramp, a list per beat. */
+static void test_errors_tempo(void)
+{
 	expect_error("8\n", "song.map:1:2: ",
 	             "expected a tempo (120, 120-140 or 120,122,...), found "
 	             "end of line");
@@ -716,8 +804,11 @@ static void test_errors(void)
 	expect_error("1 2/4 120,0\n", "song.map:1:11: ",
 	             "greater than 0 and at most 1000 bpm, found '0'");
 	expect_error("8 .\n", "song.map:1:3: ", "expected a tempo");
+}
 
-	/* Pattern, volume, the rest of the line. */
+/* Errors in the pattern, the volume and the rest of the line. */
+static void test_errors_pattern_volume(void)
+{
 	expect_error("8 120 X.x\n", "song.map:1:7: ",
 	             "pattern 'X.x' has 3 beats, meter 4/4 has 4");
 	expect_error("8 3/4 120 X.x.\n", "song.map:1:11: ",
@@ -742,14 +833,20 @@ static void test_errors(void)
 	             "expected a volume from 0 to 10, found '11'");
 	expect_error("8 120 -1\n", "song.map:1:7: ", "found '-1'");
 	expect_error("8 120 3/4\n", "song.map:1:7: ", "found '3/4'");
+}
 
-	/* Positions across lines, CRLF, tabs. */
+/* Error positions across lines, CRLF, tabs. */
+static void test_errors_positions(void)
+{
 	expect_error("intro: 8 120\n\n  verse: 4 3/4 abc\n", "song.map:3:16: ",
 	             "found 'abc'");
 	expect_error("8 120\r\n8 abc\r\n", "song.map:2:3: ", "found 'abc'");
 	expect_error("8 120\r\n\t8\tabc\r\n", "song.map:2:4: ", "found 'abc'");
+}
 
-	/* Not text. */
+/* Not text: NUL bytes and control characters. */
+static void test_errors_not_text(void)
+{
 	expect_error_n(__LINE__, "8 120\n8 1\0 20\n", 14, "song.map:2:4: ",
 	               "unexpected NUL byte");
 	expect_error_n(__LINE__, "8 120 # \0 in a comment\n", 23,
@@ -758,19 +855,28 @@ static void test_errors(void)
 	             "unexpected control character 0x7f");
 	expect_error("8 120\r8 120\n", "song.map:1:6: ",
 	             "unexpected control character 0x0d");
+}
 
-	/* Nothing in it. */
+/* Nothing in it: no entries. */
+static void test_errors_empty(void)
+{
 	expect_error("", "song.map: ", "song.map: no entries (a tempo map "
 	             "needs at least one line like '8 120')");
 	expect_error("# only a comment\n\n \t \r\n", "song.map: ",
 	             "no entries");
 	expect_error_n(__LINE__, NULL, 0, "song.map: ", "no entries");
+}
 
-	/* So slow it would not fit in 2^53 frames. */
+/* So slow it would not fit in 2^53 frames. */
+static void test_errors_too_long(void)
+{
 	expect_error("1 120\n100000 1/1 0.0000001\n", "song.map:2: ",
 	             "too long");
+}
 
-	/* A long token is cut in the message. */
+/* A long token is cut in the message. */
+static void test_errors_long_token(void)
+{
 	expect_error("8 120 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	             "xxxxxxxxxxxxxxxxxxxxxxxxxxx\n", "song.map:1:7: ",
 	             "pattern 'xxxxxxxx");
@@ -1239,8 +1345,25 @@ static void test_long_map(void)
 int main(void)
 {
 	test_manual_example();
-	test_forms();
-	test_errors();
+	test_forms_every_field();
+	test_forms_terse();
+	test_forms_crlf_bom();
+	test_forms_per_beat_tempi();
+	test_forms_duplicate_labels();
+	test_forms_no_labels();
+	test_forms_limits();
+	test_forms_bad_rate();
+	test_forms_entry_out_of_range();
+	test_errors_labels();
+	test_errors_bars();
+	test_errors_meter();
+	test_errors_tempo();
+	test_errors_pattern_volume();
+	test_errors_positions();
+	test_errors_not_text();
+	test_errors_empty();
+	test_errors_too_long();
+	test_errors_long_token();
 	test_load();
 	test_simple();
 	test_exact_constant();
