@@ -866,112 +866,119 @@ static void check_malformed_text(const struct malformed_case *c, char *text,
 	free(text);
 }
 
+/* Changes of base_json (from -> to), or whole files (from NULL), that
+ * session_open must refuse with the message expected. */
+static const struct malformed_case malformed_cases[] = {
+	{ "track-pan", "\"colour\": \"red\"",
+	  "\"colour\": \"red\", \"pan\": 2",
+	  ": tracks[0].pan: 2 is out of range" },
+	{ "track-gain", "\"colour\": \"red\"",
+	  "\"colour\": \"red\", \"gain_db\": \"loud\"",
+	  ": tracks[0].gain_db: expected a number or null" },
+	{ "track-gain-hot", "\"colour\": \"red\"",
+	  "\"colour\": \"red\", \"gain_db\": 40",
+	  ": tracks[0].gain_db: 40 is louder than +24 dB" },
+	{ "track-cue", "\"colour\": \"red\"",
+	  "\"colour\": \"red\", \"cue_db\": \"x\"",
+	  ": tracks[0].cue_db: expected a number (dB) or null (off)" },
+	{ "track-monitor-hot", "\"colour\": \"red\"",
+	  "\"colour\": \"red\", \"monitor_db\": 10",
+	  ": tracks[0].monitor_db: 10 is louder than +6 dB" },
+	{ "settings-osc", "\"future_top\"",
+	  "\"settings\": {\"osc_port\": 70000}, \"future_top\"",
+	  ": settings.osc_port: 70000 is out of range (0 to 65535)" },
+	{ "settings-cue", "\"future_top\"",
+	  "\"settings\": {\"cue_scratch_db\": 7}, \"future_top\"",
+	  ": settings.cue_scratch_db: 7 is louder than +6 dB" },
+	{ "track-rec-safe", "\"colour\": \"red\"",
+	  "\"colour\": \"red\", \"rec_safe\": 1",
+	  ": tracks[0].rec_safe: expected true or false" },
+	{ "settings-range", "\"future_top\"",
+	  "\"settings\": {\"count_in_bars\": 99}, \"future_top\"",
+	  ": settings.count_in_bars: 99 is out of range" },
+	{ "settings-type", "\"future_top\"",
+	  "\"settings\": {\"click\": \"yes\"}, \"future_top\"",
+	  ": settings.click: expected true or false" },
+	{ "settings-meter", "\"future_top\"",
+	  "\"settings\": {\"meter_beats\": 0}, \"future_top\"",
+	  ": settings.meter_beats: 0 is out of range" },
+	{ "settings-tempo", "\"future_top\"",
+	  "\"settings\": {\"tempo_bpm\": \"fast\"}, \"future_top\"",
+	  ": settings.tempo_bpm: expected a number" },
+	{ "settings-transport", "\"future_top\"",
+	  "\"settings\": {\"jack_transport\": \"slave\"}, \"future_top\"",
+	  ": settings.jack_transport: \"slave\" is not internal" },
+	{ "settings-scratch-path", "\"future_top\"",
+	  "\"settings\": {\"scratch\": \"../x.wav\"}, \"future_top\"",
+	  ": settings.scratch: \"../x.wav\" must be a file name" },
+	{ "settings-not-object", "\"future_top\"",
+	  "\"settings\": [], \"future_top\"",
+	  ": settings: expected an object" },
+	{ "bad-type", "\"length\": 480000", "\"length\": \"480000\"",
+	  ": takes[1].length: expected an integer" },
+	{ "bad-real", "\"length\": 480000", "\"length\": 480000.5",
+	  ": takes[1].length: expected an integer" },
+	{ "negative", "\"start\": 1000", "\"start\": -1",
+	  ": takes[1].files[0].dropped_ranges[0].start: -1 is out of "
+	  "range" },
+	{ "missing", "\"sample_rate\": 44100,", "",
+	  ": takes[1].sample_rate: missing" },
+	{ "missing-top", "\"format\": \"pcm24\",\n  \"future_top\"",
+	  "\"future_top\"", ": format: missing" },
+	{ "version-2", "\"redlight_session\": 1",
+	  "\"redlight_session\": 2",
+	  ": version 2 is newer than this redlight (1)" },
+	{ "version-0", "\"redlight_session\": 1",
+	  "\"redlight_session\": 0",
+	  ": redlight_session: unsupported version 0" },
+	{ "version-str", "\"redlight_session\": 1",
+	  "\"redlight_session\": \"1\"",
+	  ": redlight_session: expected an integer" },
+	{ "no-version", "\"redlight_session\": 1,", "",
+	  "not a redlight session" },
+	{ "dup-take", "\"number\": 9", "\"number\": 5",
+	  ": takes[1].number: take 5 appears twice (also takes[0])" },
+	{ "take-zero", "\"number\": 9", "\"number\": 0",
+	  ": takes[0].number:" },
+	{ "track-order", "\"number\": 2", "\"number\": 3",
+	  ": tracks[1].number: expected 2" },
+	{ "dup-track", "\"name\": \"snare\"", "\"name\": \"kick\"",
+	  ": tracks[1].name: \"kick\" is also the name of tracks[0]" },
+	{ "long-track", "\"name\": \"kick\"",
+	  "\"name\": \"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"",
+	  ": tracks[0].name: longer than 63 bytes" },
+	{ "bad-peak", "\"peak_dbfs\": -3.25", "\"peak_dbfs\": \"loud\"",
+	  ": takes[1].files[0].peak_dbfs: expected a number or null" },
+	{ "bad-format", "\"format\": \"float\"", "\"format\": \"mp3\"",
+	  ": takes[1].format: unknown format \"mp3\"" },
+	{ "bad-bool", "\"recovered\": false", "\"recovered\": 0",
+	  ": takes[0].recovered: expected true or false" },
+	{ "file-not-object", "\"files\": []", "\"files\": [ 7 ]",
+	  ": takes[0].files[0]: expected an object" },
+	{ "tracks-not-array", "\"tracks\": [", "\"tracks\": 1, \"x\": [",
+	  ": tracks: expected an array" },
+	{ "rate-too-big", "\"sample_rate\": 48000",
+	  "\"sample_rate\": 4294967296",
+	  ": sample_rate: 4294967296 is out of range" },
+	{ "top-array", NULL, "[1, 2]\n",
+	  ": expected a JSON object at the top level" },
+	{ "dup-key", "\"sample_rate\": 48000,",
+	  "\"sample_rate\": 48000, \"sample_rate\": 48000,",
+	  ":3:" },
+	{ "empty", NULL, "", ":1:" },
+};
+
+/* Each malformed case refused with its message, nothing written. */
 static void test_malformed(void)
 {
-	static const struct malformed_case cases[] = {
-		{ "track-pan", "\"colour\": \"red\"",
-		  "\"colour\": \"red\", \"pan\": 2",
-		  ": tracks[0].pan: 2 is out of range" },
-		{ "track-gain", "\"colour\": \"red\"",
-		  "\"colour\": \"red\", \"gain_db\": \"loud\"",
-		  ": tracks[0].gain_db: expected a number or null" },
-		{ "track-gain-hot", "\"colour\": \"red\"",
-		  "\"colour\": \"red\", \"gain_db\": 40",
-		  ": tracks[0].gain_db: 40 is louder than +24 dB" },
-		{ "track-cue", "\"colour\": \"red\"",
-		  "\"colour\": \"red\", \"cue_db\": \"x\"",
-		  ": tracks[0].cue_db: expected a number (dB) or null (off)" },
-		{ "track-monitor-hot", "\"colour\": \"red\"",
-		  "\"colour\": \"red\", \"monitor_db\": 10",
-		  ": tracks[0].monitor_db: 10 is louder than +6 dB" },
-		{ "settings-osc", "\"future_top\"",
-		  "\"settings\": {\"osc_port\": 70000}, \"future_top\"",
-		  ": settings.osc_port: 70000 is out of range (0 to 65535)" },
-		{ "settings-cue", "\"future_top\"",
-		  "\"settings\": {\"cue_scratch_db\": 7}, \"future_top\"",
-		  ": settings.cue_scratch_db: 7 is louder than +6 dB" },
-		{ "track-rec-safe", "\"colour\": \"red\"",
-		  "\"colour\": \"red\", \"rec_safe\": 1",
-		  ": tracks[0].rec_safe: expected true or false" },
-		{ "settings-range", "\"future_top\"",
-		  "\"settings\": {\"count_in_bars\": 99}, \"future_top\"",
-		  ": settings.count_in_bars: 99 is out of range" },
-		{ "settings-type", "\"future_top\"",
-		  "\"settings\": {\"click\": \"yes\"}, \"future_top\"",
-		  ": settings.click: expected true or false" },
-		{ "settings-meter", "\"future_top\"",
-		  "\"settings\": {\"meter_beats\": 0}, \"future_top\"",
-		  ": settings.meter_beats: 0 is out of range" },
-		{ "settings-tempo", "\"future_top\"",
-		  "\"settings\": {\"tempo_bpm\": \"fast\"}, \"future_top\"",
-		  ": settings.tempo_bpm: expected a number" },
-		{ "settings-transport", "\"future_top\"",
-		  "\"settings\": {\"jack_transport\": \"slave\"}, \"future_top\"",
-		  ": settings.jack_transport: \"slave\" is not internal" },
-		{ "settings-scratch-path", "\"future_top\"",
-		  "\"settings\": {\"scratch\": \"../x.wav\"}, \"future_top\"",
-		  ": settings.scratch: \"../x.wav\" must be a file name" },
-		{ "settings-not-object", "\"future_top\"",
-		  "\"settings\": [], \"future_top\"",
-		  ": settings: expected an object" },
-		{ "bad-type", "\"length\": 480000", "\"length\": \"480000\"",
-		  ": takes[1].length: expected an integer" },
-		{ "bad-real", "\"length\": 480000", "\"length\": 480000.5",
-		  ": takes[1].length: expected an integer" },
-		{ "negative", "\"start\": 1000", "\"start\": -1",
-		  ": takes[1].files[0].dropped_ranges[0].start: -1 is out of "
-		  "range" },
-		{ "missing", "\"sample_rate\": 44100,", "",
-		  ": takes[1].sample_rate: missing" },
-		{ "missing-top", "\"format\": \"pcm24\",\n  \"future_top\"",
-		  "\"future_top\"", ": format: missing" },
-		{ "version-2", "\"redlight_session\": 1",
-		  "\"redlight_session\": 2",
-		  ": version 2 is newer than this redlight (1)" },
-		{ "version-0", "\"redlight_session\": 1",
-		  "\"redlight_session\": 0",
-		  ": redlight_session: unsupported version 0" },
-		{ "version-str", "\"redlight_session\": 1",
-		  "\"redlight_session\": \"1\"",
-		  ": redlight_session: expected an integer" },
-		{ "no-version", "\"redlight_session\": 1,", "",
-		  "not a redlight session" },
-		{ "dup-take", "\"number\": 9", "\"number\": 5",
-		  ": takes[1].number: take 5 appears twice (also takes[0])" },
-		{ "take-zero", "\"number\": 9", "\"number\": 0",
-		  ": takes[0].number:" },
-		{ "track-order", "\"number\": 2", "\"number\": 3",
-		  ": tracks[1].number: expected 2" },
-		{ "dup-track", "\"name\": \"snare\"", "\"name\": \"kick\"",
-		  ": tracks[1].name: \"kick\" is also the name of tracks[0]" },
-		{ "long-track", "\"name\": \"kick\"",
-		  "\"name\": \"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\"",
-		  ": tracks[0].name: longer than 63 bytes" },
-		{ "bad-peak", "\"peak_dbfs\": -3.25", "\"peak_dbfs\": \"loud\"",
-		  ": takes[1].files[0].peak_dbfs: expected a number or null" },
-		{ "bad-format", "\"format\": \"float\"", "\"format\": \"mp3\"",
-		  ": takes[1].format: unknown format \"mp3\"" },
-		{ "bad-bool", "\"recovered\": false", "\"recovered\": 0",
-		  ": takes[0].recovered: expected true or false" },
-		{ "file-not-object", "\"files\": []", "\"files\": [ 7 ]",
-		  ": takes[0].files[0]: expected an object" },
-		{ "tracks-not-array", "\"tracks\": [", "\"tracks\": 1, \"x\": [",
-		  ": tracks: expected an array" },
-		{ "rate-too-big", "\"sample_rate\": 48000",
-		  "\"sample_rate\": 4294967296",
-		  ": sample_rate: 4294967296 is out of range" },
-		{ "top-array", NULL, "[1, 2]\n",
-		  ": expected a JSON object at the top level" },
-		{ "dup-key", "\"sample_rate\": 48000,",
-		  "\"sample_rate\": 48000, \"sample_rate\": 48000,",
-		  ":3:" },
-		{ "empty", NULL, "", ":1:" },
-	};
+	size_t n = sizeof malformed_cases / sizeof malformed_cases[0];
+	for (size_t i = 0; i < n; i++)
+		check_malformed(&malformed_cases[i], __LINE__);
+}
 
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		check_malformed(&cases[i], __LINE__);
-
-	/* Truncated: the message is "PATH:LINE:COLUMN: text". */
+/* Truncated: the message is "PATH:LINE:COLUMN: text". */
+static void test_malformed_truncated(void)
+{
 	struct error err = { 0 };
 	struct session *s = NULL;
 	char dir[600], p[700];
@@ -1596,16 +1603,21 @@ static void test_keepers(void)
 	session_free(s);
 }
 
-static void test_discard_restore(void)
+/* What the steps of test_discard_restore share: one session with tracks
+ * kick and snare and takes 1 to 3, its directory, and copies (outside
+ * the session) of take 2's files to compare with. */
+struct discard_fixture {
+	struct session *s;
+	char dir[600];
+	char kick[800], snare[800]; /* take 2's 01-kick.wav, 02-snare.wav */
+};
+
+/* Tracks, three takes on disk, saved; the copies of take 2's files. */
+static void discard_fixture_fill(struct discard_fixture *fx)
 {
 	struct error err = { 0 };
-	struct session *s = NULL, *r = NULL;
-	char dir[600], p[700], q[700], a[800], b[800];
-
-	new_dir_path(dir, sizeof dir, "discard");
-	CHECK_OK(session_open(dir, &s, &err), &err);
-	if (!s)
-		return;
+	struct session *s = fx->s;
+	char p[700], q[700];
 	CHECK_OK(session_add_track(s, "kick", NULL, NULL, &err), &err);
 	CHECK_OK(session_add_track(s, "snare", NULL, NULL, &err), &err);
 	const uint32_t both[] = { 1, 2 };
@@ -1613,18 +1625,28 @@ static void test_discard_restore(void)
 		add_disk_take(s, both, 2, NULL);
 	CHECK_OK(session_save(s, &err), &err);
 	/* Copies of take 2's files, outside the session, to compare with. */
-	path_in(p, sizeof p, dir, "takes/002/01-kick.wav");
-	path_in(q, sizeof q, dir, "takes/002/02-snare.wav");
-	new_dir_path(a, sizeof a, "discard-kick.orig");
-	new_dir_path(b, sizeof b, "discard-snare.orig");
+	path_in(p, sizeof p, fx->dir, "takes/002/01-kick.wav");
+	path_in(q, sizeof q, fx->dir, "takes/002/02-snare.wav");
+	new_dir_path(fx->kick, sizeof fx->kick, "discard-kick.orig");
+	new_dir_path(fx->snare, sizeof fx->snare, "discard-snare.orig");
 	size_t len;
 	char *x = read_all(p, &len);
-	write_text(a, x ? x : "");
+	write_text(fx->kick, x ? x : "");
 	free(x);
 	x = read_all(q, &len);
-	write_text(b, x ? x : "");
+	write_text(fx->snare, x ? x : "");
 	free(x);
-	CHECK(same_file(p, a) && same_file(q, b));
+	CHECK(same_file(p, fx->kick) && same_file(q, fx->snare));
+}
+
+/* Discarding take 2 moves its folder to trash/002 and is saved;
+ * restoring moves it back; neither is done twice. */
+static void check_discard_then_restore(struct discard_fixture *fx)
+{
+	struct error err = { 0 };
+	struct session *s = fx->s, *r = NULL;
+	const char *dir = fx->dir, *a = fx->kick, *b = fx->snare;
+	char p[700];
 
 	CHECK_OK(session_discard_take(s, 2, &err), &err);
 	const struct session_take *t2 = session_find_take(s, 2);
@@ -1665,10 +1687,19 @@ static void test_discard_restore(void)
 	r = NULL;
 	CHECK(session_restore_take(s, 2, &err) == RL_ERR_STATE);
 	CHECK_CONTAINS(err.message, "not discarded");
+}
 
-	/* The same number discarded again while trash/002 is taken (by
-	 * anything): trash/002-1, nothing replaced -- not even an empty
-	 * directory. */
+/* The same number discarded again while trash/002 is taken (by
+ * anything): trash/002-1, nothing replaced -- not even an empty
+ * directory. Restore refuses to replace a takes/002 that came back. */
+static void check_discard_restore_in_the_way(struct discard_fixture *fx)
+{
+	struct error err = { 0 };
+	struct session *s = fx->s;
+	const char *dir = fx->dir, *a = fx->kick, *b = fx->snare;
+	const struct session_take *t2 = session_find_take(s, 2);
+	char p[700];
+
 	path_in(p, sizeof p, dir, "trash/002");
 	CHECK(mkdir(p, 0777) == 0);
 	CHECK_OK(session_discard_take(s, 2, &err), &err);
@@ -1686,17 +1717,33 @@ static void test_discard_restore(void)
 	CHECK_OK(session_restore_take(s, 2, &err), &err);
 	path_in(p, sizeof p, dir, "takes/002/02-snare.wav");
 	CHECK(same_file(p, b));
+}
 
-	/* An incomplete take (recording, or crashed) is not discarded. */
+/* An incomplete take (recording, or crashed) is not discarded. */
+static void check_discard_incomplete(struct discard_fixture *fx)
+{
+	struct error err = { 0 };
+	struct session *s = fx->s;
+	char p[700];
+
 	session_find_take(s, 3)->complete = false;
 	CHECK(session_discard_take(s, 3, &err) == RL_ERR_STATE);
 	CHECK_CONTAINS(err.message, "not complete");
-	path_in(p, sizeof p, dir, "takes/003");
+	path_in(p, sizeof p, fx->dir, "takes/003");
 	CHECK(is_dir(p));
 	session_find_take(s, 3)->complete = true;
+}
 
-	/* Numbers are never reused: discard the highest take, the next
-	 * reservation is above it. */
+/* Numbers are never reused: discard the highest take, the next
+ * reservation is above it -- also when only the trash knows the number,
+ * and after the highest take is restored. Frees the session. */
+static void check_discarded_numbers_not_reused(struct discard_fixture *fx)
+{
+	struct error err = { 0 };
+	struct session *s = fx->s;
+	const char *dir = fx->dir;
+	char p[700];
+
 	CHECK_OK(session_discard_take(s, 3, &err), &err);
 	uint32_t n = 0;
 	CHECK_OK(session_reserve_take(s, &n, NULL, 0, &err), &err);
@@ -1709,7 +1756,7 @@ static void test_discard_restore(void)
 	CHECK_OK(session_reserve_take(s, &n, NULL, 0, &err), &err);
 	CHECK(n == 4);
 	session_free(s);
-	s = NULL;
+	s = fx->s = NULL;
 
 	/* After a restore of the highest take too. */
 	CHECK_OK(session_open(dir, &s, &err), &err);
@@ -1719,8 +1766,15 @@ static void test_discard_restore(void)
 		CHECK(n == 5);
 	}
 	session_free(s);
+}
 
-	/* Moving a take that is not there names both paths. */
+/* Moving a take that is not there names both paths. */
+static void check_discard_moved_away(const char *dir)
+{
+	struct error err = { 0 };
+	struct session *s = NULL;
+	char p[700], q[700];
+
 	CHECK_OK(session_open(dir, &s, &err), &err);
 	if (s) {
 		path_in(p, sizeof p, dir, "takes/001");
@@ -1731,6 +1785,25 @@ static void test_discard_restore(void)
 		CHECK(!session_find_take(s, 1)->discarded);
 	}
 	session_free(s);
+}
+
+/* Discard and restore, one session through all the steps in turn: each
+ * step starts from the state the one before left. */
+static void test_discard_restore(void)
+{
+	struct error err = { 0 };
+	struct discard_fixture fx = { 0 };
+
+	new_dir_path(fx.dir, sizeof fx.dir, "discard");
+	CHECK_OK(session_open(fx.dir, &fx.s, &err), &err);
+	if (!fx.s)
+		return;
+	discard_fixture_fill(&fx);
+	check_discard_then_restore(&fx);
+	check_discard_restore_in_the_way(&fx);
+	check_discard_incomplete(&fx);
+	check_discarded_numbers_not_reused(&fx);
+	check_discard_moved_away(fx.dir);
 }
 
 /* A save that fails after the move puts the directory and the flags
@@ -2332,6 +2405,7 @@ int main(void)
 	test_settings_round_trip();
 	test_track_mix();
 	test_malformed();
+	test_malformed_truncated();
 	test_save_failures();
 	test_metadata_round_trip();
 	test_metadata_defaults();
