@@ -1087,52 +1087,53 @@ static void test_comp_formats(void)
 	take_free(&lo);
 }
 
-/* A comp that fails must leave dest as it was: absent, or (when it
- * existed) byte for byte the same. */
-static void test_comp_errors(void)
+/* What the steps of test_comp_errors share. */
+struct comp_errors_fixture {
+	struct take a, b, r44; /* ramps A and B; ramp A at 44100 Hz */
+	char out[512];         /* the destination, never written */
+	char missing[512];     /* a take that is not there */
+	char text[512];        /* a file that is not audio */
+	uint64_t frames;       /* as the last comp left it */
+};
+
+/* A gap, an overlap, the wrong order; empty and backwards pieces; no
+ * pieces; no destination; no format. */
+static void check_comp_bad_pieces(struct comp_errors_fixture *fx)
 {
 	struct error err = { 0 };
-	struct take a, b, r44;
-	char out[512], missing[512], text[512];
-	uint64_t frames = 77;
-	REQUIRE(make_take(&a, "err-a.wav", 4000, RAMP_A));
-	REQUIRE(make_take(&b, "err-b.wav", 4000, RAMP_B));
-	REQUIRE(make_take_rate(&r44, "err-44k.wav", 44100, 4000, RAMP_A));
-	test_path(out, sizeof out, "err-out.wav");
-	test_path(missing, sizeof missing, "err-missing.wav");
-	test_path(text, sizeof text, "err-notes.txt");
-	REQUIRE(write_bytes(text, "not audio at all, just some words\n"));
+	const char *out = fx->out;
+	struct take *a = &fx->a, *b = &fx->b;
 
 	/* A gap, an overlap, the wrong order. */
-	const struct cpiece gap[] = { { &a, 0, 0, 1000 },
-	                              { &b, 0, 1001, 2000 } };
-	CHECK_STATUS(run_comp(gap, 2, FADE, TAKE_FORMAT_FLOAT, out, &frames,
-	                      &err), RL_ERR_INVALID, &err);
+	const struct cpiece gap[] = { { a, 0, 0, 1000 },
+	                              { b, 0, 1001, 2000 } };
+	CHECK_STATUS(run_comp(gap, 2, FADE, TAKE_FORMAT_FLOAT, out,
+	                      &fx->frames, &err), RL_ERR_INVALID, &err);
 	CHECK_EQ_U64(err.status, RL_ERR_INVALID);
 	CHECK_CONTAINS(err.message, "contiguous");
-	CHECK_EQ_U64(frames, 0);
+	CHECK_EQ_U64(fx->frames, 0);
 	CHECK(!exists(out));
-	const struct cpiece overlap[] = { { &a, 0, 0, 1000 },
-	                                  { &b, 0, 900, 2000 } };
+	const struct cpiece overlap[] = { { a, 0, 0, 1000 },
+	                                  { b, 0, 900, 2000 } };
 	CHECK_STATUS(run_comp(overlap, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL,
 	                      &err), RL_ERR_INVALID, &err);
 	CHECK(!exists(out));
-	const struct cpiece unsorted[] = { { &b, 0, 1000, 2000 },
-	                                   { &a, 0, 0, 1000 } };
+	const struct cpiece unsorted[] = { { b, 0, 1000, 2000 },
+	                                   { a, 0, 0, 1000 } };
 	CHECK_STATUS(run_comp(unsorted, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL,
 	                      &err), RL_ERR_INVALID, &err);
 	CHECK(!exists(out));
 
 	/* Empty and backwards pieces; no pieces; no destination; no
 	 * format. */
-	const struct cpiece empty[] = { { &a, 0, 0, 1000 },
-	                                { &b, 0, 1000, 1000 },
-	                                { &a, 0, 1000, 2000 } };
+	const struct cpiece empty[] = { { a, 0, 0, 1000 },
+	                                { b, 0, 1000, 1000 },
+	                                { a, 0, 1000, 2000 } };
 	CHECK_STATUS(run_comp(empty, 3, FADE, TAKE_FORMAT_FLOAT, out, NULL,
 	                      &err), RL_ERR_INVALID, &err);
 	CHECK_CONTAINS(err.message, "empty");
 	CHECK(!exists(out));
-	const struct cpiece back[] = { { &a, 0, 1000, 500 } };
+	const struct cpiece back[] = { { a, 0, 1000, 500 } };
 	CHECK_STATUS(run_comp(back, 1, FADE, TAKE_FORMAT_FLOAT, out, NULL,
 	                      &err), RL_ERR_INVALID, &err);
 	CHECK(!exists(out));
@@ -1142,55 +1143,76 @@ static void test_comp_errors(void)
 	                          NULL, &err), RL_ERR_INVALID, &err);
 	CHECK_STATUS(run_comp(back, 1, FADE, TAKE_FORMAT_FLOAT, NULL, NULL,
 	                      &err), RL_ERR_INVALID, &err);
-	const struct cpiece one[] = { { &a, 0, 0, 1000 } };
+	const struct cpiece one[] = { { a, 0, 0, 1000 } };
 	CHECK_STATUS(run_comp(one, 1, FADE, (enum take_format)99, out, NULL,
 	                      &err), RL_ERR_INVALID, &err);
 	CHECK(!exists(out));
+}
+
+/* A missing take (the second: the first opened fine); a take at another
+ * rate; a file that is not audio. */
+static void check_comp_bad_sources(struct comp_errors_fixture *fx)
+{
+	struct error err = { 0 };
+	const char *out = fx->out, *missing = fx->missing;
+	struct take *a = &fx->a;
 
 	/* A missing take (the second: the first opened fine). */
 	struct take gone = { .frames = 0, .mono = NULL };
 	snprintf(gone.path, sizeof gone.path, "%s", missing);
-	const struct cpiece miss[] = { { &a, 0, 0, 1000 },
+	const struct cpiece miss[] = { { a, 0, 0, 1000 },
 	                               { &gone, 0, 1000, 2000 } };
-	frames = 77;
-	CHECK_STATUS(run_comp(miss, 2, FADE, TAKE_FORMAT_FLOAT, out, &frames,
-	                      &err), RL_ERR_NOT_FOUND, &err);
+	fx->frames = 77;
+	CHECK_STATUS(run_comp(miss, 2, FADE, TAKE_FORMAT_FLOAT, out,
+	                      &fx->frames, &err), RL_ERR_NOT_FOUND, &err);
 	CHECK_CONTAINS(err.message, missing);
-	CHECK_EQ_U64(frames, 0);
+	CHECK_EQ_U64(fx->frames, 0);
 	CHECK(!exists(out));
 	CHECK(!exists(missing));
 
 	/* A take at another rate; a file that is not audio. */
-	const struct cpiece rate[] = { { &a, 0, 0, 1000 },
-	                               { &r44, 0, 1000, 2000 } };
+	const struct cpiece rate[] = { { a, 0, 0, 1000 },
+	                               { &fx->r44, 0, 1000, 2000 } };
 	CHECK_STATUS(run_comp(rate, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL,
 	                      &err), RL_ERR_FORMAT, &err);
-	CHECK_CONTAINS(err.message, r44.path);
+	CHECK_CONTAINS(err.message, fx->r44.path);
 	CHECK_CONTAINS(err.message, "44100");
 	CHECK(!exists(out));
 	struct take notes = { .frames = 0, .mono = NULL };
-	snprintf(notes.path, sizeof notes.path, "%s", text);
+	snprintf(notes.path, sizeof notes.path, "%s", fx->text);
 	const struct cpiece junk[] = { { &notes, 0, 0, 1000 } };
 	CHECK_STATUS(run_comp(junk, 1, FADE, TAKE_FORMAT_FLOAT, out, NULL,
 	                      &err), RL_ERR_FORMAT, &err);
-	CHECK_CONTAINS(err.message, text);
+	CHECK_CONTAINS(err.message, fx->text);
 	CHECK(!exists(out));
+}
+
+/* The destination exists: not a byte of it changes, also when the comp
+ * would have failed anyway; writing over a source is refused the same
+ * way; a destination in a directory that does not exist. */
+static void check_comp_dest_kept(struct comp_errors_fixture *fx)
+{
+	struct error err = { 0 };
+	const char *out = fx->out;
+	struct take *a = &fx->a, *b = &fx->b;
 
 	/* The destination exists: not a byte of it changes. */
 	const char precious[] = "the only copy of the singer's best take";
 	REQUIRE(write_bytes(out, precious));
-	const struct cpiece ok[] = { { &a, 0, 0, 2000 },
-	                             { &b, 0, 2000, 4000 } };
-	CHECK_STATUS(run_comp(ok, 2, FADE, TAKE_FORMAT_FLOAT, out, &frames,
-	                      &err), RL_ERR_EXISTS, &err);
+	const struct cpiece ok[] = { { a, 0, 0, 2000 },
+	                             { b, 0, 2000, 4000 } };
+	CHECK_STATUS(run_comp(ok, 2, FADE, TAKE_FORMAT_FLOAT, out,
+	                      &fx->frames, &err), RL_ERR_EXISTS, &err);
 	CHECK_CONTAINS(err.message, out);
-	CHECK_EQ_U64(frames, 0);
+	CHECK_EQ_U64(fx->frames, 0);
 	size_t size = 0;
 	unsigned char *bytes = slurp(out, &size);
 	CHECK(bytes != NULL && size == sizeof precious - 1 &&
 	      memcmp(bytes, precious, size) == 0);
 	free(bytes);
 	/* ...also when the comp would have failed anyway. */
+	const struct cpiece rate[] = { { a, 0, 0, 1000 },
+	                               { &fx->r44, 0, 1000, 2000 } };
 	CHECK(run_comp(rate, 2, FADE, TAKE_FORMAT_FLOAT, out, NULL, &err) !=
 	      RL_OK);
 	bytes = slurp(out, &size);
@@ -1198,12 +1220,12 @@ static void test_comp_errors(void)
 	      memcmp(bytes, precious, size) == 0);
 	free(bytes);
 	/* Writing over a source is refused the same way. */
-	CHECK_STATUS(run_comp(ok, 2, FADE, TAKE_FORMAT_FLOAT, a.path, NULL,
+	CHECK_STATUS(run_comp(ok, 2, FADE, TAKE_FORMAT_FLOAT, a->path, NULL,
 	                      &err), RL_ERR_EXISTS, &err);
 	SF_INFO info;
-	float *src = read_wav(a.path, &info);
+	float *src = read_wav(a->path, &info);
 	CHECK(src != NULL && info.frames == 4000 &&
-	      memcmp(src, a.mono, 4000 * sizeof(float)) == 0);
+	      memcmp(src, a->mono, 4000 * sizeof(float)) == 0);
 	free(src);
 
 	/* A destination in a directory that does not exist. */
@@ -1212,16 +1234,43 @@ static void test_comp_errors(void)
 	CHECK_STATUS(run_comp(ok, 2, FADE, TAKE_FORMAT_FLOAT, nodir, NULL,
 	                      &err), RL_ERR_NOT_FOUND, &err);
 	CHECK_CONTAINS(err.message, nodir);
+}
 
-	/* And after all that a good comp to a new name works. */
+/* After all the errors, a good comp to a new name works. */
+static void check_comp_after_errors(struct comp_errors_fixture *fx)
+{
+	struct error err = { 0 };
+	char out[512];
+	const struct cpiece ok[] = { { &fx->a, 0, 0, 2000 },
+	                             { &fx->b, 0, 2000, 4000 } };
 	test_path(out, sizeof out, "err-after.wav");
-	REQUIRE_OK(run_comp(ok, 2, FADE, TAKE_FORMAT_FLOAT, out, &frames,
+	REQUIRE_OK(run_comp(ok, 2, FADE, TAKE_FORMAT_FLOAT, out, &fx->frames,
 	                    &err), &err);
-	CHECK_EQ_U64(frames, 4000);
+	CHECK_EQ_U64(fx->frames, 4000);
 	check_comp(out, ok, 2, FADE, 0.0, TOL, __LINE__);
-	take_free(&a);
-	take_free(&b);
-	take_free(&r44);
+}
+
+/* A comp that fails must leave dest as it was: absent, or (when it
+ * existed) byte for byte the same. The steps run in turn on the same
+ * takes and destination. */
+static void test_comp_errors(void)
+{
+	struct comp_errors_fixture fx = { .frames = 77 };
+	REQUIRE(make_take(&fx.a, "err-a.wav", 4000, RAMP_A));
+	REQUIRE(make_take(&fx.b, "err-b.wav", 4000, RAMP_B));
+	REQUIRE(make_take_rate(&fx.r44, "err-44k.wav", 44100, 4000, RAMP_A));
+	test_path(fx.out, sizeof fx.out, "err-out.wav");
+	test_path(fx.missing, sizeof fx.missing, "err-missing.wav");
+	test_path(fx.text, sizeof fx.text, "err-notes.txt");
+	REQUIRE(write_bytes(fx.text, "not audio at all, just some words\n"));
+
+	check_comp_bad_pieces(&fx);
+	check_comp_bad_sources(&fx);
+	check_comp_dest_kept(&fx);
+	check_comp_after_errors(&fx);
+	take_free(&fx.a);
+	take_free(&fx.b);
+	take_free(&fx.r44);
 }
 
 /* ---- multi-channel sources ------------------------------------------- */
