@@ -437,24 +437,34 @@ static void base(struct control_status *st, struct control_track tr[3])
 	}
 }
 
-static void test_feedback(void)
-{
+/* What the steps of test_feedback share: the status and tracks fed in,
+ * the state now (a) and as last sent (b), the prefs of redlight's own
+ * dialect, and what the last diff sent (c). */
+struct feedback_fixture {
 	struct control_status st;
 	struct control_track tr[3];
 	struct osc_feedback_state a, b;
-	struct collected *c = calloc(1, sizeof *c);
-	struct error err;
-	osc_feedback_state_init(&a);
-	osc_feedback_state_init(&b);
-	base(&st, tr);
-	CHECK(osc_feedback_state_set(&a, &st, tr, 3, "/srv/sessions/band",
-	                             &err) == RL_OK);
-	CHECK(!strcmp(a.session_name, "band"));
-	CHECK(a.disk_seconds == 3725);
+	struct osc_feedback_prefs p;
+	struct collected *c;
+};
 
-	struct osc_feedback_prefs p = { .dialect = OSC_FEEDBACK_REDLIGHT };
+/* The first state sends everything; the same state again, nothing. */
+static void check_feedback_first(struct feedback_fixture *fx)
+{
+	struct control_status *st = &fx->st;
+	struct control_track *tr = fx->tr;
+	struct osc_feedback_state *a = &fx->a, *b = &fx->b;
+	struct osc_feedback_prefs *p = &fx->p;
+	struct collected *c = fx->c;
+	struct error err;
+
+	CHECK(osc_feedback_state_set(a, st, tr, 3, "/srv/sessions/band",
+	                             &err) == RL_OK);
+	CHECK(!strcmp(a->session_name, "band"));
+	CHECK(a->disk_seconds == 3725);
+
 	/* Everything, the first time. */
-	size_t n = diff(&p, NULL, &a, c);
+	size_t n = diff(p, NULL, a, c);
 	CHECK(n == c->count && n > 20);
 	CHECK(has(c, "/redlight/transport s:stopped"));
 	CHECK(has(c, "/redlight/recording i:0"));
@@ -474,17 +484,29 @@ static void test_feedback(void)
 	CHECK(!has_path(c, "/redlight/error"));         /* none yet */
 
 	/* Nothing changed: nothing sent. */
-	CHECK(osc_feedback_state_copy(&b, &a, &err) == RL_OK);
-	CHECK(diff(&p, &b, &a, c) == 0);
+	CHECK(osc_feedback_state_copy(b, a, &err) == RL_OK);
+	CHECK(diff(p, b, a, c) == 0);
+}
+
+/* Recording, a frame change too small to show, meters, errors: only
+ * what changed is sent. */
+static void check_feedback_changes(struct feedback_fixture *fx)
+{
+	struct control_status *st = &fx->st;
+	struct control_track *tr = fx->tr;
+	struct osc_feedback_state *a = &fx->a, *b = &fx->b;
+	struct osc_feedback_prefs *p = &fx->p;
+	struct collected *c = fx->c;
+	struct error err;
 
 	/* Recording take 4, rolling: only what changed. */
-	st.transport = ENGINE_RECORDING;
-	st.recording = st.record_armed = true;
-	st.take = 4;
-	st.pos.frame = 72000;
-	st.pos.bbt = (struct tempo_map_bbt){ 1, 4, 0 };
-	CHECK(osc_feedback_state_set(&a, &st, tr, 3, "band", &err) == RL_OK);
-	diff(&p, &b, &a, c);
+	st->transport = ENGINE_RECORDING;
+	st->recording = st->record_armed = true;
+	st->take = 4;
+	st->pos.frame = 72000;
+	st->pos.bbt = (struct tempo_map_bbt){ 1, 4, 0 };
+	CHECK(osc_feedback_state_set(a, st, tr, 3, "band", &err) == RL_OK);
+	diff(p, b, a, c);
 	CHECK(has(c, "/redlight/transport s:recording"));
 	CHECK(has(c, "/redlight/recording i:1"));
 	CHECK(has(c, "/redlight/record/armed i:1"));
@@ -500,43 +522,54 @@ static void test_feedback(void)
 		dump(c);
 
 	/* A frame change too small for the time string sends nothing. */
-	osc_feedback_state_copy(&b, &a, &err);
-	st.pos.frame = 72010;
-	osc_feedback_state_set(&a, &st, tr, 3, "band", &err);
-	CHECK(diff(&p, &b, &a, c) == 0);
+	osc_feedback_state_copy(b, a, &err);
+	st->pos.frame = 72010;
+	osc_feedback_state_set(a, st, tr, 3, "band", &err);
+	CHECK(diff(p, b, a, c) == 0);
 
 	/* Meters: quantised to 0.5 dB, silence is -200. */
-	p.meters = true;
+	p->meters = true;
 	tr[0].peak_dbfs = -12.1f;
-	osc_feedback_state_set(&a, &st, tr, 3, "band", &err);
-	diff(&p, &b, &a, c);
+	osc_feedback_state_set(a, st, tr, 3, "band", &err);
+	diff(p, b, a, c);
 	CHECK(has(c, "/redlight/track/1/meter f:-12"));
 	CHECK(!has_path(c, "/redlight/track/2/meter"));
-	osc_feedback_state_copy(&b, &a, &err);
+	osc_feedback_state_copy(b, a, &err);
 	tr[0].peak_dbfs = -12.2f;
-	osc_feedback_state_set(&a, &st, tr, 3, "band", &err);
-	CHECK(diff(&p, &b, &a, c) == 0);
+	osc_feedback_state_set(a, st, tr, 3, "band", &err);
+	CHECK(diff(p, b, a, c) == 0);
 	tr[0].peak_dbfs = -130.0f;
-	osc_feedback_state_set(&a, &st, tr, 3, "band", &err);
-	diff(&p, &b, &a, c);
+	osc_feedback_state_set(a, st, tr, 3, "band", &err);
+	diff(p, b, a, c);
 	CHECK(has(c, "/redlight/track/1/meter f:-200"));
-	p.meters = false;
+	p->meters = false;
 
 	/* Errors: once per new one, counters saturate at int32. */
-	osc_feedback_state_copy(&b, &a, &err);
-	a.error_seq = 9;
-	snprintf(a.error, sizeof a.error, "disk full on /srv");
-	st.dropped_frames = UINT64_C(1) << 40;
-	a.dropped = st.dropped_frames;
-	diff(&p, &b, &a, c);
+	osc_feedback_state_copy(b, a, &err);
+	a->error_seq = 9;
+	snprintf(a->error, sizeof a->error, "disk full on /srv");
+	st->dropped_frames = UINT64_C(1) << 40;
+	a->dropped = st->dropped_frames;
+	diff(p, b, a, c);
 	CHECK(has(c, "/redlight/error s:disk full on /srv"));
 	CHECK(has(c, "/redlight/dropped i:2147483647"));
 	CHECK(c->count == 2);
+}
+
+/* Ardour's dialect: the master section; strips in banks, positions;
+ * the SSID in the path. */
+static void check_feedback_ardour(struct feedback_fixture *fx)
+{
+	struct control_status *st = &fx->st;
+	struct control_track *tr = fx->tr;
+	struct osc_feedback_state *a = &fx->a;
+	struct collected *c = fx->c;
+	struct error err;
 
 	/* Ardour, master section only: transport and record, no strips. */
 	struct osc_feedback_prefs ar = { .dialect = OSC_FEEDBACK_ARDOUR,
 	                                 .ardour_bits = OSC_ARDOUR_FB_MASTER };
-	diff(&ar, NULL, &a, c);
+	diff(&ar, NULL, a, c);
 	CHECK(has(c, "/transport_play i:1"));
 	CHECK(has(c, "/transport_stop i:0"));
 	CHECK(has(c, "/rec_enable_toggle i:1"));
@@ -552,8 +585,8 @@ static void test_feedback(void)
 	                 OSC_ARDOUR_FB_SAMPLES | OSC_ARDOUR_FB_METER;
 	ar.bank_size = 2;
 	tr[1].peak_dbfs = -6.0f;
-	osc_feedback_state_set(&a, &st, tr, 3, "band", &err);
-	diff(&ar, NULL, &a, c);
+	osc_feedback_state_set(a, st, tr, 3, "band", &err);
+	diff(&ar, NULL, a, c);
 	CHECK(has(c, "/strip/name i:1 s:kick"));
 	CHECK(has(c, "/strip/recenable i:2 f:1"));
 	CHECK(!has_path(c, "/strip/name i:3"));
@@ -568,15 +601,25 @@ static void test_feedback(void)
 	ar.ardour_bits = OSC_ARDOUR_FB_STRIP_BUTTONS |
 	                 OSC_ARDOUR_FB_SSID_IN_PATH;
 	ar.bank_size = 0;
-	diff(&ar, NULL, &a, c);
+	diff(&ar, NULL, a, c);
 	CHECK(has(c, "/strip/name/3 s:vox"));
 	CHECK(has(c, "/strip/recenable/1 f:1"));
 	CHECK(c->count == 6);
+}
+
+/* REAPER's names; stopping changes play and stop together. */
+static void check_feedback_reaper(struct feedback_fixture *fx)
+{
+	struct control_status *st = &fx->st;
+	struct control_track *tr = fx->tr;
+	struct osc_feedback_state *a = &fx->a, *b = &fx->b;
+	struct collected *c = fx->c;
+	struct error err;
 
 	/* REAPER's names. */
 	struct osc_feedback_prefs rp = { .dialect = OSC_FEEDBACK_REAPER,
 	                                 .meters = true };
-	diff(&rp, NULL, &a, c);
+	diff(&rp, NULL, a, c);
 	CHECK(has(c, "/play f:1"));
 	CHECK(has(c, "/stop f:0"));
 	CHECK(has(c, "/record f:1"));
@@ -588,30 +631,65 @@ static void test_feedback(void)
 	CHECK(has(c, "/track/2/vu f:0.9"));
 	CHECK(has(c, "/track/1/vu f:0"));
 	/* Stopping: play and stop change together. */
-	osc_feedback_state_copy(&b, &a, &err);
-	st.transport = ENGINE_STOPPED;
-	st.recording = st.record_armed = false;
-	osc_feedback_state_set(&a, &st, tr, 3, "band", &err);
-	diff(&rp, &b, &a, c);
+	osc_feedback_state_copy(b, a, &err);
+	st->transport = ENGINE_STOPPED;
+	st->recording = st->record_armed = false;
+	osc_feedback_state_set(a, st, tr, 3, "band", &err);
+	diff(&rp, b, a, c);
 	CHECK(has(c, "/play f:0") && has(c, "/stop f:1") &&
 	      has(c, "/record f:0"));
 	CHECK(c->count == 3);
+}
 
-	/* More tracks than the copy held: the new ones in full. */
+/* More tracks than the copy held: the new ones in full. */
+static void check_feedback_more_tracks(struct feedback_fixture *fx)
+{
+	struct control_status *st = &fx->st;
+	struct control_track *tr = fx->tr;
+	struct osc_feedback_state *a = &fx->a, *b = &fx->b;
+	struct osc_feedback_prefs *p = &fx->p;
+	struct collected *c = fx->c;
+	struct error err;
+
 	struct control_track many[40];
 	for (int i = 0; i < 40; i++) {
 		many[i] = tr[i % 3];
 		snprintf(many[i].name, sizeof many[i].name, "t%d", i + 1);
 	}
-	osc_feedback_state_copy(&b, &a, &err);
-	CHECK(osc_feedback_state_set(&a, &st, many, 40, "band", &err) == RL_OK);
-	diff(&p, &b, &a, c);
+	osc_feedback_state_copy(b, a, &err);
+	CHECK(osc_feedback_state_set(a, st, many, 40, "band", &err) == RL_OK);
+	diff(p, b, a, c);
 	CHECK(has(c, "/redlight/tracks i:40"));
 	CHECK(has(c, "/redlight/track/40/name s:t40"));
 	CHECK(has(c, "/redlight/track/1/name s:t1"));
-	osc_feedback_state_copy(&b, &a, &err);
-	CHECK(b.track_count == 40 && diff(&p, &b, &a, c) == 0);
+	osc_feedback_state_copy(b, a, &err);
+	CHECK(b->track_count == 40 && diff(p, b, a, c) == 0);
+}
 
+/* The feedback of one status after another, each step from where the one
+ * before left the state. */
+static void test_feedback(void)
+{
+	struct feedback_fixture fx = {
+		.p = { .dialect = OSC_FEEDBACK_REDLIGHT },
+		.c = calloc(1, sizeof(struct collected)),
+	};
+	osc_feedback_state_init(&fx.a);
+	osc_feedback_state_init(&fx.b);
+	base(&fx.st, fx.tr);
+	check_feedback_first(&fx);
+	check_feedback_changes(&fx);
+	check_feedback_ardour(&fx);
+	check_feedback_reaper(&fx);
+	check_feedback_more_tracks(&fx);
+	osc_feedback_state_cleanup(&fx.a);
+	osc_feedback_state_cleanup(&fx.b);
+	free(fx.c);
+}
+
+/* Time, timecode and transport names as the feedback spells them. */
+static void test_feedback_strings(void)
+{
 	char buf[32];
 	osc_feedback_time_string(-72000, 48000, buf, sizeof buf);
 	CHECK(!strcmp(buf, "-00:00:01.500"));
@@ -622,9 +700,6 @@ static void test_feedback(void)
 	CHECK(!strcmp(buf, "00:01:01:29"));
 	CHECK(!strcmp(osc_feedback_transport_name(ENGINE_COUNT_IN),
 	              "count-in"));
-	osc_feedback_state_cleanup(&a);
-	osc_feedback_state_cleanup(&b);
-	free(c);
 }
 
 int main(void)
@@ -635,5 +710,6 @@ int main(void)
 	test_trigger();
 	test_args();
 	test_feedback();
+	test_feedback_strings();
 	return CHECK_DONE();
 }
