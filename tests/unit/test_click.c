@@ -726,34 +726,25 @@ static float *make_sound(int rate, size_t n, double amp)
 	return x;
 }
 
-static void test_files(void)
-{
+/* The files the steps of test_files read, and the sounds in them. */
+struct click_files {
 	char accent_path[600], normal_path[600], stereo_path[600];
 	char empty_path[600], long_path[600], junk_path[600];
 	char missing_path[600];
+	float *accent, *normal; /* in accent.wav and normal.wav */
+	size_t an, nn;          /* their lengths */
+};
+
+/* Same rate: the samples come back exactly; no normal file: the
+ * accent 3 dB down. */
+static void check_files_accent_only(const struct click_files *fx)
+{
+	const char *accent_path = fx->accent_path;
+	const float *accent = fx->accent;
+	const size_t an = fx->an;
 	struct error err;
 	struct click *c = NULL;
 
-	if (!check_tmpdir(tmpdir, sizeof tmpdir, "click")) {
-		CHECK(!"check_tmpdir");
-		return;
-	}
-	path_in(accent_path, sizeof accent_path, "accent.wav");
-	path_in(normal_path, sizeof normal_path, "normal.wav");
-	path_in(stereo_path, sizeof stereo_path, "stereo.wav");
-	path_in(empty_path, sizeof empty_path, "empty.wav");
-	path_in(long_path, sizeof long_path, "long.wav");
-	path_in(junk_path, sizeof junk_path, "junk.wav");
-	path_in(missing_path, sizeof missing_path, "missing.wav");
-
-	const size_t an = 1323, nn = 900; /* 30 ms and ~20 ms at 44100 */
-	float *accent = make_sound(44100, an, 0.8);
-	float *normal = make_sound(44100, nn, -0.3);
-	write_wav(accent_path, 44100, 1, accent, (sf_count_t)an);
-	write_wav(normal_path, 44100, 1, normal, (sf_count_t)nn);
-
-	/* Same rate: the samples come back exactly; no normal file: the
-	 * accent 3 dB down. */
 	CHECK_OK(click_new_from_files(accent_path, NULL, 44100, &c, &err),
 	         &err);
 	if (c) {
@@ -768,10 +759,19 @@ static void test_files(void)
 		CHECK_EQ_U64(bad, 0);
 		free_sounds(&s);
 		click_free(c);
-		c = NULL;
 	}
+}
 
-	/* Two files. */
+/* Two files. */
+static void check_files_two(const struct click_files *fx)
+{
+	const char *accent_path = fx->accent_path;
+	const char *normal_path = fx->normal_path;
+	const float *accent = fx->accent, *normal = fx->normal;
+	const size_t an = fx->an, nn = fx->nn;
+	struct error err;
+	struct click *c = NULL;
+
 	CHECK_OK(click_new_from_files(accent_path, normal_path, 44100, &c,
 	                              &err), &err);
 	if (c) {
@@ -783,10 +783,18 @@ static void test_files(void)
 		CHECK(all_zero(s.normal + nn, an - nn));
 		free_sounds(&s);
 		click_free(c);
-		c = NULL;
 	}
+}
 
-	/* Another rate: converted, length scaled, shape kept. */
+/* Another rate: converted, length scaled, shape kept. */
+static void check_files_other_rate(const struct click_files *fx)
+{
+	const char *accent_path = fx->accent_path;
+	const char *normal_path = fx->normal_path;
+	const size_t an = fx->an, nn = fx->nn;
+	struct error err;
+	struct click *c = NULL;
+
 	CHECK_OK(click_new_from_files(accent_path, normal_path, 48000, &c,
 	                              &err), &err);
 	if (c) {
@@ -810,10 +818,18 @@ static void test_files(void)
 		free(ref);
 		free_sounds(&s);
 		click_free(c);
-		c = NULL;
 	}
+}
 
-	/* Stereo is mixed down: the mean of the channels. */
+/* Stereo is mixed down: the mean of the channels. */
+static void check_files_stereo(const struct click_files *fx)
+{
+	const char *stereo_path = fx->stereo_path;
+	const float *accent = fx->accent, *normal = fx->normal;
+	const size_t an = fx->an, nn = fx->nn;
+	struct error err;
+	struct click *c = NULL;
+
 	float *stereo = malloc(2 * an * sizeof *stereo);
 	for (size_t i = 0; i < an; i++) {
 		stereo[2 * i] = accent[i];
@@ -834,11 +850,20 @@ static void test_files(void)
 		CHECK_EQ_U64(bad, 0);
 		free_sounds(&s);
 		click_free(c);
-		c = NULL;
 	}
 	free(stereo);
+}
 
-	/* Errors name the file and leave *out NULL. */
+/* Errors name the file and leave *out NULL. */
+static void check_files_errors(const struct click_files *fx)
+{
+	const char *accent_path = fx->accent_path;
+	const char *empty_path = fx->empty_path, *long_path = fx->long_path;
+	const char *junk_path = fx->junk_path;
+	const char *missing_path = fx->missing_path;
+	struct error err;
+	struct click *c = NULL;
+
 	write_wav(empty_path, 44100, 1, NULL, 0);
 	size_t long_n = (size_t)(2.5 * 44100);
 	float *longer = make_sound(44100, long_n, 0.5);
@@ -876,11 +901,43 @@ static void test_files(void)
 	CHECK(click_new_from_files(accent_path, NULL, 0, &c, &err)
 	      == RL_ERR_INVALID);
 	CHECK(c == NULL);
+}
 
-	free(accent);
-	free(normal);
-	const char *all[] = { accent_path, normal_path, stereo_path,
-	                      empty_path, long_path, junk_path };
+/* Sounds read from files: one, two, at another rate, stereo; then the
+ * files that are refused. */
+static void test_files(void)
+{
+	struct click_files fx;
+
+	if (!check_tmpdir(tmpdir, sizeof tmpdir, "click")) {
+		CHECK(!"check_tmpdir");
+		return;
+	}
+	path_in(fx.accent_path, sizeof fx.accent_path, "accent.wav");
+	path_in(fx.normal_path, sizeof fx.normal_path, "normal.wav");
+	path_in(fx.stereo_path, sizeof fx.stereo_path, "stereo.wav");
+	path_in(fx.empty_path, sizeof fx.empty_path, "empty.wav");
+	path_in(fx.long_path, sizeof fx.long_path, "long.wav");
+	path_in(fx.junk_path, sizeof fx.junk_path, "junk.wav");
+	path_in(fx.missing_path, sizeof fx.missing_path, "missing.wav");
+
+	fx.an = 1323; /* 30 ms at 44100 */
+	fx.nn = 900;  /* ~20 ms */
+	fx.accent = make_sound(44100, fx.an, 0.8);
+	fx.normal = make_sound(44100, fx.nn, -0.3);
+	write_wav(fx.accent_path, 44100, 1, fx.accent, (sf_count_t)fx.an);
+	write_wav(fx.normal_path, 44100, 1, fx.normal, (sf_count_t)fx.nn);
+
+	check_files_accent_only(&fx);
+	check_files_two(&fx);
+	check_files_other_rate(&fx);
+	check_files_stereo(&fx);
+	check_files_errors(&fx);
+
+	free(fx.accent);
+	free(fx.normal);
+	const char *all[] = { fx.accent_path, fx.normal_path, fx.stereo_path,
+	                      fx.empty_path, fx.long_path, fx.junk_path };
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		unlink(all[i]);
 	CHECK(rmdir(tmpdir) == 0);
