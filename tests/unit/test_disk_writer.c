@@ -134,34 +134,18 @@ static uint32_t prepare_one(struct disk_writer *w, struct session *s,
 	return number;
 }
 
-int main(void)
+enum { TAKES = 3 };
+
+/* Record takes 1 to TAKES one after another, cycles of varying sizes
+ * with naps between, the rings small enough to overflow at times. Odd
+ * takes record tracks 1 and 2 as one stereo file; track 3 is never
+ * armed. Where each take started on the clock, and its length, go to
+ * starts and lengths. */
+static void record_takes(struct engine *e, struct disk_writer *w,
+                         struct session *s, const char *dir,
+                         uint64_t starts[TAKES], uint64_t lengths[TAKES])
 {
-	char dir[256];
-	if (!check_tmpdir(dir, sizeof dir, "disk_writer"))
-		return 1;
-	for (int t = 0; t < TRACKS; t++)
-		inputs[t] = inbuf[t];
-	struct session *s = NULL;
 	struct error err;
-	CHECK(session_open(dir, &s, &err) == RL_OK);
-
-	struct engine_config ec = { .track_count = TRACKS, .sample_rate = RATE,
-	                            .ring_frames = 4096, .gap_slots = 8 };
-	struct engine *e = NULL;
-	CHECK(engine_new(&ec, &e, &err) == RL_OK);
-	struct disk_writer_config wc = { .format = TAKE_FORMAT_PCM24,
-	                                 .sample_rate = RATE,
-	                                 .session_name = "test",
-	                                 .header_refresh_ms = 50 };
-	struct disk_writer *w = NULL;
-	CHECK(disk_writer_new(e, &wc, &w, &err) == RL_OK);
-	for (uint32_t t = 0; t < TRACKS; t++) {
-		struct engine_command c = make_cmd(ENGINE_CMD_ARM, t, t != 2, 0, 0);
-		engine_send(e, &c, NULL);
-	}
-
-	enum { TAKES = 3 };
-	uint64_t starts[TAKES], lengths[TAKES];
 	uint32_t sizes[] = { 64, 128, 37, 512, 256 };
 	unsigned seed = 1;
 	for (uint32_t n = 1; n <= TAKES; n++) {
@@ -209,6 +193,15 @@ int main(void)
 		starts[n - 1] = start;
 		lengths[n - 1] = stop - start;
 	}
+}
+
+/* The writer reports the takes of record_takes in order, each with its
+ * files exact and its latency correction and timeline position right;
+ * then it is idle. */
+static void check_recorded_takes(struct disk_writer *w, const char *dir,
+                                 const uint64_t starts[TAKES],
+                                 const uint64_t lengths[TAKES])
+{
 	for (uint32_t n = 1; n <= TAKES; n++) {
 		struct session_take take;
 		bool got = false;
@@ -231,38 +224,77 @@ int main(void)
 		session_take_cleanup(&take);
 	}
 	CHECK(!disk_writer_busy(w));
+}
 
-	/* The server dies between "record" and the next cycle: the take was
-	 * prepared but never started. It must end, empty, with the reason. */
-	{
-		uint32_t number = prepare_one(w, s, dir);
-		CHECK(disk_writer_busy(w));
-		disk_writer_force_stop(w, 0, "JACK server stopped: test");
-		struct session_take take;
-		bool got = false;
-		for (int i = 0; i < 50 && !(got = disk_writer_poll(w, &take)); i++)
-			disk_writer_wait(w, 100);
-		CHECK(got);
-		if (got) {
-			CHECK_EQ_U64(take.number, number);
-			CHECK_EQ_U64(take.length, 0);
-			CHECK(strstr(take.end_reason, "JACK server stopped") != NULL);
-			session_take_cleanup(&take);
-		}
-		CHECK(!disk_writer_busy(w));
+/* The server dies between "record" and the next cycle: the take was
+ * prepared but never started. It must end, empty, with the reason. */
+static void test_force_stop_unstarted(struct disk_writer *w, struct session *s,
+                                      const char *dir)
+{
+	uint32_t number = prepare_one(w, s, dir);
+	CHECK(disk_writer_busy(w));
+	disk_writer_force_stop(w, 0, "JACK server stopped: test");
+	struct session_take take;
+	bool got = false;
+	for (int i = 0; i < 50 && !(got = disk_writer_poll(w, &take)); i++)
+		disk_writer_wait(w, 100);
+	CHECK(got);
+	if (got) {
+		CHECK_EQ_U64(take.number, number);
+		CHECK_EQ_U64(take.length, 0);
+		CHECK(strstr(take.end_reason, "JACK server stopped") != NULL);
+		session_take_cleanup(&take);
 	}
-	/* A prepared take the engine will never start can be cancelled;
-	 * nothing is reported for it. */
-	{
-		uint32_t number = prepare_one(w, s, dir);
-		CHECK(disk_writer_busy(w));
-		CHECK(disk_writer_cancel_take(w, number));
-		CHECK(!disk_writer_cancel_take(w, number));
-		CHECK(!disk_writer_busy(w));
-		struct session_take take;
-		CHECK(!disk_writer_wait(w, 200));
-		CHECK(!disk_writer_poll(w, &take));
+	CHECK(!disk_writer_busy(w));
+}
+
+/* A prepared take the engine will never start can be cancelled; nothing
+ * is reported for it. */
+static void test_cancel_prepared(struct disk_writer *w, struct session *s,
+                                 const char *dir)
+{
+	uint32_t number = prepare_one(w, s, dir);
+	CHECK(disk_writer_busy(w));
+	CHECK(disk_writer_cancel_take(w, number));
+	CHECK(!disk_writer_cancel_take(w, number));
+	CHECK(!disk_writer_busy(w));
+	struct session_take take;
+	CHECK(!disk_writer_wait(w, 200));
+	CHECK(!disk_writer_poll(w, &take));
+}
+
+int main(void)
+{
+	char dir[256];
+	if (!check_tmpdir(dir, sizeof dir, "disk_writer"))
+		return 1;
+	for (int t = 0; t < TRACKS; t++)
+		inputs[t] = inbuf[t];
+	struct session *s = NULL;
+	struct error err;
+	CHECK(session_open(dir, &s, &err) == RL_OK);
+
+	struct engine_config ec = { .track_count = TRACKS, .sample_rate = RATE,
+	                            .ring_frames = 4096, .gap_slots = 8 };
+	struct engine *e = NULL;
+	CHECK(engine_new(&ec, &e, &err) == RL_OK);
+	struct disk_writer_config wc = { .format = TAKE_FORMAT_PCM24,
+	                                 .sample_rate = RATE,
+	                                 .session_name = "test",
+	                                 .header_refresh_ms = 50 };
+	struct disk_writer *w = NULL;
+	CHECK(disk_writer_new(e, &wc, &w, &err) == RL_OK);
+	for (uint32_t t = 0; t < TRACKS; t++) {
+		struct engine_command c = make_cmd(ENGINE_CMD_ARM, t, t != 2, 0, 0);
+		engine_send(e, &c, NULL);
 	}
+
+	uint64_t starts[TAKES], lengths[TAKES];
+	record_takes(e, w, s, dir, starts, lengths);
+	check_recorded_takes(w, dir, starts, lengths);
+	test_force_stop_unstarted(w, s, dir);
+	test_cancel_prepared(w, s, dir);
+
 	disk_writer_free(w);
 	engine_free(e);
 	session_free(s);
