@@ -130,7 +130,19 @@ static bool parse_long(const char *s, long *out)
 	return end != s && *end == '\0';
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct options {
+	long lo, hi;        /* the deltas B-A allowed */
+	long min_silence;   /* -1: 1 ms at the file's rate */
+	double threshold;
+	bool print;         /* list every pair */
+	const char *pa, *pb;
+};
+
+/* Fill *opt from the command line. -1 when the files are to be
+ * compared, else the exit status: 0 after --help, 2 on a usage error
+ * (said on stderr). */
+static int parse_args(int argc, char **argv, struct options *opt)
 {
 	static const struct option longopts[] = {
 		{ "tolerance", required_argument, NULL, 't' },
@@ -141,21 +153,20 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	long lo = 0, hi = 0, min_silence = -1;
-	double threshold = 0.001;
-	bool print = false;
 	int ch;
 
+	*opt = (struct options){ .lo = 0, .hi = 0, .min_silence = -1,
+	                         .threshold = 0.001, .print = false };
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		char *end;
 		switch (ch) {
 		case 't':
-			if (!parse_long(optarg, &hi) || hi < 0) {
+			if (!parse_long(optarg, &opt->hi) || opt->hi < 0) {
 				fprintf(stderr, PROG ": bad tolerance '%s'\n",
 				        optarg);
 				return 2;
 			}
-			lo = -hi;
+			opt->lo = -opt->hi;
 			break;
 		case 'd': {
 			char *colon = strchr(optarg, ':');
@@ -164,30 +175,32 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			*colon = '\0';
-			if (!parse_long(optarg, &lo) || !parse_long(colon + 1, &hi)
-			    || lo > hi) {
+			if (!parse_long(optarg, &opt->lo) ||
+			    !parse_long(colon + 1, &opt->hi) ||
+			    opt->lo > opt->hi) {
 				fprintf(stderr, PROG ": bad --delta\n");
 				return 2;
 			}
 			break;
 		}
 		case 'T':
-			threshold = strtod(optarg, &end);
-			if (*end || !(threshold > 0.0)) {
+			opt->threshold = strtod(optarg, &end);
+			if (*end || !(opt->threshold > 0.0)) {
 				fprintf(stderr, PROG ": bad threshold '%s'\n",
 				        optarg);
 				return 2;
 			}
 			break;
 		case 'm':
-			if (!parse_long(optarg, &min_silence) || min_silence < 1) {
+			if (!parse_long(optarg, &opt->min_silence) ||
+			    opt->min_silence < 1) {
 				fprintf(stderr, PROG ": bad --min-silence '%s'\n",
 				        optarg);
 				return 2;
 			}
 			break;
 		case 'p':
-			print = true;
+			opt->print = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -201,74 +214,110 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	const char *pa = argv[optind], *pb = argv[optind + 1];
-	struct onsets a = { 0 }, b = { 0 };
-	int rc = detect(pa, threshold, min_silence, &a);
-	if (rc == 0)
-		rc = detect(pb, threshold, min_silence, &b);
-	if (rc != 0)
-		goto out;
-	if (a.rate != b.rate) {
-		fprintf(stderr, PROG ": %s is at %d Hz, %s at %d Hz\n", pa,
-		        a.rate, pb, b.rate);
-		rc = 2;
-		goto out;
-	}
+	opt->pa = argv[optind];
+	opt->pb = argv[optind + 1];
+	return -1;
+}
 
-	size_t pairs = a.count < b.count ? a.count : b.count;
-	size_t hist[2 * HIST_RANGE + 1] = { 0 }, below = 0, above = 0;
-	size_t outside = 0;
-	int64_t max_abs = 0;
-	for (size_t i = 0; i < pairs; i++) {
-		int64_t d = b.frame[i] - a.frame[i];
+/* The deltas B-A of the pairs: a histogram of -HIST_RANGE..HIST_RANGE
+ * with the rest counted below and above, the largest |delta|, how many
+ * lie outside lo..hi. */
+struct deltas {
+	size_t pairs;
+	size_t hist[2 * HIST_RANGE + 1], below, above;
+	size_t outside;
+	int64_t max_abs;
+};
+
+/* Pair the onsets in order into *dl, naming the first ten outside
+ * lo..hi on stderr and, with --print, listing every pair on stdout. */
+static void pair_onsets(const struct onsets *a, const struct onsets *b,
+                        const struct options *opt, struct deltas *dl)
+{
+	*dl = (struct deltas){ 0 };
+	dl->pairs = a->count < b->count ? a->count : b->count;
+	for (size_t i = 0; i < dl->pairs; i++) {
+		int64_t d = b->frame[i] - a->frame[i];
 		if (d < -HIST_RANGE)
-			below++;
+			dl->below++;
 		else if (d > HIST_RANGE)
-			above++;
+			dl->above++;
 		else
-			hist[d + HIST_RANGE]++;
-		if (llabs(d) > max_abs)
-			max_abs = llabs(d);
-		bool bad = d < lo || d > hi;
-		if (bad && outside++ < 10)
+			dl->hist[d + HIST_RANGE]++;
+		if (llabs(d) > dl->max_abs)
+			dl->max_abs = llabs(d);
+		bool bad = d < opt->lo || d > opt->hi;
+		if (bad && dl->outside++ < 10)
 			fprintf(stderr, PROG ": onset %zu: %s at %" PRId64
 			        ", %s at %" PRId64 " (delta %+" PRId64 ")\n",
-			        i, pa, a.frame[i], pb, b.frame[i], d);
-		if (print)
+			        i, opt->pa, a->frame[i], opt->pb, b->frame[i],
+			        d);
+		if (opt->print)
 			printf("%zu %" PRId64 " %" PRId64 " %+" PRId64 "\n", i,
-			       a.frame[i], b.frame[i], d);
+			       a->frame[i], b->frame[i], d);
 	}
-	printf(PROG ": %zu onsets in A, %zu in B at %d Hz; delta B-A:", a.count,
-	       b.count, a.rate);
-	if (below)
-		printf(" <%d x%zu", -HIST_RANGE, below);
+}
+
+/* Print the counts and the histogram, then the verdict: 0 if the files
+ * agree, 1 (after saying why) if not. */
+static int report(const struct onsets *a, const struct onsets *b,
+                  const struct options *opt, const struct deltas *dl)
+{
+	printf(PROG ": %zu onsets in A, %zu in B at %d Hz; delta B-A:",
+	       a->count, b->count, a->rate);
+	if (dl->below)
+		printf(" <%d x%zu", -HIST_RANGE, dl->below);
 	for (int d = -HIST_RANGE; d <= HIST_RANGE; d++)
-		if (hist[d + HIST_RANGE])
-			printf(" %+d x%zu", d, hist[d + HIST_RANGE]);
-	if (above)
-		printf(" >%d x%zu", HIST_RANGE, above);
-	printf("; max |delta| %" PRId64 "\n", max_abs);
-	if (a.count != b.count) {
+		if (dl->hist[d + HIST_RANGE])
+			printf(" %+d x%zu", d, dl->hist[d + HIST_RANGE]);
+	if (dl->above)
+		printf(" >%d x%zu", HIST_RANGE, dl->above);
+	printf("; max |delta| %" PRId64 "\n", dl->max_abs);
+	if (a->count != b->count) {
 		fprintf(stderr, PROG ": FAIL: %zu onsets in %s, %zu in %s\n",
-		        a.count, pa, b.count, pb);
-		if (pairs < a.count)
+		        a->count, opt->pa, b->count, opt->pb);
+		if (dl->pairs < a->count)
 			fprintf(stderr, PROG ": first unpaired in %s at %"
-			        PRId64 "\n", pa, a.frame[pairs]);
-		if (pairs < b.count)
+			        PRId64 "\n", opt->pa, a->frame[dl->pairs]);
+		if (dl->pairs < b->count)
 			fprintf(stderr, PROG ": first unpaired in %s at %"
-			        PRId64 "\n", pb, b.frame[pairs]);
-		rc = 1;
-	} else if (outside) {
-		fprintf(stderr, PROG ": FAIL: %zu onsets outside %ld..%ld\n",
-		        outside, lo, hi);
-		rc = 1;
-	} else if (a.count == 0) {
-		fprintf(stderr, PROG ": FAIL: no onsets\n");
-		rc = 1;
-	} else {
-		printf(PROG ": OK\n");
+			        PRId64 "\n", opt->pb, b->frame[dl->pairs]);
+		return 1;
 	}
-out:
+	if (dl->outside) {
+		fprintf(stderr, PROG ": FAIL: %zu onsets outside %ld..%ld\n",
+		        dl->outside, opt->lo, opt->hi);
+		return 1;
+	}
+	if (a->count == 0) {
+		fprintf(stderr, PROG ": FAIL: no onsets\n");
+		return 1;
+	}
+	printf(PROG ": OK\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opt;
+	int rc = parse_args(argc, argv, &opt);
+	if (rc >= 0)
+		return rc;
+
+	struct onsets a = { 0 }, b = { 0 };
+	rc = detect(opt.pa, opt.threshold, opt.min_silence, &a);
+	if (rc == 0)
+		rc = detect(opt.pb, opt.threshold, opt.min_silence, &b);
+	if (rc == 0 && a.rate != b.rate) {
+		fprintf(stderr, PROG ": %s is at %d Hz, %s at %d Hz\n", opt.pa,
+		        a.rate, opt.pb, b.rate);
+		rc = 2;
+	}
+	if (rc == 0) {
+		struct deltas dl;
+		pair_onsets(&a, &b, &opt, &dl);
+		rc = report(&a, &b, &opt, &dl);
+	}
 	free(a.frame);
 	free(b.frame);
 	return rc;
