@@ -183,6 +183,115 @@ static bool parse_ll(const char *text, long long *out)
 	return true;
 }
 
+/* The option functions below return 0, or 2 after saying on stderr what
+ * is wrong with the value. */
+
+/* --bits 24|16. */
+static int option_bits(const char *arg, struct options *o)
+{
+	if (strcmp(arg, "24") == 0) {
+		o->bits = SIM_COUNTER_24;
+	} else if (strcmp(arg, "16") == 0) {
+		o->bits = SIM_COUNTER_16;
+	} else {
+		fprintf(stderr, PROG ": --bits must be 24 or 16, not '%s'\n",
+		        arg);
+		return 2;
+	}
+	return 0;
+}
+
+/* The options that take a non-negative number, by their getopt code:
+ * --expect-tracks (t), --expect-frames (f), --min-frames (m),
+ * --expect-time-ref (r), --expect-first-source-frame (F). */
+static int option_number(int ch, const char *arg, struct options *o)
+{
+	long long v;
+	if (!parse_ll(arg, &v)) {
+		fprintf(stderr, PROG ": --%s: '%s' is not a non-negative "
+		        "number\n", ch == 't' ? "expect-tracks"
+		        : ch == 'f' ? "expect-frames"
+		        : ch == 'm' ? "min-frames"
+		        : ch == 'r' ? "expect-time-ref"
+		        : "expect-first-source-frame",
+		        arg);
+		return 2;
+	}
+	if (ch == 't')
+		o->expect_tracks = v;
+	else if (ch == 'f')
+		o->expect_frames = v;
+	else if (ch == 'm')
+		o->min_frames = v;
+	else if (ch == 'r')
+		o->expect_time_ref = v;
+	else
+		o->expect_first = v;
+	return 0;
+}
+
+/* --jump-at FRAME, one more frame where the counter may jump (2 with
+ * nothing said when there is no memory for it). */
+static int option_jump_at(const char *arg, struct options *o)
+{
+	long long v;
+	if (!parse_ll(arg, &v)) {
+		fprintf(stderr, PROG ": --jump-at: '%s' is not a "
+		        "frame number\n", arg);
+		return 2;
+	}
+	uint64_t *p = realloc(o->jumps, (o->jump_count + 1) *
+	                      sizeof *o->jumps);
+	if (!p)
+		return 2;
+	o->jumps = p;
+	o->jumps[o->jump_count++] = (uint64_t)v;
+	return 0;
+}
+
+/* --jump-slack N. */
+static int option_jump_slack(const char *arg, struct options *o)
+{
+	long long v;
+	if (!parse_ll(arg, &v)) {
+		fprintf(stderr, PROG ": --jump-slack: '%s' is not "
+		        "a number of frames\n", arg);
+		return 2;
+	}
+	o->jump_slack = (uint64_t)v;
+	return 0;
+}
+
+/* --channel-of FILE=C, one more override. The text is cut at the '='
+ * and kept: the override points into it. */
+static int option_channel_of(char *arg, struct options *o)
+{
+	long long v;
+	/* The last '=' splits, so a file name may contain one. */
+	char *eq = strrchr(arg, '=');
+	if (!eq || eq == arg || !parse_ll(eq + 1, &v)
+	    || v > UINT32_MAX) {
+		fprintf(stderr, PROG ": --channel-of wants FILE=CHANNEL "
+		        "(0-based), not '%s'\n", arg);
+		return 2;
+	}
+	struct channel_override *grown = realloc(o->overrides,
+		(o->override_count + 1) * sizeof *grown);
+	if (!grown) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return 2;
+	}
+	o->overrides = grown;
+	*eq = '\0';
+	/* Only the file's name counts; a path is cut to it. */
+	const char *slash = strrchr(arg, '/');
+	o->overrides[o->override_count++] = (struct channel_override){
+		.file = slash ? slash + 1 : arg,
+		.channel = (unsigned)v,
+	};
+	return 0;
+}
+
 /* Returns 0 or the exit status (2 usage error; -1: --help). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -202,7 +311,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	long long v;
 	int ch;
 
 	*o = (struct options){
@@ -215,43 +323,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 	};
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		int rc = 0;
 		switch (ch) {
 		case 'b':
-			if (strcmp(optarg, "24") == 0) {
-				o->bits = SIM_COUNTER_24;
-			} else if (strcmp(optarg, "16") == 0) {
-				o->bits = SIM_COUNTER_16;
-			} else {
-				fprintf(stderr, PROG ": --bits must be 24 or 16, not '%s'\n",
-				        optarg);
-				return 2;
-			}
+			rc = option_bits(optarg, o);
 			break;
 		case 't':
 		case 'f':
 		case 'm':
 		case 'r':
 		case 'F':
-			if (!parse_ll(optarg, &v)) {
-				fprintf(stderr, PROG ": --%s: '%s' is not a non-negative "
-				        "number\n", ch == 't' ? "expect-tracks"
-				        : ch == 'f' ? "expect-frames"
-				        : ch == 'm' ? "min-frames"
-				        : ch == 'r' ? "expect-time-ref"
-				        : "expect-first-source-frame",
-				        optarg);
-				return 2;
-			}
-			if (ch == 't')
-				o->expect_tracks = v;
-			else if (ch == 'f')
-				o->expect_frames = v;
-			else if (ch == 'm')
-				o->min_frames = v;
-			else if (ch == 'r')
-				o->expect_time_ref = v;
-			else
-				o->expect_first = v;
+			rc = option_number(ch, optarg, o);
 			break;
 		case 'd':
 			o->allow_dropped = true;
@@ -259,56 +341,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'u':
 			o->unequal_lengths = true;
 			break;
-		case 'j': {
-			if (!parse_ll(optarg, &v)) {
-				fprintf(stderr, PROG ": --jump-at: '%s' is not a "
-				        "frame number\n", optarg);
-				return 2;
-			}
-			uint64_t *p = realloc(o->jumps, (o->jump_count + 1) *
-			                      sizeof *o->jumps);
-			if (!p)
-				return 2;
-			o->jumps = p;
-			o->jumps[o->jump_count++] = (uint64_t)v;
+		case 'j':
+			rc = option_jump_at(optarg, o);
 			break;
-		}
 		case 'J':
-			if (!parse_ll(optarg, &v)) {
-				fprintf(stderr, PROG ": --jump-slack: '%s' is not "
-				        "a number of frames\n", optarg);
-				return 2;
-			}
-			o->jump_slack = (uint64_t)v;
+			rc = option_jump_slack(optarg, o);
 			break;
 		case 's':
 			o->shared_jumps = true;
 			break;
-		case 'c': {
-			/* The last '=' splits, so a file name may contain one. */
-			char *eq = strrchr(optarg, '=');
-			if (!eq || eq == optarg || !parse_ll(eq + 1, &v)
-			    || v > UINT32_MAX) {
-				fprintf(stderr, PROG ": --channel-of wants FILE=CHANNEL "
-				        "(0-based), not '%s'\n", optarg);
-				return 2;
-			}
-			struct channel_override *grown = realloc(o->overrides,
-				(o->override_count + 1) * sizeof *grown);
-			if (!grown) {
-				fprintf(stderr, PROG ": out of memory\n");
-				return 2;
-			}
-			o->overrides = grown;
-			*eq = '\0';
-			/* Only the file's name counts; a path is cut to it. */
-			const char *slash = strrchr(optarg, '/');
-			o->overrides[o->override_count++] = (struct channel_override){
-				.file = slash ? slash + 1 : optarg,
-				.channel = (unsigned)v,
-			};
+		case 'c':
+			rc = option_channel_of(optarg, o);
 			break;
-		}
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -317,6 +361,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			        "(see --help)\n", argv[optind - 1]);
 			return 2;
 		}
+		if (rc != 0)
+			return rc;
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, PROG ": %s (see --help)\n", optind >= argc
