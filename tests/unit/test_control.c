@@ -22,7 +22,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <sndfile.h>
@@ -39,60 +38,15 @@
 /* Four times real time: fast, and the writer still keeps up under TSan. */
 #define CYCLE_US (PERIOD * 1000000 / RATE / 4)
 
-/* A check that the test cannot go on without. */
-#define REQUIRE_OR(cond, cleanup)                                          \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: required: %s\n", __FILE__, \
-			        __LINE__, #cond);                          \
-			check_failures++;                                  \
-			cleanup;                                           \
-			return;                                            \
-		}                                                          \
-	} while (0)
-#define REQUIRE(cond) REQUIRE_OR(cond, (void)0)
-
-/* status == want, and the message contains `text` (a refusal says why). */
-#define CHECK_REFUSED(call, want, text)                                    \
-	do {                                                               \
-		enum rl_status s_ = (call);                                \
-		if (s_ != (want) || !strstr(err.message, (text))) {        \
-			fprintf(stderr, "%s:%d: %s: status %d (want %d), " \
-			        "message \"%s\" (want \"%s\" in it)\n",     \
-			        __FILE__, __LINE__, #call, (int)s_,         \
-			        (int)(want), err.message, (text));          \
-			check_failures++;                                  \
-		}                                                          \
-		err.message[0] = '\0';                                     \
-	} while (0)
-
-#define CHECK_OK(call)                                                     \
-	do {                                                               \
-		enum rl_status s_ = (call);                                \
-		if (s_ != RL_OK) {                                         \
-			fprintf(stderr, "%s:%d: %s: %s\n", __FILE__,       \
-			        __LINE__, #call, err.message);              \
-			check_failures++;                                  \
-		}                                                          \
-	} while (0)
-
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */
 
-static char tmp_root[] = "/tmp/redlight-test-control.XXXXXX";
+/* Every session of the run, in one check_tmpdir() directory. */
+static char tmp_root[512];
 
 static void session_dir(const char *name, char *out, size_t size)
 {
 	snprintf(out, size, "%s/%s", tmp_root, name);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static double now_s(void)
@@ -367,9 +321,9 @@ static void test_record_stop(void)
 	uint64_t at = test_backend_frames(r.jb) + 3 * PERIOD + 17;
 	uint64_t length = 30011;
 	opt.at = at;
-	CHECK_OK(control_record(r.c, &opt, &err));
+	CHECK_OK(control_record(r.c, &opt, &err), &err);
 	CHECK(control_busy(r.c));
-	CHECK_OK(control_stop(r.c, at + length, &err));
+	CHECK_OK(control_stop(r.c, at + length, &err), &err);
 	test_backend_resume(r.jb);
 	CHECK(rig_poll_until(&r, idle, 20000));
 	CHECK_EQ_U64(r.poll_failures, 0);
@@ -386,9 +340,9 @@ static void test_record_stop(void)
 
 	/* A second take, now until a little later. */
 	control_record_options_init(&opt);
-	CHECK_OK(control_record(r.c, &opt, &err));
+	CHECK_OK(control_record(r.c, &opt, &err), &err);
 	CHECK(record_for(&r, 5000));
-	CHECK_OK(control_stop(r.c, 0, &err));
+	CHECK_OK(control_stop(r.c, 0, &err), &err);
 	CHECK(rig_poll_until(&r, idle, 20000));
 	CHECK_EQ_U64(r.poll_failures, 0);
 	CHECK_EQ_U64(control_takes_finished(r.c), 2);
@@ -428,12 +382,12 @@ static void test_refusals(void)
 	session_dir("refusals", dir, sizeof dir);
 	/* A session whose track "capture_2" is rec-safe. */
 	struct session *s = NULL;
-	REQUIRE(session_open(dir, &s, &err) == RL_OK);
+	REQUIRE_OK(session_open(dir, &s, &err), &err);
 	size_t idx = 0;
 	CHECK_OK(session_add_track(s, "capture_2", "system:capture_2", &idx,
-	                           &err));
-	CHECK_OK(session_set_track_rec_safe(s, idx, true, &err));
-	CHECK_OK(session_save(s, &err));
+	                           &err), &err);
+	CHECK_OK(session_set_track_rec_safe(s, idx, true, &err), &err);
+	CHECK_OK(session_save(s, &err), &err);
 	session_free(s);
 
 	/* Before the recorder starts. */
@@ -444,19 +398,19 @@ static void test_refusals(void)
 	struct control_config cc = { .session_dir = dir,
 	                             .buffer_seconds = 8.0 };
 	struct control *c = NULL;
-	REQUIRE(control_open(&cc, &c, &err) == RL_OK);
+	REQUIRE_OK(control_open(&cc, &c, &err), &err);
 	control_set_quiet(c, true);
 	struct control_record_options opt;
 	control_record_options_init(&opt);
 	CHECK_REFUSED(control_record(c, &opt, &err), RL_ERR_STATE,
-	              "not started");
-	CHECK_REFUSED(control_play(c, &err), RL_ERR_STATE, "not started");
+	              "not started", &err);
+	CHECK_REFUSED(control_play(c, &err), RL_ERR_STATE, "not started", &err);
 	CHECK_REFUSED(control_loop(c, true, 0, 100, &err), RL_ERR_STATE,
-	              "not started");
+	              "not started", &err);
 	CHECK_REFUSED(control_stop_after_pass(c, &err), RL_ERR_STATE,
-	              "not looping");
+	              "not looping", &err);
 	CHECK_REFUSED(control_start_with_sources(c, NULL, 0, &err),
-	              RL_ERR_INVALID, "no tracks");
+	              RL_ERR_INVALID, "no tracks", &err);
 	control_close(c);
 
 	/* A source that does not exist (in a session of its own: the
@@ -466,23 +420,24 @@ static void test_refusals(void)
 	struct control_config cc2 = { .session_dir = dir2,
 	                              .buffer_seconds = 8.0 };
 	test_backend_configure(&bc);
-	REQUIRE(control_open(&cc2, &c, &err) == RL_OK);
+	REQUIRE_OK(control_open(&cc2, &c, &err), &err);
 	control_set_quiet(c, true);
 	const char *missing[] = { "system:capture_9" };
 	CHECK_REFUSED(control_start_with_sources(c, missing, 1, &err),
-	              RL_ERR_NOT_FOUND, "system:capture_9");
+	              RL_ERR_NOT_FOUND, "system:capture_9", &err);
 	control_close(c);
 
 	test_backend_configure(&bc);
-	REQUIRE(control_open(&cc, &c, &err) == RL_OK);
+	REQUIRE_OK(control_open(&cc, &c, &err), &err);
 	control_set_quiet(c, true);
 	r = (struct rig){ .c = c, .jb = test_backend_last(),
 	                  .src = three_sources, .src_count = 2 };
 	snprintf(r.dir, sizeof r.dir, "%s", dir);
 	const char *names[] = { "system:capture_1", "system:capture_2" };
-	REQUIRE_OR(control_start_with_sources(c, names, 2, &err) == RL_OK, control_close(c));
+	REQUIRE_OR(control_start_with_sources(c, names, 2, &err) == RL_OK,
+	           control_close(c));
 	CHECK_REFUSED(control_start_with_sources(c, names, 2, &err),
-	              RL_ERR_STATE, "already started");
+	              RL_ERR_STATE, "already started", &err);
 	/* Track 1 is the rec-safe capture_2, track 2 is capture_1. */
 	struct control_track tracks[4];
 	REQUIRE_OR(control_tracks(c, tracks, 4) == 2, control_close(c));
@@ -491,122 +446,122 @@ static void test_refusals(void)
 
 	/* Stopped. */
 	CHECK_REFUSED(control_arm_track(c, 1, true, &err), RL_ERR_STATE,
-	              "rec-safe");
+	              "rec-safe", &err);
 	CHECK_REFUSED(control_arm_track(c, 9, true, &err), RL_ERR_NOT_FOUND,
-	              "no track 9");
+	              "no track 9", &err);
 	CHECK_REFUSED(control_arm(c, 7, true, &err), RL_ERR_INVALID,
-	              "no track 8");
+	              "no track 8", &err);
 	CHECK_REFUSED(control_monitor_track(c, 0, true, 0.0, &err),
-	              RL_ERR_NOT_FOUND, "no track 0");
-	CHECK_REFUSED(control_loop(c, true, 4800, 4800, &err),
-	              RL_ERR_INVALID, "the end must come after the start");
+	              RL_ERR_NOT_FOUND, "no track 0", &err);
+	CHECK_REFUSED(control_loop(c, true, 4800, 4800, &err), RL_ERR_INVALID,
+	              "the end must come after the start", &err);
 	CHECK_REFUSED(control_loop(c, true, -1, 4800, &err), RL_ERR_INVALID,
-	              "at or after 0");
+	              "at or after 0", &err);
 	CHECK_REFUSED(control_new_take(c, &err), RL_ERR_STATE,
-	              "needs a take recording");
+	              "needs a take recording", &err);
 	CHECK_REFUSED(control_add_marker(c, "verse", &err), RL_ERR_STATE,
-	              "needs a take recording");
+	              "needs a take recording", &err);
 	CHECK_REFUSED(control_stop_after_pass(c, &err), RL_ERR_STATE,
-	              "not looping");
+	              "not looping", &err);
 	CHECK_REFUSED(control_take_keep(c, 7, 0, &err), RL_ERR_NOT_FOUND,
-	              "no take 7");
+	              "no take 7", &err);
 	CHECK_REFUSED(control_take_rate(c, 7, 3, &err), RL_ERR_NOT_FOUND,
-	              "no take 7");
+	              "no take 7", &err);
 	CHECK_REFUSED(control_take_note(c, 7, "good", &err),
-	              RL_ERR_NOT_FOUND, "no take 7");
+	              RL_ERR_NOT_FOUND, "no take 7", &err);
 	CHECK_REFUSED(control_take_discard(c, 7, &err), RL_ERR_NOT_FOUND,
-	              "no take 7");
+	              "no take 7", &err);
 	CHECK_REFUSED(control_use_comp(c, 3, true, &err), RL_ERR_NOT_FOUND,
-	              "3");
+	              "3", &err);
 	CHECK_REFUSED(control_set_scratch_offset(c, 100, &err), RL_ERR_STATE,
-	              "no scratch");
+	              "no scratch", &err);
 	CHECK_REFUSED(control_set_click_level(c, false, 7.0, &err),
-	              RL_ERR_INVALID, "want -inf to +6 dB");
+	              RL_ERR_INVALID, "want -inf to +6 dB", &err);
 	CHECK_REFUSED(control_set_click_level(c, true, NAN, &err),
-	              RL_ERR_INVALID, "want -inf to +6 dB");
+	              RL_ERR_INVALID, "want -inf to +6 dB", &err);
 	CHECK_REFUSED(control_set_stream_level(c, 5, 0.0, &err),
-	              RL_ERR_INVALID, "no playback stream 5");
+	              RL_ERR_INVALID, "no playback stream 5", &err);
 	CHECK_REFUSED(control_locate_bar(c, 0, &err), RL_ERR_INVALID,
-	              "bars count from 1");
+	              "bars count from 1", &err);
 	CHECK_REFUSED(control_locate_section(c, "chorus9", &err),
-	              RL_ERR_NOT_FOUND, "chorus9");
+	              RL_ERR_NOT_FOUND, "chorus9", &err);
 	int64_t frame = 0;
 	CHECK_REFUSED(control_parse_position(c, "soon", &frame, &err),
-	              RL_ERR_NOT_FOUND, "is not a bar");
-	CHECK_OK(control_parse_position(c, "2", &frame, &err));
+	              RL_ERR_NOT_FOUND, "is not a bar", &err);
+	CHECK_OK(control_parse_position(c, "2", &frame, &err), &err);
 	CHECK_EQ_U64(frame, 2 * RATE); /* bar 2 at 120 bpm in 4/4 */
 	opt.punch_in = 9600;
 	opt.punch_out = 9600;
 	CHECK_REFUSED(control_record(c, &opt, &err), RL_ERR_INVALID,
-	              "must come after punch-in");
+	              "must come after punch-in", &err);
 	control_record_options_init(&opt);
-	CHECK_OK(control_arm_track(c, 2, false, &err));
+	CHECK_OK(control_arm_track(c, 2, false, &err), &err);
 	CHECK_REFUSED(control_record(c, &opt, &err), RL_ERR_STATE,
-	              "no track is armed");
-	CHECK_OK(control_arm_track(c, 2, true, &err));
+	              "no track is armed", &err);
+	CHECK_OK(control_arm_track(c, 2, true, &err), &err);
 	CHECK(!control_busy(c));
 
 	/* Rolling, not recording: the scratch track waits for a stop. */
-	CHECK_OK(control_play(c, &err));
+	CHECK_OK(control_play(c, &err), &err);
 	CHECK(rig_poll_until(&r, rolling, 5000));
 	CHECK_REFUSED(control_set_scratch(c, "/nonexistent.wav", 0, &err),
-	              RL_ERR_STATE, "stop the transport");
-	CHECK_OK(control_stop(c, 0, &err));
+	              RL_ERR_STATE, "stop the transport", &err);
+	CHECK_OK(control_stop(c, 0, &err), &err);
 	CHECK(rig_poll_until(&r, stopped, 5000));
 
 	/* Recording. */
-	CHECK_OK(control_record(c, &opt, &err));
+	CHECK_OK(control_record(c, &opt, &err), &err);
 	CHECK(record_for(&r, 2000));
 	CHECK_REFUSED(control_record(c, &opt, &err), RL_ERR_STATE,
-	              "already recording");
+	              "already recording", &err);
 	CHECK_REFUSED(control_record_now(c, &err), RL_ERR_STATE,
-	              "already recording");
+	              "already recording", &err);
 	CHECK_REFUSED(control_arm_track(c, 2, false, &err), RL_ERR_STATE,
-	              "while recording");
+	              "while recording", &err);
 	CHECK_REFUSED(control_arm(c, 0, true, &err), RL_ERR_STATE,
-	              "while recording");
+	              "while recording", &err);
 	CHECK_REFUSED(control_locate(c, 0, &err), RL_ERR_STATE,
-	              "while recording");
+	              "while recording", &err);
 	CHECK_REFUSED(control_locate_bar(c, 3, &err), RL_ERR_STATE,
-	              "while recording");
+	              "while recording", &err);
 	CHECK_REFUSED(control_return_to_start(c, &err), RL_ERR_STATE,
-	              "while recording");
+	              "while recording", &err);
 	CHECK_REFUSED(control_loop(c, true, 0, 48000, &err), RL_ERR_STATE,
-	              "while recording");
+	              "while recording", &err);
 	CHECK_REFUSED(control_loop(c, false, 0, 0, &err), RL_ERR_STATE,
-	              "while recording");
+	              "while recording", &err);
 	CHECK_REFUSED(control_set_scratch(c, "/nonexistent.wav", 0, &err),
-	              RL_ERR_STATE, "stop the transport");
+	              RL_ERR_STATE, "stop the transport", &err);
 	struct comp_choice choice = { .section = "verse", .take = 1 };
 	uint32_t comp = 0;
 	CHECK_REFUSED(control_make_comp(c, 2, 0, &choice, 1, 10.0, &comp,
 	                                &err),
-	              RL_ERR_STATE, "not while recording");
+	              RL_ERR_STATE, "not while recording", &err);
 	CHECK_REFUSED(control_take_keep(c, 1, 0, &err), RL_ERR_STATE,
-	              "not complete");
+	              "not complete", &err);
 	char longname[80];
 	memset(longname, 'x', sizeof longname - 1);
 	longname[sizeof longname - 1] = '\0';
 	CHECK_REFUSED(control_add_marker(c, longname, &err), RL_ERR_INVALID,
-	              "at most 63");
+	              "at most 63", &err);
 	CHECK_REFUSED(control_stop_after_pass(c, &err), RL_ERR_STATE,
-	              "not looping");
-	CHECK_OK(control_stop(c, 0, &err));
+	              "not looping", &err);
+	CHECK_OK(control_stop(c, 0, &err), &err);
 	CHECK(rig_poll_until(&r, idle, 20000));
 	CHECK_EQ_U64(r.poll_failures, 0);
 
 	/* Stopped again: nothing records. */
 	CHECK_REFUSED(control_new_take(c, &err), RL_ERR_STATE,
-	              "needs a take recording");
+	              "needs a take recording", &err);
 	CHECK_REFUSED(control_add_marker(c, NULL, &err), RL_ERR_STATE,
-	              "needs a take recording");
+	              "needs a take recording", &err);
 	/* The take only has track 2 (capture_1): track 1 was rec-safe. */
 	CHECK_REFUSED(control_take_keep(c, 1, 1, &err), RL_ERR_NOT_FOUND,
-	              "no file of track 1");
+	              "no file of track 1", &err);
 	CHECK_REFUSED(control_take_rate(c, 1, 6, &err), RL_ERR_INVALID,
-	              "0 to 5");
-	CHECK_OK(control_take_keep(c, 1, 2, &err));
-	CHECK_OK(control_take_rate(c, 1, 4, &err));
+	              "0 to 5", &err);
+	CHECK_OK(control_take_keep(c, 1, 2, &err), &err);
+	CHECK_OK(control_take_rate(c, 1, 4, &err), &err);
 	control_close(c);
 
 	s = load_session(dir);
@@ -640,18 +595,18 @@ static void test_loop(void)
 	struct error err = { 0 };
 	REQUIRE(rig_start(&r, "loop", three_sources, 2, 0));
 	const int64_t start = 4800, end = 4800 + 9600;
-	CHECK_OK(control_loop(r.c, true, start, end, &err));
-	CHECK_OK(control_locate(r.c, start, &err));
+	CHECK_OK(control_loop(r.c, true, start, end, &err), &err);
+	CHECK_OK(control_locate(r.c, start, &err), &err);
 	struct control_record_options opt;
 	control_record_options_init(&opt);
-	CHECK_OK(control_record(r.c, &opt, &err));
+	CHECK_OK(control_record(r.c, &opt, &err), &err);
 	double t0 = now_s();
 	while (control_takes_finished(r.c) < 4 && now_s() - t0 < 20.0) {
 		rig_poll(&r);
 		nap_ms(5);
 	}
 	CHECK(control_takes_finished(r.c) >= 4);
-	CHECK_OK(control_stop_after_pass(r.c, &err));
+	CHECK_OK(control_stop_after_pass(r.c, &err), &err);
 	CHECK(rig_poll_until(&r, idle, 20000));
 	CHECK(rig_poll_until(&r, stopped, 5000));
 	CHECK_EQ_U64(r.poll_failures, 0);
@@ -659,8 +614,8 @@ static void test_loop(void)
 	CHECK(passes >= 5);
 
 	/* Cut a pass short with a plain stop. */
-	CHECK_OK(control_locate(r.c, start, &err));
-	CHECK_OK(control_record(r.c, &opt, &err));
+	CHECK_OK(control_locate(r.c, start, &err), &err);
+	CHECK_OK(control_record(r.c, &opt, &err), &err);
 	t0 = now_s();
 	while (control_takes_finished(r.c) < passes + 1 && now_s() - t0 < 20.0) {
 		rig_poll(&r);
@@ -680,18 +635,18 @@ static void test_loop(void)
 	}
 	CHECK(inside);
 	uint64_t cut_length = take_frames(&r);
-	CHECK_OK(control_stop(r.c, 0, &err));
+	CHECK_OK(control_stop(r.c, 0, &err), &err);
 	test_backend_resume(r.jb);
 	CHECK(rig_poll_until(&r, idle, 20000));
 	uint32_t cut = control_takes_finished(r.c);
 	CHECK(cut >= passes + 2);
 
 	/* Loop off: one take, past the old loop end. */
-	CHECK_OK(control_loop(r.c, false, 0, 0, &err));
-	CHECK_OK(control_locate(r.c, start, &err));
-	CHECK_OK(control_record(r.c, &opt, &err));
+	CHECK_OK(control_loop(r.c, false, 0, 0, &err), &err);
+	CHECK_OK(control_locate(r.c, start, &err), &err);
+	CHECK_OK(control_record(r.c, &opt, &err), &err);
 	CHECK(record_for(&r, 2 * 9600));
-	CHECK_OK(control_stop(r.c, 0, &err));
+	CHECK_OK(control_stop(r.c, 0, &err), &err);
 	CHECK(rig_poll_until(&r, idle, 20000));
 	CHECK_EQ_U64(control_takes_finished(r.c), cut + 1);
 	CHECK_EQ_U64(r.poll_failures, 0);
@@ -755,11 +710,12 @@ static void test_split(void)
 	REQUIRE(rig_start(&r, "split", three_sources, 2, 0));
 	struct control_record_options opt;
 	control_record_options_init(&opt);
-	CHECK_OK(control_record(r.c, &opt, &err));
+	CHECK_OK(control_record(r.c, &opt, &err), &err);
 	CHECK(record_for(&r, 6000));
 	test_backend_pause(r.jb);
-	CHECK_OK(control_new_take(r.c, &err));
-	CHECK_OK(control_new_take(r.c, &err)); /* the same split: no take 3 */
+	CHECK_OK(control_new_take(r.c, &err), &err);
+	/* The same split: no take 3. */
+	CHECK_OK(control_new_take(r.c, &err), &err);
 	test_backend_resume(r.jb);
 	double t0 = now_s();
 	struct engine_snapshot snap;
@@ -770,8 +726,8 @@ static void test_split(void)
 	} while (snap.take != 2 && now_s() - t0 < 10.0);
 	CHECK_EQ_U64(snap.take, 2);
 	CHECK(record_for(&r, 3000));
-	CHECK_OK(control_add_marker(r.c, "second", &err));
-	CHECK_OK(control_stop(r.c, 0, &err));
+	CHECK_OK(control_add_marker(r.c, "second", &err), &err);
+	CHECK_OK(control_stop(r.c, 0, &err), &err);
 	CHECK(rig_poll_until(&r, idle, 20000));
 	CHECK_EQ_U64(r.poll_failures, 0);
 	CHECK_EQ_U64(control_takes_finished(r.c), 2);
@@ -855,7 +811,7 @@ static void marker_now(struct rig *r, const char *name, uint64_t *clock,
 	control_snapshot(r->c, &snap);
 	*clock = test_backend_frames(r->jb);
 	*timeline = snap.timeline;
-	CHECK_OK(control_add_marker(r->c, name, &err));
+	CHECK_OK(control_add_marker(r->c, name, &err), &err);
 	CHECK(control_last_marker(r->c, NULL, saved));
 	test_backend_resume(r->jb);
 }
@@ -880,7 +836,7 @@ static void test_marker_latency(void)
 
 	/* Far from frame 0: the whole correction, 300 + 200. */
 	CHECK(locate_and_wait(&r, 48000));
-	CHECK_OK(control_record(r.c, &opt, &err));
+	CHECK_OK(control_record(r.c, &opt, &err), &err);
 	CHECK(record_for(&r, 5000));
 	uint64_t clock1, clock2;
 	int64_t tl1, tl2;
@@ -900,14 +856,14 @@ static void test_marker_latency(void)
 	marker_now(&r, NULL, &clock2, &tl2, &m2);
 	CHECK(!strcmp(m2.name, "marker 2"));
 	CHECK(record_for(&r, 9000 + 2 * PERIOD + (uint64_t)(tl2 - tl1)));
-	CHECK_OK(control_stop(r.c, 0, &err));
+	CHECK_OK(control_stop(r.c, 0, &err), &err);
 	CHECK(rig_poll_until(&r, idle, 20000));
 
 	/* Near frame 0 with only capture_2 armed: 100 + 200 = 300, of
 	 * which the take can only move 200. */
-	CHECK_OK(control_arm(r.c, 0, false, &err));
+	CHECK_OK(control_arm(r.c, 0, false, &err), &err);
 	CHECK(locate_and_wait(&r, 200));
-	CHECK_OK(control_record(r.c, &opt, &err));
+	CHECK_OK(control_record(r.c, &opt, &err), &err);
 	CHECK(record_for(&r, 4000));
 	uint64_t clock3;
 	int64_t tl3;
@@ -918,8 +874,8 @@ static void test_marker_latency(void)
 	 * never makes it into the take, the marker goes on its last one. */
 	CHECK(record_for(&r, 8000));
 	test_backend_pause(r.jb);
-	CHECK_OK(control_add_marker(r.c, "end", &err));
-	CHECK_OK(control_stop(r.c, 0, &err));
+	CHECK_OK(control_add_marker(r.c, "end", &err), &err);
+	CHECK_OK(control_stop(r.c, 0, &err), &err);
 	test_backend_resume(r.jb);
 	CHECK(rig_poll_until(&r, idle, 20000));
 	CHECK_EQ_U64(r.poll_failures, 0);
@@ -983,7 +939,7 @@ static void test_disk_error(void)
 	REQUIRE_OR(setrlimit(RLIMIT_FSIZE, &lim) == 0, control_close(r.c));
 	struct control_record_options opt;
 	control_record_options_init(&opt);
-	CHECK_OK(control_record(r.c, &opt, &err));
+	CHECK_OK(control_record(r.c, &opt, &err), &err);
 	double t0 = now_s();
 	while (r.poll_failures == 0 && now_s() - t0 < 20.0) {
 		rig_poll(&r);
@@ -1012,9 +968,9 @@ static void test_disk_error(void)
 
 	/* Room again: the next take records whole. */
 	uint32_t failures = r.poll_failures;
-	CHECK_OK(control_record(r.c, &opt, &err));
+	CHECK_OK(control_record(r.c, &opt, &err), &err);
 	CHECK(record_for(&r, 30000));
-	CHECK_OK(control_stop(r.c, 0, &err));
+	CHECK_OK(control_stop(r.c, 0, &err), &err);
 	CHECK(rig_poll_until(&r, idle, 20000));
 	CHECK_EQ_U64(r.poll_failures, failures);
 	control_close(r.c);
@@ -1067,11 +1023,11 @@ static void test_stall_guard(void)
 	control_record_options_init(&opt);
 
 	/* A short stall with a stop pending: the stop happens as asked. */
-	CHECK_OK(control_record(r.c, &opt, &err));
+	CHECK_OK(control_record(r.c, &opt, &err), &err);
 	CHECK(record_for(&r, 4000));
 	test_backend_pause(r.jb);
 	uint64_t stop_at = test_backend_frames(r.jb) + 1000;
-	CHECK_OK(control_stop(r.c, stop_at, &err));
+	CHECK_OK(control_stop(r.c, stop_at, &err), &err);
 	double t0 = now_s();
 	while (now_s() - t0 < 1.0) {
 		rig_poll(&r);
@@ -1086,7 +1042,7 @@ static void test_stall_guard(void)
 	CHECK(!sum.end_reason[0]);
 
 	/* Frozen with nothing pending: control waits, whatever the time. */
-	CHECK_OK(control_record(r.c, &opt, &err));
+	CHECK_OK(control_record(r.c, &opt, &err), &err);
 	CHECK(record_for(&r, 4000));
 	test_backend_pause(r.jb);
 	struct engine_snapshot snap;
@@ -1101,7 +1057,7 @@ static void test_stall_guard(void)
 	CHECK(control_busy(r.c));
 
 	/* A stop now: given up on after CONTROL_STALL_MS, not before. */
-	CHECK_OK(control_stop(r.c, 0, &err));
+	CHECK_OK(control_stop(r.c, 0, &err), &err);
 	t0 = now_s();
 	double gave_up = 0;
 	while (now_s() - t0 < CONTROL_STALL_MS / 1e3 + 3.0) {
@@ -1151,12 +1107,12 @@ static void test_stall_guard_after_pass(void)
 	struct rig r;
 	struct error err = { 0 };
 	REQUIRE(rig_start(&r, "stall_pass", three_sources, 2, 0));
-	CHECK_OK(control_loop(r.c, true, 0, 4 * RATE, &err));
+	CHECK_OK(control_loop(r.c, true, 0, 4 * RATE, &err), &err);
 	struct control_record_options opt;
 	control_record_options_init(&opt);
-	CHECK_OK(control_record(r.c, &opt, &err));
+	CHECK_OK(control_record(r.c, &opt, &err), &err);
 	CHECK(record_for(&r, 2000));
-	CHECK_OK(control_stop_after_pass(r.c, &err));
+	CHECK_OK(control_stop_after_pass(r.c, &err), &err);
 	test_backend_pause(r.jb);
 	struct engine_snapshot snap;
 	control_snapshot(r.c, &snap);
@@ -1196,7 +1152,7 @@ static void test_server_died(void)
 	REQUIRE(rig_start(&r, "died", three_sources, 2, 0));
 	struct control_record_options opt;
 	control_record_options_init(&opt);
-	CHECK_OK(control_record(r.c, &opt, &err));
+	CHECK_OK(control_record(r.c, &opt, &err), &err);
 	CHECK(record_for(&r, 8000));
 	test_backend_kill(r.jb, "killed by the test");
 	struct engine_snapshot snap;
@@ -1211,7 +1167,7 @@ static void test_server_died(void)
 	CHECK_EQ_U64(sum.frames, snap.take_frames);
 	CHECK(strstr(sum.end_reason, "killed by the test") != NULL);
 	CHECK_REFUSED(control_record(r.c, &opt, &err), RL_ERR_JACK,
-	              "killed by the test");
+	              "killed by the test", &err);
 	control_close(r.c);
 	CHECK(test_backend_last() == NULL);
 
@@ -1237,10 +1193,10 @@ static void test_server_died_in_loop(void)
 	struct error err = { 0 };
 	REQUIRE(rig_start(&r, "died_loop", three_sources, 2, 0));
 	const int64_t pass = 9600;
-	CHECK_OK(control_loop(r.c, true, 0, pass, &err));
+	CHECK_OK(control_loop(r.c, true, 0, pass, &err), &err);
 	struct control_record_options opt;
 	control_record_options_init(&opt);
-	CHECK_OK(control_record(r.c, &opt, &err));
+	CHECK_OK(control_record(r.c, &opt, &err), &err);
 	double t0 = now_s();
 	while (control_takes_finished(r.c) < 2 && now_s() - t0 < 20.0) {
 		rig_poll(&r);
@@ -1317,15 +1273,15 @@ static void test_save_cadence(void)
 	struct error err = { 0 };
 	REQUIRE(rig_start(&r, "cadence", three_sources, 2, 0));
 	/* The click at 0 dB while rolling, then muted. */
-	CHECK_OK(control_set_click(r.c, true, &err));
-	CHECK_OK(control_play(r.c, &err));
+	CHECK_OK(control_set_click(r.c, true, &err), &err);
+	CHECK_OK(control_play(r.c, &err), &err);
 	uint64_t f = test_backend_frames(r.jb);
 	CHECK(test_backend_wait_frames(r.jb, f + RATE, 10000));
 	CHECK(test_backend_output_peak(r.jb, ENGINE_OUT_CLICK, true) > 0.1f);
 
 	ino_t ino = session_inode(&r);
 	CHECK(ino != 0);
-	CHECK_OK(control_set_click_level(r.c, false, -INFINITY, &err));
+	CHECK_OK(control_set_click_level(r.c, false, -INFINITY, &err), &err);
 	CHECK(session_inode(&r) == ino); /* not saved by the call */
 	f = test_backend_frames(r.jb);
 	CHECK(test_backend_wait_frames(r.jb, f + RATE / 4, 10000));
@@ -1333,10 +1289,10 @@ static void test_save_cadence(void)
 	f = test_backend_frames(r.jb);
 	CHECK(test_backend_wait_frames(r.jb, f + RATE, 10000));
 	CHECK(test_backend_output_peak(r.jb, ENGINE_OUT_CLICK, false) == 0.0f);
-	CHECK_OK(control_stop(r.c, 0, &err));
+	CHECK_OK(control_stop(r.c, 0, &err), &err);
 
 	/* The first poll saves: no save for a second before. */
-	CHECK_OK(control_set_click_level(r.c, false, -6.0, &err));
+	CHECK_OK(control_set_click_level(r.c, false, -6.0, &err), &err);
 	CHECK(session_inode(&r) == ino);
 	CHECK(saved_click_db(&r) == 0.0);
 	double saved_at = now_s(); /* the save's clock starts after this */
@@ -1348,9 +1304,12 @@ static void test_save_cadence(void)
 
 	/* A fader dragged: many changes, one save about a second later. */
 	for (int i = 0; i < 20; i++) {
-		CHECK_OK(control_set_click_level(r.c, false, -7.0 - i, &err));
-		CHECK_OK(control_monitor_track(r.c, 1, true, -3.0 - i, &err));
-		CHECK_OK(control_set_stream_level(r.c, 0, -9.0 - i, &err));
+		CHECK_OK(control_set_click_level(r.c, false, -7.0 - i, &err),
+		         &err);
+		CHECK_OK(control_monitor_track(r.c, 1, true, -3.0 - i, &err),
+		         &err);
+		CHECK_OK(control_set_stream_level(r.c, 0, -9.0 - i, &err),
+		         &err);
 		rig_poll(&r);
 	}
 	CHECK(session_inode(&r) == ino); /* none within the second */
@@ -1379,7 +1338,7 @@ static void test_save_cadence(void)
 	session_free(s);
 
 	/* What is left when the recorder closes is saved then. */
-	CHECK_OK(control_set_click_level(r.c, true, -12.0, &err));
+	CHECK_OK(control_set_click_level(r.c, true, -12.0, &err), &err);
 	control_close(r.c);
 	s = load_session(r.dir);
 	REQUIRE(s);
@@ -1390,10 +1349,8 @@ static void test_save_cadence(void)
 
 int main(void)
 {
-	if (!mkdtemp(tmp_root)) {
-		perror("mkdtemp");
+	if (!check_tmpdir(tmp_root, sizeof tmp_root, "control"))
 		return 1;
-	}
 	struct {
 		const char *name;
 		void (*run)(void);
@@ -1421,6 +1378,6 @@ int main(void)
 	if (check_failures)
 		fprintf(stderr, "sessions kept in %s\n", tmp_root);
 	else
-		nftw(tmp_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		check_rmtree(tmp_root);
 	return CHECK_DONE();
 }
