@@ -59,7 +59,8 @@ void control_cycle_writer_stats(const struct control *c,
 
 uint32_t control_sample_rate(const struct control *c)
 {
-	return jack_backend_sample_rate(c->jb);
+	/* control_open_offline() has no JACK client to ask. */
+	return c->jb ? jack_backend_sample_rate(c->jb) : 0;
 }
 
 const struct session_settings *control_settings(const struct control *c)
