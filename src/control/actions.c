@@ -218,7 +218,10 @@ static enum rl_status jump_bars(struct control *c, int64_t bars,
 		return RL_OK;
 	struct control_position pos;
 	control_position(c, &pos);
-	bool on_bar = pos.bbt.beat == 1 && pos.bbt.tick == 0;
+	/* The bar's first frame, not its tick 0: a tick is 12 frames and
+	 * more, and a play head a few frames into the bar is inside it. */
+	const struct tempo_map *map = control_tempo_map(c);
+	bool on_bar = map && pos.frame == tempo_map_bar_frame(map, pos.bbt.bar);
 	int64_t bar = pos.bbt.bar + bars + (bars < 0 && !on_bar ? 1 : 0);
 	return control_locate_bar(c, bar < 1 ? 1 : bar, err);
 }
