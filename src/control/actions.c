@@ -138,8 +138,8 @@ static enum rl_status record(struct control *c, struct error *err)
 	if (st.record_armed)
 		return error_set(err, RL_ERR_STATE, "already recording (waiting "
 		                 "to start)");
-	if (st.armed_tracks == 0)
-		return error_set(err, RL_ERR_STATE, "no track is armed");
+	/* control_record() refuses the rest, the first that applies of: a
+	 * recorder not started, a server gone, no track armed. */
 	return control_record_now(c, err);
 }
 
