@@ -2202,7 +2202,16 @@ static void test_offline(void)
 	control_close(c);
 }
 
-int main(void)
+/* Named on the command line: run only those (test_control act_loop). */
+static bool chosen(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return true;
+	return argc < 2;
+}
+
+int main(int argc, char **argv)
 {
 	if (!check_tmpdir(tmp_root, sizeof tmp_root, "control"))
 		return 1;
@@ -2228,6 +2237,8 @@ int main(void)
 		{ "offline", test_offline },
 	};
 	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+		if (!chosen(argc, argv, tests[i].name))
+			continue;
 		int before = check_failures;
 		double t0 = now_s();
 		tests[i].run();
