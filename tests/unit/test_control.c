@@ -318,8 +318,12 @@ static void test_record_stop(void)
 	struct control_record_options opt;
 	control_record_options_init(&opt);
 
+	/* Half a second on (an eighth of wall time): a roll waits for the
+	 * disk reader to have its position, and just after start that can
+	 * take the reader thread longer than a few cycles (under TSan it
+	 * did: the take started 751 frames late). */
 	test_backend_pause(r.jb);
-	uint64_t at = test_backend_frames(r.jb) + 3 * PERIOD + 17;
+	uint64_t at = test_backend_frames(r.jb) + RATE / 2 + 17;
 	uint64_t length = 30011;
 	opt.at = at;
 	CHECK_OK(control_record(r.c, &opt, &err), &err);
