@@ -71,6 +71,20 @@ static int check_count;
 		}                                                          \
 	} while (0)
 
+/* As REQUIRE, running the statement `cleanup` (control_close(c),
+ * session_free(s)) before it leaves: what the test holds is let go. */
+#define REQUIRE_OR(cond, cleanup)                                          \
+	do {                                                               \
+		check_count++;                                             \
+		if (!(cond)) {                                             \
+			fprintf(stderr, "%s:%d: requirement failed: %s\n", \
+			        __FILE__, __LINE__, #cond);                \
+			check_failures++;                                  \
+			cleanup;                                           \
+			return;                                            \
+		}                                                          \
+	} while (0)
+
 /* Integers equal, compared as signed (CHECK_EQ) or unsigned 64-bit. */
 #define CHECK_EQ(a, b)                                                     \
 	do {                                                               \
@@ -193,6 +207,16 @@ static int check_count;
 			        (int)ck_want_, (text));                    \
 			check_failures++;                                  \
 		}                                                          \
+	} while (0)
+
+/* CHECK_FAILS with err's message emptied before the call, for a test
+ * that checks refusal after refusal with one struct error: the message
+ * an earlier call left (often the same words) cannot pass for this
+ * one's. */
+#define CHECK_REFUSED(expr, want, text, err)                               \
+	do {                                                               \
+		(err)->message[0] = '\0';                                  \
+		CHECK_FAILS(expr, want, text, err);                        \
 	} while (0)
 
 /* The exit status of a test: 1 (after saying how many failed) or 0. */

@@ -469,8 +469,9 @@ void control_cycle_writer_stats(const struct control *c,
                                 struct engine_cycle_stats *during,
                                 struct engine_cycle_stats *outside);
 
-/** Sample rate of the JACK server. Any time after control_open();
- *  control thread. */
+/** Sample rate of the JACK server; 0 without one
+ *  (control_open_offline()). Any time after control_open(); control
+ *  thread. */
 uint32_t control_sample_rate(const struct control *c);
 
 /**

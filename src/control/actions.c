@@ -138,8 +138,8 @@ static enum rl_status record(struct control *c, struct error *err)
 	if (st.record_armed)
 		return error_set(err, RL_ERR_STATE, "already recording (waiting "
 		                 "to start)");
-	if (st.armed_tracks == 0)
-		return error_set(err, RL_ERR_STATE, "no track is armed");
+	/* control_record() refuses the rest, the first that applies of: a
+	 * recorder not started, a server gone, no track armed. */
 	return control_record_now(c, err);
 }
 
@@ -218,7 +218,10 @@ static enum rl_status jump_bars(struct control *c, int64_t bars,
 		return RL_OK;
 	struct control_position pos;
 	control_position(c, &pos);
-	bool on_bar = pos.bbt.beat == 1 && pos.bbt.tick == 0;
+	/* The bar's first frame, not its tick 0: a tick is 12 frames and
+	 * more, and a play head a few frames into the bar is inside it. */
+	const struct tempo_map *map = control_tempo_map(c);
+	bool on_bar = map && pos.frame == tempo_map_bar_frame(map, pos.bbt.bar);
 	int64_t bar = pos.bbt.bar + bars + (bars < 0 && !on_bar ? 1 : 0);
 	return control_locate_bar(c, bar < 1 ? 1 : bar, err);
 }

@@ -59,7 +59,8 @@ void control_cycle_writer_stats(const struct control *c,
 
 uint32_t control_sample_rate(const struct control *c)
 {
-	return jack_backend_sample_rate(c->jb);
+	/* control_open_offline() has no JACK client to ask. */
+	return c->jb ? jack_backend_sample_rate(c->jb) : 0;
 }
 
 const struct session_settings *control_settings(const struct control *c)
@@ -143,9 +144,13 @@ void control_status(struct control *c, struct control_status *out)
 		                                     beat);
 	}
 	out->click_on = snap.click_on;
-	out->loop_on = snap.loop_on;
-	out->loop_start = snap.loop_start;
-	out->loop_end = snap.loop_end;
+	/* The loop as control set it: the engine takes it at its next
+	 * cycle, and nothing else changes it, so the snapshot only lags. An
+	 * action reading the loop right after another set it (off after a
+	 * new range, a toggle after a toggle) must see the new one. */
+	out->loop_on = c->loop_on;
+	out->loop_start = c->loop_start;
+	out->loop_end = c->loop_end;
 	if (snap.record_enabled) {
 		out->punch_in = snap.punch_in;
 		out->punch_out = snap.punch_out;
