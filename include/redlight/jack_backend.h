@@ -65,6 +65,17 @@ enum rl_status jack_backend_find_sources(struct jack_backend *jb,
                                          const char *regex, char ***names,
                                          size_t *count, struct error *err);
 
+/**
+ * Of the `n` port names `ports`, those that match `regex` (NULL: all) and
+ * are not client `self`'s (NULL: none skipped), copied in natural order
+ * into *names as jack_backend_find_sources() returns them. For a backend;
+ * needs no JACK (src/io/jack_names.c).
+ */
+enum rl_status jack_backend_pick_sources(const char *const *ports, size_t n,
+                                         const char *self, const char *regex,
+                                         char ***names, size_t *count,
+                                         struct error *err);
+
 /** Free an array from jack_backend_find_sources(). */
 void jack_backend_free_names(char **names);
 

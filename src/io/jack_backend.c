@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "redlight/jack_backend.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <jack/jack.h>
 #include <jack/transport.h>
-#include <regex.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,107 +278,21 @@ double jack_backend_cpu_load(const struct jack_backend *jb)
 	return jb->client ? (double)jack_cpu_load(jb->client) : 0.0;
 }
 
-int jack_backend_natural_cmp(const char *a, const char *b)
-{
-	while (*a && *b) {
-		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-			/* Compare digit runs by value: skip leading zeros,
-			 * longer run is bigger, then lexically. */
-			while (*a == '0')
-				a++;
-			while (*b == '0')
-				b++;
-			size_t la = 0, lb = 0;
-			while (isdigit((unsigned char)a[la]))
-				la++;
-			while (isdigit((unsigned char)b[lb]))
-				lb++;
-			if (la != lb)
-				return la < lb ? -1 : 1;
-			int c = strncmp(a, b, la);
-			if (c)
-				return c;
-			a += la;
-			b += lb;
-			continue;
-		}
-		if (*a != *b)
-			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-		a++;
-		b++;
-	}
-	return *a ? 1 : *b ? -1 : 0;
-}
-
-static int cmp_names(const void *x, const void *y)
-{
-	return jack_backend_natural_cmp(*(char *const *)x, *(char *const *)y);
-}
-
 enum rl_status jack_backend_find_sources(struct jack_backend *jb,
                                          const char *regex, char ***names,
                                          size_t *count, struct error *err)
 {
-	*names = NULL;
-	*count = 0;
-	regex_t re;
-	if (regex) {
-		int rc = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
-		if (rc != 0) {
-			char msg[128];
-			regerror(rc, &re, msg, sizeof msg);
-			return error_set(err, RL_ERR_INVALID,
-			                 "bad --inputs regex '%s': %s", regex, msg);
-		}
-	}
 	const char **all = jack_get_ports(jb->client, NULL,
 	                                  JACK_DEFAULT_AUDIO_TYPE,
 	                                  JackPortIsOutput);
 	size_t n = 0;
 	for (size_t i = 0; all && all[i]; i++)
 		n++;
-	char **out = calloc(n + 1, sizeof *out);
-	if (!out) {
-		jack_free(all);
-		if (regex)
-			regfree(&re);
-		return error_set(err, RL_ERR_NOMEM, "out of memory");
-	}
-	size_t k = 0;
-	const char *self = jack_get_client_name(jb->client);
-	size_t self_len = strlen(self);
-	for (size_t i = 0; i < n; i++) {
-		/* Never record our own outputs by accident. */
-		if (!strncmp(all[i], self, self_len) && all[i][self_len] == ':')
-			continue;
-		if (regex && regexec(&re, all[i], 0, NULL, 0) != 0)
-			continue;
-		out[k] = strdup(all[i]);
-		if (!out[k]) {
-			jack_backend_free_names(out);
-			jack_free(all);
-			if (regex)
-				regfree(&re);
-			return error_set(err, RL_ERR_NOMEM, "out of memory");
-		}
-		k++;
-	}
+	enum rl_status st = jack_backend_pick_sources(
+		all, n, jack_get_client_name(jb->client), regex, names, count,
+		err);
 	jack_free(all);
-	if (regex)
-		regfree(&re);
-	qsort(out, k, sizeof *out, cmp_names);
-	*names = out;
-	*count = k;
-	return RL_OK;
-}
-
-void jack_backend_free_names(char **names)
-{
-	if (!names)
-		return;
-	for (size_t i = 0; names[i]; i++)
-		free(names[i]);
-	free(names);
+	return st;
 }
 
 enum rl_status jack_backend_attach(struct jack_backend *jb, struct engine *e,
@@ -466,22 +378,6 @@ enum rl_status jack_backend_connect(struct jack_backend *jb, uint32_t t,
 		return error_set(err, RL_ERR_JACK, "cannot connect '%s' to '%s'",
 		                 source, jack_port_name(jb->ports[t]));
 	return RL_OK;
-}
-
-enum rl_status jack_transport_mode_parse(const char *text,
-                                         enum jack_transport_mode *out,
-                                         struct error *err)
-{
-	static const char *const names[] = { "internal", "follow", "master" };
-	for (int i = 0; i < 3; i++) {
-		if (!strcmp(text, names[i])) {
-			*out = (enum jack_transport_mode)i;
-			return RL_OK;
-		}
-	}
-	return error_set(err, RL_ERR_INVALID,
-	                 "JACK transport mode '%s': want internal, follow or "
-	                 "master", text);
 }
 
 enum rl_status jack_backend_set_transport(struct jack_backend *jb,

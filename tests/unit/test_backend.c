@@ -7,11 +7,9 @@
  */
 #include "test_backend.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
-#include <regex.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,87 +299,19 @@ double jack_backend_cpu_load(const struct jack_backend *jb)
 	return 0.0;
 }
 
-/* The same order as the real backend's (a copy: that file needs libjack). */
-int jack_backend_natural_cmp(const char *a, const char *b)
-{
-	while (*a && *b) {
-		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-			while (*a == '0')
-				a++;
-			while (*b == '0')
-				b++;
-			size_t la = 0, lb = 0;
-			while (isdigit((unsigned char)a[la]))
-				la++;
-			while (isdigit((unsigned char)b[lb]))
-				lb++;
-			if (la != lb)
-				return la < lb ? -1 : 1;
-			int c = strncmp(a, b, la);
-			if (c)
-				return c;
-			a += la;
-			b += lb;
-			continue;
-		}
-		if (*a != *b)
-			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-		a++;
-		b++;
-	}
-	return *a ? 1 : *b ? -1 : 0;
-}
-
-static int cmp_names(const void *x, const void *y)
-{
-	return jack_backend_natural_cmp(*(char *const *)x, *(char *const *)y);
-}
-
 enum rl_status jack_backend_find_sources(struct jack_backend *jb,
                                          const char *regex, char ***names,
                                          size_t *count, struct error *err)
 {
-	*names = NULL;
-	*count = 0;
-	regex_t re;
-	if (regex) {
-		int rc = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
-		if (rc != 0) {
-			char msg[128];
-			regerror(rc, &re, msg, sizeof msg);
-			return error_set(err, RL_ERR_INVALID,
-			                 "bad --inputs regex '%s': %s", regex, msg);
-		}
-	}
-	char **out = calloc(jb->source_count + 1, sizeof *out);
-	size_t k = 0;
-	for (size_t i = 0; out && i < jb->source_count; i++) {
-		if (regex && regexec(&re, jb->sources[i].name, 0, NULL, 0) != 0)
-			continue;
-		if (!(out[k] = strdup(jb->sources[i].name))) {
-			jack_backend_free_names(out);
-			out = NULL;
-			break;
-		}
-		k++;
-	}
-	if (regex)
-		regfree(&re);
-	if (!out)
+	const char **ports = calloc(jb->source_count + 1, sizeof *ports);
+	if (!ports)
 		return error_set(err, RL_ERR_NOMEM, "out of memory");
-	qsort(out, k, sizeof *out, cmp_names);
-	*names = out;
-	*count = k;
-	return RL_OK;
-}
-
-void jack_backend_free_names(char **names)
-{
-	if (!names)
-		return;
-	for (size_t i = 0; names[i]; i++)
-		free(names[i]);
-	free(names);
+	for (size_t i = 0; i < jb->source_count; i++)
+		ports[i] = jb->sources[i].name;
+	enum rl_status st = jack_backend_pick_sources(
+		ports, jb->source_count, NULL, regex, names, count, err);
+	free(ports);
+	return st;
 }
 
 enum rl_status jack_backend_attach(struct jack_backend *jb, struct engine *e,
@@ -470,22 +400,6 @@ enum rl_status jack_backend_transport_locate(struct jack_backend *jb,
 int64_t jack_backend_transport_frame(struct jack_backend *jb)
 {
 	return atomic_load(&jb->transport_frame);
-}
-
-enum rl_status jack_transport_mode_parse(const char *text,
-                                         enum jack_transport_mode *out,
-                                         struct error *err)
-{
-	static const char *const names[] = { "internal", "follow", "master" };
-	for (int i = 0; i < 3; i++) {
-		if (!strcmp(text, names[i])) {
-			*out = (enum jack_transport_mode)i;
-			return RL_OK;
-		}
-	}
-	return error_set(err, RL_ERR_INVALID,
-	                 "JACK transport mode '%s': want internal, follow or "
-	                 "master", text);
 }
 
 enum rl_status jack_backend_activate(struct jack_backend *jb,
