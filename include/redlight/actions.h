@@ -18,6 +18,12 @@
  * message saying what it did, so the log reads the same whichever
  * front-end acted.
  *
+ * On a session opened without the recorder (control_open_offline(): the
+ * shell's commands), the actions of the transport, locate, loop, click,
+ * arming, monitoring and the click's and scratch's levels refuse with
+ * RL_ERR_STATE "recorder not started"; those of takes, comps, tracks and
+ * a track's playback level (action_track_cue) work there.
+ *
  * Tracks are session track numbers (from 1), as control_tracks() lists
  * them; action_find_track() turns what a user typed into one. Takes are
  * take numbers; 0 stands for the last take finished.

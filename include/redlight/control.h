@@ -474,6 +474,11 @@ void control_cycle_writer_stats(const struct control *c,
  *  thread. */
 uint32_t control_sample_rate(const struct control *c);
 
+/** True once control_start_with_sources() has built the recorder (the
+ *  engine runs); false before it and for control_open_offline(). Control
+ *  thread. */
+bool control_started(const struct control *c);
+
 /**
  * Stop everything in order (stop a running take and wait for it, save
  * changed levels, deactivate JACK, stop the writer), free, and release

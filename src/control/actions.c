@@ -462,6 +462,16 @@ static enum rl_status make_comp(struct control *c, uint32_t track,
 	return st;
 }
 
+static enum rl_status track_add(struct control *c, const char *name,
+                                const struct control_track_change *change,
+                                uint32_t *number, struct error *err)
+{
+	static const struct control_track_change none;
+	*number = 0;
+	return control_edit_track(c, true, name, change ? change : &none,
+	                          number, err);
+}
+
 /* ---- the actions: each body under the lock ---------------------------- */
 
 /* Run `call` (an expression using c and err) under the control lock. */
@@ -473,136 +483,151 @@ static enum rl_status make_comp(struct control *c, uint32_t track,
 		return st_;                            \
 	} while (0)
 
+/* The same for an action that needs the recorder running (transport,
+ * arming, monitoring, markers): on a session opened without it
+ * (control_open_offline()) every one of them says so alike, rather than
+ * whatever its first check happens to find missing. */
+#define LIVE(call)                                               \
+	do {                                                     \
+		control_lock(c);                                 \
+		enum rl_status st_ = control_started(c)          \
+			? (call)                                 \
+			: error_set(err, RL_ERR_STATE,           \
+			            "recorder not started");     \
+		control_unlock(c);                               \
+		return st_;                                      \
+	} while (0)
+
 enum rl_status action_play(struct control *c, struct error *err)
 {
-	LOCKED(control_play(c, err));
+	LIVE(control_play(c, err));
 }
 
 enum rl_status action_stop(struct control *c, struct error *err)
 {
-	LOCKED(control_stop(c, 0, err));
+	LIVE(control_stop(c, 0, err));
 }
 
 enum rl_status action_toggle_roll(struct control *c, struct error *err)
 {
-	LOCKED(toggle_roll(c, err));
+	LIVE(toggle_roll(c, err));
 }
 
 enum rl_status action_record(struct control *c, struct error *err)
 {
-	LOCKED(record(c, err));
+	LIVE(record(c, err));
 }
 
 enum rl_status action_record_toggle(struct control *c, struct error *err)
 {
-	LOCKED(record_toggle(c, err));
+	LIVE(record_toggle(c, err));
 }
 
 enum rl_status action_record_punch(struct control *c, const char *from,
                                    const char *to, struct error *err)
 {
-	LOCKED(record_punch(c, from, to, err));
+	LIVE(record_punch(c, from, to, err));
 }
 
 enum rl_status action_stop_after_pass(struct control *c, struct error *err)
 {
-	LOCKED(control_stop_after_pass(c, err));
+	LIVE(control_stop_after_pass(c, err));
 }
 
 enum rl_status action_new_take(struct control *c, struct error *err)
 {
-	LOCKED(control_new_take(c, err));
+	LIVE(control_new_take(c, err));
 }
 
 enum rl_status action_marker(struct control *c, const char *name,
                              struct error *err)
 {
-	LOCKED(marker(c, name, err));
+	LIVE(marker(c, name, err));
 }
 
 enum rl_status action_locate(struct control *c, const char *position,
                              struct error *err)
 {
-	LOCKED(locate(c, position, err));
+	LIVE(locate(c, position, err));
 }
 
 enum rl_status action_locate_frame(struct control *c, int64_t frame,
                                    bool roll, struct error *err)
 {
-	LOCKED(locate_frame(c, frame, roll, err));
+	LIVE(locate_frame(c, frame, roll, err));
 }
 
 enum rl_status action_locate_seconds(struct control *c, double seconds,
                                      struct error *err)
 {
-	LOCKED(locate_seconds(c, seconds, err));
+	LIVE(locate_seconds(c, seconds, err));
 }
 
 enum rl_status action_locate_bar(struct control *c, int64_t bar,
                                  struct error *err)
 {
-	LOCKED(control_locate_bar(c, bar, err));
+	LIVE(control_locate_bar(c, bar, err));
 }
 
 enum rl_status action_locate_section(struct control *c, const char *label,
                                      struct error *err)
 {
-	LOCKED(control_locate_section(c, label, err));
+	LIVE(control_locate_section(c, label, err));
 }
 
 enum rl_status action_return_to_start(struct control *c, struct error *err)
 {
-	LOCKED(control_return_to_start(c, err));
+	LIVE(control_return_to_start(c, err));
 }
 
 enum rl_status action_jump_bars(struct control *c, int64_t bars,
                                 struct error *err)
 {
-	LOCKED(jump_bars(c, bars, err));
+	LIVE(jump_bars(c, bars, err));
 }
 
 enum rl_status action_step_section(struct control *c, int dir,
                                    struct error *err)
 {
-	LOCKED(step_section(c, dir, err));
+	LIVE(step_section(c, dir, err));
 }
 
 enum rl_status action_loop_range(struct control *c, const char *from,
                                  const char *to, struct error *err)
 {
-	LOCKED(loop_range(c, from, to, err));
+	LIVE(loop_range(c, from, to, err));
 }
 
 enum rl_status action_loop(struct control *c, bool on, struct error *err)
 {
-	LOCKED(loop(c, on, err));
+	LIVE(loop(c, on, err));
 }
 
 enum rl_status action_loop_toggle(struct control *c, struct error *err)
 {
-	LOCKED(loop_toggle(c, err));
+	LIVE(loop_toggle(c, err));
 }
 
 enum rl_status action_click(struct control *c, bool on, struct error *err)
 {
-	LOCKED(control_set_click(c, on, err));
+	LIVE(control_set_click(c, on, err));
 }
 
 enum rl_status action_click_toggle(struct control *c, struct error *err)
 {
-	LOCKED(click_toggle(c, err));
+	LIVE(click_toggle(c, err));
 }
 
 enum rl_status action_click_level(struct control *c, bool cue, double db,
                                   struct error *err)
 {
-	LOCKED(control_set_click_level(c, cue, db, err));
+	LIVE(control_set_click_level(c, cue, db, err));
 }
 
 enum rl_status action_scratch_level(struct control *c, double db,
                                     struct error *err)
 {
-	LOCKED(scratch_level(c, db, err));
+	LIVE(scratch_level(c, db, err));
 }
 
 enum rl_status action_find_track(struct control *c, const char *text,
@@ -614,46 +639,36 @@ enum rl_status action_find_track(struct control *c, const char *text,
 enum rl_status action_arm(struct control *c, uint32_t track, bool on,
                           struct error *err)
 {
-	LOCKED(control_arm_track(c, track, on, err));
+	LIVE(control_arm_track(c, track, on, err));
 }
 
 enum rl_status action_arm_toggle(struct control *c, uint32_t track,
                                  struct error *err)
 {
-	LOCKED(arm_toggle(c, track, err));
+	LIVE(arm_toggle(c, track, err));
 }
 
 enum rl_status action_arm_all(struct control *c, int on, struct error *err)
 {
-	LOCKED(arm_all(c, on, err));
+	LIVE(arm_all(c, on, err));
 }
 
 enum rl_status action_monitor(struct control *c, uint32_t track, bool on,
                               double db, struct error *err)
 {
-	LOCKED(control_monitor_track(c, track, on, db, err));
+	LIVE(control_monitor_track(c, track, on, db, err));
 }
 
 enum rl_status action_monitor_toggle(struct control *c, uint32_t track,
                                      struct error *err)
 {
-	LOCKED(monitor_toggle(c, track, err));
+	LIVE(monitor_toggle(c, track, err));
 }
 
 enum rl_status action_track_cue(struct control *c, uint32_t track, double db,
                                 struct error *err)
 {
 	LOCKED(control_set_track_cue(c, track, db, err));
-}
-
-static enum rl_status track_add(struct control *c, const char *name,
-                                const struct control_track_change *change,
-                                uint32_t *number, struct error *err)
-{
-	static const struct control_track_change none;
-	*number = 0;
-	return control_edit_track(c, true, name, change ? change : &none,
-	                          number, err);
 }
 
 enum rl_status action_track_add(struct control *c, const char *name,
@@ -672,7 +687,7 @@ enum rl_status action_track_edit(struct control *c, uint32_t *track,
 
 enum rl_status action_reset_meters(struct control *c, struct error *err)
 {
-	LOCKED(control_reset_meters(c, err));
+	LIVE(control_reset_meters(c, err));
 }
 
 enum rl_status action_take_keep(struct control *c, uint32_t take,

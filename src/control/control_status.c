@@ -63,6 +63,11 @@ uint32_t control_sample_rate(const struct control *c)
 	return c->jb ? jack_backend_sample_rate(c->jb) : 0;
 }
 
+bool control_started(const struct control *c)
+{
+	return c->engine != NULL;
+}
+
 const struct session_settings *control_settings(const struct control *c)
 {
 	return &c->session->settings;

@@ -391,7 +391,7 @@ static enum rl_status start_sound_file(struct take_file *tf,
 enum rl_status take_file_create(const struct take_file_info *info,
                                 struct take_file **out, struct error *err)
 {
-	struct take_file *tf;
+	struct take_file *tf = NULL;
 	enum rl_status st;
 
 	if (!out)
