@@ -378,7 +378,8 @@ static void test_record_stop(void)
 	session_free(s);
 }
 
-/* Every refusal: the right status and a message that says why. */
+/* Every refusal: the right status and a message that says why. Long on
+ * purpose: one list, state by state, each line one refusal. */
 static void test_refusals(void)
 {
 	struct rig r;
@@ -1486,6 +1487,7 @@ static bool counting_in(struct rig *r)
  * why: stopped, with a record pending (due at a later frame, or counting
  * in) and while a take records. A pending record is stopped by
  * action_toggle_roll(), as a rolling transport is, and leaves no take.
+ * Long on purpose: one list, state by state, each line one refusal.
  */
 static void test_action_refusals(void)
 {
@@ -1885,7 +1887,8 @@ static unsigned armed_set(struct rig *r)
  * armed. action_marker() and action_take_keep() post what they did, take
  * 0 being the last take finished; rate, note, discard and restore take 0
  * the same way. action_scratch_level() sets the scratch once there is
- * one.
+ * one. Long on purpose: one session's story, each step on the state the
+ * one before left.
  */
 static void test_action_takes(void)
 {
@@ -2059,7 +2062,8 @@ static bool same_text(const char *a, const char *b)
  * other; the session's lock held meanwhile. Actions that need the
  * recorder refuse; the track actions work, all or nothing: a change
  * refused in its second part leaves session.json as it was, on disk and
- * in control_session().
+ * in control_session(). Long on purpose: one list of what works and what
+ * is refused there, each line one case.
  */
 static void test_offline(void)
 {
