@@ -153,31 +153,30 @@ static int check_count;
 		}                                                          \
 	} while (0)
 
+/* Counts a check of status st (of the expression `expr`) and says why it
+ * failed if it is not RL_OK; false then. For CHECK_OK and REQUIRE_OK. */
+static inline bool check_ok_at(enum rl_status st, const char *expr,
+                               const struct error *err, const char *file,
+                               int line)
+{
+	check_count++;
+	if (st == RL_OK)
+		return true;
+	fprintf(stderr, "%s:%d: %s failed: %s (%s)\n", file, line, expr,
+	        rl_strerror(st), err->message);
+	check_failures++;
+	return false;
+}
+
 /* expr succeeds (RL_OK). */
-#define CHECK_OK(expr, err)                                                \
-	do {                                                               \
-		enum rl_status ck_st_ = (expr);                            \
-		check_count++;                                             \
-		if (ck_st_ != RL_OK) {                                     \
-			fprintf(stderr, "%s:%d: %s failed: %s (%s)\n",     \
-			        __FILE__, __LINE__, #expr,                 \
-			        rl_strerror(ck_st_), (err)->message);      \
-			check_failures++;                                  \
-		}                                                          \
-	} while (0)
+#define CHECK_OK(expr, err) \
+	((void)check_ok_at((expr), #expr, (err), __FILE__, __LINE__))
 
 /* As CHECK_OK, but leaves the (void) test function. */
 #define REQUIRE_OK(expr, err)                                              \
 	do {                                                               \
-		enum rl_status ck_st_ = (expr);                            \
-		check_count++;                                             \
-		if (ck_st_ != RL_OK) {                                     \
-			fprintf(stderr, "%s:%d: %s failed: %s (%s)\n",     \
-			        __FILE__, __LINE__, #expr,                 \
-			        rl_strerror(ck_st_), (err)->message);      \
-			check_failures++;                                  \
+		if (!check_ok_at((expr), #expr, (err), __FILE__, __LINE__)) \
 			return;                                            \
-		}                                                          \
 	} while (0)
 
 /* expr returns exactly want. The message is printed only for a failure

@@ -325,14 +325,24 @@ static const struct session_take *take_of(const struct session *s,
 	return NULL;
 }
 
+/* The start every take-changing command shares: its arguments (exactly
+ * or at least `want`), the take number, and the control layer on the
+ * session without JACK (it holds the lock). 0, or the exit status. */
+static int open_take_command(int argc, char **argv, int want, bool more_ok,
+                             uint32_t *number, struct control **ctl)
+{
+	int rc = check_args(argc, want, more_ok);
+	if (rc || (rc = parse_take(argv[2], number)))
+		return rc;
+	return cli_open_offline(argv[1], "takes", ctl);
+}
+
 static int keep_take(int argc, char **argv)
 {
 	uint32_t number;
-	int rc = check_args(argc, 2, true);
-	if (rc || (rc = parse_take(argv[2], &number)))
-		return rc;
 	struct control *ctl;
-	if ((rc = cli_open_offline(argv[1], "takes", &ctl)))
+	int rc = open_take_command(argc, argv, 2, true, &number, &ctl);
+	if (rc)
 		return rc;
 
 	/* Every track named first: a wrong one changes nothing. */
@@ -426,11 +436,9 @@ static int note_take(int argc, char **argv)
 static int move_take(int argc, char **argv, bool discard)
 {
 	uint32_t number;
-	int rc = check_args(argc, 2, false);
-	if (rc || (rc = parse_take(argv[2], &number)))
-		return rc;
 	struct control *ctl;
-	if ((rc = cli_open_offline(argv[1], "takes", &ctl)))
+	int rc = open_take_command(argc, argv, 2, false, &number, &ctl);
+	if (rc)
 		return rc;
 	struct error err;
 	enum rl_status st = discard ? action_take_discard(ctl, number, &err)

@@ -18,16 +18,24 @@
 
 /* ---- modal questions -------------------------------------------------- */
 
-void tui_confirm(struct tui *ui, tui_confirm_fn on_yes, uint32_t arg,
-                 const char *fmt, ...)
+/* A new question of `kind` on the bottom line, in place of any other. */
+static struct tui_modal *ask(struct tui *ui, enum tui_modal_kind kind,
+                             const char *fmt, va_list ap)
 {
 	struct tui_modal *m = &ui->modal;
 	memset(m, 0, sizeof *m);
+	vsnprintf(m->question, sizeof m->question, fmt, ap);
+	m->kind = kind;
+	return m;
+}
+
+void tui_confirm(struct tui *ui, tui_confirm_fn on_yes, uint32_t arg,
+                 const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(m->question, sizeof m->question, fmt, ap);
+	struct tui_modal *m = ask(ui, TUI_MODAL_CONFIRM, fmt, ap);
 	va_end(ap);
-	m->kind = TUI_MODAL_CONFIRM;
 	m->on_yes = on_yes;
 	m->arg = arg;
 }
@@ -35,13 +43,10 @@ void tui_confirm(struct tui *ui, tui_confirm_fn on_yes, uint32_t arg,
 void tui_prompt(struct tui *ui, tui_prompt_fn on_text, uint32_t arg,
                 const char *initial, const char *fmt, ...)
 {
-	struct tui_modal *m = &ui->modal;
-	memset(m, 0, sizeof *m);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(m->question, sizeof m->question, fmt, ap);
+	struct tui_modal *m = ask(ui, TUI_MODAL_PROMPT, fmt, ap);
 	va_end(ap);
-	m->kind = TUI_MODAL_PROMPT;
 	m->on_text = on_text;
 	m->arg = arg;
 	snprintf(m->text, sizeof m->text, "%s", initial ? initial : "");
