@@ -597,6 +597,10 @@ struct control_track {
 	double cue_db;              /**< its playback in the cue */
 	bool has_input;             /**< this run records it (else it only
 	                                 plays back, or is silent) */
+	bool input_absent;          /**< this run would record it, but its
+	                                 port is not there (or somebody
+	                                 disconnected it): "no input", not
+	                                 armed until the port is back */
 	float peak_dbfs;            /**< meter, with fall-back; -INFINITY */
 	float hold_dbfs;            /**< highest peak of the last 2 s */
 	uint64_t clips;             /**< samples at full scale this run */

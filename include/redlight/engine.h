@@ -130,6 +130,11 @@ enum engine_command_type {
 	ENGINE_CMD_FOLLOW,       /**< value 1: follow the transport given by
 	                              engine_follow_transport() (JACK's);
 	                              0: internal transport */
+	ENGINE_CMD_INPUT_MARK,   /**< track: its source port went away
+	                              (value 0) or is back (1): the take it
+	                              records gets an ENGINE_EVENT_INPUT at
+	                              the frame its input buffer changed
+	                              (see engine_process()) */
 };
 
 /**
@@ -183,6 +188,8 @@ enum engine_event_type {
 	ENGINE_EVENT_TAKE_START = 1,
 	ENGINE_EVENT_TAKE_STOP,
 	ENGINE_EVENT_XRUN,       /**< JACK's clock jumped while recording */
+	ENGINE_EVENT_INPUT,      /**< a track of the take lost its source
+	                              port (length 0) or got it back (1) */
 };
 
 /** Audio thread -> disk writer, in stream order. */
@@ -190,11 +197,13 @@ struct engine_event {
 	uint32_t type;
 	uint32_t take;
 	uint64_t clock_frame;    /**< engine clock frame it happened on */
-	uint64_t timeline_frame; /**< TAKE_START, XRUN: timeline position */
+	uint64_t timeline_frame; /**< TAKE_START, XRUN, INPUT: timeline
+	                              position */
 	uint64_t length;         /**< TAKE_STOP: frames in every track;
-	                              XRUN: frames JACK's clock jumped */
+	                              XRUN: frames JACK's clock jumped;
+	                              INPUT: 1 connected, 0 lost */
 	uint32_t track_count;    /**< TAKE_START: tracks in the take */
-	uint32_t pad_;
+	uint32_t track;          /**< INPUT: the engine track */
 	uint64_t pre_frames;     /**< TAKE_START: frames of pre-record that
 	                              come before the ring's samples, from the
 	                              history (engine_track_history()) ending

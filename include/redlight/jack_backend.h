@@ -124,6 +124,22 @@ void jack_backend_deactivate(struct jack_backend *jb);
 enum rl_status jack_backend_connect(struct jack_backend *jb, uint32_t t,
                                     const char *source, struct error *err);
 
+/** True if a port called `name` exists on the server. Control thread. */
+bool jack_backend_port_exists(struct jack_backend *jb, const char *name);
+
+/** True while `source` is connected to track t's input. Control thread. */
+bool jack_backend_input_connected(struct jack_backend *jb, uint32_t t,
+                                  const char *source);
+
+/**
+ * How many times ports have been registered or unregistered, or
+ * connected or disconnected, on the server since jack_backend_open()
+ * (JACK's port-registration and port-connect callbacks, which only count
+ * this on JACK's notification thread). A control thread that saw another
+ * figure last time looks at its ports again. Any non-RT thread.
+ */
+uint64_t jack_backend_graph_changes(struct jack_backend *jb);
+
 /**
  * Latency compensation (JACK's latency API). Capture latency of track t's
  * input: how long after a sound reached the outside world it arrives here

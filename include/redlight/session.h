@@ -88,6 +88,11 @@ struct session_take_file {
 	                                     across the session */
 	size_t dropped_range_count;
 	struct session_dropped_range *dropped_ranges; /**< owned */
+	/** Where the track's source port was gone (unplugged, its client
+	 *  quit): the file holds silence there. Timeline frames, as
+	 *  dropped_ranges. JSON "no_input_ranges", absent when empty. */
+	size_t no_input_range_count;
+	struct session_dropped_range *no_input_ranges; /**< owned */
 };
 
 /** One take: one record pass over the armed tracks. */

@@ -440,9 +440,9 @@ static enum rl_status open_recorder(struct control *c, size_t count,
 
 /* Give the engine to JACK (input ports `names`, the playback ports) and
  * set it going: the first locate, the transport mode, activation, the
- * sources connected, the tracks armed, the session's mix. */
+ * sources connected (control_inputs_init() has them), the tracks armed,
+ * the session's mix. */
 static enum rl_status start_jack(struct control *c,
-                                 const char *const *sources,
                                  const char *const *names, size_t count,
                                  char **play_names, struct error *err)
 {
@@ -456,12 +456,13 @@ static enum rl_status start_jack(struct control *c,
 		st = jack_backend_set_transport(c->jb, c->config.transport, err);
 	if (st == RL_OK)
 		st = jack_backend_activate(c->jb, err);
-	for (size_t i = 0; st == RL_OK && i < count; i++)
-		st = jack_backend_connect(c->jb, (uint32_t)i, sources[i], err);
-	/* Every track is armed except the rec-safe ones, which only play. */
+	if (st == RL_OK)
+		st = control_connect_inputs(c, err);
+	/* Every track is armed except the rec-safe ones, which only play,
+	 * and those without their input yet (armed when it comes). */
 	for (uint32_t i = 0; st == RL_OK && i < count; i++)
 		if (!c->session->tracks[c->session_track[i]].rec_safe &&
-		    c->channel[i] == 0)
+		    c->channel[i] == 0 && !control_input_absent(c, i))
 			st = control_arm(c, i, true, err);
 	if (st == RL_OK)
 		st = control_apply_mix(c, err);
@@ -493,6 +494,8 @@ enum rl_status control_start_with_sources(struct control *c,
 	}
 	if (st == RL_OK)
 		st = pair_channels(c, count, err);
+	if (st == RL_OK)
+		st = control_inputs_init(c, sources, count, err);
 	uint32_t rate = jack_backend_sample_rate(c->jb);
 	if (st == RL_OK)
 		st = save_session_format(c, rate, err);
@@ -504,7 +507,7 @@ enum rl_status control_start_with_sources(struct control *c,
 	if (st == RL_OK)
 		st = load_map_and_click(c, rate, err);
 	if (st == RL_OK)
-		st = start_jack(c, sources, names, count, play_names, err);
+		st = start_jack(c, names, count, play_names, err);
 	jack_backend_free_names(play_names);
 	free(names);
 	free(namebuf);
@@ -570,6 +573,7 @@ void control_close(struct control *c)
 	free(c->channel);
 	free(c->partner);
 	free(c->armed);
+	free(c->inputs);
 	/* Last: the session is the next process's once every file is
 	 * finalized. */
 	session_lock_release(c->lock);

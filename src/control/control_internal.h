@@ -19,6 +19,7 @@
  *                       track by name or number (and arming it so)
  *   control_messages.c  the front-ends' lock and messages
  *   control_session.c   takes and comps edited from the front-ends
+ *   control_inputs.c    track inputs whose ports come and go
  *
  * Threads: everything here runs on the control thread (control.h says
  * which that is). Nothing in src/control/ is reachable from the JACK
@@ -55,6 +56,22 @@ struct open_take {
 	 * (see control_add_marker()). */
 	bool have_marker_shift;
 	uint64_t marker_shift;
+};
+
+/* Where an engine track's input stands (control_inputs.c). */
+enum control_input_state {
+	CONTROL_INPUT_CONNECTED = 0,
+	CONTROL_INPUT_MISSING,   /* its port is not there: connect when it
+	                            appears */
+	CONTROL_INPUT_UNPATCHED, /* the port is there but somebody
+	                            disconnected it: theirs to patch again */
+};
+
+struct control_input {
+	char source[SESSION_PORT_MAX]; /* the port it records */
+	enum control_input_state state;
+	bool rearm; /* disarmed (or never armed) for want of its input: arm
+	               it when the input is back and nothing records */
 };
 
 /*
@@ -112,6 +129,11 @@ struct control {
 	bool have_marker;
 	uint32_t marker_take;
 	struct session_marker marker; /* the last one added */
+
+	/* control_inputs.c: per engine track; NULL before start. */
+	struct control_input *inputs;
+	uint64_t graph_seen;      /* jack_backend_graph_changes() looked at */
+	struct timespec inputs_checked;
 
 	/* control_transport.c */
 	int64_t located_to;       /* last LOCATE sent ... */
@@ -181,6 +203,23 @@ void control_end_open_take(struct control *c, struct session_take *take);
  */
 void control_cancel_never_started(struct control *c,
                                   const struct engine_snapshot *snap);
+
+/* control_inputs.c */
+
+/* Remember the port each of `count` engine tracks records. */
+enum rl_status control_inputs_init(struct control *c,
+                                   const char *const *sources, size_t count,
+                                   struct error *err);
+
+/* Connect every track to its port (after activation); a port that is not
+ * there is a warning, not an error: the track waits for it unarmed. */
+enum rl_status control_connect_inputs(struct control *c, struct error *err);
+
+/* True while engine track t (or its stereo partner) records no port. */
+bool control_input_absent(const struct control *c, uint32_t t);
+
+/* Follow ports that came or went (control_poll()). */
+void control_follow_inputs(struct control *c);
 
 /* control_poll.c */
 

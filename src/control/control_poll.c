@@ -102,6 +102,7 @@ enum rl_status control_poll(struct control *c, struct error *err)
 	if (!c->engine)
 		return RL_OK;
 	control_collect_retired(c);
+	control_follow_inputs(c);
 	if (control_takes_open(c))
 		result = control_track_open_takes(c, err);
 	char reason[256];

@@ -220,7 +220,8 @@ size_t control_tracks(struct control *c, struct control_track *out,
 		int64_t t = c->engine ? engine_track_of(c, i) : -1;
 		if (t < 0)
 			continue;
-		o->has_input = true;
+		o->has_input = !control_input_absent(c, (uint32_t)t);
+		o->input_absent = !o->has_input;
 		o->armed = c->armed[t];
 		uint32_t both[2] = { (uint32_t)t, c->partner[t] };
 		for (int k = 0; k < 2 && both[k] != UINT32_MAX; k++) {

@@ -29,6 +29,11 @@ enum rl_status control_arm(struct control *c, uint32_t t, bool on,
 		return error_set(err, RL_ERR_STATE,
 		                 "track %s is rec-safe: it cannot be armed",
 		                 c->session->tracks[c->session_track[t]].name);
+	if (on && control_input_absent(c, t))
+		return error_set(err, RL_ERR_STATE, "track %s has no input "
+		                 "(%s is not there or not connected)",
+		                 c->session->tracks[c->session_track[t]].name,
+		                 c->inputs[t].source);
 	/* The set of files of a take is fixed when it starts. */
 	if (c->open_count > 0)
 		return error_set(err, RL_ERR_STATE,

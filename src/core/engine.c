@@ -288,6 +288,41 @@ REALTIME static void follow_external(struct engine *e)
 	}
 }
 
+/* Track t's source came or went: tell the take it records where, at the
+ * cycle its input buffer changed if that was in this take, else here. */
+REALTIME static void mark_input(struct engine *e, uint32_t t, bool connected)
+{
+	struct engine_track *tr = &e->tracks[t];
+	if (!e->take || !tr->in_take)
+		return;
+	struct engine_event ev = {
+		.type = ENGINE_EVENT_INPUT, .take = e->take,
+		.clock_frame = e->clock,
+		.timeline_frame = (uint64_t)(tr->input_changed_take == e->take
+		                             ? tr->input_changed_at
+		                             : e->timeline),
+		.length = connected,
+		.track = t,
+	};
+	if (!push_event(e, &ev))
+		atomic_fetch_add_explicit(&e->events_lost, 1,
+		                          memory_order_relaxed);
+}
+
+/* Remember the cycle an input's buffer changed (see engine_track). */
+REALTIME static void note_input_buffers(struct engine *e,
+                                        const float *const *inputs)
+{
+	for (uint32_t t = 0; t < e->track_count; t++) {
+		struct engine_track *tr = &e->tracks[t];
+		if (inputs[t] == tr->last_input)
+			continue;
+		tr->last_input = inputs[t];
+		tr->input_changed_at = e->timeline;
+		tr->input_changed_take = e->take;
+	}
+}
+
 REALTIME static void apply_command(struct engine *e,
                                    const struct engine_command *c)
 {
@@ -384,6 +419,10 @@ REALTIME static void apply_command(struct engine *e,
 	case ENGINE_CMD_NEW_TAKE:
 		e->pending_split = true;
 		e->split_at = c->at;
+		break;
+	case ENGINE_CMD_INPUT_MARK:
+		if (c->track < e->track_count)
+			mark_input(e, c->track, c->value != 0);
 		break;
 	case ENGINE_CMD_RESET_METERS:
 		for (uint32_t t = 0; t < e->track_count; t++) {
@@ -871,6 +910,7 @@ REALTIME void engine_process(struct engine *e, const float *const *inputs,
                              float *const *outputs, uint32_t nframes)
 {
 	struct engine_command cmd;
+	note_input_buffers(e, inputs);
 	while (ring_read(e->commands, &cmd, sizeof cmd)) {
 		apply_command(e, &cmd);
 		e->commands_applied++;

@@ -59,6 +59,14 @@ struct engine_track {
 	uint64_t clips;
 	uint64_t dropped;
 	float monitor_l, monitor_r; /* gains in the cue, 0: not monitored */
+	/* Where the input's buffer last changed: JACK hands an input port
+	 * the buffer of its one source, or its own zeroed one once nothing
+	 * is connected, so a new pointer is the cycle a source came or went.
+	 * ENGINE_CMD_INPUT_MARK places its mark there (the control thread
+	 * hears of the port later, from JACK's notification thread). */
+	const float *last_input;
+	int64_t input_changed_at;    /* timeline frame of that cycle */
+	uint32_t input_changed_take; /* the take recording then, 0: none */
 
 	/* Published for readers. Floats travel as their bit patterns. */
 	_Atomic uint32_t pub_peak;

@@ -38,6 +38,13 @@ struct wfile {
 	uint64_t clips;
 	size_t range_count, range_cap;
 	struct session_dropped_range *ranges;
+	/* Where its source port was gone (silence recorded), timeline frames
+	 * as `ranges`; `lost` while it is gone since `lost_at`. Rare: a
+	 * ninth loss widens the last range rather than allocating. */
+	bool lost;
+	uint64_t lost_at;
+	size_t no_input_count;
+	struct session_dropped_range no_input[8];
 };
 
 struct wtake {
@@ -162,6 +169,46 @@ static void add_marker(struct wtake *t, const struct engine_event *ev)
 	}
 	t->markers[t->marker_count++] = (struct session_xrun_marker){
 		ev->timeline_frame - t->shift, ev->length };
+}
+
+/* File f had no input from f->lost_at to `end`. */
+static void close_no_input(struct wfile *f, uint64_t end)
+{
+	f->lost = false;
+	if (end <= f->lost_at)
+		return;
+	size_t cap = sizeof f->no_input / sizeof f->no_input[0];
+	if (f->no_input_count == cap) {
+		struct session_dropped_range *last = &f->no_input[cap - 1];
+		last->length = end - last->start;
+		return;
+	}
+	f->no_input[f->no_input_count++] = (struct session_dropped_range){
+		f->lost_at, end - f->lost_at };
+}
+
+/* ENGINE_EVENT_INPUT: the track of a file of take t lost its source port
+ * (length 0) or got it back (1). */
+static void note_input(struct wtake *t, const struct engine_event *ev)
+{
+	uint64_t frame = ev->timeline_frame > t->shift
+	                 ? ev->timeline_frame - t->shift : 0;
+	if (frame < t->start_frame)
+		frame = t->start_frame;
+	for (size_t i = 0; i < t->count; i++) {
+		struct wfile *f = &t->files[i];
+		bool ours = false;
+		for (uint32_t c = 0; c < f->channels || c == 0; c++)
+			ours |= f->engine_tracks[c] == ev->track;
+		if (!ours)
+			continue;
+		if (!ev->length && !f->lost) {
+			f->lost = true;
+			f->lost_at = frame;
+		} else if (ev->length && f->lost) {
+			close_no_input(f, frame);
+		}
+	}
 }
 
 /* Pad `n` frames of silence where the audio thread dropped them. */
@@ -417,6 +464,15 @@ static void push_result(struct disk_writer *w, struct wtake *t)
 		sf->peak_dbfs = f->peak_dbfs;
 		sf->clips = f->clips;
 		sf->dropped_frames = f->dropped;
+		if (f->lost)
+			close_no_input(f, t->start_frame + t->length);
+		sf->no_input_ranges = f->no_input_count
+			? malloc(f->no_input_count * sizeof *f->no_input) : NULL;
+		if (sf->no_input_ranges) {
+			memcpy(sf->no_input_ranges, f->no_input,
+			       f->no_input_count * sizeof *f->no_input);
+			sf->no_input_range_count = f->no_input_count;
+		}
 		sf->dropped_ranges = f->ranges; /* ownership moves */
 		sf->dropped_range_count = f->range_count;
 		f->ranges = NULL;
@@ -675,6 +731,8 @@ static void service(struct disk_writer *w)
 			while (!stopped && engine_next_event(w->e, &ev)) {
 				if (ev.type == ENGINE_EVENT_XRUN)
 					add_marker(t, &ev);
+				else if (ev.type == ENGINE_EVENT_INPUT)
+					note_input(t, &ev);
 				else if (ev.type == ENGINE_EVENT_TAKE_STOP)
 					stopped = true;
 			}

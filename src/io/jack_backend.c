@@ -32,6 +32,10 @@ struct jack_backend {
 	bool measure_cputime;       /* REDLIGHT_CYCLE_CPUTIME=1 */
 	_Atomic bool dead;
 	char dead_reason[256]; /* written once before `dead` is released */
+	/* Ports registered or gone, connections made or broken anywhere on
+	 * the server: counted on JACK's notification thread, looked at by
+	 * the control thread (jack_backend_graph_changes()). */
+	_Atomic uint64_t graph_changes;
 };
 
 REALTIME static uint64_t now_ns(void)
@@ -194,6 +198,26 @@ static int on_sample_rate(jack_nframes_t rate, void *arg)
 	return 0;
 }
 
+/* Notification thread: only count; the control thread does the work. */
+static void on_port_registration(jack_port_id_t port, int registered,
+                                 void *arg)
+{
+	struct jack_backend *jb = arg;
+	(void)port;
+	(void)registered;
+	atomic_fetch_add(&jb->graph_changes, 1);
+}
+
+static void on_port_connect(jack_port_id_t a, jack_port_id_t b, int connect,
+                            void *arg)
+{
+	struct jack_backend *jb = arg;
+	(void)a;
+	(void)b;
+	(void)connect;
+	atomic_fetch_add(&jb->graph_changes, 1);
+}
+
 static void on_shutdown(jack_status_t code, const char *reason, void *arg)
 {
 	struct jack_backend *jb = arg;
@@ -238,6 +262,9 @@ enum rl_status jack_backend_open(const char *client_name,
 	jack_set_buffer_size_callback(jb->client, on_buffer_size, jb);
 	jack_set_sample_rate_callback(jb->client, on_sample_rate, jb);
 	jack_on_info_shutdown(jb->client, on_shutdown, jb);
+	jack_set_port_registration_callback(jb->client, on_port_registration,
+	                                    jb);
+	jack_set_port_connect_callback(jb->client, on_port_connect, jb);
 	*out = jb;
 	return RL_OK;
 }
@@ -378,6 +405,23 @@ enum rl_status jack_backend_connect(struct jack_backend *jb, uint32_t t,
 		return error_set(err, RL_ERR_JACK, "cannot connect '%s' to '%s'",
 		                 source, jack_port_name(jb->ports[t]));
 	return RL_OK;
+}
+
+bool jack_backend_port_exists(struct jack_backend *jb, const char *name)
+{
+	return jack_port_by_name(jb->client, name) != NULL;
+}
+
+bool jack_backend_input_connected(struct jack_backend *jb, uint32_t t,
+                                  const char *source)
+{
+	return t < jb->port_count &&
+	       jack_port_connected_to(jb->ports[t], source) > 0;
+}
+
+uint64_t jack_backend_graph_changes(struct jack_backend *jb)
+{
+	return atomic_load(&jb->graph_changes);
 }
 
 enum rl_status jack_backend_set_transport(struct jack_backend *jb,

@@ -303,6 +303,37 @@ static enum rl_status load_tracks(const struct loader *ld, const json_t *root,
 	return RL_OK;
 }
 
+/* The [{start, length}, ...] array `arr`, member `key` of `where`, into
+ * *out (owned; NULL when empty). */
+static enum rl_status load_ranges(const struct loader *ld, const json_t *arr,
+                                  const char *where, const char *key,
+                                  struct session_dropped_range **out,
+                                  size_t *count)
+{
+	size_t n = json_array_size(arr);
+	if (n == 0)
+		return RL_OK;
+	*out = calloc(n, sizeof **out);
+	if (!*out)
+		return nomem(ld);
+	*count = n;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *ro = json_array_get(arr, i);
+		char rwhere[128];
+		enum rl_status rc;
+		snprintf(rwhere, sizeof rwhere, "%s.%s[%zu]", where, key, i);
+		if (!json_is_object(ro))
+			return field_error(ld, rwhere, NULL,
+			                   "expected an object");
+		if ((rc = get_uint(ld, ro, rwhere, "start", UINT64_MAX,
+		                   &(*out)[i].start)) ||
+		    (rc = get_uint(ld, ro, rwhere, "length", UINT64_MAX,
+		                   &(*out)[i].length)))
+			return rc;
+	}
+	return RL_OK;
+}
+
 static enum rl_status load_take_file(const struct loader *ld, const json_t *o,
                                      const char *where,
                                      struct session_take_file *f)
@@ -334,34 +365,17 @@ static enum rl_status load_take_file(const struct loader *ld, const json_t *o,
 	if (json_object_get(o, "keeper") &&
 	    (rc = get_bool(ld, o, where, "keeper", &f->keeper)))
 		return rc;
-	if ((rc = get_array(ld, o, where, "dropped_ranges", &arr)))
+	if ((rc = get_array(ld, o, where, "dropped_ranges", &arr)) ||
+	    (rc = load_ranges(ld, arr, where, "dropped_ranges",
+	                      &f->dropped_ranges, &f->dropped_range_count)))
 		return rc;
-
-	size_t n = json_array_size(arr);
-	if (n == 0)
+	/* Optional: sessions written before inputs could come and go. */
+	if (!json_object_get(o, "no_input_ranges"))
 		return RL_OK;
-	f->dropped_ranges = calloc(n, sizeof *f->dropped_ranges);
-	if (!f->dropped_ranges)
-		return nomem(ld);
-	f->dropped_range_count = n;
-	for (size_t i = 0; i < n; i++) {
-		struct session_dropped_range *r = &f->dropped_ranges[i];
-		const json_t *ro = json_array_get(arr, i);
-		char rwhere[128];
-
-		snprintf(rwhere, sizeof rwhere, "%s.dropped_ranges[%zu]",
-		         where, i);
-		if (!json_is_object(ro))
-			return field_error(ld, rwhere, NULL,
-			                   "expected an object");
-		if ((rc = get_uint(ld, ro, rwhere, "start", UINT64_MAX,
-		                   &r->start)))
-			return rc;
-		if ((rc = get_uint(ld, ro, rwhere, "length", UINT64_MAX,
-		                   &r->length)))
-			return rc;
-	}
-	return RL_OK;
+	if ((rc = get_array(ld, o, where, "no_input_ranges", &arr)))
+		return rc;
+	return load_ranges(ld, arr, where, "no_input_ranges",
+	                   &f->no_input_ranges, &f->no_input_range_count);
 }
 
 /* The user's metadata of a take: every member optional (sessions written

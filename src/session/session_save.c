@@ -113,6 +113,26 @@ static json_t *level_json(double db)
 	return isinf(db) && db < 0 ? json_null() : json_real(db);
 }
 
+
+/* [{start, length}, ...] of n ranges, member `key` of `where`. */
+static json_t *build_ranges(struct builder *b, const char *where,
+                            const char *key,
+                            const struct session_dropped_range *v, size_t n)
+{
+	json_t *ranges = new_array(b);
+	for (size_t i = 0; ranges && i < n; i++) {
+		char rwhere[128];
+		json_t *ro = new_object(b);
+		if (!ro)
+			break;
+		snprintf(rwhere, sizeof rwhere, "%s.%s[%zu]", where, key, i);
+		put_uint(b, ro, rwhere, "start", v[i].start);
+		put_uint(b, ro, rwhere, "length", v[i].length);
+		append(b, ranges, ro);
+	}
+	return ranges;
+}
+
 static json_t *build_file(struct builder *b, const char *where,
                           const struct session_take_file *f)
 {
@@ -134,20 +154,13 @@ static json_t *build_file(struct builder *b, const char *where,
 	put_uint(b, o, where, "dropped_frames", f->dropped_frames);
 	put(b, o, "keeper", json_boolean(f->keeper));
 
-	json_t *ranges = new_array(b);
-	for (size_t i = 0; ranges && i < f->dropped_range_count; i++) {
-		const struct session_dropped_range *r = &f->dropped_ranges[i];
-		char rwhere[128];
-		json_t *ro = new_object(b);
-		if (!ro)
-			break;
-		snprintf(rwhere, sizeof rwhere, "%s.dropped_ranges[%zu]",
-		         where, i);
-		put_uint(b, ro, rwhere, "start", r->start);
-		put_uint(b, ro, rwhere, "length", r->length);
-		append(b, ranges, ro);
-	}
-	put(b, o, "dropped_ranges", ranges);
+	put(b, o, "dropped_ranges", build_ranges(b, where, "dropped_ranges",
+	                                         f->dropped_ranges,
+	                                         f->dropped_range_count));
+	if (f->no_input_range_count)
+		put(b, o, "no_input_ranges",
+		    build_ranges(b, where, "no_input_ranges",
+		                 f->no_input_ranges, f->no_input_range_count));
 	return o;
 }
 

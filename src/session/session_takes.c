@@ -177,6 +177,9 @@ void session_take_cleanup(struct session_take *take)
 		free(take->files[i].dropped_ranges);
 		take->files[i].dropped_ranges = NULL;
 		take->files[i].dropped_range_count = 0;
+		free(take->files[i].no_input_ranges);
+		take->files[i].no_input_ranges = NULL;
+		take->files[i].no_input_range_count = 0;
 	}
 	free(take->files);
 	take->files = NULL;
@@ -191,6 +194,20 @@ void session_take_cleanup(struct session_take *take)
 
 /* Deep copy; on failure dst owns nothing. Strings are re-terminated so a
  * caller's unterminated array can never make a later save read past it. */
+/* A copy of n ranges into *dst (NULL for none); true if out of memory. */
+static bool copy_ranges(struct session_dropped_range **dst, size_t *count,
+                        const struct session_dropped_range *src, size_t n)
+{
+	if (n == 0)
+		return false;
+	*dst = malloc(n * sizeof **dst);
+	if (!*dst)
+		return true;
+	memcpy(*dst, src, n * sizeof **dst);
+	*count = n;
+	return false;
+}
+
 static enum rl_status copy_take(struct session_take *dst,
                                 const struct session_take *src)
 {
@@ -245,17 +262,16 @@ static enum rl_status copy_take(struct session_take *dst,
 		df->path[sizeof df->path - 1] = '\0';
 		df->dropped_ranges = NULL;
 		df->dropped_range_count = 0;
-		if (sf->dropped_range_count == 0)
-			continue;
-		df->dropped_ranges = malloc(sf->dropped_range_count *
-		                            sizeof *df->dropped_ranges);
-		if (!df->dropped_ranges) {
+		df->no_input_ranges = NULL;
+		df->no_input_range_count = 0;
+		if (copy_ranges(&df->dropped_ranges, &df->dropped_range_count,
+		                sf->dropped_ranges, sf->dropped_range_count) ||
+		    copy_ranges(&df->no_input_ranges,
+		                &df->no_input_range_count, sf->no_input_ranges,
+		                sf->no_input_range_count)) {
 			session_take_cleanup(dst);
 			return RL_ERR_NOMEM;
 		}
-		memcpy(df->dropped_ranges, sf->dropped_ranges,
-		       sf->dropped_range_count * sizeof *df->dropped_ranges);
-		df->dropped_range_count = sf->dropped_range_count;
 	}
 	return RL_OK;
 }

@@ -61,6 +61,13 @@ static void row_positions(const struct tui_track_layout *L, int x0,
 static void input_text(const struct tui *ui, const struct control_track *t,
                        int width, char *out, size_t size)
 {
+	if (t->input_absent) {
+		/* Its port is not there: say so, then which port. */
+		snprintf(out, size, "no input: %s", t->source);
+		if ((int)strlen(out) > width && width > 10)
+			snprintf(out, size, "(no input)");
+		return;
+	}
 	if (!t->has_input) {
 		snprintf(out, size, "%s", t->source[0] ? "(not here)" : "(no input)");
 		return;
@@ -103,7 +110,8 @@ static uint64_t static_hash(const struct control_track *t, bool selected)
 	h = hash_str(h, t->colour);
 	h = hash_str(h, t->source);
 	unsigned char flags[7] = { t->armed, t->rec_safe, t->monitor,
-	                           t->has_input, t->stereo, selected, 0 };
+	                           t->has_input, t->stereo, selected,
+	                           t->input_absent };
 	h = tui_hash(h, flags, sizeof flags);
 	h = tui_hash(h, &t->keeper_take, sizeof t->keeper_take);
 	h = tui_hash(h, &t->comp, sizeof t->comp);

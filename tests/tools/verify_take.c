@@ -53,7 +53,9 @@
 
 struct channel_override {
 	const char *file;
-	unsigned channel;
+	bool is_silence;  /* --silent-from: `value` is a frame, else the
+	                     --channel-of channel */
+	uint64_t value;
 	bool used;
 };
 
@@ -142,7 +144,7 @@ static void usage(FILE *out)
 	        "Usage: " PROG " [--bits 24|16] [--expect-tracks N] "
 	        "[--expect-frames N]\n"
 	        "       [--min-frames N] [--allow-dropped] "
-	        "[--channel-of FILE=C ...]\n"
+	        "[--channel-of FILE=C ...] [--silent-from FILE=FRAME ...]\n"
 	        "       [--expect-time-ref N] [--expect-first-source-frame N]\n"
 	        "       [--unequal-lengths] [--jump-at FRAME ...] [--jump-slack N]\n"
 	        "       [--shared-jumps]\n"
@@ -159,6 +161,8 @@ static void usage(FILE *out)
 	        "--expect-first-source-frame N: frame 0 of every file holds source\n"
 	        "frame N (modulo the counter's period), e.g. the previous take's\n"
 	        "first_source_frame plus its frames for a take that continues it.\n"
+	        "--silent-from FILE=FRAME: FILE holds the counter up to FRAME and\n"
+	        "digital silence from there on (its source port went away).\n"
 	        "--jump-at FRAME: the counter may jump at FRAME (an xrun marker);\n"
 	        "--jump-slack N: or up to N frames before or after it (one period:\n"
 	        "redlight and the source read JACK's clock at different moments of\n"
@@ -262,17 +266,18 @@ static int option_jump_slack(const char *arg, struct options *o)
 	return 0;
 }
 
-/* --channel-of FILE=C, one more override. The text is cut at the '='
- * and kept: the override points into it. */
-static int option_channel_of(char *arg, struct options *o)
+/* --channel-of FILE=C or --silent-from FILE=FRAME, one more override.
+ * The text is cut at the '=' and kept: the override points into it. */
+static int option_per_file(char *arg, bool is_silence, struct options *o)
 {
 	long long v;
 	/* The last '=' splits, so a file name may contain one. */
 	char *eq = strrchr(arg, '=');
 	if (!eq || eq == arg || !parse_ll(eq + 1, &v)
-	    || v > UINT32_MAX) {
-		fprintf(stderr, PROG ": --channel-of wants FILE=CHANNEL "
-		        "(0-based), not '%s'\n", arg);
+	    || (!is_silence && v > UINT32_MAX)) {
+		fprintf(stderr, PROG ": %s wants FILE=%s, not '%s'\n",
+		        is_silence ? "--silent-from" : "--channel-of",
+		        is_silence ? "FRAME" : "CHANNEL (0-based)", arg);
 		return 2;
 	}
 	struct channel_override *grown = realloc(o->overrides,
@@ -287,7 +292,8 @@ static int option_channel_of(char *arg, struct options *o)
 	const char *slash = strrchr(arg, '/');
 	o->overrides[o->override_count++] = (struct channel_override){
 		.file = slash ? slash + 1 : arg,
-		.channel = (unsigned)v,
+		.is_silence = is_silence,
+		.value = (uint64_t)v,
 	};
 	return 0;
 }
@@ -306,6 +312,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "jump-slack", required_argument, NULL, 'J' },
 		{ "shared-jumps", no_argument, NULL, 's' },
 		{ "channel-of", required_argument, NULL, 'c' },
+		{ "silent-from", required_argument, NULL, 'z' },
 		{ "expect-time-ref", required_argument, NULL, 'r' },
 		{ "expect-first-source-frame", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
@@ -351,7 +358,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->shared_jumps = true;
 			break;
 		case 'c':
-			rc = option_channel_of(optarg, o);
+		case 'z':
+			rc = option_per_file(optarg, ch == 'z', o);
 			break;
 		case 'h':
 			usage(stdout);
@@ -762,12 +770,26 @@ static unsigned base_channel(const char *name, unsigned track,
                              struct options *o)
 {
 	for (size_t i = 0; i < o->override_count; i++) {
-		if (strcmp(o->overrides[i].file, name) == 0) {
+		if (!o->overrides[i].is_silence &&
+		    strcmp(o->overrides[i].file, name) == 0) {
 			o->overrides[i].used = true;
-			return o->overrides[i].channel;
+			return (unsigned)o->overrides[i].value;
 		}
 	}
 	return track ? track - 1 : 0;
+}
+
+/* --silent-from of file `name`: the frame its silence starts at. */
+static uint64_t silent_from(const char *name, struct options *o)
+{
+	for (size_t i = 0; i < o->override_count; i++) {
+		if (o->overrides[i].is_silence &&
+		    strcmp(o->overrides[i].file, name) == 0) {
+			o->overrides[i].used = true;
+			return o->overrides[i].value;
+		}
+	}
+	return UINT64_MAX;
 }
 
 /* Check one file completely. Returns false at its first problem. */
@@ -838,7 +860,7 @@ static bool check_file(const char *dir, struct file_result *fr,
 		shared.have_reference = true;
 	}
 
-	uint64_t pos = 0;
+	uint64_t pos = 0, silence = silent_from(fr->name, o);
 	for (;;) {
 		sf_count_t n;
 		if (!read_codes(sf, is_float, ibuf, fbuf, CHUNK_FRAMES, info.channels,
@@ -847,7 +869,16 @@ static bool check_file(const char *dir, struct file_result *fr,
 		if (n <= 0)
 			break;
 		for (sf_count_t f = 0; f < n; f++) {
-			for (size_t c = 0; c < chans; c++) {
+			for (size_t c = 0; pos + (uint64_t)f >= silence &&
+			                   c < chans; c++) {
+				if (codes[(size_t)f * chans + c] != 0) {
+					fail("%s: frame %" PRIu64 " is not silent",
+					     fr->name, pos + (uint64_t)f);
+					goto out;
+				}
+			}
+			for (size_t c = 0; pos + (uint64_t)f < silence &&
+			                   c < chans; c++) {
 				if (!check_frame(&streams[c], fr, (int)c, pos + (uint64_t)f,
 				                 codes[(size_t)f * chans + c], o))
 					goto out;
@@ -980,7 +1011,10 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < o.override_count; i++) {
 		if (!o.overrides[i].used)
-			fail("--channel-of %s: no such take file", o.overrides[i].file);
+			fail("%s %s: no such take file",
+			     o.overrides[i].is_silence ? "--silent-from"
+			                               : "--channel-of",
+			     o.overrides[i].file);
 	}
 	if (!failure[0])
 		check_take(files, count, &o);

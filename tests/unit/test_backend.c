@@ -453,6 +453,26 @@ enum rl_status jack_backend_connect(struct jack_backend *jb, uint32_t t,
 	return RL_OK;
 }
 
+bool jack_backend_port_exists(struct jack_backend *jb, const char *name)
+{
+	return find_source(jb, name) >= 0;
+}
+
+bool jack_backend_input_connected(struct jack_backend *jb, uint32_t t,
+                                  const char *source)
+{
+	int s = find_source(jb, source);
+	return t < jb->port_count && s >= 0 &&
+	       atomic_load(&jb->port_source[t]) == s;
+}
+
+/* The fake's ports never come or go. */
+uint64_t jack_backend_graph_changes(struct jack_backend *jb)
+{
+	(void)jb;
+	return 0;
+}
+
 uint32_t jack_backend_capture_latency(struct jack_backend *jb, uint32_t t)
 {
 	if (t >= jb->port_count)

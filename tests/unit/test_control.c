@@ -419,8 +419,9 @@ static void test_refusals(void)
 	              RL_ERR_INVALID, "no tracks", &err);
 	control_close(c);
 
-	/* A source that does not exist (in a session of its own: the
-	 * track made for it stays in that session). */
+	/* A source that is not there (in a session of its own: the track
+	 * made for it stays in that session): the recorder starts, the
+	 * track has no input and cannot be armed. */
 	char dir2[512];
 	session_dir("refusals-port", dir2, sizeof dir2);
 	struct control_config cc2 = { .session_dir = dir2,
@@ -429,8 +430,12 @@ static void test_refusals(void)
 	REQUIRE_OK(control_open(&cc2, &c, &err), &err);
 	control_set_quiet(c, true);
 	const char *missing[] = { "system:capture_9" };
-	CHECK_REFUSED(control_start_with_sources(c, missing, 1, &err),
-	              RL_ERR_NOT_FOUND, "system:capture_9", &err);
+	CHECK_OK(control_start_with_sources(c, missing, 1, &err), &err);
+	struct control_track tr;
+	CHECK(control_tracks(c, &tr, 1) == 1);
+	CHECK(tr.input_absent && !tr.has_input && !tr.armed);
+	CHECK_REFUSED(control_arm_track(c, 1, true, &err), RL_ERR_STATE,
+	              "system:capture_9 is not there", &err);
 	control_close(c);
 
 	test_backend_configure(&bc);
