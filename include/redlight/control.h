@@ -81,6 +81,11 @@ struct control_config {
 	double scratch_level_db;   /**< the scratch in the cue */
 	double keeper_level_db;    /**< every keeper in the cue */
 	bool monitor_all;          /**< monitor every track at 0 dB */
+	/** When the JACK server goes away, finish the take, keep running
+	 *  and start the recorder again on the same ports once a server is
+	 *  back (`redlight SESSION`); false: stay down (`redlight record`,
+	 *  which then ends). */
+	bool reconnect;
 };
 
 /** How a record pass starts and ends (control_record_options_init()). */
@@ -102,6 +107,7 @@ struct control_take_summary {
 	uint32_t number;
 	uint32_t tracks;
 	uint64_t frames;
+	uint32_t sample_rate;   /**< the take's (the server may be gone) */
 	uint64_t dropped_frames;
 	uint64_t xruns;
 	char dir[SESSION_PATH_MAX];
@@ -474,6 +480,10 @@ void control_cycle_writer_stats(const struct control *c,
  *  thread. */
 uint32_t control_sample_rate(const struct control *c);
 
+/** The JACK server went away and the recorder waits for one to come
+ *  back (control_config.reconnect). Control thread. */
+bool control_server_lost(const struct control *c);
+
 /** True once control_start_with_sources() has built the recorder (the
  *  engine runs); false before it and for control_open_offline(). Control
  *  thread. */
@@ -549,6 +559,9 @@ bool control_next_message(const struct control *c, uint64_t after,
 
 /** Everything a front-end shows about the recorder as a whole. */
 struct control_status {
+	/** The JACK server went away: the recorder waits for one to come
+	 *  back (control_config.reconnect); nothing else here is live. */
+	bool server_lost;
 	enum engine_transport transport;
 	bool recording;            /**< the record tally: a take records now */
 	bool record_armed;         /**< a record is pending (count-in, waiting

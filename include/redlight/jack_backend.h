@@ -46,6 +46,13 @@ enum rl_status jack_backend_open(const char *client_name,
                                  const char *server_name,
                                  struct jack_backend **out, struct error *err);
 
+/** jack_backend_open() without libjack's messages on stderr when no
+ *  server runs (waiting for one to come back). Control thread. */
+enum rl_status jack_backend_try_open(const char *client_name,
+                                     const char *server_name,
+                                     struct jack_backend **out,
+                                     struct error *err);
+
 /** Close the client (deactivating first). NULL is a no-op. */
 void jack_backend_free(struct jack_backend *jb);
 

@@ -113,7 +113,7 @@ void cli_print_finished(struct control *ctl)
 {
 	struct control_take_summary sum;
 	while (control_next_finished(ctl, &sum)) {
-		double secs = (double)sum.frames / control_sample_rate(ctl);
+		double secs = (double)sum.frames / sum.sample_rate;
 		printf("take %03u: %u tracks, %llu frames (%.3f s), %llu dropped "
 		       "frames, %llu xruns, files in %s%s%s\n",
 		       sum.number, sum.tracks, (unsigned long long)sum.frames,

@@ -256,17 +256,14 @@ static void sleep_ms(long ms)
 /* OSC only: poll until asked to stop, then stop a take cleanly. */
 static int run_headless(struct control *ctl)
 {
-	struct error err;
-	int status = 0;
 	while (!stop_requested) {
+		/* Failures are the log's (control_post()); a JACK server
+		 * that went away is waited for, and the recorder starts
+		 * again when one runs (control_config.reconnect). */
 		control_lock(ctl);
-		enum rl_status st = control_poll(ctl, &err);
+		control_poll(ctl, NULL);
 		cli_print_finished(ctl);
 		control_unlock(ctl);
-		if (st == RL_ERR_JACK) {
-			status = 1; /* the server is gone: nothing to record */
-			break;
-		}
 		sleep_ms(50);
 	}
 	control_lock(ctl);
@@ -288,7 +285,7 @@ static int run_headless(struct control *ctl)
 	} else {
 		control_unlock(ctl);
 	}
-	return status;
+	return 0;
 }
 
 static uint32_t osc_clients(void *ctx)
@@ -299,7 +296,7 @@ static uint32_t osc_clients(void *ctx)
 int cmd_run(int argc, char **argv)
 {
 	struct run_options o = {
-		.cfg = { .format = TAKE_FORMAT_PCM24 },
+		.cfg = { .format = TAKE_FORMAT_PCM24, .reconnect = true },
 		.osc = true,
 	};
 	int rc = parse_options(argc, argv, &o);

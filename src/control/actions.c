@@ -492,8 +492,11 @@ static enum rl_status track_add(struct control *c, const char *name,
 		control_lock(c);                                 \
 		enum rl_status st_ = control_started(c)          \
 			? (call)                                 \
-			: error_set(err, RL_ERR_STATE,           \
-			            "recorder not started");     \
+			: error_set(err, RL_ERR_STATE, "%s",     \
+			            control_server_lost(c)       \
+			            ? "no JACK server: waiting for " \
+			              "one to come back"         \
+			            : "recorder not started");   \
 		control_unlock(c);                               \
 		return st_;                                      \
 	} while (0)

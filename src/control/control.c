@@ -477,6 +477,11 @@ enum rl_status control_start_with_sources(struct control *c,
 		return error_set(err, RL_ERR_INVALID, "no tracks to record");
 	if (c->engine)
 		return error_set(err, RL_ERR_STATE, "already started");
+	if (!c->jb)
+		return error_set(err, RL_ERR_JACK, "no JACK server");
+	enum rl_status kst = control_keep_sources(c, sources, count, err);
+	if (kst != RL_OK)
+		return kst;
 	c->session_track = calloc(count, sizeof *c->session_track);
 	c->channel = calloc(count, sizeof *c->channel);
 	c->partner = calloc(count, sizeof *c->partner);
@@ -520,7 +525,11 @@ enum rl_status control_connect_output(struct control *c,
 {
 	if (!c->engine)
 		return error_set(err, RL_ERR_STATE, "recorder not started");
-	return jack_backend_connect_output(c->jb, output, dest, err);
+	enum rl_status st = jack_backend_connect_output(c->jb, output, dest,
+	                                                err);
+	if (st == RL_OK)
+		control_keep_link(c, output, dest);
+	return st;
 }
 
 /* What control_close() leaves to a frozen JACK server (see there). Never
@@ -530,17 +539,8 @@ static struct {
 	void *jb, *engine, *reader, *map, *click;
 } abandoned __attribute__((used));
 
-void control_close(struct control *c)
+void control_free_recorder(struct control *c)
 {
-	if (!c)
-		return;
-	if (control_takes_open(c)) {
-		control_stop(c, 0, NULL);
-		control_wait_idle(c, NULL);
-	}
-	struct error merr;
-	if (c->session && control_save_mix(c, true, &merr) != RL_OK)
-		control_post(c, CONTROL_ERROR, "%s", merr.message);
 	if (c->server_frozen) {
 		/* libjack has no timeout on requests to the server: closing
 		 * the client of a frozen server blocks until it wakes, maybe
@@ -566,14 +566,44 @@ void control_close(struct control *c)
 		tempo_map_free(c->map);
 		click_free(c->click);
 	}
+	c->jb = NULL;
+	c->engine = NULL;
+	c->writer = NULL;
+	c->reader = NULL;
+	c->map = NULL;
+	c->click = NULL;
 	free(c->keeper_track);
 	free(c->keeper_engine);
-	session_free(c->session);
 	free(c->session_track);
 	free(c->channel);
 	free(c->partner);
 	free(c->armed);
 	free(c->inputs);
+	c->keeper_track = NULL;
+	c->keeper_engine = NULL;
+	c->session_track = NULL;
+	c->channel = NULL;
+	c->partner = NULL;
+	c->armed = NULL;
+	c->inputs = NULL;
+	c->keeper_count = 0;
+	c->track_count = 0;
+}
+
+void control_close(struct control *c)
+{
+	if (!c)
+		return;
+	if (control_takes_open(c)) {
+		control_stop(c, 0, NULL);
+		control_wait_idle(c, NULL);
+	}
+	struct error merr;
+	if (c->session && control_save_mix(c, true, &merr) != RL_OK)
+		control_post(c, CONTROL_ERROR, "%s", merr.message);
+	control_free_recorder(c);
+	session_free(c->session);
+	control_free_names(c->start_sources);
 	/* Last: the session is the next process's once every file is
 	 * finalized. */
 	session_lock_release(c->lock);

@@ -20,6 +20,7 @@
  *   control_messages.c  the front-ends' lock and messages
  *   control_session.c   takes and comps edited from the front-ends
  *   control_inputs.c    track inputs whose ports come and go
+ *   control_server.c    a JACK server that goes away and comes back
  *
  * Threads: everything here runs on the control thread (control.h says
  * which that is). Nothing in src/control/ is reachable from the JACK
@@ -135,6 +136,19 @@ struct control {
 	uint64_t graph_seen;      /* jack_backend_graph_changes() looked at */
 	struct timespec inputs_checked;
 
+	/* control_server.c: what it takes to start the recorder again on a
+	 * new server as it ran on the last one. start_sources is set by
+	 * control_start_with_sources(), click_on by control_set_click(),
+	 * links by control_connect_output(). */
+	char **start_sources;
+	size_t start_source_count;
+	bool click_on;
+	struct { enum engine_output output; char dest[SESSION_PORT_MAX]; }
+		links[16];
+	size_t link_count;
+	bool server_lost;         /* waiting for a server to come back */
+	struct timespec server_tried;
+
 	/* control_transport.c */
 	int64_t located_to;       /* last LOCATE sent ... */
 	uint64_t locate_seq;      /* ... and engine_commands_sent() after it */
@@ -170,6 +184,11 @@ struct control {
 };
 
 /* control.c */
+
+/* Take the recorder down (engine, disk threads, JACK client, what the
+ * run made) and leave the session open: control_close(), and a server
+ * that went away (control_server.c). */
+void control_free_recorder(struct control *c);
 
 /* One engine command with a track, a value and a level; RL_ERR_STATE
  * before the recorder is started. */
@@ -220,6 +239,20 @@ bool control_input_absent(const struct control *c, uint32_t t);
 
 /* Follow ports that came or went (control_poll()). */
 void control_follow_inputs(struct control *c);
+
+/* control_server.c */
+
+/* Keep what a restart needs: the ports (at the first start), the
+ * outputs' connections. */
+enum rl_status control_keep_sources(struct control *c,
+                                    const char *const *sources,
+                                    size_t count, struct error *err);
+void control_keep_link(struct control *c, enum engine_output output,
+                       const char *dest);
+
+/* The server went away: once the take is finished take the recorder
+ * down; then try a new server once a second (control_poll()). */
+void control_follow_server(struct control *c);
 
 /* control_poll.c */
 

@@ -26,6 +26,7 @@ static void take_finished(struct control *c, struct session_take *take)
 		.number = take->number,
 		.tracks = (uint32_t)take->file_count,
 		.frames = take->length,
+		.sample_rate = take->sample_rate,
 		.dropped_frames = take->dropped_frames,
 		.xruns = take->xruns,
 	};
@@ -99,8 +100,10 @@ static bool check_stalled(struct control *c, char *reason, size_t size)
 enum rl_status control_poll(struct control *c, struct error *err)
 {
 	enum rl_status result = RL_OK;
-	if (!c->engine)
+	if (!c->engine) {
+		control_follow_server(c);
 		return RL_OK;
+	}
 	control_collect_retired(c);
 	control_follow_inputs(c);
 	if (control_takes_open(c))
@@ -164,6 +167,8 @@ enum rl_status control_poll(struct control *c, struct error *err)
 			*err = merr;
 		result = merr.status;
 	}
+	/* Last: it may take the recorder down. */
+	control_follow_server(c);
 	return result;
 }
 

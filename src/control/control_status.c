@@ -68,6 +68,11 @@ bool control_started(const struct control *c)
 	return c->engine != NULL;
 }
 
+bool control_server_lost(const struct control *c)
+{
+	return c->server_lost;
+}
+
 const struct session_settings *control_settings(const struct control *c)
 {
 	return &c->session->settings;
@@ -131,6 +136,7 @@ void control_status(struct control *c, struct control_status *out)
 	                                .message_seq = c->msg_seq };
 	if (c->have_last)
 		out->last_take = c->last.number;
+	out->server_lost = c->server_lost;
 	if (!c->engine)
 		return;
 	struct engine_snapshot snap;

@@ -111,7 +111,11 @@ enum rl_status control_return_to_start(struct control *c, struct error *err)
 enum rl_status control_set_click(struct control *c, bool on,
                                  struct error *err)
 {
-	return control_send_simple(c, ENGINE_CMD_CLICK_ON, 0, on, 0, err);
+	enum rl_status st = control_send_simple(c, ENGINE_CMD_CLICK_ON, 0, on,
+	                                        0, err);
+	if (st == RL_OK)
+		c->click_on = on; /* for a restart (control_server.c) */
+	return st;
 }
 
 enum rl_status control_parse_position(const struct control *c,

@@ -269,6 +269,33 @@ enum rl_status jack_backend_open(const char *client_name,
 	return RL_OK;
 }
 
+/* libjack's own messages, as its default prints them. */
+static void jack_says(const char *msg)
+{
+	fprintf(stderr, "%s\n", msg);
+}
+
+static void jack_says_nothing(const char *msg)
+{
+	(void)msg;
+}
+
+enum rl_status jack_backend_try_open(const char *client_name,
+                                     const char *server_name,
+                                     struct jack_backend **out,
+                                     struct error *err)
+{
+	/* Tried once a second while no server runs: libjack would print
+	 * four lines of "cannot connect" each time. */
+	jack_set_error_function(jack_says_nothing);
+	jack_set_info_function(jack_says_nothing);
+	enum rl_status st = jack_backend_open(client_name, server_name, out,
+	                                      err);
+	jack_set_error_function(jack_says);
+	jack_set_info_function(jack_says);
+	return st;
+}
+
 void jack_backend_free(struct jack_backend *jb)
 {
 	if (!jb)

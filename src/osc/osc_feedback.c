@@ -63,6 +63,7 @@ enum rl_status osc_feedback_state_set(struct osc_feedback_state *s,
 	enum rl_status rs = reserve(s, count, err);
 	if (rs != RL_OK)
 		return rs;
+	s->server_lost = st->server_lost;
 	s->transport = st->transport;
 	s->recording = st->recording;
 	s->record_armed = st->record_armed;
@@ -300,6 +301,8 @@ static void diff_redlight(const struct osc_feedback_prefs *p,
                           struct out *o)
 {
 	char a[64], b[64], path[96];
+	if (CHANGED(server_lost))
+		put_i(o, "/redlight/jack", !now->server_lost);
 	if (CHANGED(transport))
 		put_s(o, "/redlight/transport",
 		      osc_feedback_transport_name(now->transport));

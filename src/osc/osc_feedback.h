@@ -69,6 +69,7 @@ struct osc_feedback_track {
 
 /** The recorder as a client sees it. */
 struct osc_feedback_state {
+	bool server_lost;           /**< no JACK server: waiting for one */
 	enum engine_transport transport;
 	bool recording;          /**< the tally: a take records now */
 	bool record_armed;       /**< a record is pending or recording */

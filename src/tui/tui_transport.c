@@ -17,7 +17,11 @@ static int draw_state(struct tui *ui, int y)
 	char text[48];
 	enum tui_style style;
 	bool u = ui->utf8;
-	if (st->recording) {
+	if (st->server_lost) {
+		/* Nothing rolls until a server is back (control_server.c). */
+		snprintf(text, sizeof text, " %s NO JACK ", u ? "\u2715" : "x");
+		style = TUI_TALLY;
+	} else if (st->recording) {
 		snprintf(text, sizeof text, " %s REC %03u ", u ? "\u25cf" : "*",
 		         st->take);
 		style = TUI_TALLY;

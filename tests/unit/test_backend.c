@@ -255,6 +255,14 @@ enum rl_status jack_backend_open(const char *client_name,
 	return RL_OK;
 }
 
+enum rl_status jack_backend_try_open(const char *client_name,
+                                     const char *server_name,
+                                     struct jack_backend **out,
+                                     struct error *err)
+{
+	return jack_backend_open(client_name, server_name, out, err);
+}
+
 void jack_backend_free(struct jack_backend *jb)
 {
 	if (!jb)
