@@ -62,9 +62,13 @@ static void input_text(const struct tui *ui, const struct control_track *t,
                        int width, char *out, size_t size)
 {
 	if (t->input_absent) {
-		/* Its port is not there: say so, then which port. */
+		/* Its port is not there: say so, then which port (without
+		 * its client if that is what fits). */
+		const char *colon = strchr(t->source, ':');
 		snprintf(out, size, "no input: %s", t->source);
-		if ((int)strlen(out) > width && width > 10)
+		if ((int)strlen(out) > width && colon && !t->stereo)
+			snprintf(out, size, "no input: %s", colon + 1);
+		if ((int)strlen(out) > width)
 			snprintf(out, size, "(no input)");
 		return;
 	}
