@@ -449,8 +449,12 @@ static void add_marker(struct control *ctl, const char *name)
 	struct session_marker m;
 	uint32_t take;
 	if (st == RL_OK && control_last_marker(ctl, &take, &m)) {
-		printf("marker \"%s\": take %03u, timeline frame %llu (%.3f s)\n",
-		       m.name, take, (unsigned long long)m.frame,
+		/* Between takes it marks the timeline alone. */
+		char in_take[32] = "";
+		if (take)
+			snprintf(in_take, sizeof in_take, "take %03u, ", take);
+		printf("marker \"%s\": %stimeline frame %llu (%.3f s)\n",
+		       m.name, in_take, (unsigned long long)m.frame,
 		       (double)m.frame / control_sample_rate(ctl));
 		fflush(stdout);
 	}

@@ -463,11 +463,17 @@ static enum rl_status take_marker(struct control *c, struct open_take *ot,
 	                 ? (uint64_t)snap->timeline - ot->marker_shift : 0;
 	/* A name given twice is not refused mid-take: "chorus 2". */
 	char unique[SESSION_NAME_MAX];
-	if (!name || !name[0])
+	enum rl_status st = RL_OK;
+	if (!name || !name[0]) {
 		session_marker_default_name(c->session, unique);
-	else
+	} else {
+		st = session_check_marker_name(c->session, name, err);
+		if (st != RL_OK && st != RL_ERR_EXISTS)
+			return st;
+		error_clear(err);
 		session_marker_unique_name(c->session, name, unique);
-	enum rl_status st = session_check_marker_name(c->session, unique, err);
+		st = RL_OK;
+	}
 	/* Into the take's entry in session.json at once, so a crash keeps
 	 * it (`redlight recover` completes that entry). */
 	if (st == RL_OK)

@@ -465,8 +465,11 @@ static void test_refusals(void)
 	              "at or after 0", &err);
 	CHECK_REFUSED(control_new_take(c, &err), RL_ERR_STATE,
 	              "needs a take recording", &err);
-	CHECK_REFUSED(control_add_marker(c, "verse", &err), RL_ERR_STATE,
-	              "needs a take recording", &err);
+	/* Stopped, a marker marks the timeline at the play head. */
+	CHECK_OK(control_add_marker(c, "verse", &err), &err);
+	CHECK_EQ_U64(control_markers(c, NULL, 0), 1);
+	CHECK_REFUSED(control_add_marker(c, "verse", &err), RL_ERR_EXISTS,
+	              "already a marker \"verse\"", &err);
 	CHECK_REFUSED(control_stop_after_pass(c, &err), RL_ERR_STATE,
 	              "not looping", &err);
 	CHECK_REFUSED(control_take_keep(c, 7, 0, &err), RL_ERR_NOT_FOUND,
@@ -559,8 +562,10 @@ static void test_refusals(void)
 	/* Stopped again: nothing records. */
 	CHECK_REFUSED(control_new_take(c, &err), RL_ERR_STATE,
 	              "needs a take recording", &err);
-	CHECK_REFUSED(control_add_marker(c, NULL, &err), RL_ERR_STATE,
-	              "needs a take recording", &err);
+	CHECK_OK(control_add_marker(c, NULL, &err), &err);
+	struct session_marker listed[4];
+	CHECK_EQ_U64(control_markers(c, listed, 4), 2);
+	CHECK(!strcmp(listed[1].name, "marker 2") && listed[1].take == 0);
 	/* The take only has track 2 (capture_1): track 1 was rec-safe. */
 	CHECK_REFUSED(control_take_keep(c, 1, 1, &err), RL_ERR_NOT_FOUND,
 	              "no file of track 1", &err);
@@ -921,6 +926,17 @@ static void test_marker_latency(void)
 		             clock3);
 		CHECK_EQ_U64(b->markers[1].frame,
 		             b->start_frame + b->length - 1);
+	}
+	/* Each is on the timeline too, settled with its take's copy. */
+	CHECK_EQ_U64(s->marker_count, a->marker_count + b->marker_count);
+	for (int k = 0; k < 2; k++) {
+		const struct session_take *tk = k ? b : a;
+		for (size_t i = 0; i < tk->marker_count; i++) {
+			int at = session_find_marker(s, tk->markers[i].name);
+			REQUIRE_OR(at >= 0, session_free(s));
+			CHECK_EQ_U64(s->markers[at].frame, tk->markers[i].frame);
+			CHECK_EQ_U64(s->markers[at].take, tk->number);
+		}
 	}
 	session_free(s);
 }
@@ -1951,9 +1967,17 @@ static void test_action_takes(void)
 	test_backend_resume(r.jb);
 	CHECK_OK(action_stop(c, &err), &err);
 	CHECK(rig_poll_until(&r, idle, 20000));
+	/* Stopped: at the play head, on the timeline alone. */
 	seq = message_seq(c);
-	CHECK_REFUSED(action_marker(c, "late", &err), RL_ERR_STATE,
-	              "a marker needs a take recording", &err);
+	CHECK_OK(action_marker(c, "late", &err), &err);
+	control_snapshot(c, &snap);
+	tempo_map_frame_to_bbt(control_tempo_map(c), snap.timeline, &bbt);
+	snprintf(want, sizeof want, "marker \"late\" at %lld|%d|%d",
+	         (long long)bbt.bar, bbt.beat, bbt.tick);
+	CHECK_STR(posted_info(c, seq, buf, sizeof buf), want);
+	seq = message_seq(c);
+	CHECK_REFUSED(action_marker(c, "late", &err), RL_ERR_EXISTS,
+	              "already a marker", &err);
 	CHECK_EQ_U64(message_seq(c), seq); /* a refusal posts nothing */
 
 	/* Take 0 is take 1 now. */
