@@ -82,7 +82,7 @@ static void record_usage(void)
 	      "                       [--jack-transport internal|follow|master]\n"
 	      "                       [--client-name NAME] [--stats] SESSION_DIR\n"
 	      "POS: bar (17), bar|beat|tick (17|3|0), seconds (12.5s), frames (48000f)\n"
-	      "     or a section of the tempo map (chorus1)\n"
+	      "     a section of the tempo map (chorus1) or a marker (redlight markers)\n"
 	      "TIME: seconds after the first take started. --split-at starts a new\n"
 	      "     take there (like SIGUSR1: no gap, no overlap); --marker-at adds a\n"
 	      "     marker to the take recording (like SIGUSR2; default name \"marker N\")\n",
