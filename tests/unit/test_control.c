@@ -2081,6 +2081,96 @@ static bool same_text(const char *a, const char *b)
 	return a && b && !strcmp(a, b);
 }
 
+/* The frame of marker `name` as control_markers() lists it, -1: none. */
+static int64_t marker_at(struct control *c, const char *name)
+{
+	struct session_marker m[8];
+	size_t n = control_markers(c, m, 8);
+	for (size_t i = 0; i < n && i < 8; i++)
+		if (!strcmp(m[i].name, name))
+			return (int64_t)m[i].frame;
+	return -1;
+}
+
+/*
+ * The marker actions, stopped: at the play head or a position, moved,
+ * renamed, removed, each posted; a marker's name is a position (after
+ * the sections). Then without the recorder: positions read with the
+ * session's own tempo map, the play head refused.
+ */
+static void test_action_markers(void)
+{
+	struct rig r;
+	struct error err = { 0 };
+	char buf[256];
+	REQUIRE(make_song_session("act_markers", 0));
+	REQUIRE(rig_start(&r, "act_markers", three_sources, 2, 0));
+	struct control *c = r.c;
+
+	locate_to(&r, "5", BAR_AT(5), __LINE__);
+	uint64_t seq = message_seq(c);
+	CHECK_OK(action_marker_add(c, "solo", NULL, &err), &err);
+	CHECK_STR(posted_info(c, seq, buf, sizeof buf),
+	          "marker \"solo\" added at 5|1|0 (frame 384000)");
+	CHECK_EQ(marker_at(c, "solo"), BAR_AT(5));
+	CHECK_OK(action_marker_add(c, "end", "9|2", &err), &err);
+	CHECK_EQ(marker_at(c, "end"), BAR_AT(9) + BAR / 4);
+	/* A marker called like a section: the section is the position. */
+	CHECK_OK(action_marker_add(c, "verse", "1f", &err), &err);
+	CHECK_REFUSED(action_marker_add(c, "solo", "1", &err), RL_ERR_EXISTS,
+	              "already a marker \"solo\"", &err);
+	CHECK_REFUSED(action_marker_add(c, "x", "nowhere", &err),
+	              RL_ERR_NOT_FOUND, "a section or a marker", &err);
+	CHECK_MOVED(&r, action_locate(c, "end", &err), BAR_AT(9) + BAR / 4);
+	CHECK_MOVED(&r, action_locate(c, "verse", &err), BAR_AT(5));
+	locate_to(&r, "solo", BAR_AT(5), __LINE__);
+
+	locate_to(&r, "7", BAR_AT(7), __LINE__);
+	seq = message_seq(c);
+	CHECK_OK(action_marker_move(c, "solo", NULL, &err), &err);
+	CHECK_STR(posted_info(c, seq, buf, sizeof buf),
+	          "marker \"solo\" moved to 7|1|0 (frame 576000)");
+	CHECK_EQ(marker_at(c, "solo"), BAR_AT(7));
+	CHECK_OK(action_marker_move(c, "end", "solo", &err), &err);
+	CHECK_EQ(marker_at(c, "end"), BAR_AT(7));
+	seq = message_seq(c);
+	CHECK_OK(action_marker_rename(c, "solo", "guitar solo", &err), &err);
+	CHECK_STR(posted_info(c, seq, buf, sizeof buf),
+	          "marker \"solo\" renamed \"guitar solo\"");
+	CHECK_REFUSED(action_marker_rename(c, "guitar solo", "end", &err),
+	              RL_ERR_EXISTS, "already a marker", &err);
+	seq = message_seq(c);
+	CHECK_OK(action_marker_remove(c, "end", &err), &err);
+	CHECK_STR(posted_info(c, seq, buf, sizeof buf),
+	          "marker \"end\" removed; it was at 7|1|0 (frame 576000)");
+	CHECK_REFUSED(action_marker_remove(c, "end", &err), RL_ERR_NOT_FOUND,
+	              "no marker \"end\"", &err);
+	CHECK_EQ_U64(control_markers(c, NULL, 0), 2);
+	CHECK_EQ_U64(r.poll_failures, 0);
+	control_close(c);
+
+	/* Without the recorder: the session's map at its last rate. */
+	REQUIRE_OK(control_open_offline(r.dir, "markers", CONTROL_EXISTING,
+	                                &c, &err), &err);
+	control_set_quiet(c, true);
+	CHECK_OK(action_marker_add(c, "bridge", "chorus", &err), &err);
+	CHECK_EQ(marker_at(c, "bridge"), BAR_AT(9));
+	CHECK_OK(action_marker_move(c, "bridge", "2s", &err), &err);
+	CHECK_EQ(marker_at(c, "bridge"), RATE * 2);
+	int64_t frame = 0;
+	CHECK_OK(control_parse_position(c, "guitar solo", &frame, &err), &err);
+	CHECK_EQ(frame, BAR_AT(7));
+	CHECK_REFUSED(action_marker_move(c, "bridge", NULL, &err),
+	              RL_ERR_STATE, "give a position", &err);
+	CHECK_REFUSED(action_marker(c, NULL, &err), RL_ERR_STATE,
+	              "recorder not started", &err);
+	control_close(c);
+	struct session *s = load_session(r.dir);
+	REQUIRE(s);
+	CHECK_EQ_U64(s->marker_count, 3);
+	session_free(s);
+}
+
 /*
  * control_open_offline(): an existing session or a new one, never the
  * other; the session's lock held meanwhile. Actions that need the
@@ -2284,6 +2374,7 @@ int main(int argc, char **argv)
 		{ "act_locate", test_action_locate },
 		{ "act_loop", test_action_loop },
 		{ "act_takes", test_action_takes },
+		{ "act_markers", test_action_markers },
 		{ "offline", test_offline },
 	};
 	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
