@@ -75,15 +75,43 @@ enum rl_status action_stop_after_pass(struct control *c, struct error *err);
 /** While recording: end this take and start the next on the same frame. */
 enum rl_status action_new_take(struct control *c, struct error *err);
 
-/** While recording: a marker called `name` (NULL or "": "marker N") at
- *  the take's current position; posts where it went. */
+/** A marker called `name` (NULL or "": "marker N") at the play head:
+ *  on the timeline, and in the take too while one records (at the take's
+ *  current position, latency-corrected); posts where it went. */
 enum rl_status action_marker(struct control *c, const char *name,
                              struct error *err);
+
+/* ---- markers ---------------------------------------------------------- */
+/*
+ * The timeline's markers (session.json's "markers"), by name. These work
+ * on a session opened without the recorder too, except where they need
+ * the play head. Each saves at once and posts what it did.
+ */
+
+/** A marker called `name` (NULL or "": "marker N") at `position` (as
+ *  control_parse_position() reads it; NULL or "": the play head, as
+ *  action_marker()). */
+enum rl_status action_marker_add(struct control *c, const char *name,
+                                 const char *position, struct error *err);
+
+/** Move marker `name` to `position` (NULL or "": the play head). */
+enum rl_status action_marker_move(struct control *c, const char *name,
+                                  const char *position, struct error *err);
+
+/** Rename marker `name` to `new_name` (unique; not written like a
+ *  position). */
+enum rl_status action_marker_rename(struct control *c, const char *name,
+                                    const char *new_name, struct error *err);
+
+/** Remove marker `name` from the timeline (logged with where it was; a
+ *  take keeps its own copy of one set while it recorded). */
+enum rl_status action_marker_remove(struct control *c, const char *name,
+                                    struct error *err);
 
 /* ---- locate ----------------------------------------------------------- */
 
 /** To a position as a user writes it: "17", "17|3", "12.5s", "48000f",
- *  a section label (control_parse_position()). */
+ *  a section label, a marker's name (control_parse_position()). */
 enum rl_status action_locate(struct control *c, const char *position,
                              struct error *err);
 

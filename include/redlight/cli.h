@@ -37,6 +37,10 @@ int cmd_tracks(int argc, char **argv);
  *  UI (or --headless, OSC only). */
 int cmd_run(int argc, char **argv);
 
+/** `redlight markers ...`: the timeline's markers: list, add, move,
+ *  rename, remove. */
+int cmd_markers(int argc, char **argv);
+
 /** `redlight comp ...`: keeper per section, rendered to a comp file. */
 int cmd_comp(int argc, char **argv);
 

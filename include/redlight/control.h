@@ -248,26 +248,69 @@ enum rl_status control_stop_after_pass(struct control *c, struct error *err);
 enum rl_status control_new_take(struct control *c, struct error *err);
 
 /**
- * While a take records: add a marker named `name` (NULL or "": "marker N",
- * N counting the session's markers) to it, at the current timeline
- * position of the take as the engine snapshot shows it (so within one
- * JACK period of "now"). The frame is a timeline frame like the take's
- * start_frame: the latency correction that moves the take earlier moves
- * its markers with it, so a marker sits on the frame of the take's files
- * that was arriving when it was set. It goes into the take's entry in
- * session.json at once (saved now, so a crash keeps it) and stays with
- * the take when it is finished and saved; with splits and loop passes it
- * belongs to the take recording at that frame. RL_ERR_STATE when nothing
- * records, RL_ERR_INVALID for a name that is not 1-63 bytes of UTF-8. If
- * only the save fails, the error says so and the marker is still saved
- * with the take. Control thread.
+ * Add a marker named `name` (NULL or "": "marker N", N counting the
+ * session's markers) at the play head: on the session's timeline
+ * (session.markers, control_markers()) and, while a take records, in
+ * that take too. Stopped or rolling it goes at the timeline frame the
+ * engine snapshot shows (the position a locate already sent will have);
+ * a play head before timeline 0 is refused (RL_ERR_INVALID), as is a
+ * name taken by another marker (RL_ERR_EXISTS) or not valid
+ * (session_check_marker_name()). While a take records it goes at the
+ * take's current position (within one JACK period of "now"), as a frame
+ * like the take's start_frame: the latency correction that moves the
+ * take earlier moves the marker with it, so it sits on the frame of the
+ * take's files that was arriving when it was set; a name given twice
+ * then becomes "NAME 2" rather than being refused mid-take. It goes into
+ * the take's entry in session.json at once (saved now, so a crash keeps
+ * it) and stays with the take when it is finished and saved; with
+ * splits and loop passes it belongs to the take recording at that frame.
+ * RL_ERR_STATE before start. If only the save fails, the error says so
+ * and the marker is still saved later. Control thread.
  */
 enum rl_status control_add_marker(struct control *c, const char *name,
                                   struct error *err);
 
 /**
- * The last marker control_add_marker() added (its take's number in *take,
- * name and frame in *out; either may be NULL), for a front-end to show.
+ * Add a timeline marker named `name` (NULL or "": "marker N") at
+ * timeline frame `frame` (>= 0, else RL_ERR_INVALID), and save. Works
+ * on a session opened without the recorder. Names as
+ * control_add_marker(). Control thread.
+ */
+enum rl_status control_marker_add_at(struct control *c, const char *name,
+                                     int64_t frame, struct error *err);
+
+/** Move marker `name` to timeline frame `frame` (>= 0) and save.
+ *  RL_ERR_NOT_FOUND: no such marker. Control thread. */
+enum rl_status control_marker_move(struct control *c, const char *name,
+                                   int64_t frame, struct error *err);
+
+/** Rename marker `name` to `new_name` (session_check_marker_name()) and
+ *  save. Control thread. */
+enum rl_status control_marker_rename(struct control *c, const char *name,
+                                     const char *new_name, struct error *err);
+
+/** Remove marker `name` from the timeline (what it was goes to *removed
+ *  if not NULL) and save; a take keeps its own copy of a marker set
+ *  while it recorded. Control thread. */
+enum rl_status control_marker_remove(struct control *c, const char *name,
+                                     struct session_marker *removed,
+                                     struct error *err);
+
+/** The session's markers in frame order: copies the first `max` into
+ *  out (the caller's; may be NULL with max 0) and returns how many there
+ *  are. Control thread. */
+size_t control_markers(const struct control *c, struct session_marker *out,
+                       size_t max);
+
+/** The frame of marker `name` in *frame; false if there is none.
+ *  Control thread. */
+bool control_marker_frame(const struct control *c, const char *name,
+                          int64_t *frame);
+
+/**
+ * The last marker control_add_marker() or control_marker_add_at() added
+ * (its take's number in *take, 0 for none; name and frame in *out;
+ * either may be NULL), for a front-end to show.
  * False if none yet. The frame is the one saved unless the take started
  * within its latency correction of timeline 0, where the shift is only
  * known exactly once the take is finished. Control thread.
@@ -327,8 +370,13 @@ enum rl_status control_monitor(struct control *c, uint32_t t, bool on,
 /**
  * A timeline position from text, as front-ends take it: "17" (bar 17),
  * "17|3" or "17|3|960" (bar|beat|tick), "12.5s" (seconds), "48000f"
- * (frames), or a section label ("chorus1"). Errors say which forms exist;
- * RL_ERR_STATE before start (no tempo map yet). Control thread.
+ * (frames), a section label ("chorus1"), or a marker's name (looked for
+ * after the sections: a section and a marker of one name is the
+ * section). Errors say which forms exist. Frames and markers need no
+ * tempo map; the rest need the recorder's, or on a session opened
+ * without it (control_open_offline()) the session's own (its tempo.map
+ * or tempo, at the rate it was last recorded at: RL_ERR_STATE for a
+ * session that never ran). Control thread.
  */
 enum rl_status control_parse_position(const struct control *c,
                                       const char *text, int64_t *frame,

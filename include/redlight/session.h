@@ -64,12 +64,20 @@ struct session_xrun_marker {
 };
 
 /**
- * A named position set while a take recorded ("verse 2 starts", "bad
- * note"): control_add_marker(), `redlight record --marker-at`, SIGUSR2.
+ * A named position on the timeline ("verse 2 starts", "bad note"). The
+ * session keeps a list of them (session.markers: set while stopped,
+ * playing or recording, listed, moved, renamed, used as positions); a
+ * take keeps, besides, the ones set while it recorded
+ * (control_add_marker(), `redlight record --marker-at`, SIGUSR2), on its
+ * own frames.
  */
 struct session_marker {
 	uint64_t frame;                /**< timeline frame */
-	char name[SESSION_NAME_MAX];   /**< at most 63 bytes, UTF-8 */
+	char name[SESSION_NAME_MAX];   /**< at most 63 bytes, UTF-8; unique
+	                                    in the session's list */
+	uint32_t take;                 /**< in the session's list: the take
+	                                    recording when it was set, 0 for
+	                                    none; 0 in a take's own list */
 };
 
 /** One file of one take (one track). */
@@ -206,6 +214,10 @@ struct session {
 	struct session_take *takes;   /**< owned, in take-number order */
 	size_t comp_count;
 	struct session_comp *comps;   /**< owned, in comp-number order */
+	size_t marker_count;
+	struct session_marker *markers; /**< owned: the timeline's markers,
+	                                     in frame order (equal frames in
+	                                     the order they were set) */
 };
 
 /**
@@ -589,6 +601,67 @@ struct session_playback {
  */
 bool session_playback_of(const struct session *s, uint32_t track_number,
                          struct session_playback *out);
+
+/* ---------------------------------------------------------------------- */
+/* Timeline markers (session_markers.c)                                   */
+/*
+ * The session's markers: named timeline frames, in session.json's
+ * top-level "markers" list as {"name", "frame", "take"} (take 0: set
+ * outside a take). Names are unique, so a name is how a user (and an
+ * exporter) refers to one. Control / main thread. None of these saves.
+ */
+
+/**
+ * Check a name a marker could be given: non-empty, at most
+ * SESSION_NAME_MAX - 1 bytes of valid UTF-8 without control characters
+ * or ':' (a loop range is "START:END"), and not written like a position
+ * ("17", "17|3", "12.5s", "48000f": it could never be told from one)
+ * -- RL_ERR_INVALID; and no other marker has it (RL_ERR_EXISTS).
+ */
+enum rl_status session_check_marker_name(const struct session *s,
+                                         const char *name,
+                                         struct error *err);
+
+/** The index of the marker called `name` in s->markers, or -1. */
+int session_find_marker(const struct session *s, const char *name);
+
+/** "marker N" for the next marker: N one above the number of markers,
+ *  or the first after it that no marker has. */
+void session_marker_default_name(const struct session *s,
+                                 char out[SESSION_NAME_MAX]);
+
+/**
+ * `name` if no marker has it, else "name 2", "name 3", ... (shortened
+ * to fit): for markers that must not be refused (set while recording,
+ * read from a take of an older session.json).
+ */
+void session_marker_unique_name(const struct session *s, const char *name,
+                                char out[SESSION_NAME_MAX]);
+
+/**
+ * Add a marker at timeline frame `frame` called `name` (NULL or "":
+ * session_marker_default_name()), set in take `take` (0: none). The
+ * name must pass session_check_marker_name(). Its index in s->markers
+ * goes to *index (may be NULL).
+ */
+enum rl_status session_add_marker(struct session *s, uint64_t frame,
+                                  const char *name, uint32_t take,
+                                  size_t *index, struct error *err);
+
+/** Move marker `index` to `frame` (the list stays in frame order; its
+ *  new index goes to *index). RL_ERR_NOT_FOUND for no such index. */
+enum rl_status session_move_marker(struct session *s, size_t *index,
+                                   uint64_t frame, struct error *err);
+
+/** Rename marker `index` (rules of session_check_marker_name(); its own
+ *  name is accepted and changes nothing). */
+enum rl_status session_rename_marker(struct session *s, size_t index,
+                                     const char *name, struct error *err);
+
+/** Remove marker `index` from the list; RL_ERR_NOT_FOUND if none. A take's
+ *  own list keeps the markers set while it recorded. */
+enum rl_status session_remove_marker(struct session *s, size_t index,
+                                     struct error *err);
 
 /** Free what a session_comp owns (its pieces); not the struct itself. */
 void session_comp_cleanup(struct session_comp *comp);

@@ -82,7 +82,7 @@ static void record_usage(void)
 	      "                       [--jack-transport internal|follow|master]\n"
 	      "                       [--client-name NAME] [--stats] SESSION_DIR\n"
 	      "POS: bar (17), bar|beat|tick (17|3|0), seconds (12.5s), frames (48000f)\n"
-	      "     or a section of the tempo map (chorus1)\n"
+	      "     a section of the tempo map (chorus1) or a marker (redlight markers)\n"
 	      "TIME: seconds after the first take started. --split-at starts a new\n"
 	      "     take there (like SIGUSR1: no gap, no overlap); --marker-at adds a\n"
 	      "     marker to the take recording (like SIGUSR2; default name \"marker N\")\n",
@@ -449,8 +449,12 @@ static void add_marker(struct control *ctl, const char *name)
 	struct session_marker m;
 	uint32_t take;
 	if (st == RL_OK && control_last_marker(ctl, &take, &m)) {
-		printf("marker \"%s\": take %03u, timeline frame %llu (%.3f s)\n",
-		       m.name, take, (unsigned long long)m.frame,
+		/* Between takes it marks the timeline alone. */
+		char in_take[32] = "";
+		if (take)
+			snprintf(in_take, sizeof in_take, "take %03u, ", take);
+		printf("marker \"%s\": %stimeline frame %llu (%.3f s)\n",
+		       m.name, in_take, (unsigned long long)m.frame,
 		       (double)m.frame / control_sample_rate(ctl));
 		fflush(stdout);
 	}

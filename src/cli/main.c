@@ -17,6 +17,7 @@ static void usage(FILE *f)
 	      "       redlight record [options] SESSION_DIR   (redlight record --help)\n"
 	      "       redlight takes [list|keep|rate|note|discard|restore|headroom] ...\n"
 	      "       redlight tracks [list|add|rename|move|input|set] ...\n"
+	      "       redlight markers [list|add|move|rename|remove] ...\n"
 	      "       redlight comp [list|use|off] SESSION_DIR ...\n"
 	      "       redlight bounce SESSION_DIR [-o FILE] [--format pcm24|float]\n"
 	      "       redlight recover SESSION_DIR\n"
@@ -32,6 +33,7 @@ static void usage(FILE *f)
 	      "         restore; headroom report.\n"
 	      "tracks   list the tracks; add, rename, reorder; input port, group,\n"
 	      "         colour, gain, pan, rec-safe.\n"
+	      "markers  list the timeline's markers; add, move, rename, remove.\n"
 	      "comp     keeper per section: a track's takes joined by song section\n"
 	      "         with short crossfades, rendered to SESSION_DIR/comps/.\n"
 	      "bounce   rough mix of every track's comp or keeper, with gain and\n"
@@ -66,6 +68,8 @@ int main(int argc, char **argv)
 		return cmd_takes(argc - 1, argv + 1);
 	if (!strcmp(cmd, "tracks"))
 		return cmd_tracks(argc - 1, argv + 1);
+	if (!strcmp(cmd, "markers"))
+		return cmd_markers(argc - 1, argv + 1);
 	if (!strcmp(cmd, "comp"))
 		return cmd_comp(argc - 1, argv + 1);
 	if (!strcmp(cmd, "bounce"))

@@ -7,7 +7,7 @@
  * they all run under the lock.
  * Any front-end thread.
  */
-#include "redlight/actions.h"
+#include "actions_internal.h"
 
 #include "redlight/comp.h"
 #include "redlight/tempo_map.h"
@@ -179,9 +179,12 @@ static enum rl_status marker(struct control *c, const char *name,
 	if (st == RL_OK && map && control_last_marker(c, &take, &mk)) {
 		struct tempo_map_bbt bbt;
 		tempo_map_frame_to_bbt(map, (int64_t)mk.frame, &bbt);
-		control_post(c, CONTROL_INFO, "marker \"%s\" in take %03u at "
-		             "%lld|%d|%d", mk.name, take, (long long)bbt.bar,
-		             bbt.beat, bbt.tick);
+		char in_take[32] = "";
+		if (take)
+			snprintf(in_take, sizeof in_take, " in take %03u", take);
+		control_post(c, CONTROL_INFO, "marker \"%s\"%s at %lld|%d|%d",
+		             mk.name, in_take, (long long)bbt.bar, bbt.beat,
+		             bbt.tick);
 	}
 	return st;
 }
@@ -473,33 +476,6 @@ static enum rl_status track_add(struct control *c, const char *name,
 }
 
 /* ---- the actions: each body under the lock ---------------------------- */
-
-/* Run `call` (an expression using c and err) under the control lock. */
-#define LOCKED(call)                                   \
-	do {                                           \
-		control_lock(c);                       \
-		enum rl_status st_ = (call);           \
-		control_unlock(c);                     \
-		return st_;                            \
-	} while (0)
-
-/* The same for an action that needs the recorder running (transport,
- * arming, monitoring, markers): on a session opened without it
- * (control_open_offline()) every one of them says so alike, rather than
- * whatever its first check happens to find missing. */
-#define LIVE(call)                                               \
-	do {                                                     \
-		control_lock(c);                                 \
-		enum rl_status st_ = control_started(c)          \
-			? (call)                                 \
-			: error_set(err, RL_ERR_STATE, "%s",     \
-			            control_server_lost(c)       \
-			            ? "no JACK server: waiting for " \
-			              "one to come back"         \
-			            : "recorder not started");   \
-		control_unlock(c);                               \
-		return st_;                                      \
-	} while (0)
 
 enum rl_status action_play(struct control *c, struct error *err)
 {

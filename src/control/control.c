@@ -109,6 +109,8 @@ enum rl_status control_open_offline(const char *dir, const char *who,
 	/* A new session.json is written by session_open() itself. */
 	if (st == RL_OK)
 		st = session_open(c->session_dir, &c->session, err);
+	if (st == RL_OK)
+		control_load_offline_map(c);
 	if (st != RL_OK) {
 		control_close(c);
 		return st;

@@ -150,6 +150,7 @@ struct control {
 	struct timespec server_tried;
 
 	/* control_transport.c */
+	char map_error[256];      /* offline: why there is no map */
 	int64_t located_to;       /* last LOCATE sent ... */
 	uint64_t locate_seq;      /* ... and engine_commands_sent() after it */
 
@@ -260,6 +261,11 @@ void control_follow_server(struct control *c);
 void control_collect_retired(struct control *c);
 
 /* control_transport.c */
+
+/* A session opened without the recorder reads positions with the
+ * session's own tempo map (at its last rate), if it can be had; else
+ * map_error says why. */
+void control_load_offline_map(struct control *c);
 
 /* Move the transport (ours, or JACK's when we follow it). */
 enum rl_status control_send_locate(struct control *c, int64_t frame,

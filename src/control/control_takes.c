@@ -442,28 +442,12 @@ enum rl_status control_loop(struct control *c, bool on, int64_t start,
 	return st;
 }
 
-/* Markers in the whole session, for the next default name. */
-static size_t session_marker_count(const struct session *s)
+/* While a take records: the marker goes into the take's entry (on its
+ * frames, see below) and onto the timeline, both under one name. */
+static enum rl_status take_marker(struct control *c, struct open_take *ot,
+                                  const struct engine_snapshot *snap,
+                                  const char *name, struct error *err)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < s->take_count; i++)
-		n += s->takes[i].marker_count;
-	return n;
-}
-
-enum rl_status control_add_marker(struct control *c, const char *name,
-                                  struct error *err)
-{
-	struct engine_snapshot snap;
-	control_snapshot(c, &snap);
-	struct open_take *ot = NULL;
-	for (size_t i = 0; snap.transport == ENGINE_RECORDING && snap.take &&
-	                   i < c->open_count; i++)
-		if (c->open[i].number == snap.take)
-			ot = &c->open[i];
-	if (!ot)
-		return error_set(err, RL_ERR_STATE,
-		                 "a marker needs a take recording");
 	/* The take's files hold, at timeline frame start_frame + k, what
 	 * arrived k frames after the take started (the writer moved it
 	 * earlier by the latency correction, never before timeline 0): the
@@ -472,32 +456,61 @@ enum rl_status control_add_marker(struct control *c, const char *name,
 	 * take is finished this uses the start the snapshot shows, and
 	 * keep_markers() settles the difference, if any. */
 	if (!ot->have_marker_shift) {
-		uint64_t timeline = snap.timeline > 0 ? (uint64_t)snap.timeline : 0;
-		uint64_t started = timeline > snap.take_frames
-		                   ? timeline - snap.take_frames : 0;
+		uint64_t timeline = snap->timeline > 0 ? (uint64_t)snap->timeline
+		                                       : 0;
+		uint64_t started = timeline > snap->take_frames
+		                   ? timeline - snap->take_frames : 0;
 		ot->marker_shift = ot->correction < started ? ot->correction
 		                                           : started;
 		ot->have_marker_shift = true;
 	}
-	uint64_t frame = snap.timeline > (int64_t)ot->marker_shift
-	                 ? (uint64_t)snap.timeline - ot->marker_shift : 0;
-	char def[SESSION_NAME_MAX];
+	uint64_t frame = snap->timeline > (int64_t)ot->marker_shift
+	                 ? (uint64_t)snap->timeline - ot->marker_shift : 0;
+	/* A name given twice is not refused mid-take: "chorus 2". */
+	char unique[SESSION_NAME_MAX];
+	enum rl_status st = RL_OK;
 	if (!name || !name[0]) {
-		snprintf(def, sizeof def, "marker %zu",
-		         session_marker_count(c->session) + 1);
-		name = def;
+		session_marker_default_name(c->session, unique);
+	} else {
+		st = session_check_marker_name(c->session, name, err);
+		if (st != RL_OK && st != RL_ERR_EXISTS)
+			return st;
+		error_clear(err);
+		session_marker_unique_name(c->session, name, unique);
+		st = RL_OK;
 	}
 	/* Into the take's entry in session.json at once, so a crash keeps
 	 * it (`redlight recover` completes that entry). */
-	enum rl_status st = session_take_add_marker(c->session, ot->number,
-	                                            frame, name, err);
+	if (st == RL_OK)
+		st = session_take_add_marker(c->session, ot->number, frame,
+		                             unique, err);
+	if (st == RL_OK)
+		st = session_add_marker(c->session, frame, unique, ot->number,
+		                        NULL, err);
 	if (st != RL_OK)
 		return st;
 	c->have_marker = true;
 	c->marker_take = ot->number;
 	c->marker.frame = frame;
-	snprintf(c->marker.name, sizeof c->marker.name, "%s", name);
+	c->marker.take = ot->number;
+	snprintf(c->marker.name, sizeof c->marker.name, "%s", unique);
 	return session_save(c->session, err);
+}
+
+enum rl_status control_add_marker(struct control *c, const char *name,
+                                  struct error *err)
+{
+	if (!c->engine)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	struct engine_snapshot snap;
+	control_snapshot(c, &snap);
+	for (size_t i = 0; snap.transport == ENGINE_RECORDING && snap.take &&
+	                   i < c->open_count; i++)
+		if (c->open[i].number == snap.take)
+			return take_marker(c, &c->open[i], &snap, name, err);
+	/* Stopped or rolling: at the play head. */
+	return control_marker_add_at(c, name, control_timeline_of(c, &snap),
+	                             err);
 }
 
 bool control_last_marker(const struct control *c, uint32_t *take,
@@ -510,6 +523,22 @@ bool control_last_marker(const struct control *c, uint32_t *take,
 	if (out)
 		*out = c->marker;
 	return true;
+}
+
+/* The timeline's copy of a take's marker (same take, name and saved
+ * frame: one the user has since moved or renamed stays where it is put)
+ * follows it to the settled frame. */
+static void settle_timeline_marker(struct control *c, uint32_t take,
+                                   const struct session_marker *m,
+                                   uint64_t saved)
+{
+	int i = session_find_marker(c->session, m->name);
+	if (i < 0 || m->frame == saved)
+		return;
+	size_t at = (size_t)i;
+	const struct session_marker *tm = &c->session->markers[at];
+	if (tm->take == take && tm->frame == saved)
+		session_move_marker(c->session, &at, m->frame, NULL);
 }
 
 /*
@@ -534,6 +563,7 @@ static void keep_markers(struct control *c, struct session_take *take,
 	uint64_t end = take->start_frame + take->length;
 	for (size_t i = 0; i < rec->marker_count; i++) {
 		struct session_marker m = rec->markers[i];
+		uint64_t saved = m.frame;
 		m.frame = m.frame + shift >= take->latency_correction
 		          ? m.frame + shift - take->latency_correction : 0;
 		/* On one of the take's frames, even if it was cut short after
@@ -542,6 +572,7 @@ static void keep_markers(struct control *c, struct session_take *take,
 		m.frame = m.frame < take->start_frame ? take->start_frame
 		          : m.frame > last ? last : m.frame;
 		take->markers[i] = m;
+		settle_timeline_marker(c, take->number, &m, saved);
 	}
 }
 

@@ -3,11 +3,13 @@
  * The transport without recording: play, locate (to a frame, a bar, a
  * section), the click on or off, the JACK transport mode, and positions
  * in the song's terms -- parsing a position from text and telling where
- * the transport is. Recording and stopping are the take queue's
+ * the transport is (a marker's name is a position too). Recording and
+ * stopping are the take queue's
  * (control_takes.c).
  */
 #include "control_internal.h"
 
+#include "redlight/comp.h"
 #include "redlight/jack_backend.h"
 #include "redlight/tempo_map.h"
 
@@ -118,28 +120,67 @@ enum rl_status control_set_click(struct control *c, bool on,
 	return st;
 }
 
+void control_load_offline_map(struct control *c)
+{
+	struct error err;
+	error_clear(&err);
+	uint32_t rate = c->session->sample_rate;
+	if (!rate)
+		snprintf(c->map_error, sizeof c->map_error, "the session has "
+		         "never run, so it has no sample rate yet");
+	else if (comp_session_map(c->session, rate, &c->map, &err) != RL_OK)
+		snprintf(c->map_error, sizeof c->map_error, "%s", err.message);
+}
+
+/* A position that needs the tempo map, and there is none. */
+static enum rl_status no_map(const struct control *c, const char *text,
+                             struct error *err)
+{
+	if (c->jb)
+		return error_set(err, RL_ERR_STATE, "recorder not started");
+	return error_set(err, RL_ERR_STATE, "position '%s' needs the song's "
+	                 "tempo map, and %s: give frames (48000f) or a "
+	                 "marker", text, c->map_error);
+}
+
+/* "12.5s" or "48000f": true if text is one (*st says how it went). */
+static bool seconds_or_frames(const struct control *c, const char *text,
+                              int64_t *frame, enum rl_status *st,
+                              struct error *err)
+{
+	size_t len = strlen(text);
+	if (len < 2 || (text[len - 1] != 's' && text[len - 1] != 'f'))
+		return false;
+	char *end = NULL;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (end != text + len - 1 || errno != 0 || !isfinite(v))
+		return false;
+	if (text[len - 1] == 's' && !c->map) {
+		*st = no_map(c, text, err);
+		return true;
+	}
+	double f = text[len - 1] == 's' ? v * tempo_map_rate(c->map) : v;
+	if (fabs(f) >= 9e15)
+		return false;
+	*frame = (int64_t)llround(f);
+	*st = RL_OK;
+	return true;
+}
+
 enum rl_status control_parse_position(const struct control *c,
                                       const char *text, int64_t *frame,
                                       struct error *err)
 {
+	enum rl_status st = RL_OK;
+	if (seconds_or_frames(c, text, frame, &st, err))
+		return st;
 	if (!c->map)
-		return error_set(err, RL_ERR_STATE, "recorder not started");
-	char *end = NULL;
-	size_t len = strlen(text);
-	if (len > 1 && (text[len - 1] == 's' || text[len - 1] == 'f')) {
-		errno = 0;
-		double v = strtod(text, &end);
-		if (end == text + len - 1 && errno == 0 && isfinite(v)) {
-			double f = text[len - 1] == 's'
-			           ? v * tempo_map_rate(c->map) : v;
-			if (fabs(f) < 9e15) {
-				*frame = (int64_t)llround(f);
-				return RL_OK;
-			}
-		}
-	}
+		return control_marker_frame(c, text, frame)
+		       ? RL_OK : no_map(c, text, err);
 	long long bar = 0, beat = 1, tick = 0;
 	int used = 0;
+	size_t len = strlen(text);
 	int n = sscanf(text, "%lld%n|%lld%n|%lld%n", &bar, &used, &beat, &used,
 	               &tick, &used);
 	if (n >= 1 && used == (int)len) {
@@ -153,13 +194,18 @@ enum rl_status control_parse_position(const struct control *c,
 			                 "in the tempo map", text);
 		return RL_OK;
 	}
-	enum rl_status st = tempo_map_section_frame(c->map, text, frame, err);
+	st = tempo_map_section_frame(c->map, text, frame, err);
+	if (st == RL_ERR_NOT_FOUND && control_marker_frame(c, text, frame)) {
+		error_clear(err);
+		return RL_OK;
+	}
 	if (st == RL_ERR_NOT_FOUND && err) {
 		char msg[sizeof err->message];
 		snprintf(msg, sizeof msg, "%s", err->message);
 		error_set(err, st, "position '%s' is not a bar (17), "
 		          "bar|beat|tick (17|3|0), seconds (12.5s), frames "
-		          "(48000f) or a section: %s", text, msg);
+		          "(48000f), a section or a marker (%zu): %s", text,
+		          control_markers(c, NULL, 0), msg);
 	}
 	return st;
 }

@@ -45,10 +45,8 @@ enum rl_status osc_handle_pong(struct osc_request *r,
 
 static void send_query(struct osc_request *r);
 
-enum rl_status osc_handle_query(struct osc_request *r,
-                                const struct osc_value *v, struct error *err)
+enum rl_status osc_query_allowed(struct osc_request *r, struct error *err)
 {
-	(void)v;
 	struct osc_server *s = r->s;
 	if (r->now - s->query_window >= 1.0) {
 		s->query_window = r->now;
@@ -58,8 +56,17 @@ enum rl_status osc_handle_query(struct osc_request *r,
 		return error_set(err, RL_ERR_STATE, "more than %d queries a "
 		                 "second: this one is not answered",
 		                 OSC_QUERIES_PER_SECOND);
-	send_query(r);
 	return RL_OK;
+}
+
+enum rl_status osc_handle_query(struct osc_request *r,
+                                const struct osc_value *v, struct error *err)
+{
+	(void)v;
+	enum rl_status st = osc_query_allowed(r, err);
+	if (st == RL_OK)
+		send_query(r);
+	return st;
 }
 
 /* Ardour's questions about the transport, answered to the sender on
@@ -475,6 +482,7 @@ static void send_query(struct osc_request *r)
 	}
 	query_send_settings(&o, &q);
 	query_send_lists(&o, &q, s->tracks);
+	osc_send_markers(s, &o);
 	SEND(&o, "/redlight/query/end",
 	     lo_message_add_int32(m, (int32_t)o.sent));
 	osc_out_flush(&o);

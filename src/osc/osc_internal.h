@@ -195,6 +195,15 @@ void osc_drop_client(struct osc_server *s, struct osc_client *cl,
 /** control_tracks() into s->tracks, grown as needed; under the lock. */
 size_t osc_read_tracks(struct osc_server *s);
 
+/** A query may be answered: at most OSC_QUERIES_PER_SECOND a second
+ *  over all clients (RL_ERR_STATE says so otherwise). */
+enum rl_status osc_query_allowed(struct osc_request *r, struct error *err);
+
+/** The session's markers to o (osc_markers.c): /redlight/markers with
+ *  their count, then one /redlight/marker/info each. Takes the control
+ *  lock to copy them, sends without it. */
+void osc_send_markers(struct osc_server *s, struct osc_out *o);
+
 /** Act on a decoded message whose route r->route is known and allowed
  *  (osc_routes.c): check its arguments against the route's spec, find
  *  its tracks, run its handler. RL_OK, or why not; r->refused says
@@ -213,6 +222,9 @@ enum rl_status osc_handle_pong(struct osc_request *r,
                                const struct osc_value *v, struct error *err);
 enum rl_status osc_handle_query(struct osc_request *r,
                                 const struct osc_value *v, struct error *err);
+enum rl_status osc_handle_markers(struct osc_request *r,
+                                  const struct osc_value *v,
+                                  struct error *err);
 enum rl_status osc_handle_subscribe(struct osc_request *r,
                                     const struct osc_value *v,
                                     struct error *err);

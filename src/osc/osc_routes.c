@@ -71,6 +71,27 @@ HANDLER(marker)
 	return action_marker(r->s->c, v[0].text, err);
 }
 
+/* Markers by name; no position: the play head. */
+HANDLER(marker_add)
+{
+	return action_marker_add(r->s->c, v[0].text, v[1].text, err);
+}
+
+HANDLER(marker_move)
+{
+	return action_marker_move(r->s->c, v[0].text, v[1].text, err);
+}
+
+HANDLER(marker_rename)
+{
+	return action_marker_rename(r->s->c, v[0].text, v[1].text, err);
+}
+
+HANDLER(marker_remove)
+{
+	return action_marker_remove(r->s->c, v[0].text, err);
+}
+
 /* A number is a timeline frame, a string a position as typed. */
 HANDLER(locate)
 {
@@ -309,6 +330,16 @@ static const struct osc_route routes[] = {
 	/* redlight: takes */
 	{ "/redlight/take/new", ACT, TRIGGER, new_take },
 	{ "/redlight/marker", ACT, ARGS(ARG(TRIGGER_TEXT, "name")), marker },
+	/* redlight: the timeline's markers */
+	{ "/redlight/markers", ASK, NONE, osc_handle_markers },
+	{ "/redlight/marker/add", ACT,
+	  ARGS(ARG(TEXT, "name"), ARG(TEXT, "position", OPT)), marker_add },
+	{ "/redlight/marker/move", ACT,
+	  ARGS(ARG(TEXT, "name"), ARG(TEXT, "position", OPT)), marker_move },
+	{ "/redlight/marker/rename", ACT,
+	  ARGS(ARG(TEXT, "name"), ARG(TEXT, "new_name")), marker_rename },
+	{ "/redlight/marker/remove", ACT, ARGS(ARG(TEXT, "name")),
+	  marker_remove },
 	{ "/redlight/take/keep", ACT, ARGS(TAKE, ARG(TRACK, "track", OPT)),
 	  take_keep },
 	{ "/redlight/take/rate", ACT,

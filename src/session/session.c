@@ -85,6 +85,7 @@ void session_free(struct session *s)
 	for (size_t i = 0; i < s->comp_count; i++)
 		session_comp_cleanup(&s->comps[i]);
 	free(s->comps);
+	free(s->markers);
 	free(s->tracks);
 	free(s);
 }

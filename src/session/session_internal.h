@@ -99,4 +99,18 @@ bool session_find_keeper_fault(const struct session_take *takes, size_t n,
  */
 bool session_comp_path_valid(const char *path);
 
+/* ---------------------------------------------------------------------- */
+/* Timeline markers (session_markers.c)                                   */
+
+/** Put s->markers in frame order (stable: equal frames keep theirs). */
+void session_sort_markers(struct session *s);
+
+/**
+ * The list of a session.json written before the timeline had markers:
+ * every take's markers, with the take they were set in (names made
+ * unique with session_marker_unique_name()), in frame order.
+ */
+enum rl_status session_markers_from_takes(struct session *s,
+                                          struct error *err);
+
 #endif

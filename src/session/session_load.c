@@ -380,6 +380,57 @@ static enum rl_status load_take_file(const struct loader *ld, const json_t *o,
 
 /* The user's metadata of a take: every member optional (sessions written
  * before it existed load with the defaults), present ones checked. */
+
+/*
+ * The "markers" list of object o (a take's, or the session's with
+ * with_take: each may say the take it was set in). Absent: none.
+ */
+static enum rl_status load_markers(const struct loader *ld, const json_t *o,
+                                   const char *where, bool with_take,
+                                   struct session_marker **out,
+                                   size_t *count)
+{
+	enum rl_status rc;
+	const json_t *arr = json_object_get(o, "markers");
+	if (!arr)
+		return RL_OK;
+	if (!json_is_array(arr))
+		return field_error(ld, where, "markers", "expected an array");
+	size_t n = json_array_size(arr);
+	if (n == 0)
+		return RL_OK;
+	struct session_marker *m = calloc(n, sizeof *m);
+	if (!m)
+		return nomem(ld);
+	*out = m;
+	*count = n;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *mo = json_array_get(arr, i);
+		char mwhere[96];
+		snprintf(mwhere, sizeof mwhere, "%s%smarkers[%zu]", where,
+		         where[0] ? "." : "", i);
+		if (!json_is_object(mo))
+			return field_error(ld, mwhere, NULL,
+			                   "expected an object");
+		if ((rc = get_uint(ld, mo, mwhere, "frame", UINT64_MAX,
+		                   &m[i].frame)))
+			return rc;
+		if ((rc = get_string(ld, mo, mwhere, "name", m[i].name,
+		                     sizeof m[i].name)))
+			return rc;
+		if (with_take && json_object_get(mo, "take") &&
+		    (rc = get_u32(ld, mo, mwhere, "take", &m[i].take)))
+			return rc;
+		for (size_t k = 0; with_take && k < i; k++)
+			if (!strcmp(m[k].name, m[i].name))
+				return field_error(ld, mwhere, "name",
+				                   "\"%s\" is the name of "
+				                   "markers[%zu] too", m[i].name,
+				                   k);
+	}
+	return RL_OK;
+}
+
 static enum rl_status load_take_meta(const struct loader *ld, const json_t *o,
                                      const char *where,
                                      struct session_take *t)
@@ -419,34 +470,8 @@ static enum rl_status load_take_meta(const struct loader *ld, const json_t *o,
 		return field_error(ld, where, "trash_dir",
 		                   "set, but the take is not discarded");
 
-	const json_t *arr = json_object_get(o, "markers");
-	if (!arr)
-		return RL_OK;
-	if (!json_is_array(arr))
-		return field_error(ld, where, "markers", "expected an array");
-	size_t n = json_array_size(arr);
-	if (n == 0)
-		return RL_OK;
-	t->markers = calloc(n, sizeof *t->markers);
-	if (!t->markers)
-		return nomem(ld);
-	t->marker_count = n;
-	for (size_t i = 0; i < n; i++) {
-		const json_t *mo = json_array_get(arr, i);
-		char mwhere[96];
-		snprintf(mwhere, sizeof mwhere, "%s.markers[%zu]", where, i);
-		if (!json_is_object(mo))
-			return field_error(ld, mwhere, NULL,
-			                   "expected an object");
-		if ((rc = get_uint(ld, mo, mwhere, "frame", UINT64_MAX,
-		                   &t->markers[i].frame)))
-			return rc;
-		if ((rc = get_string(ld, mo, mwhere, "name",
-		                     t->markers[i].name,
-		                     sizeof t->markers[i].name)))
-			return rc;
-	}
-	return RL_OK;
+	return load_markers(ld, o, where, false, &t->markers,
+	                    &t->marker_count);
 }
 
 static enum rl_status load_take(const struct loader *ld, const json_t *o,
@@ -886,7 +911,15 @@ static enum rl_status load_root(const struct loader *ld, const json_t *root,
 		return rc;
 	if ((rc = load_takes(ld, root, s)))
 		return rc;
-	return load_comps(ld, root, s);
+	if ((rc = load_comps(ld, root, s)))
+		return rc;
+	/* Written before the timeline had markers: the takes' ones. */
+	if (!json_object_get(root, "markers"))
+		return session_markers_from_takes(s, ld->err);
+	rc = load_markers(ld, root, "", true, &s->markers, &s->marker_count);
+	if (rc == RL_OK)
+		session_sort_markers(s);
+	return rc;
 }
 
 enum rl_status session_load_file(struct session *s, const char *path, int fd,

@@ -380,6 +380,23 @@ static json_t *build_root(struct builder *b, const struct session *s)
 	}
 	put(b, root, "comps", comps);
 
+	/* Plain for an exporter: name and frame, and the take if any. */
+	json_t *markers = new_array(b);
+	for (size_t i = 0; markers && i < s->marker_count; i++) {
+		char where[32];
+		json_t *mo = new_object(b);
+		if (!mo)
+			break;
+		snprintf(where, sizeof where, "markers[%zu]", i);
+		put_string(b, mo, where, "name", s->markers[i].name,
+		           sizeof s->markers[i].name);
+		put_uint(b, mo, where, "frame", s->markers[i].frame);
+		if (s->markers[i].take)
+			put_uint(b, mo, where, "take", s->markers[i].take);
+		append(b, markers, mo);
+	}
+	put(b, root, "markers", markers);
+
 	struct session_keeper_fault kf;
 	if (session_find_keeper_fault(s->takes, s->take_count, &kf)) {
 		char where[64];

@@ -374,6 +374,7 @@ static void copy_state(struct tui *ui)
 		ui->takes_want_copy = false;
 		ui->body_dirty = true;
 	}
+	tui_markers_copy(ui);
 	control_unlock(ui->c);
 
 	/* No OSC server: no function, or (as cmd_run passes it) no
@@ -547,6 +548,8 @@ static void draw_frame(struct tui *ui)
 	tui_status_draw(ui, rows - 3);
 	if (ui->help)
 		tui_help_draw(ui);
+	else if (ui->markers_open)
+		tui_markers_draw(ui);
 	draw_bottom(ui, rows - 1);
 	bool prompt = ui->modal.kind == TUI_MODAL_PROMPT;
 	curs_set(prompt ? 1 : 0);
@@ -665,6 +668,7 @@ static void tui_free(struct tui *ui)
 	free(ui->s.takes);
 	free(ui->s.files);
 	free(ui->s.comps);
+	free(ui->s.markers);
 	free(ui->row_cache);
 	free(ui->clip_base);
 	free(ui);

@@ -134,6 +134,9 @@ struct tui_state {
 	struct tui_take_file *files;
 	size_t comp_count, comp_cap;
 	struct tui_comp *comps;
+	/* The timeline's markers, in frame order, copied every frame. */
+	size_t marker_count, marker_cap;
+	struct session_marker *markers;
 	double takes_copied;       /* monotonic seconds, 0: never */
 	uint32_t takes_seen_last;  /* st.last_take at that copy */
 };
@@ -176,6 +179,11 @@ struct tui {
 	enum tui_view view;
 	bool help;
 	int help_scroll;
+	/* The markers' list over the screen (`'`): its cursor, and the
+	 * marker a question about one is for. */
+	bool markers_open;
+	size_t marker_sel, marker_top;
+	char marker_target[SESSION_NAME_MAX];
 	struct tui_modal modal;
 	bool quit;                 /* leave the loop after this frame */
 	bool utf8;                 /* the terminal takes UTF-8: blocks, stars */
@@ -360,6 +368,15 @@ void tui_log_draw(struct tui *ui, int y, int h);
 /** The newest messages, one a row, in rows [y, y + h). */
 void tui_log_draw_recent(struct tui *ui, int y, int h);
 bool tui_log_key(struct tui *ui, int key);
+
+/** The markers (tui_markers.c): copied under the lock each frame; the
+ *  ones around the play head drawn at (y, x) of the transport bar
+ *  (returns the width used); the list over the screen and its keys
+ *  (false: not one of its keys, the list closes). UI thread. */
+void tui_markers_copy(struct tui *ui);
+int tui_markers_draw_near(struct tui *ui, int y, int x);
+void tui_markers_draw(struct tui *ui);
+bool tui_markers_key(struct tui *ui, int key);
 
 /** The help overlay, over whatever view is shown. */
 void tui_help_draw(struct tui *ui);

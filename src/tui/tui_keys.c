@@ -223,6 +223,10 @@ static void global_key(struct tui *ui, int key)
 	case 'M':
 		tui_prompt(ui, on_marker_name, 0, NULL, "Marker name:");
 		break;
+	case '\'':
+		ui->markers_open = true;
+		ui->full_redraw = true;
+		break;
 	case KEY_HOME:
 		tui_report(ui, "return to start", action_return_to_start(ui->c, &err),
 		       &err);
@@ -241,7 +245,7 @@ static void global_key(struct tui *ui, int key)
 		break;
 	case 'g':
 		tui_prompt(ui, on_goto, 0, NULL,
-		           "Go to (bar, bar|beat, section, 12.5s):");
+		           "Go to (bar, bar|beat, section, marker, 12.5s):");
 		break;
 	case 'l':
 		tui_report(ui, "loop", action_loop_toggle(ui->c, &err), &err);
@@ -330,6 +334,13 @@ void tui_handle_key(struct tui *ui, wint_t ch, bool func)
 	if (ui->help) {
 		if (!tui_help_key(ui, key)) {
 			ui->help = false;
+			ui->full_redraw = true;
+		}
+		return;
+	}
+	if (ui->markers_open) {
+		if (!tui_markers_key(ui, key)) {
+			ui->markers_open = false;
 			ui->full_redraw = true;
 		}
 		return;

@@ -123,6 +123,7 @@ void tui_transport_draw(struct tui *ui, int y)
 		x += tui_put(ui, y2, x, -1, tui_attr(ui, TUI_COUNTING), buf);
 		x += tui_put(ui, y2, x, 1, A_NORMAL, "");
 	}
+	x += tui_markers_draw_near(ui, y2, x);
 	if (st->last_take) {
 		snprintf(buf, sizeof buf, "last take %03u", st->last_take);
 		x += tui_put(ui, y2, x, -1, A_NORMAL, buf);

@@ -95,6 +95,12 @@ done
 [ "$(json_get "$S/session.json" takes.2.markers.#)" = 0 ] || fail "take 3: want no marker"
 check_marker "$S" 0 0 verse $((RATE / 2))
 check_marker "$S" 1 0 "marker 2" $((RATE * 3 / 2))
+# Each is on the timeline too, on the same frame, with its take.
+for k in 0 1; do
+	[ "$(json_get "$S/session.json" markers.$k.frame)" = "$(json_get "$S/session.json" takes.$k.markers.0.frame)" ] \
+		|| fail "timeline marker $k is not on its take's frame"
+	[ "$(json_get "$S/session.json" markers.$k.take)" = $((k + 1)) ] || fail "timeline marker $k: take"
+done
 # One line per marker, with the frame that was saved.
 expect_contains "$E2E_TMP/out1" "marker \"verse\": take 001, timeline frame $(json_get "$S/session.json" takes.0.markers.0.frame) "
 expect_contains "$E2E_TMP/out1" "marker \"marker 2\": take 002, timeline frame $(json_get "$S/session.json" takes.1.markers.0.frame) "
@@ -133,8 +139,8 @@ check_tiling "$S" "$E2E_TMP/out2" 0 2 $((4 * RATE))
 mframe=$(json_get "$S/session.json" takes.1.markers.0.frame)
 expect_contains "$E2E_TMP/out2" "marker \"marker 1\": take 002, timeline frame $mframe "
 check_marker "$S" 1 0 "marker 1" "$mframe"
-# Signals while nothing records (rolling, long before the punch-in) are
-# refused, and the recorder goes on.
+# While nothing records (rolling, long before the punch-in) a split is
+# refused and a marker marks the timeline alone; the recorder goes on.
 "$REDLIGHT" record --no-click --inputs 'redlight-source:' --punch 1000s: \
 	"$E2E_TMP/idle" >"$E2E_TMP/out3" 2>"$E2E_TMP/err3" &
 REC=$!
@@ -143,11 +149,14 @@ sleep 1
 kill -USR1 $REC
 wait_for "$E2E_TMP/err3" "new take: a new take needs a take recording" 20
 kill -USR2 $REC
-wait_for "$E2E_TMP/err3" "marker: a marker needs a take recording" 5
+wait_for "$E2E_TMP/out3" 'marker "marker 1": timeline frame' 5
 kill -0 $REC 2>/dev/null || fail "the recorder did not go on: $(cat "$E2E_TMP/err3")"
 kill -INT $REC
 wait $REC || fail "record signalled while not recording failed: $(cat "$E2E_TMP/err3")"
 expect_contains "$E2E_TMP/out3" "no take recorded"
+[ "$(json_get "$E2E_TMP/idle/session.json" markers.0.name)" = "marker 1" ] \
+	|| fail "the marker set while rolling is not on the timeline"
+[ "$(json_get "$E2E_TMP/idle/session.json" markers.#)" = 1 ] || fail "want one timeline marker"
 
 # --- 3. three separate runs, one session: three takes
 S="$E2E_TMP/runs"

@@ -470,8 +470,11 @@ static void test_refusals(void)
 	              "at or after 0", &err);
 	CHECK_REFUSED(control_new_take(c, &err), RL_ERR_STATE,
 	              "needs a take recording", &err);
-	CHECK_REFUSED(control_add_marker(c, "verse", &err), RL_ERR_STATE,
-	              "needs a take recording", &err);
+	/* Stopped, a marker marks the timeline at the play head. */
+	CHECK_OK(control_add_marker(c, "verse", &err), &err);
+	CHECK_EQ_U64(control_markers(c, NULL, 0), 1);
+	CHECK_REFUSED(control_add_marker(c, "verse", &err), RL_ERR_EXISTS,
+	              "already a marker \"verse\"", &err);
 	CHECK_REFUSED(control_stop_after_pass(c, &err), RL_ERR_STATE,
 	              "not looping", &err);
 	CHECK_REFUSED(control_take_keep(c, 7, 0, &err), RL_ERR_NOT_FOUND,
@@ -564,8 +567,10 @@ static void test_refusals(void)
 	/* Stopped again: nothing records. */
 	CHECK_REFUSED(control_new_take(c, &err), RL_ERR_STATE,
 	              "needs a take recording", &err);
-	CHECK_REFUSED(control_add_marker(c, NULL, &err), RL_ERR_STATE,
-	              "needs a take recording", &err);
+	CHECK_OK(control_add_marker(c, NULL, &err), &err);
+	struct session_marker listed[4];
+	CHECK_EQ_U64(control_markers(c, listed, 4), 2);
+	CHECK(!strcmp(listed[1].name, "marker 2") && listed[1].take == 0);
 	/* The take only has track 2 (capture_1): track 1 was rec-safe. */
 	CHECK_REFUSED(control_take_keep(c, 1, 1, &err), RL_ERR_NOT_FOUND,
 	              "no file of track 1", &err);
@@ -926,6 +931,17 @@ static void test_marker_latency(void)
 		             clock3);
 		CHECK_EQ_U64(b->markers[1].frame,
 		             b->start_frame + b->length - 1);
+	}
+	/* Each is on the timeline too, settled with its take's copy. */
+	CHECK_EQ_U64(s->marker_count, a->marker_count + b->marker_count);
+	for (int k = 0; k < 2; k++) {
+		const struct session_take *tk = k ? b : a;
+		for (size_t i = 0; i < tk->marker_count; i++) {
+			int at = session_find_marker(s, tk->markers[i].name);
+			REQUIRE_OR(at >= 0, session_free(s));
+			CHECK_EQ_U64(s->markers[at].frame, tk->markers[i].frame);
+			CHECK_EQ_U64(s->markers[at].take, tk->number);
+		}
 	}
 	session_free(s);
 }
@@ -1956,9 +1972,17 @@ static void test_action_takes(void)
 	test_backend_resume(r.jb);
 	CHECK_OK(action_stop(c, &err), &err);
 	CHECK(rig_poll_until(&r, idle, 20000));
+	/* Stopped: at the play head, on the timeline alone. */
 	seq = message_seq(c);
-	CHECK_REFUSED(action_marker(c, "late", &err), RL_ERR_STATE,
-	              "a marker needs a take recording", &err);
+	CHECK_OK(action_marker(c, "late", &err), &err);
+	control_snapshot(c, &snap);
+	tempo_map_frame_to_bbt(control_tempo_map(c), snap.timeline, &bbt);
+	snprintf(want, sizeof want, "marker \"late\" at %lld|%d|%d",
+	         (long long)bbt.bar, bbt.beat, bbt.tick);
+	CHECK_STR(posted_info(c, seq, buf, sizeof buf), want);
+	seq = message_seq(c);
+	CHECK_REFUSED(action_marker(c, "late", &err), RL_ERR_EXISTS,
+	              "already a marker", &err);
 	CHECK_EQ_U64(message_seq(c), seq); /* a refusal posts nothing */
 
 	/* Take 0 is take 1 now. */
@@ -2060,6 +2084,96 @@ static char *slurp(const char *path)
 static bool same_text(const char *a, const char *b)
 {
 	return a && b && !strcmp(a, b);
+}
+
+/* The frame of marker `name` as control_markers() lists it, -1: none. */
+static int64_t marker_at(struct control *c, const char *name)
+{
+	struct session_marker m[8];
+	size_t n = control_markers(c, m, 8);
+	for (size_t i = 0; i < n && i < 8; i++)
+		if (!strcmp(m[i].name, name))
+			return (int64_t)m[i].frame;
+	return -1;
+}
+
+/*
+ * The marker actions, stopped: at the play head or a position, moved,
+ * renamed, removed, each posted; a marker's name is a position (after
+ * the sections). Then without the recorder: positions read with the
+ * session's own tempo map, the play head refused.
+ */
+static void test_action_markers(void)
+{
+	struct rig r;
+	struct error err = { 0 };
+	char buf[256];
+	REQUIRE(make_song_session("act_markers", 0));
+	REQUIRE(rig_start(&r, "act_markers", three_sources, 2, 0));
+	struct control *c = r.c;
+
+	locate_to(&r, "5", BAR_AT(5), __LINE__);
+	uint64_t seq = message_seq(c);
+	CHECK_OK(action_marker_add(c, "solo", NULL, &err), &err);
+	CHECK_STR(posted_info(c, seq, buf, sizeof buf),
+	          "marker \"solo\" added at 5|1|0 (frame 384000)");
+	CHECK_EQ(marker_at(c, "solo"), BAR_AT(5));
+	CHECK_OK(action_marker_add(c, "end", "9|2", &err), &err);
+	CHECK_EQ(marker_at(c, "end"), BAR_AT(9) + BAR / 4);
+	/* A marker called like a section: the section is the position. */
+	CHECK_OK(action_marker_add(c, "verse", "1f", &err), &err);
+	CHECK_REFUSED(action_marker_add(c, "solo", "1", &err), RL_ERR_EXISTS,
+	              "already a marker \"solo\"", &err);
+	CHECK_REFUSED(action_marker_add(c, "x", "nowhere", &err),
+	              RL_ERR_NOT_FOUND, "a section or a marker", &err);
+	CHECK_MOVED(&r, action_locate(c, "end", &err), BAR_AT(9) + BAR / 4);
+	CHECK_MOVED(&r, action_locate(c, "verse", &err), BAR_AT(5));
+	locate_to(&r, "solo", BAR_AT(5), __LINE__);
+
+	locate_to(&r, "7", BAR_AT(7), __LINE__);
+	seq = message_seq(c);
+	CHECK_OK(action_marker_move(c, "solo", NULL, &err), &err);
+	CHECK_STR(posted_info(c, seq, buf, sizeof buf),
+	          "marker \"solo\" moved to 7|1|0 (frame 576000)");
+	CHECK_EQ(marker_at(c, "solo"), BAR_AT(7));
+	CHECK_OK(action_marker_move(c, "end", "solo", &err), &err);
+	CHECK_EQ(marker_at(c, "end"), BAR_AT(7));
+	seq = message_seq(c);
+	CHECK_OK(action_marker_rename(c, "solo", "guitar solo", &err), &err);
+	CHECK_STR(posted_info(c, seq, buf, sizeof buf),
+	          "marker \"solo\" renamed \"guitar solo\"");
+	CHECK_REFUSED(action_marker_rename(c, "guitar solo", "end", &err),
+	              RL_ERR_EXISTS, "already a marker", &err);
+	seq = message_seq(c);
+	CHECK_OK(action_marker_remove(c, "end", &err), &err);
+	CHECK_STR(posted_info(c, seq, buf, sizeof buf),
+	          "marker \"end\" removed; it was at 7|1|0 (frame 576000)");
+	CHECK_REFUSED(action_marker_remove(c, "end", &err), RL_ERR_NOT_FOUND,
+	              "no marker \"end\"", &err);
+	CHECK_EQ_U64(control_markers(c, NULL, 0), 2);
+	CHECK_EQ_U64(r.poll_failures, 0);
+	control_close(c);
+
+	/* Without the recorder: the session's map at its last rate. */
+	REQUIRE_OK(control_open_offline(r.dir, "markers", CONTROL_EXISTING,
+	                                &c, &err), &err);
+	control_set_quiet(c, true);
+	CHECK_OK(action_marker_add(c, "bridge", "chorus", &err), &err);
+	CHECK_EQ(marker_at(c, "bridge"), BAR_AT(9));
+	CHECK_OK(action_marker_move(c, "bridge", "2s", &err), &err);
+	CHECK_EQ(marker_at(c, "bridge"), RATE * 2);
+	int64_t frame = 0;
+	CHECK_OK(control_parse_position(c, "guitar solo", &frame, &err), &err);
+	CHECK_EQ(frame, BAR_AT(7));
+	CHECK_REFUSED(action_marker_move(c, "bridge", NULL, &err),
+	              RL_ERR_STATE, "give a position", &err);
+	CHECK_REFUSED(action_marker(c, NULL, &err), RL_ERR_STATE,
+	              "recorder not started", &err);
+	control_close(c);
+	struct session *s = load_session(r.dir);
+	REQUIRE(s);
+	CHECK_EQ_U64(s->marker_count, 3);
+	session_free(s);
 }
 
 /*
@@ -2265,6 +2379,7 @@ int main(int argc, char **argv)
 		{ "act_locate", test_action_locate },
 		{ "act_loop", test_action_loop },
 		{ "act_takes", test_action_takes },
+		{ "act_markers", test_action_markers },
 		{ "offline", test_offline },
 	};
 	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {

@@ -143,6 +143,7 @@ static void test_route_table(void)
 	/* Read-only clients may ask and watch, never act. */
 	static const char *const watch[] = {
 		"/redlight/ping", "/redlight/pong", "/redlight/query",
+		"/redlight/markers",
 		"/redlight/subscribe", "/redlight/unsubscribe", "/refresh",
 		"/transport_frame", "/transport_speed", "/record_enabled",
 	};

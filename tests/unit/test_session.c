@@ -218,7 +218,8 @@ static const char empty_session_json[] =
 	"  },\n"
 	"  \"tracks\": [],\n"
 	"  \"takes\": [],\n"
-	"  \"comps\": []\n"
+	"  \"comps\": [],\n"
+	"  \"markers\": []\n"
 	"}\n";
 
 static void test_open_creates_layout(void)
