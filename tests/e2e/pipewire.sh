@@ -8,6 +8,8 @@
 #    3 s, every frame of every track exact, take 2 going on from take 1's
 #    last source frame.
 # 2. Then without flags: the session's tracks, no track added.
+# 3. The live recorder (`redlight SESSION --headless`): a take started
+#    and stopped over OSC, verified the same way.
 # No jackd at all: if libjack were jackd2's, nothing would connect --
 # and the test also checks the processes mapped PipeWire's libjack.
 . "$(dirname "$0")/lib.sh"
@@ -141,4 +143,28 @@ pw-jack "$REDLIGHT" record --no-click --duration 1 "$S" >"$E2E_TMP/out2" 2>"$E2E
 expect_contains "$E2E_TMP/out2" "take 003: 4 tracks, 48000 frames"
 grep -q "added track" "$E2E_TMP/err2" && fail "a track was added: $(cat "$E2E_TMP/err2")"
 verify_take_run "$E2E_TMP/out2" "$S/takes/003" --expect-tracks 4 --expect-frames 48000
+
+# 3. The live recorder, headless, driven over OSC: take 004 of the
+# session's tracks, started and stopped by messages.
+P=$((20000 + $(printf %s "$REDLIGHT-pw" | cksum | cut -d' ' -f1) % 10000))
+pw-jack "$REDLIGHT" "$S" --headless --osc-port "$P" >"$E2E_TMP/live.out" 2>"$E2E_TMP/live.err" &
+LIVE=$!
+E2E_PIDS+=("$LIVE")
+wait_for "$E2E_TMP/live.err" "OSC on UDP port $P" 20
+uses_pipewire_libjack "$LIVE"
+oscsend 127.0.0.1 "$P" /redlight/record || fail "oscsend record"
+for _ in $(seq 100); do [ -d "$S/takes/004" ] && break; sleep 0.1; done
+sleep 1
+oscsend 127.0.0.1 "$P" /redlight/stop || fail "oscsend stop"
+for _ in $(seq 100); do
+	[ "$(json_get "$S/session.json" takes.3.complete 2>/dev/null)" = true ] && break
+	sleep 0.1
+done
+[ "$(json_get "$S/session.json" takes.3.complete 2>/dev/null)" = true ] \
+	|| fail "take 004 not finished: $(cat "$E2E_TMP/live.err")"
+kill -INT "$LIVE"
+wait "$LIVE" || fail "live recorder under pw-jack failed: $(cat "$E2E_TMP/live.err")"
+echo "take 4: $(json_get "$S/session.json" takes.3.dropped_frames) dropped frames, $(json_get "$S/session.json" takes.3.xruns) xruns" \
+	>"$E2E_TMP/out3"
+verify_take_run "$E2E_TMP/out3" "$S/takes/004" --expect-tracks 4
 echo "ok"
