@@ -131,4 +131,42 @@ enum rl_status cli_find_sources(struct control *ctl, const char *const *inputs,
                                 const char *const **sources, size_t *count,
                                 char ***names, struct error *err);
 
+/** What cli_choose_sources() does when no session track has an input. */
+enum cli_no_track_inputs {
+	CLI_NO_INPUTS_FAIL,       /**< RL_ERR_NOT_FOUND, saying how to set
+	                               them (`redlight SESSION_DIR`) */
+	CLI_NO_INPUTS_RECORD_ALL, /**< every output port of every other
+	                               client (`redlight record`) */
+};
+
+/**
+ * The ports the recorder starts on, the same way for `redlight record`
+ * and `redlight SESSION_DIR`: --input PORT ... or --inputs REGEX as
+ * cli_find_sources() reads them; without either, the inputs of the
+ * session's tracks in track order (both ports of a stereo track), each
+ * recording into its own track; if no track has an input, as `none`
+ * says. Arming is control_start_with_sources()'s: every track but the
+ * rec-safe ones. *names is NULL or the array behind *sources, for the
+ * caller to free with control_free_names() (also after an error). Main
+ * thread, before the recorder starts.
+ */
+enum rl_status cli_choose_sources(struct control *ctl,
+                                  const char *const *inputs,
+                                  size_t input_count, const char *regex,
+                                  enum cli_no_track_inputs none,
+                                  const char *const **sources, size_t *count,
+                                  char ***names, struct error *err);
+
+/**
+ * control_start_with_sources(), then name every track it added to the
+ * session (a port that no track records from) and every track whose
+ * input it set (a port named like the track): "redlight: added track 5
+ * 'out_3' for port redlight-source:out_3" on stderr, and the same as a
+ * CONTROL_INFO message (the session's log, the UI's status line). Main
+ * thread, before other front-end threads start.
+ */
+enum rl_status cli_start_recorder(struct control *ctl,
+                                  const char *const *sources, size_t count,
+                                  struct error *err);
+
 #endif

@@ -4,7 +4,9 @@
  * (takes, tracks, comp, bounce) share: opening without ever creating a
  * session, the lock around a change, and the argument forms they all
  * accept. At the end, what the two that run the recorder (record and
- * run) share: the options they both take, read the same way.
+ * run) share: the options they both take, read the same way, which ports
+ * they record (the session tracks' own inputs unless told), and saying
+ * which tracks starting the recorder added.
  */
 #include "redlight/cli.h"
 
@@ -199,5 +201,101 @@ enum rl_status cli_find_sources(struct control *ctl, const char *const *inputs,
 		st = error_set(err, RL_ERR_NOT_FOUND, "no JACK output port "
 		               "matches '%s'", regex ? regex : ".*");
 	*sources = (const char *const *)*names;
+	return st;
+}
+
+/* The inputs of the session's tracks, in track order (a stereo track's
+ * two ports, left first); *count 0 if no track has one. */
+static enum rl_status track_sources(struct control *ctl, char ***names,
+                                    size_t *count, struct error *err)
+{
+	const struct session *s = control_session(ctl);
+	char **v = calloc(2 * s->track_count + 1, sizeof *v);
+	size_t n = 0;
+	bool ok = v != NULL;
+	for (size_t i = 0; ok && i < s->track_count; i++) {
+		const struct session_track *t = &s->tracks[i];
+		if (t->source[0])
+			ok = (v[n++] = strdup(t->source)) != NULL;
+		if (ok && t->source_right[0])
+			ok = (v[n++] = strdup(t->source_right)) != NULL;
+	}
+	if (!ok) {
+		control_free_names(v);
+		return error_set(err, RL_ERR_NOMEM, "out of memory");
+	}
+	*names = v;
+	*count = n;
+	return RL_OK;
+}
+
+enum rl_status cli_choose_sources(struct control *ctl,
+                                  const char *const *inputs,
+                                  size_t input_count, const char *regex,
+                                  enum cli_no_track_inputs none,
+                                  const char *const **sources, size_t *count,
+                                  char ***names, struct error *err)
+{
+	*names = NULL;
+	if (input_count || regex)
+		return cli_find_sources(ctl, inputs, input_count, regex,
+		                        sources, count, names, err);
+	enum rl_status st = track_sources(ctl, names, count, err);
+	*sources = (const char *const *)*names;
+	if (st != RL_OK || *count)
+		return st;
+	if (none == CLI_NO_INPUTS_RECORD_ALL) {
+		control_free_names(*names);
+		return cli_find_sources(ctl, NULL, 0, NULL, sources, count,
+		                        names, err);
+	}
+	return error_set(err, RL_ERR_NOT_FOUND, "%s has no track inputs: "
+	                 "give --inputs REGEX or --input PORT, or set them "
+	                 "with `redlight tracks input`",
+	                 control_session(ctl)->dir);
+}
+
+/* Say what starting the recorder did to the session's tracks: each track
+ * it added (index `before` on), each earlier one whose input it set (a
+ * port named like the track). `was` holds the earlier tracks' inputs.
+ * On stderr, and in the log and the UI's status line: a session that
+ * grows a track should never go unnoticed. */
+static void report_track_changes(struct control *ctl,
+                                 char (*was)[SESSION_PORT_MAX], size_t before)
+{
+	const struct session *s = control_session(ctl);
+	char line[SESSION_NAME_MAX + 2 * SESSION_PORT_MAX + 64];
+	for (size_t i = 0; i < s->track_count; i++) {
+		const struct session_track *t = &s->tracks[i];
+		if (i >= before)
+			snprintf(line, sizeof line, "added track %zu '%s' for "
+			         "port %s", i + 1, t->name, t->source);
+		else if (strcmp(was[i], t->source))
+			snprintf(line, sizeof line, "track %zu '%s' records "
+			         "from port %s from now on (the port is named "
+			         "like it)", i + 1, t->name, t->source);
+		else
+			continue;
+		fprintf(stderr, "redlight: %s\n", line);
+		control_post(ctl, CONTROL_INFO, "%s", line);
+	}
+}
+
+enum rl_status cli_start_recorder(struct control *ctl,
+                                  const char *const *sources, size_t count,
+                                  struct error *err)
+{
+	const struct session *s = control_session(ctl);
+	size_t before = s->track_count;
+	char (*was)[SESSION_PORT_MAX] = calloc(before + 1, sizeof *was);
+	if (!was)
+		return error_set(err, RL_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < before; i++)
+		memcpy(was[i], s->tracks[i].source, sizeof was[i]);
+	enum rl_status st = control_start_with_sources(ctl, sources, count,
+	                                               err);
+	if (st == RL_OK)
+		report_track_changes(ctl, was, before);
+	free(was);
 	return st;
 }

@@ -81,6 +81,8 @@ static void record_usage(void)
 	      "                       [--split-at TIME ...] [--marker-at TIME[=NAME] ...]\n"
 	      "                       [--jack-transport internal|follow|master]\n"
 	      "                       [--client-name NAME] [--stats] SESSION_DIR\n"
+	      "Without --inputs/--input: the session tracks' own inputs (armed unless\n"
+	      "     rec-safe), or every output port if no track has an input yet\n"
 	      "POS: bar (17), bar|beat|tick (17|3|0), seconds (12.5s), frames (48000f)\n"
 	      "     a section of the tempo map (chorus1) or a marker (redlight markers)\n"
 	      "TIME: seconds after the first take started. --split-at starts a new\n"
@@ -470,9 +472,11 @@ static void new_take(struct control *ctl)
 }
 
 /* Open the session, choose the JACK transport mode (needed before the
- * recorder starts), find the ports and start the recorder on them: one
- * armed track per port, no take yet. *ctl is the caller's to close, also
- * after an error. */
+ * recorder starts), find the ports -- the session tracks' own inputs, as
+ * `redlight SESSION_DIR` records them, unless --inputs/--input say, or
+ * every output port if no track has an input -- and start the recorder
+ * on them: one track per port, armed unless rec-safe, no take yet.
+ * *ctl is the caller's to close, also after an error. */
 static enum rl_status start_recorder(const struct record_args *a,
                                      struct control **ctl,
                                      struct error *err)
@@ -484,10 +488,11 @@ static enum rl_status start_recorder(const struct record_args *a,
 	size_t count = 0;
 	char **names = NULL;
 	if (st == RL_OK)
-		st = cli_find_sources(*ctl, a->inputs, a->input_count, a->regex,
-		                      &sources, &count, &names, err);
+		st = cli_choose_sources(*ctl, a->inputs, a->input_count,
+		                        a->regex, CLI_NO_INPUTS_RECORD_ALL,
+		                        &sources, &count, &names, err);
 	if (st == RL_OK)
-		st = control_start_with_sources(*ctl, sources, count, err);
+		st = cli_start_recorder(*ctl, sources, count, err);
 	control_free_names(names);
 	return st;
 }

@@ -190,49 +190,6 @@ static int parse_options(int argc, char **argv, struct run_options *o)
 	return -1;
 }
 
-/* The ports to record: the ones given, the ones matching --inputs, or
- * the session tracks' own inputs (both of a stereo track). *names (the
- * caller frees with control_free_names(), or NULL when the caller's
- * array is used) backs *sources. */
-static enum rl_status find_sources(struct control *ctl,
-                                   const struct run_options *o,
-                                   const char *const **sources,
-                                   size_t *count, char ***names,
-                                   struct error *err)
-{
-	*names = NULL;
-	if (o->input_count || o->regex)
-		return cli_find_sources(ctl, o->inputs, o->input_count,
-		                        o->regex, sources, count, names, err);
-	const struct session *s = control_session(ctl);
-	char **v = calloc(2 * s->track_count + 1, sizeof *v);
-	size_t n = 0;
-	for (size_t i = 0; v && i < s->track_count; i++) {
-		const struct session_track *t = &s->tracks[i];
-		if (t->source[0])
-			v[n++] = strdup(t->source);
-		if (t->source_right[0])
-			v[n++] = strdup(t->source_right);
-	}
-	for (size_t i = 0; v && i < n; i++) {
-		if (!v[i]) {
-			control_free_names(v);
-			v = NULL;
-		}
-	}
-	if (!v)
-		return error_set(err, RL_ERR_NOMEM, "out of memory");
-	*names = v;
-	*sources = (const char *const *)v;
-	*count = n;
-	if (n == 0)
-		return error_set(err, RL_ERR_NOT_FOUND, "%s has no track "
-		                 "inputs: give --inputs REGEX or --input PORT, or "
-		                 "set them with `redlight tracks input`",
-		                 s->dir);
-	return RL_OK;
-}
-
 /* Click and the outputs, as the session says; no take yet. */
 static enum rl_status setup(struct control *ctl, const struct run_options *o,
                             struct error *err)
@@ -321,9 +278,11 @@ int cmd_run(int argc, char **argv)
 	const char *const *sources = NULL;
 	size_t count = 0;
 	if (st == RL_OK)
-		st = find_sources(ctl, &o, &sources, &count, &names, &err);
+		st = cli_choose_sources(ctl, o.inputs, o.input_count, o.regex,
+		                        CLI_NO_INPUTS_FAIL, &sources, &count,
+		                        &names, &err);
 	if (st == RL_OK)
-		st = control_start_with_sources(ctl, sources, count, &err);
+		st = cli_start_recorder(ctl, sources, count, &err);
 	control_free_names(names);
 	if (st == RL_OK)
 		st = setup(ctl, &o, &err);
