@@ -174,6 +174,11 @@ void control_follow_inputs(struct control *c)
 				c->jb, t, in->source);
 			if (in->state == CONTROL_INPUT_CONNECTED && !on)
 				input_lost(c, t);
+			else if (in->state == CONTROL_INPUT_UNPATCHED &&
+			         !there)
+				/* Disconnected on its way out (a client
+				 * that quits): connect it when it is back. */
+				in->state = CONTROL_INPUT_MISSING;
 			else if (in->state != CONTROL_INPUT_CONNECTED && there &&
 			         (on || in->state == CONTROL_INPUT_MISSING))
 				input_found(c, t);

@@ -174,17 +174,13 @@ static void add_marker(struct wtake *t, const struct engine_event *ev)
 /* File f had no input from f->lost_at to `end`. */
 static void close_no_input(struct wfile *f, uint64_t end)
 {
-	f->lost = false;
-	if (end <= f->lost_at)
-		return;
 	size_t cap = sizeof f->no_input / sizeof f->no_input[0];
-	if (f->no_input_count == cap) {
-		struct session_dropped_range *last = &f->no_input[cap - 1];
-		last->length = end - last->start;
-		return;
-	}
-	f->no_input[f->no_input_count++] = (struct session_dropped_range){
-		f->lost_at, end - f->lost_at };
+	f->lost = false;
+	if (end > f->lost_at && f->no_input_count < cap)
+		f->no_input[f->no_input_count++] = (struct session_dropped_range){
+			f->lost_at, end - f->lost_at };
+	else if (end > f->lost_at)
+		f->no_input[cap - 1].length = end - f->no_input[cap - 1].start;
 }
 
 /* ENGINE_EVENT_INPUT: the track of a file of take t lost its source port
@@ -193,21 +189,17 @@ static void note_input(struct wtake *t, const struct engine_event *ev)
 {
 	uint64_t frame = ev->timeline_frame > t->shift
 	                 ? ev->timeline_frame - t->shift : 0;
-	if (frame < t->start_frame)
-		frame = t->start_frame;
+	frame = frame > t->start_frame ? frame : t->start_frame;
 	for (size_t i = 0; i < t->count; i++) {
 		struct wfile *f = &t->files[i];
-		bool ours = false;
-		for (uint32_t c = 0; c < f->channels || c == 0; c++)
-			ours |= f->engine_tracks[c] == ev->track;
-		if (!ours)
+		if (f->engine_tracks[0] != ev->track &&
+		    (f->channels < 2 || f->engine_tracks[1] != ev->track))
 			continue;
-		if (!ev->length && !f->lost) {
-			f->lost = true;
-			f->lost_at = frame;
-		} else if (ev->length && f->lost) {
+		if (ev->length && f->lost)
 			close_no_input(f, frame);
-		}
+		else if (!ev->length && !f->lost)
+			f->lost_at = frame;
+		f->lost = !ev->length;
 	}
 }
 

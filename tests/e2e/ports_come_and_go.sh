@@ -6,7 +6,8 @@
 #   and the next take records it exactly from the take's first frame;
 # - its client quits mid-take: that track records silence from that
 #   frame on, session.json marks the frame (no_input_ranges) exactly
-#   where the audio stops, and the other tracks are exact to the end.
+#   where the audio stops, and the other tracks are exact to the end;
+# - the client starts again: the track connects and arms again.
 . "$(dirname "$0")/lib.sh"
 start_jackd 48000 256
 start_source 2
@@ -64,7 +65,8 @@ done
 sleep 1
 kill -TERM "$LATE"
 wait "$LATE" 2>/dev/null
-wait_log "track vox: lost its input late:out_1 (the port is gone)" 10
+# JACK may disconnect the port before it is gone: either way it is lost.
+wait_log "track vox: lost its input late:out_1" 10
 sleep 1
 osc /redlight/stop
 for _ in $(seq 100); do
@@ -94,4 +96,16 @@ for wrong in $((from + 1)) $((from - 1)); do
 	"$VERIFY_TAKE" --channel-of "$vox=0" --silent-from "$vox=$wrong" "$S/takes/001" >/dev/null 2>&1 \
 		&& fail "verify-take accepts a mark at $wrong, not $from"
 done
+
+# Its client starts again: vox connects again and is armed again.
+"$REDLIGHT_SOURCE" --name late --channels 1 >"$E2E_TMP/late2.log" 2>&1 &
+E2E_PIDS+=($!)
+for _ in $(seq 100); do
+	[ "$(grep -c "track vox: input late:out_1 connected" "$S/redlight.log")" = 2 ] && break
+	sleep 0.1
+done
+[ "$(grep -c "track vox: input late:out_1 connected" "$S/redlight.log")" = 2 ] \
+	|| fail "vox not connected again when its client came back: $(tail -5 "$S/redlight.log")"
+[ "$(grep -c "track vox armed" "$S/redlight.log")" = 2 ] || sleep 1
+[ "$(grep -c "track vox armed" "$S/redlight.log")" = 2 ] || fail "vox not armed again"
 echo ok
