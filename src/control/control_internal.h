@@ -19,6 +19,7 @@
  *                       track by name or number (and arming it so)
  *   control_messages.c  the front-ends' lock and messages
  *   control_session.c   takes and comps edited from the front-ends
+ *   control_ranges.c    record-ready, the punch range, the loop range
  *
  * Threads: everything here runs on the control thread (control.h says
  * which that is). Nothing in src/control/ is reachable from the JACK
@@ -105,13 +106,17 @@ struct control {
 	struct open_take open[OPEN_TAKES_MAX];
 	size_t open_count;
 	bool loop_on;
-	int64_t loop_start, loop_end;
+	int64_t loop_start, loop_end; /* ENGINE_NO_FRAME: unset */
 	bool stop_sent;           /* control_poll() clears it on a disk error */
 	bool stop_after_pass_sent;
 	uint64_t split_seq;       /* engine_commands_sent() after a NEW_TAKE */
 	bool have_marker;
 	uint32_t marker_take;
 	struct session_marker marker; /* the last one added */
+
+	/* control_ranges.c: record-ready (the punch range lives in the
+	 * session's settings, the loop range above). */
+	bool record_ready;
 
 	/* control_transport.c */
 	int64_t located_to;       /* last LOCATE sent ... */
