@@ -95,12 +95,12 @@ static enum rl_status punch_apply(struct control *c,
 	enum rl_status st = control_set_punch(c, p, err);
 	if (st != RL_OK)
 		return st;
-	char a[48] = "-", b[48] = "-";
+	char a[48] = "none", b[48] = "none";
 	if (p->in != ENGINE_NO_FRAME)
 		bbt_text(c, p->in, a, sizeof a);
 	if (p->out != ENGINE_NO_FRAME)
 		bbt_text(c, p->out, b, sizeof b);
-	control_post(c, CONTROL_INFO, "punch %s to %s (%s)%s", a, b,
+	control_post(c, CONTROL_INFO, "punch-in %s, punch-out %s: %s%s", a, b,
 	             p->in_on || p->out_on ? "on" : "off", cleared);
 	return RL_OK;
 }

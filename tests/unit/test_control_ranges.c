@@ -156,7 +156,7 @@ static void test_punch_record(void)
 	CHECK(st.punch.in_on && st.punch.out_on);
 	CHECK_OK(action_locate(c, "3", &err), &err);
 	CHECK_OK(action_punch_in(c, NULL, &err), &err);
-	CHECK_CONTAINS(last_message(c, msg, sizeof msg), "punch 3|1|0 to 6|1|0");
+	CHECK_CONTAINS(last_message(c, msg, sizeof msg), "punch-in 3|1|0, punch-out 6|1|0: on");
 	CHECK_OK(action_locate(c, "5", &err), &err);
 	CHECK_OK(action_punch_out(c, "", &err), &err);
 	st = status_of(c);
