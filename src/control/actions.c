@@ -132,8 +132,8 @@ static enum rl_status roll(struct control *c, struct error *err)
 	    st.transport != ENGINE_STOPPED)
 		return control_play(c, err);
 	if (st.armed_tracks == 0) {
-		control_post(c, CONTROL_WARNING, "record-ready, but no track is "
-		             "armed: playing without recording");
+		control_post(c, CONTROL_WARNING, "record-ready, but no track "
+		             "is armed: playing without recording");
 		return control_play(c, err);
 	}
 	return actions_record_now(c, err);

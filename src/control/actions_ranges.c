@@ -109,7 +109,8 @@ static enum rl_status punch_set(struct control *c, const char *from,
                                 const char *to, struct error *err)
 {
 	int64_t a = 0, b = 0;
-	enum rl_status st = actions_range_bounds(c, "punch", from, to, &a, &b, err);
+	enum rl_status st = actions_range_bounds(c, "punch", from, to, &a, &b,
+	                                         err);
 	struct control_punch p = { .in = a, .out = b, .in_on = true,
 	                           .out_on = true };
 	return st == RL_OK ? punch_apply(c, &p, "", err) : st;
@@ -210,8 +211,8 @@ static enum rl_status loop_end_at(struct control *c, bool end,
 		return st;
 	char at[48];
 	bbt_text(c, f, at, sizeof at);
-	control_post(c, CONTROL_INFO, "loop %s at %s%s%s", end ? "end" : "start",
-	             at, cleared ? (end ? "; the start after it is cleared"
+	control_post(c, CONTROL_INFO, "loop %s at %s%s%s",
+	             end ? "end" : "start", at, cleared ? (end ? "; the start after it is cleared"
 	                                : "; the end before it is cleared")
 	                         : "",
 	             cleared && cs.loop_on ? " (looping stopped)" : "");

@@ -148,8 +148,8 @@ static void on_punch_range(struct tui *ui, uint32_t arg, const char *text)
 	if (clears(text))
 		tui_report(ui, "punch", action_punch_clear(ui->c, &err), &err);
 	else if (text[0])
-		tui_report(ui, "punch", action_punch_set(ui->c, text, NULL, &err),
-		           &err);
+		tui_report(ui, "punch",
+		           action_punch_set(ui->c, text, NULL, &err), &err);
 }
 
 /* Keys of record-ready and the punch and loop ranges: false if `key` is
@@ -179,8 +179,8 @@ static bool range_key(struct tui *ui, int key)
 		           "Punch IN:OUT or a section:");
 		return true;
 	case '{':
-		tui_report(ui, "loop start", action_loop_start(ui->c, NULL, &err),
-		           &err);
+		tui_report(ui, "loop start",
+		           action_loop_start(ui->c, NULL, &err), &err);
 		return true;
 	case '}':
 		tui_report(ui, "loop end", action_loop_end(ui->c, NULL, &err),

@@ -117,8 +117,8 @@ void tui_transport_draw(struct tui *ui, int y)
 	}
 	/* The ranges: lit while they apply, dim while only set. */
 	if (ui->s.loop_label[0]) {
-		snprintf(buf, sizeof buf, st->loop_on ? " LOOP %s " : "loop %s ",
-		         ui->s.loop_label);
+		snprintf(buf, sizeof buf,
+		         st->loop_on ? " LOOP %s " : "loop %s ", ui->s.loop_label);
 		x += tui_put(ui, y2, x, -1, tui_attr(ui, st->loop_on ? TUI_TITLE
 		                                                     : TUI_DIM),
 		             buf);

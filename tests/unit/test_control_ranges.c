@@ -156,7 +156,8 @@ static void test_punch_record(void)
 	CHECK(st.punch.in_on && st.punch.out_on);
 	CHECK_OK(action_locate(c, "3", &err), &err);
 	CHECK_OK(action_punch_in(c, NULL, &err), &err);
-	CHECK_CONTAINS(last_message(c, msg, sizeof msg), "punch-in 3|1|0, punch-out 6|1|0: on");
+	CHECK_CONTAINS(last_message(c, msg, sizeof msg),
+	               "punch-in 3|1|0, punch-out 6|1|0: on");
 	CHECK_OK(action_locate(c, "5", &err), &err);
 	CHECK_OK(action_punch_out(c, "", &err), &err);
 	st = status_of(c);
@@ -199,7 +200,8 @@ static void test_punch_record(void)
 	CHECK(!st.punch.in_on && !st.punch.out_on && st.punch.in == BAR_AT(3));
 	CHECK_OK(action_punch_clear(c, &err), &err);
 	st = status_of(c);
-	CHECK(st.punch.in == ENGINE_NO_FRAME && st.punch.out == ENGINE_NO_FRAME);
+	CHECK(st.punch.in == ENGINE_NO_FRAME &&
+	      st.punch.out == ENGINE_NO_FRAME);
 	control_close(c);
 }
 
@@ -322,7 +324,8 @@ static void test_ranges_refused(void)
 	      st.loop_end == ENGINE_NO_FRAME);
 	CHECK_OK(action_loop_clear(c, &err), &err);
 	st = status_of(c);
-	CHECK(st.loop_start == ENGINE_NO_FRAME && st.loop_end == ENGINE_NO_FRAME);
+	CHECK(st.loop_start == ENGINE_NO_FRAME &&
+	      st.loop_end == ENGINE_NO_FRAME);
 	control_close(c);
 
 	/* A session opened without the recorder refuses them alike. */
