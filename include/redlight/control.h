@@ -707,6 +707,9 @@ enum rl_status control_set_loop_range(struct control *c, int64_t start,
  *  locate is where it went); 0 before start. */
 int64_t control_play_head(const struct control *c);
 
+/** The JACK transport mode of this run (control_set_transport_mode()). */
+enum jack_transport_mode control_transport_mode(const struct control *c);
+
 /* Takes, from the front-ends: the same rules and refusals as the session
  * functions (session.h), saved at once. A keeper or comp change is heard
  * from the next time the transport stops (control_poll() resets the

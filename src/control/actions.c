@@ -136,7 +136,14 @@ static enum rl_status roll(struct control *c, struct error *err)
 		             "is armed: playing without recording");
 		return control_play(c, err);
 	}
-	return actions_record_now(c, err);
+	enum rl_status rs = actions_record_now(c, err);
+	/* Following JACK's transport a record only waits for it to roll
+	 * (as `r` does); play is what starts it rolling. As its master,
+	 * the record has started it already. */
+	if (rs == RL_OK &&
+	    control_transport_mode(c) == JACK_TRANSPORT_FOLLOW)
+		rs = control_play(c, err);
+	return rs;
 }
 
 static enum rl_status toggle_roll(struct control *c, struct error *err)

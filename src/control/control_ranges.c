@@ -95,3 +95,8 @@ int64_t control_play_head(const struct control *c)
 	engine_snapshot(c->engine, &snap);
 	return control_timeline_of(c, &snap);
 }
+
+enum jack_transport_mode control_transport_mode(const struct control *c)
+{
+	return c->config.transport;
+}
