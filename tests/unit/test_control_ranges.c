@@ -40,9 +40,11 @@ static void nap_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
-/* A started recorder on the two sources in session `name`. */
-static struct control *start(const char *name, char *dir, size_t size,
-                             struct jack_backend **jb)
+/* A started recorder on the two sources in session `name`, on JACK
+ * transport `mode`. */
+static struct control *start_mode(const char *name, char *dir, size_t size,
+                                  struct jack_backend **jb,
+                                  enum jack_transport_mode mode)
 {
 	snprintf(dir, size, "%s/%s", tmp_root, name);
 	struct test_backend_config bc = {
@@ -61,6 +63,7 @@ static struct control *start(const char *name, char *dir, size_t size,
 	}
 	control_set_quiet(c, true);
 	*jb = test_backend_last();
+	control_set_transport_mode(c, mode);
 	const char *names[] = { sources[0].name, sources[1].name };
 	if (control_start_with_sources(c, names, 2, &err) != RL_OK) {
 		fprintf(stderr, "start: %s\n", err.message);
@@ -68,6 +71,12 @@ static struct control *start(const char *name, char *dir, size_t size,
 		return NULL;
 	}
 	return c;
+}
+
+static struct control *start(const char *name, char *dir, size_t size,
+                             struct jack_backend **jb)
+{
+	return start_mode(name, dir, size, jb, JACK_TRANSPORT_INTERNAL);
 }
 
 static struct control_status status_of(struct control *c)
@@ -260,6 +269,28 @@ static void test_record_ready(void)
 	control_close(c);
 }
 
+/* Following JACK's transport, a record only waits for it to roll: play
+ * with record-ready starts it, and the take records. */
+static void test_record_ready_follow(void)
+{
+	char dir[600];
+	struct jack_backend *jb;
+	struct error err = { 0 };
+	struct control *c = start_mode("follow", dir, sizeof dir, &jb,
+	                               JACK_TRANSPORT_FOLLOW);
+	REQUIRE(c != NULL);
+	CHECK_OK(action_record_ready(c, true, &err), &err);
+	CHECK_OK(action_play(c, &err), &err);
+	CHECK(wait_transport(c, ENGINE_RECORDING));
+	nap_ms(100);
+	CHECK_OK(action_stop(c, &err), &err);
+	CHECK(wait_takes(c, 1));
+	const struct session_take *t = take_of(c, 1);
+	CHECK(t && t->length > 0 && t->file_count == 2);
+	CHECK(status_of(c).record_ready);
+	control_close(c);
+}
+
 /* The loop range one end at a time, and what is refused. */
 static void test_ranges_refused(void)
 {
@@ -344,6 +375,7 @@ int main(void)
 		return 1;
 	test_punch_record();
 	test_record_ready();
+	test_record_ready_follow();
 	test_ranges_refused();
 	if (check_failures)
 		fprintf(stderr, "sessions kept in %s\n", tmp_root);
