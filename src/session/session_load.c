@@ -784,8 +784,10 @@ static enum rl_status load_punch(const struct loader *ld, const json_t *o,
 		                   "punch_in (%lld)", (long long)st->punch_out,
 		                   (long long)st->punch_in);
 	/* A switch without its point has nothing to switch. */
-	st->punch_in_on &= st->punch_in != SESSION_NO_FRAME;
-	st->punch_out_on &= st->punch_out != SESSION_NO_FRAME;
+	if (st->punch_in == SESSION_NO_FRAME)
+		st->punch_in_on = false;
+	if (st->punch_out == SESSION_NO_FRAME)
+		st->punch_out_on = false;
 	return rc;
 }
 
