@@ -57,8 +57,9 @@ enum rl_status action_toggle_roll(struct control *c, struct error *err);
  */
 enum rl_status action_record(struct control *c, struct error *err);
 
-/** Ardour's and REAPER's record button: record if nothing is pending,
- *  else stop (redlight has no "record off, keep rolling"). */
+/** REAPER's record button: record at once if nothing is pending, else
+ *  stop (redlight has no "record off, keep rolling"). Ardour's is
+ *  action_record_ready_toggle(). */
 enum rl_status action_record_toggle(struct control *c, struct error *err);
 
 /**
@@ -169,6 +170,75 @@ enum rl_status action_loop(struct control *c, bool on, struct error *err);
 
 /** action_loop() with the other state. */
 enum rl_status action_loop_toggle(struct control *c, struct error *err);
+
+/* ---- record-ready, punch and loop ranges ------------------------------ */
+
+/**
+ * Record-ready (Ardour's global record enable) on or off. While it is
+ * on, play (action_play(), action_toggle_roll(), a locate that rolls)
+ * from a stopped transport records a take instead, with the session's
+ * count-in, pre-roll and punch range, as action_record() does; stop
+ * ends the take and record-ready stays on. On while rolling records
+ * from here. Off while a record is pending or recording stops it (and
+ * the transport: redlight has no "record off, keep rolling"). Per run.
+ */
+enum rl_status action_record_ready(struct control *c, bool on,
+                                   struct error *err);
+
+/** Ardour's /rec_enable_toggle: off if record-ready is on or a record
+ *  is pending or recording (what its button shows), else on. */
+enum rl_status action_record_ready_toggle(struct control *c,
+                                          struct error *err);
+
+/**
+ * The punch range a record press uses from now on (kept in the
+ * session): `from` and `to` are positions, or with `to` NULL `from` is
+ * "IN:OUT" or one section label (that whole section). Both ends on.
+ * Not while recording.
+ */
+enum rl_status action_punch_set(struct control *c, const char *from,
+                                const char *to, struct error *err);
+
+/** The punch-in at `position` (NULL or "": the play head), and on. A
+ *  punch-out at or before it is cleared (the message says so). */
+enum rl_status action_punch_in(struct control *c, const char *position,
+                               struct error *err);
+
+/** The punch-out at `position` (NULL or "": the play head), and on. A
+ *  punch-in at or after it is cleared (the message says so). */
+enum rl_status action_punch_out(struct control *c, const char *position,
+                                struct error *err);
+
+/** Forget the punch range: records start and end where they are asked
+ *  to again. */
+enum rl_status action_punch_clear(struct control *c, struct error *err);
+
+/** Punching on (every end that is set) or off (the range is kept). On
+ *  with no range refuses. */
+enum rl_status action_punch(struct control *c, bool on, struct error *err);
+
+/** action_punch() with the other state (on if any end is on: off). */
+enum rl_status action_punch_toggle(struct control *c, struct error *err);
+
+/** Ardour's punch-in switch: the punch-in on or off, the punch-out as it
+ *  is. Refused with no punch-in set. */
+enum rl_status action_punch_in_toggle(struct control *c, struct error *err);
+
+/** Ardour's punch-out switch, as action_punch_in_toggle(). */
+enum rl_status action_punch_out_toggle(struct control *c, struct error *err);
+
+/** The loop start at `position` (NULL or "": the play head); an end at
+ *  or before it is cleared. While looping the loop follows at once. */
+enum rl_status action_loop_start(struct control *c, const char *position,
+                                 struct error *err);
+
+/** The loop end at `position` (NULL or "": the play head); a start at
+ *  or after it is cleared. */
+enum rl_status action_loop_end(struct control *c, const char *position,
+                               struct error *err);
+
+/** Forget the loop range (looping stops). */
+enum rl_status action_loop_clear(struct control *c, struct error *err);
 
 /* ---- click and cue ---------------------------------------------------- */
 

@@ -605,6 +605,18 @@ void control_set_quiet(struct control *c, bool quiet);
 bool control_next_message(const struct control *c, uint64_t after,
                           struct control_message *out);
 
+/**
+ * The punch range of the session (settings.punch_*, kept in
+ * session.json): timeline frames, ENGINE_NO_FRAME for an end not set.
+ * An end applies to a record press (control_record_now()) while it is
+ * on: the take starts at punch-in and ends at punch-out (the transport
+ * rolls on), as Ardour's punch-in and punch-out switches.
+ */
+struct control_punch {
+	int64_t in, out;
+	bool in_on, out_on;
+};
+
 /** Everything a front-end shows about the recorder as a whole. */
 struct control_status {
 	/** The JACK server went away: the recorder waits for one to come
@@ -620,8 +632,15 @@ struct control_status {
 	struct control_position pos;
 	bool click_on;
 	bool loop_on;
-	int64_t loop_start, loop_end;   /**< timeline frames */
-	int64_t punch_in, punch_out;    /**< ENGINE_NO_FRAME: none */
+	int64_t loop_start, loop_end;   /**< timeline frames of the loop
+	                                     range (also while off),
+	                                     ENGINE_NO_FRAME: unset */
+	int64_t punch_in, punch_out;    /**< of the record pending or
+	                                     recording, ENGINE_NO_FRAME:
+	                                     none */
+	bool record_ready;         /**< record-ready: play records */
+	struct control_punch punch; /**< the punch range a record press
+	                                 uses (control_set_punch()) */
 	uint32_t sample_rate;
 	uint32_t buffer_size;
 	uint64_t xruns;
@@ -709,11 +728,52 @@ enum rl_status control_set_track_cue(struct control *c, uint32_t number,
                                      double db, struct error *err);
 
 /**
- * Record with the session's settings (count-in, pre-roll) from where the
- * transport is: what a front-end's record button does. Refused as
- * control_record() refuses. Control thread.
+ * Record with the session's settings (count-in, pre-roll, and the punch
+ * range's ends that are on) from where the transport is: what a
+ * front-end's record button does. Refused as control_record() refuses.
+ * Control thread.
  */
 enum rl_status control_record_now(struct control *c, struct error *err);
+
+/* Record-ready and the punch and loop ranges (control_ranges.c): state
+ * the front-ends set and show; what a press does with them is decided
+ * by the actions (actions.h). Control thread. */
+
+/** Record-ready on or off (Ardour's global record enable): nothing
+ *  records by itself, the actions read it. Per run, off at start.
+ *  RL_ERR_STATE before start. */
+enum rl_status control_set_record_ready(struct control *c, bool on,
+                                        struct error *err);
+
+/**
+ * Set the session's punch range (*p, as control_status() shows it) and
+ * save it. An end not set is off whatever p says. RL_ERR_INVALID: an end
+ * before frame 0, or the punch-out not after the punch-in (the message
+ * names both); RL_ERR_STATE while a take is open (the range of the take
+ * is fixed when it is asked for). A failed save says so, and the range
+ * is set all the same.
+ */
+enum rl_status control_set_punch(struct control *c,
+                                 const struct control_punch *p,
+                                 struct error *err);
+
+/**
+ * Set the loop range (ENGINE_NO_FRAME: that end unset), per run. While
+ * looping the loop follows it at once (as control_loop(), so refused
+ * while a take is open), and stops if an end is unset. RL_ERR_INVALID:
+ * an end before frame 0, or the end not after the start. RL_ERR_STATE
+ * before start.
+ */
+enum rl_status control_set_loop_range(struct control *c, int64_t start,
+                                      int64_t end, struct error *err);
+
+/** The timeline frame of the play head, counting a locate already sent
+ *  and not yet taken by the audio thread (so "here" right after a
+ *  locate is where it went); 0 before start. */
+int64_t control_play_head(const struct control *c);
+
+/** The JACK transport mode of this run (control_set_transport_mode()). */
+enum jack_transport_mode control_transport_mode(const struct control *c);
 
 /* Takes, from the front-ends: the same rules and refusals as the session
  * functions (session.h), saved at once. A keeper or comp change is heard

@@ -198,7 +198,15 @@ struct session_settings {
 	double cue_scratch_db;       /**< the scratch in the cue mix */
 	uint32_t osc_port;           /**< UDP port of the OSC server, 0: the
 	                                  default (3819) */
+	/** The punch range a record press uses (doc/actions.md, "Punch and
+	 *  loop ranges"): timeline frames, SESSION_NO_FRAME unset; each end
+	 *  applies while it is on. */
+	int64_t punch_in, punch_out;
+	bool punch_in_on, punch_out_on;
 };
+
+/** An unset frame (a punch point); equal to ENGINE_NO_FRAME. */
+#define SESSION_NO_FRAME INT64_MIN
 
 /** Fill in the defaults. */
 void session_settings_init(struct session_settings *st);

@@ -9,6 +9,8 @@
  */
 #include "actions_internal.h"
 
+#include "actions_internal.h"
+
 #include "redlight/comp.h"
 #include "redlight/tempo_map.h"
 
@@ -119,13 +121,38 @@ static enum rl_status read_track(struct control *c, uint32_t number,
 
 /* ---- bodies (under the lock) ------------------------------------------ */
 
+/* Play: from a stopped transport with record-ready on, a record press
+ * instead (a DAW's record-enable then play). With nothing armed there is
+ * nothing to record: it plays, and says why. */
+static enum rl_status roll(struct control *c, struct error *err)
+{
+	struct control_status st;
+	control_status(c, &st);
+	if (!st.record_ready || st.record_armed ||
+	    st.transport != ENGINE_STOPPED)
+		return control_play(c, err);
+	if (st.armed_tracks == 0) {
+		control_post(c, CONTROL_WARNING, "record-ready, but no track "
+		             "is armed: playing without recording");
+		return control_play(c, err);
+	}
+	enum rl_status rs = actions_record_now(c, err);
+	/* Following JACK's transport a record only waits for it to roll
+	 * (as `r` does); play is what starts it rolling. As its master,
+	 * the record has started it already. */
+	if (rs == RL_OK &&
+	    control_transport_mode(c) == JACK_TRANSPORT_FOLLOW)
+		rs = control_play(c, err);
+	return rs;
+}
+
 static enum rl_status toggle_roll(struct control *c, struct error *err)
 {
 	struct control_status st;
 	control_status(c, &st);
 	if (st.transport != ENGINE_STOPPED || st.record_armed)
 		return control_stop(c, 0, err);
-	return control_play(c, err);
+	return roll(c, err);
 }
 
 static enum rl_status record(struct control *c, struct error *err)
@@ -140,7 +167,7 @@ static enum rl_status record(struct control *c, struct error *err)
 		                 "to start)");
 	/* control_record() refuses the rest, the first that applies of: a
 	 * recorder not started, a server gone, no track armed. */
-	return control_record_now(c, err);
+	return actions_record_now(c, err);
 }
 
 static enum rl_status record_toggle(struct control *c, struct error *err)
@@ -198,10 +225,10 @@ static enum rl_status locate(struct control *c, const char *position,
 }
 
 static enum rl_status locate_frame(struct control *c, int64_t frame,
-                                   bool roll, struct error *err)
+                                   bool roll_after, struct error *err)
 {
 	enum rl_status st = control_locate(c, frame, err);
-	return st == RL_OK && roll ? control_play(c, err) : st;
+	return st == RL_OK && roll_after ? roll(c, err) : st;
 }
 
 static enum rl_status locate_seconds(struct control *c, double seconds,
@@ -258,10 +285,11 @@ static enum rl_status step_section(struct control *c, int dir,
 	return control_locate(c, best, err);
 }
 
-/* "START:END", or a section label (to NULL); two positions otherwise. */
-static enum rl_status loop_bounds(struct control *c, const char *from,
-                                  const char *to, int64_t *a, int64_t *b,
-                                  struct error *err)
+/* actions_internal.h */
+enum rl_status actions_range_bounds(struct control *c, const char *what,
+                                    const char *from, const char *to,
+                                    int64_t *a, int64_t *b,
+                                    struct error *err)
 {
 	char left[256];
 	snprintf(left, sizeof left, "%s", from);
@@ -269,9 +297,9 @@ static enum rl_status loop_bounds(struct control *c, const char *from,
 	if (!to && !colon) {
 		if (section_span(control_tempo_map(c), left, 0, a, b))
 			return RL_OK;
-		return error_set(err, RL_ERR_INVALID, "'%s': want START:END "
+		return error_set(err, RL_ERR_INVALID, "%s '%s': want START:END "
 		                 "(17:25, verse1:chorus1, 12s:20s) or a section",
-		                 from);
+		                 what, from);
 	}
 	if (colon)
 		*colon = '\0';
@@ -279,9 +307,9 @@ static enum rl_status loop_bounds(struct control *c, const char *from,
 	if (st == RL_OK)
 		st = control_parse_position(c, colon ? colon + 1 : to, b, err);
 	if (st == RL_OK && *b <= *a)
-		st = error_set(err, RL_ERR_INVALID, "'%s' to '%s': the loop "
+		st = error_set(err, RL_ERR_INVALID, "'%s' to '%s': the %s "
 		               "must end after it starts", left,
-		               colon ? colon + 1 : to);
+		               colon ? colon + 1 : to, what);
 	return st;
 }
 
@@ -289,7 +317,8 @@ static enum rl_status loop_range(struct control *c, const char *from,
                                  const char *to, struct error *err)
 {
 	int64_t a = 0, b = 0;
-	enum rl_status st = loop_bounds(c, from, to, &a, &b, err);
+	enum rl_status st = actions_range_bounds(c, "loop", from, to, &a, &b,
+	                                         err);
 	return st == RL_OK ? control_loop(c, true, a, b, err) : st;
 }
 
@@ -301,6 +330,10 @@ static enum rl_status loop(struct control *c, bool on, struct error *err)
 	/* Off keeps the range, so that on loops it again. */
 	if (!on)
 		return control_loop(c, false, a, b, err);
+	if ((a == ENGINE_NO_FRAME) != (b == ENGINE_NO_FRAME))
+		return error_set(err, RL_ERR_STATE, "the loop range has no %s "
+		                 "yet: set it, or clear the range",
+		                 a == ENGINE_NO_FRAME ? "start" : "end");
 	if (b <= a && !section_span(control_tempo_map(c), NULL, st.pos.frame,
 	                            &a, &b))
 		return error_set(err, RL_ERR_STATE, "no loop range yet, and the "
@@ -479,7 +512,7 @@ static enum rl_status track_add(struct control *c, const char *name,
 
 enum rl_status action_play(struct control *c, struct error *err)
 {
-	LIVE(control_play(c, err));
+	LIVE(roll(c, err));
 }
 
 enum rl_status action_stop(struct control *c, struct error *err)

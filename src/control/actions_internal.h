@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * What the files of the actions share (actions.c, actions_markers.c):
- * how an action's body runs under the control lock. Private to
- * src/control/.
+ * actions_internal.h: what the files of the actions share (actions.c,
+ * actions_markers.c, actions_ranges.c): the lock macros every public
+ * action is made of and the few bodies one file offers another. Private
+ * to src/control/. The bodies run under the control lock (the caller
+ * holds it).
  */
 #ifndef REDLIGHT_ACTIONS_INTERNAL_H
 #define REDLIGHT_ACTIONS_INTERNAL_H
@@ -35,5 +37,17 @@
 		control_unlock(c);                               \
 		return st_;                                      \
 	} while (0)
+
+/* A record press: from here with the session's count-in, pre-roll and
+ * punch range (control_record_now()); says so when the punch range
+ * leaves nothing to record from here. */
+enum rl_status actions_record_now(struct control *c, struct error *err);
+
+/* "START:END", or a section label (to NULL); two positions otherwise.
+ * `what` names the range in the errors ("loop", "punch"). */
+enum rl_status actions_range_bounds(struct control *c, const char *what,
+                                    const char *from, const char *to,
+                                    int64_t *a, int64_t *b,
+                                    struct error *err);
 
 #endif

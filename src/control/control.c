@@ -35,6 +35,7 @@ enum rl_status control_open(const struct control_config *config,
 	c->config = *config;
 	pthread_mutex_init(&c->fe_lock, NULL);
 	c->disk_bytes_free = -1.0;
+	c->loop_start = c->loop_end = ENGINE_NO_FRAME; /* no range yet */
 	if (!c->config.client_name)
 		c->config.client_name = "redlight";
 	if (c->config.buffer_seconds <= 0)
@@ -101,6 +102,7 @@ enum rl_status control_open_offline(const char *dir, const char *who,
 		return error_set(err, RL_ERR_NOMEM, "out of memory");
 	pthread_mutex_init(&c->fe_lock, NULL);
 	c->disk_bytes_free = -1.0;
+	c->loop_start = c->loop_end = ENGINE_NO_FRAME; /* no range yet */
 	snprintf(c->session_dir, sizeof c->session_dir, "%s", dir);
 	c->config.session_dir = c->session_dir;
 	st = session_lock_acquire(c->session_dir, who, &c->lock, err);

@@ -21,6 +21,7 @@
  *   control_session.c   takes and comps edited from the front-ends
  *   control_inputs.c    track inputs whose ports come and go
  *   control_server.c    a JACK server that goes away and comes back
+ *   control_ranges.c    record-ready, the punch range, the loop range
  *
  * Threads: everything here runs on the control thread (control.h says
  * which that is). Nothing in src/control/ is reachable from the JACK
@@ -123,7 +124,7 @@ struct control {
 	struct open_take open[OPEN_TAKES_MAX];
 	size_t open_count;
 	bool loop_on;
-	int64_t loop_start, loop_end;
+	int64_t loop_start, loop_end; /* ENGINE_NO_FRAME: unset */
 	bool stop_sent;           /* control_poll() clears it on a disk error */
 	bool stop_after_pass_sent;
 	uint64_t split_seq;       /* engine_commands_sent() after a NEW_TAKE */
@@ -148,6 +149,10 @@ struct control {
 	size_t link_count;
 	bool server_lost;         /* waiting for a server to come back */
 	struct timespec server_tried;
+
+	/* control_ranges.c: record-ready (the punch range lives in the
+	 * session's settings, the loop range above). */
+	bool record_ready;
 
 	/* control_transport.c */
 	char map_error[256];      /* offline: why there is no map */

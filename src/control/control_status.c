@@ -133,7 +133,14 @@ void control_status(struct control *c, struct control_status *out)
 	                                .disk_seconds_left = INFINITY,
 	                                .track_count =
 	                                        (uint32_t)c->session->track_count,
-	                                .message_seq = c->msg_seq };
+	                                .message_seq = c->msg_seq,
+	                                .loop_start = c->loop_start,
+	                                .loop_end = c->loop_end,
+	                                .record_ready = c->record_ready };
+	const struct session_settings *set = &c->session->settings;
+	out->punch = (struct control_punch){
+		.in = set->punch_in, .out = set->punch_out,
+		.in_on = set->punch_in_on, .out_on = set->punch_out_on };
 	if (c->have_last)
 		out->last_take = c->last.number;
 	out->server_lost = c->server_lost;
@@ -160,8 +167,6 @@ void control_status(struct control *c, struct control_status *out)
 	 * action reading the loop right after another set it (off after a
 	 * new range, a toggle after a toggle) must see the new one. */
 	out->loop_on = c->loop_on;
-	out->loop_start = c->loop_start;
-	out->loop_end = c->loop_end;
 	if (snap.record_enabled) {
 		out->punch_in = snap.punch_in;
 		out->punch_out = snap.punch_out;

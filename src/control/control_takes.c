@@ -337,6 +337,12 @@ enum rl_status control_record_now(struct control *c, struct error *err)
 	control_record_options_init(&o);
 	o.count_in_bars = c->session->settings.count_in_bars;
 	o.pre_roll_bars = c->session->settings.pre_roll_bars;
+	/* The punch range's ends that are on (control_set_punch()). */
+	const struct session_settings *set = &c->session->settings;
+	if (set->punch_in_on)
+		o.punch_in = set->punch_in;
+	if (set->punch_out_on)
+		o.punch_out = set->punch_out;
 	return control_record(c, &o, err);
 }
 

@@ -67,6 +67,10 @@ enum rl_status osc_feedback_state_set(struct osc_feedback_state *s,
 	s->transport = st->transport;
 	s->recording = st->recording;
 	s->record_armed = st->record_armed;
+	s->record_ready = st->record_ready;
+	s->punch = st->punch;
+	s->loop_start = st->loop_start;
+	s->loop_end = st->loop_end;
 	s->click_on = st->click_on;
 	s->loop_on = st->loop_on;
 	s->take = st->take;
@@ -290,6 +294,39 @@ static lo_message strip_message(const struct osc_feedback_prefs *p,
 
 #define CHANGED(field) (!old || old->field != now->field)
 
+/* A frame a client reads as a number: -1 for one not set. */
+static int64_t frame_or_none(int64_t frame)
+{
+	return frame == ENGINE_NO_FRAME ? -1 : frame;
+}
+
+static void put_range(struct out *o, const char *path, int64_t a, int64_t b)
+{
+	lo_message m = lo_message_new();
+	if (m) {
+		lo_message_add_int64(m, frame_or_none(a));
+		lo_message_add_int64(m, frame_or_none(b));
+	}
+	put(o, path, m);
+}
+
+/* Record-ready, the punch range and the loop range, redlight's paths. */
+static void diff_ranges(const struct osc_feedback_state *old,
+                        const struct osc_feedback_state *now, struct out *o)
+{
+	if (CHANGED(record_ready))
+		put_i(o, "/redlight/record/ready", now->record_ready);
+	bool on = now->punch.in_on || now->punch.out_on;
+	if (!old || on != (old->punch.in_on || old->punch.out_on))
+		put_i(o, "/redlight/punch/on", on);
+	if (CHANGED(punch.in) || CHANGED(punch.out))
+		put_range(o, "/redlight/punch/range", now->punch.in,
+		          now->punch.out);
+	if (CHANGED(loop_start) || CHANGED(loop_end))
+		put_range(o, "/redlight/loop/range", now->loop_start,
+		          now->loop_end);
+}
+
 static bool str_changed(const char *a, const char *b)
 {
 	return strcmp(a, b) != 0;
@@ -320,6 +357,7 @@ static void diff_redlight(const struct osc_feedback_prefs *p,
 		put_i(o, "/redlight/click", now->click_on);
 	if (CHANGED(loop_on))
 		put_i(o, "/redlight/loop", now->loop_on);
+	diff_ranges(old, now, o);
 	osc_feedback_time_string(now->frame, now->sample_rate, a, sizeof a);
 	if (old)
 		osc_feedback_time_string(old->frame, old->sample_rate, b,
@@ -393,8 +431,15 @@ static void diff_ardour(const struct osc_feedback_prefs *p,
 			put_i(o, "/transport_play", play);
 			put_i(o, "/transport_stop", !play);
 		}
-		if (CHANGED(record_armed))
-			put_i(o, "/rec_enable_toggle", now->record_armed);
+		/* Ardour's global record enable: lit while record-ready or
+		 * a record is pending or recording. */
+		bool rec = now->record_ready || now->record_armed;
+		if (!old || rec != (old->record_ready || old->record_armed))
+			put_i(o, "/rec_enable_toggle", rec);
+		if (CHANGED(punch.in_on))
+			put_i(o, "/toggle_punch_in", now->punch.in_on);
+		if (CHANGED(punch.out_on))
+			put_i(o, "/toggle_punch_out", now->punch.out_on);
 		if (CHANGED(recording))
 			put_i(o, "/record_tally", now->recording);
 		if (CHANGED(loop_on))

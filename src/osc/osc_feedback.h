@@ -39,7 +39,8 @@ enum osc_feedback_dialect {
 #define OSC_ARDOUR_FB_STRIP_BUTTONS 1u    /**< /strip/name, /strip/recenable */
 #define OSC_ARDOUR_FB_SSID_IN_PATH  4u    /**< /strip/recenable/SSID */
 #define OSC_ARDOUR_FB_HEARTBEAT     8u    /**< /heartbeat, once a second */
-#define OSC_ARDOUR_FB_MASTER        16u   /**< transport, record, loop */
+#define OSC_ARDOUR_FB_MASTER        16u   /**< transport, record, loop,
+                                               punch */
 #define OSC_ARDOUR_FB_BBT           32u   /**< /position/bbt */
 #define OSC_ARDOUR_FB_TIMECODE      64u   /**< /position/smpte */
 #define OSC_ARDOUR_FB_METER         128u  /**< /strip/meter in dB */
@@ -73,7 +74,11 @@ struct osc_feedback_state {
 	enum engine_transport transport;
 	bool recording;          /**< the tally: a take records now */
 	bool record_armed;       /**< a record is pending or recording */
+	bool record_ready;       /**< record-ready: play records */
 	bool click_on, loop_on;
+	struct control_punch punch; /**< the punch range (ENGINE_NO_FRAME:
+	                                 an end unset) */
+	int64_t loop_start, loop_end; /**< the loop range, likewise */
 	uint32_t take;           /**< recording now, 0 if none */
 	uint32_t last_take;
 	uint32_t count_in_beats;

@@ -86,7 +86,7 @@ static enum rl_status reply_status(struct osc_request *r, char what)
 		lo_message_add_float(m, cs.transport == ENGINE_STOPPED ? 0.0f
 		                                                       : 1.0f);
 	else
-		lo_message_add_int32(m, cs.record_armed);
+		lo_message_add_int32(m, cs.record_ready || cs.record_armed);
 	osc_send_to(r->s, r->from, r->from_len, r->route->pattern, m);
 	lo_message_free(m);
 	return RL_OK;
@@ -407,8 +407,6 @@ static void query_send_settings(struct osc_out *o, const struct query *q)
 	     lo_message_add_float(m, (float)st->dsp_load_pct));
 	SEND(o, "/redlight/ring",
 	     lo_message_add_float(m, (float)st->ring_fill_pct));
-	SEND(o, "/redlight/loop/range", lo_message_add_int64(m, st->loop_start);
-	     lo_message_add_int64(m, st->loop_end));
 	SEND(o, "/redlight/punch",
 	     lo_message_add_int64(m, st->punch_in == ENGINE_NO_FRAME
 	                             ? -1 : st->punch_in);

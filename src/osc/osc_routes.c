@@ -50,6 +50,73 @@ HANDLER(record_toggle)
 	return action_record_toggle(r->s->c, err);
 }
 
+/* [on]: no switch toggles. */
+HANDLER(record_ready)
+{
+	if (!v[0].given)
+		return action_record_ready_toggle(r->s->c, err);
+	return action_record_ready(r->s->c, v[0].on, err);
+}
+
+HANDLER(record_ready_toggle)
+{
+	return action_record_ready_toggle(r->s->c, err);
+}
+
+/* [on]: no switch toggles. */
+HANDLER(punch)
+{
+	if (!v[0].given)
+		return action_punch_toggle(r->s->c, err);
+	return action_punch(r->s->c, v[0].on, err);
+}
+
+/* A button: at the play head; a string: a position as typed. */
+HANDLER(punch_in)
+{
+	return action_punch_in(r->s->c, v[0].text, err);
+}
+
+HANDLER(punch_out)
+{
+	return action_punch_out(r->s->c, v[0].text, err);
+}
+
+HANDLER(punch_range)
+{
+	return action_punch_set(r->s->c, v[0].text, v[1].text, err);
+}
+
+HANDLER(punch_clear)
+{
+	return action_punch_clear(r->s->c, err);
+}
+
+HANDLER(punch_in_toggle)
+{
+	return action_punch_in_toggle(r->s->c, err);
+}
+
+HANDLER(punch_out_toggle)
+{
+	return action_punch_out_toggle(r->s->c, err);
+}
+
+HANDLER(loop_start)
+{
+	return action_loop_start(r->s->c, v[0].text, err);
+}
+
+HANDLER(loop_end)
+{
+	return action_loop_end(r->s->c, v[0].text, err);
+}
+
+HANDLER(loop_clear)
+{
+	return action_loop_clear(r->s->c, err);
+}
+
 HANDLER(record_punch)
 {
 	return action_record_punch(r->s->c, v[0].text, v[1].text, err);
@@ -306,6 +373,16 @@ static const struct osc_route routes[] = {
 	{ "/redlight/record/punch", ACT,
 	  ARGS(ARG(TEXT, "from"), ARG(TEXT, "to")), record_punch },
 	{ "/redlight/toggle_roll", ACT, TRIGGER, toggle_roll },
+	{ "/redlight/record/ready", ACT, ARGS(ARG(BOOL, "on", OPT)),
+	  record_ready },
+	{ "/redlight/punch", ACT, ARGS(ARG(BOOL, "on", OPT)), punch },
+	{ "/redlight/punch/in", ACT, ARGS(ARG(TRIGGER_TEXT, "position")),
+	  punch_in },
+	{ "/redlight/punch/out", ACT, ARGS(ARG(TRIGGER_TEXT, "position")),
+	  punch_out },
+	{ "/redlight/punch/range", ACT,
+	  ARGS(ARG(TEXT, "from"), ARG(TEXT, "to", OPT)), punch_range },
+	{ "/redlight/punch/clear", ACT, TRIGGER, punch_clear },
 	{ "/redlight/stop/after_pass", ACT, TRIGGER, stop_after_pass },
 	{ "/redlight/locate", ACT,
 	  ARGS(ARG(POSITION, "position",
@@ -323,6 +400,11 @@ static const struct osc_route routes[] = {
 	{ "/redlight/loop", ACT,
 	  ARGS(ARG(BOOL, "on"), ARG(TEXT, "from", OPT), ARG(TEXT, "to", OPT)),
 	  loop },
+	{ "/redlight/loop/start", ACT, ARGS(ARG(TRIGGER_TEXT, "position")),
+	  loop_start },
+	{ "/redlight/loop/end", ACT, ARGS(ARG(TRIGGER_TEXT, "position")),
+	  loop_end },
+	{ "/redlight/loop/clear", ACT, TRIGGER, loop_clear },
 	{ "/redlight/click", ACT, ARGS(ARG(BOOL, "on", OPT)), click },
 	{ "/redlight/click/level", ACT, ARGS(DB), click_level },
 	{ "/redlight/cue/click", ACT, ARGS(DB), cue_click },
@@ -369,7 +451,9 @@ static const struct osc_route routes[] = {
 	{ "/transport_play", ACT, TRIGGER, play },
 	{ "/transport_stop", ACT, TRIGGER, stop },
 	{ "/toggle_roll", ACT, TRIGGER, toggle_roll },
-	{ "/rec_enable_toggle", ACT, TRIGGER, record_toggle },
+	{ "/rec_enable_toggle", ACT, TRIGGER, record_ready_toggle },
+	{ "/toggle_punch_in", ACT, TRIGGER, punch_in_toggle },
+	{ "/toggle_punch_out", ACT, TRIGGER, punch_out_toggle },
 	{ "/goto_start", ACT, TRIGGER, return_to_start },
 	{ "/add_marker", ACT, ARGS(ARG(TRIGGER_TEXT, "name")), marker },
 	{ "/loop_toggle", ACT, TRIGGER, loop_toggle },

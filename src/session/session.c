@@ -98,6 +98,8 @@ void session_settings_init(struct session_settings *st)
 		.tempo_bpm = 120.0,
 		.meter_beats = 4,
 		.meter_denominator = 4,
+		.punch_in = SESSION_NO_FRAME,
+		.punch_out = SESSION_NO_FRAME,
 	};
 	snprintf(st->click_sound, sizeof st->click_sound, "beep");
 	snprintf(st->jack_transport, sizeof st->jack_transport, "internal");

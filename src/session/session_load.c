@@ -789,6 +789,47 @@ static enum rl_status get_number(const struct loader *ld, const json_t *obj,
 	return RL_OK;
 }
 
+/* A punch point: null (unset) or a frame at or after 0; absent is
+ * unset (files from before it existed). */
+static enum rl_status get_punch_frame(const struct loader *ld,
+                                      const json_t *o, const char *key,
+                                      int64_t *out)
+{
+	const json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v))
+		return RL_OK;
+	uint64_t u;
+	enum rl_status rc = get_uint(ld, o, "settings", key, INT64_MAX, &u);
+	if (rc == RL_OK)
+		*out = (int64_t)u;
+	return rc;
+}
+
+/* The punch range of the settings (doc/session-format.md). */
+static enum rl_status load_punch(const struct loader *ld, const json_t *o,
+                                 struct session_settings *st)
+{
+	const char *w = "settings";
+	enum rl_status rc = get_punch_frame(ld, o, "punch_in", &st->punch_in);
+	if (!rc)
+		rc = get_punch_frame(ld, o, "punch_out", &st->punch_out);
+	if (!rc && json_object_get(o, "punch_in_on"))
+		rc = get_bool(ld, o, w, "punch_in_on", &st->punch_in_on);
+	if (!rc && json_object_get(o, "punch_out_on"))
+		rc = get_bool(ld, o, w, "punch_out_on", &st->punch_out_on);
+	if (!rc && st->punch_in != SESSION_NO_FRAME &&
+	    st->punch_out != SESSION_NO_FRAME && st->punch_out <= st->punch_in)
+		return field_error(ld, w, "punch_out", "%lld is not after "
+		                   "punch_in (%lld)", (long long)st->punch_out,
+		                   (long long)st->punch_in);
+	/* A switch without its point has nothing to switch. */
+	if (st->punch_in == SESSION_NO_FRAME)
+		st->punch_in_on = false;
+	if (st->punch_out == SESSION_NO_FRAME)
+		st->punch_out_on = false;
+	return rc;
+}
+
 /* "settings" and each of its members are optional (files written before
  * they existed load with the defaults); present ones must be right. */
 static enum rl_status load_settings(const struct loader *ld, const json_t *root,
@@ -868,6 +909,8 @@ static enum rl_status load_settings(const struct loader *ld, const json_t *root,
 			                   "0 is out of range (1 to 64)");
 		st->meter_denominator = (uint32_t)u;
 	}
+	if (!rc)
+		rc = load_punch(ld, o, st);
 	return rc;
 }
 

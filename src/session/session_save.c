@@ -285,6 +285,12 @@ static json_t *build_comp(struct builder *b, const char *where,
 	return o;
 }
 
+/* A punch point: null while unset. */
+static json_t *frame_json(int64_t frame)
+{
+	return frame == SESSION_NO_FRAME ? json_null() : json_integer(frame);
+}
+
 static json_t *build_settings(struct builder *b,
                               const struct session_settings *st)
 {
@@ -310,6 +316,10 @@ static json_t *build_settings(struct builder *b,
 	put(b, so, "cue_click_db", level_json(st->cue_click_db));
 	put(b, so, "cue_scratch_db", level_json(st->cue_scratch_db));
 	put_uint(b, so, "settings", "osc_port", st->osc_port);
+	put(b, so, "punch_in", frame_json(st->punch_in));
+	put(b, so, "punch_out", frame_json(st->punch_out));
+	put(b, so, "punch_in_on", json_boolean(st->punch_in_on));
+	put(b, so, "punch_out_on", json_boolean(st->punch_out_on));
 	return so;
 }
 

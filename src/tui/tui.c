@@ -336,12 +336,21 @@ static void copy_state(struct tui *ui)
 	const struct tempo_map *map = control_tempo_map(ui->c);
 	if (map != s->map)
 		copy_sections(s, map);
-	range_label(s->loop_label, sizeof s->loop_label, map, s->st.loop_on,
-	            s->st.loop_start, s->st.loop_end);
+	const struct control_status *st = &s->st;
+	range_label(s->loop_label, sizeof s->loop_label, map,
+	            st->loop_start != ENGINE_NO_FRAME ||
+	            st->loop_end != ENGINE_NO_FRAME,
+	            st->loop_start, st->loop_end);
+	/* The punch of the record under way, else the session's range. */
+	bool rec_punch = st->record_armed &&
+	                 (st->punch_in != ENGINE_NO_FRAME ||
+	                  st->punch_out != ENGINE_NO_FRAME);
+	int64_t pin = rec_punch ? st->punch_in : st->punch.in;
+	int64_t pout = rec_punch ? st->punch_out : st->punch.out;
 	range_label(s->punch_label, sizeof s->punch_label, map,
-	            s->st.punch_in != ENGINE_NO_FRAME ||
-	            s->st.punch_out != ENGINE_NO_FRAME,
-	            s->st.punch_in, s->st.punch_out);
+	            pin != ENGINE_NO_FRAME || pout != ENGINE_NO_FRAME, pin,
+	            pout);
+	s->punch_lit = rec_punch || st->punch.in_on || st->punch.out_on;
 
 	/* A finished take is news: one line, like the headless recorder's
 	 * summary (and so in the session's log too). */

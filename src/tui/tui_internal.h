@@ -123,6 +123,7 @@ struct tui_state {
 	/* Loop and punch ranges as bar|beat, made under the lock (the map
 	 * may be replaced between frames). */
 	char loop_label[48], punch_label[48];
+	bool punch_lit;            /* the punch label is on (else dim) */
 	/* The song's sections, read once from the tempo map. */
 	const struct tempo_map *map;
 	size_t section_count;

@@ -124,13 +124,71 @@ static void on_goto(struct tui *ui, uint32_t arg, const char *text)
 		tui_report(ui, "go to", action_locate(ui->c, text, &err), &err);
 }
 
+/* A range prompt's "-": clear the range (no position reads so). */
+static bool clears(const char *text)
+{
+	return !strcmp(text, "-");
+}
+
 static void on_loop_range(struct tui *ui, uint32_t arg, const char *text)
 {
 	(void)arg;
 	struct error err;
-	if (text[0])
+	if (clears(text))
+		tui_report(ui, "loop", action_loop_clear(ui->c, &err), &err);
+	else if (text[0])
 		tui_report(ui, "loop", action_loop_range(ui->c, text, NULL, &err),
 		       &err);
+}
+
+static void on_punch_range(struct tui *ui, uint32_t arg, const char *text)
+{
+	(void)arg;
+	struct error err;
+	if (clears(text))
+		tui_report(ui, "punch", action_punch_clear(ui->c, &err), &err);
+	else if (text[0])
+		tui_report(ui, "punch",
+		           action_punch_set(ui->c, text, NULL, &err), &err);
+}
+
+/* Keys of record-ready and the punch and loop ranges: false if `key` is
+ * none of them. Points are set at the play head; P and L take typed
+ * ones. */
+static bool range_key(struct tui *ui, int key)
+{
+	struct error err;
+	switch (key) {
+	case 'R':
+		tui_report(ui, "record-ready",
+		           action_record_ready_toggle(ui->c, &err), &err);
+		return true;
+	case 'I':
+		tui_report(ui, "punch-in", action_punch_in(ui->c, NULL, &err),
+		           &err);
+		return true;
+	case 'O':
+		tui_report(ui, "punch-out", action_punch_out(ui->c, NULL, &err),
+		           &err);
+		return true;
+	case 'p':
+		tui_report(ui, "punch", action_punch_toggle(ui->c, &err), &err);
+		return true;
+	case 'P':
+		tui_prompt(ui, on_punch_range, 0, NULL,
+		           "Punch IN:OUT or a section:");
+		return true;
+	case '{':
+		tui_report(ui, "loop start",
+		           action_loop_start(ui->c, NULL, &err), &err);
+		return true;
+	case '}':
+		tui_report(ui, "loop end", action_loop_end(ui->c, NULL, &err),
+		           &err);
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* 1-9 and 0: the track of that number; a, i: the selected one. */
@@ -211,7 +269,6 @@ static void global_key(struct tui *ui, int key)
 		tui_report(ui, "play/stop", action_toggle_roll(ui->c, &err), &err);
 		break;
 	case 'r':
-	case 'R':
 		tui_report(ui, "record", action_record(ui->c, &err), &err);
 		break;
 	case 'n':
@@ -312,6 +369,8 @@ static void global_key(struct tui *ui, int key)
 		act_quit(ui);
 		break;
 	default:
+		if (range_key(ui, key))
+			break;
 		if (key >= '0' && key <= '9')
 			arm_number(ui, key == '0' ? 10 : (uint32_t)(key - '0'));
 		break;

@@ -7,6 +7,7 @@
  */
 #include "tui_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,11 @@ static int draw_state(struct tui *ui, int y)
 		snprintf(text, sizeof text, " %s COUNT-IN %u ", u ? "\u25cf" : "*",
 		         st->count_in_beats);
 		style = TUI_COUNTING;
+	} else if (st->record_ready) {
+		/* Blinking, so it reads "about to record" from across the
+		 * room, not "recording". */
+		snprintf(text, sizeof text, " %s READY ", u ? "\u25cf" : "*");
+		style = fmod(ui->now, 1.0) < 0.5 ? TUI_TALLY : TUI_TITLE;
 	} else if (st->transport == ENGINE_ROLLING ||
 	           st->transport == ENGINE_RECORDING) {
 		snprintf(text, sizeof text, " %s PLAYING ", u ? "\u25b6" : ">");
@@ -113,14 +119,21 @@ void tui_transport_draw(struct tui *ui, int y)
 		snprintf(buf, sizeof buf, "pre-roll %u  ", ui->s.pre_roll_bars);
 		x += tui_put(ui, y2, x, -1, A_NORMAL, buf);
 	}
-	if (st->loop_on) {
-		snprintf(buf, sizeof buf, " LOOP %s ", ui->s.loop_label);
-		x += tui_put(ui, y2, x, -1, tui_attr(ui, TUI_TITLE), buf);
+	/* The ranges: lit while they apply, dim while only set. */
+	if (ui->s.loop_label[0]) {
+		snprintf(buf, sizeof buf,
+		         st->loop_on ? " LOOP %s " : "loop %s ", ui->s.loop_label);
+		x += tui_put(ui, y2, x, -1, tui_attr(ui, st->loop_on ? TUI_TITLE
+		                                                     : TUI_DIM),
+		             buf);
 		x += tui_put(ui, y2, x, 1, A_NORMAL, "");
 	}
 	if (ui->s.punch_label[0]) {
-		snprintf(buf, sizeof buf, " PUNCH %s ", ui->s.punch_label);
-		x += tui_put(ui, y2, x, -1, tui_attr(ui, TUI_COUNTING), buf);
+		bool lit = ui->s.punch_lit;
+		snprintf(buf, sizeof buf, lit ? " PUNCH %s " : "punch %s ",
+		         ui->s.punch_label);
+		x += tui_put(ui, y2, x, -1, tui_attr(ui, lit ? TUI_COUNTING
+		                                             : TUI_DIM), buf);
 		x += tui_put(ui, y2, x, 1, A_NORMAL, "");
 	}
 	x += tui_markers_draw_near(ui, y2, x);

@@ -181,8 +181,12 @@ wait_after "$FB" 0 '/strip/name is 1 "out_1"' 1
 wait_after "$FB" 0 '/strip/recenable if 3 0' 1
 wait_after "$FB" 0 '/position/bbt s "001|0' 1
 grep -q '^/redlight/' "$FB" && fail "an Ardour surface got redlight's paths"
+# Ardour's record button is record-ready: play records (record_ready.sh
+# tests it in full).
 m=$(lines "$FA"); mb=$(lines "$FB")
 osc /rec_enable_toggle
+wait_after "$FB" "$mb" '/rec_enable_toggle i 1' 3
+osc /transport_play
 wait_after "$FA" "$m" '/redlight/recording i 1' 5
 wait_after "$FB" "$mb" '/record_tally i 1' 2
 wait_after "$FB" "$mb" '/transport_play i 1' 1
@@ -196,6 +200,8 @@ osc /transport_stop
 wait_take 2
 wait_after "$FB" "$mb" '/record_tally i 0' 3
 verify 2 3
+osc /rec_enable_toggle                     # record-ready off again
+wait_after "$FB" "$mb" '/rec_enable_toggle i 0' 3
 [ "$(json_get "$J" takes.1.markers.#)" = 1 ] || fail "Ardour /add_marker: no marker in take 2"
 m=$(lines "$FA")
 osc /toggle_roll

@@ -426,6 +426,8 @@ static void base(struct control_status *st, struct control_track tr[3])
 	snprintf(st->pos.section, sizeof st->pos.section, "intro");
 	st->disk_seconds_left = 3725.6;
 	st->armed_tracks = 2;
+	st->loop_start = st->loop_end = ENGINE_NO_FRAME;
+	st->punch.in = st->punch.out = ENGINE_NO_FRAME;
 	memset(tr, 0, 3 * sizeof *tr);
 	const char *names[3] = { "kick", "snare", "vox" };
 	for (int i = 0; i < 3; i++) {
@@ -576,9 +578,11 @@ static void check_feedback_ardour(struct feedback_fixture *fx)
 	CHECK(has(c, "/record_tally i:1"));
 	CHECK(has(c, "/loop_toggle i:0"));
 	CHECK(has(c, "/session_name s:band"));
+	CHECK(has(c, "/toggle_punch_in i:0"));
+	CHECK(has(c, "/toggle_punch_out i:0"));
 	CHECK(!has_path(c, "/strip/name"));
 	CHECK(!has_path(c, "/position/bbt"));
-	CHECK(c->count == 6);
+	CHECK(c->count == 8);
 	/* Strips with the ssid as an argument, bank of 2, positions. */
 	ar.ardour_bits = OSC_ARDOUR_FB_STRIP_BUTTONS | OSC_ARDOUR_FB_BBT |
 	                 OSC_ARDOUR_FB_TIMECODE | OSC_ARDOUR_FB_TIME |
@@ -687,6 +691,66 @@ static void test_feedback(void)
 	free(fx.c);
 }
 
+/*
+ * Record-ready and the ranges: Ardour's record button is lit by
+ * record-ready alone (stopped, nothing pending) and stays lit from ready
+ * to recording (no message in between); redlight's paths say -1 for an
+ * end not set.
+ */
+static void test_feedback_ranges(void)
+{
+	struct control_status st;
+	struct control_track tr[3];
+	struct osc_feedback_state a, b;
+	struct collected *c = calloc(1, sizeof *c);
+	struct error err;
+	osc_feedback_state_init(&a);
+	osc_feedback_state_init(&b);
+	base(&st, tr);
+	struct osc_feedback_prefs ar = { .dialect = OSC_FEEDBACK_ARDOUR,
+	                                 .ardour_bits = OSC_ARDOUR_FB_MASTER };
+	struct osc_feedback_prefs rl = { .dialect = OSC_FEEDBACK_REDLIGHT };
+	osc_feedback_state_set(&a, &st, tr, 3, "band", &err);
+	diff(&ar, NULL, &a, c);
+	CHECK(has(c, "/rec_enable_toggle i:0"));
+	diff(&rl, NULL, &a, c);
+	CHECK(has(c, "/redlight/record/ready i:0"));
+	CHECK(has(c, "/redlight/punch/on i:0"));
+	CHECK(has(c, "/redlight/punch/range h:-1 h:-1"));
+	CHECK(has(c, "/redlight/loop/range h:-1 h:-1"));
+
+	osc_feedback_state_copy(&b, &a, &err);
+	st.record_ready = true;
+	st.punch = (struct control_punch){ .in = 96000, .out = ENGINE_NO_FRAME,
+	                                   .in_on = true };
+	st.loop_start = 0;
+	st.loop_end = 192000;
+	osc_feedback_state_set(&a, &st, tr, 3, "band", &err);
+	diff(&ar, &b, &a, c);
+	CHECK(has(c, "/rec_enable_toggle i:1"));
+	CHECK(has(c, "/toggle_punch_in i:1"));
+	CHECK(!has_path(c, "/toggle_punch_out"));
+	CHECK(c->count == 2);
+	diff(&rl, &b, &a, c);
+	CHECK(has(c, "/redlight/record/ready i:1"));
+	CHECK(has(c, "/redlight/punch/on i:1"));
+	CHECK(has(c, "/redlight/punch/range h:96000 h:-1"));
+	CHECK(has(c, "/redlight/loop/range h:0 h:192000"));
+	CHECK(c->count == 4);
+
+	/* Play records: the button stays lit, the tally comes on. */
+	osc_feedback_state_copy(&b, &a, &err);
+	st.transport = ENGINE_RECORDING;
+	st.recording = st.record_armed = true;
+	osc_feedback_state_set(&a, &st, tr, 3, "band", &err);
+	diff(&ar, &b, &a, c);
+	CHECK(!has_path(c, "/rec_enable_toggle"));
+	CHECK(has(c, "/record_tally i:1"));
+	osc_feedback_state_cleanup(&a);
+	osc_feedback_state_cleanup(&b);
+	free(c);
+}
+
 /* Time, timecode and transport names as the feedback spells them. */
 static void test_feedback_strings(void)
 {
@@ -710,6 +774,7 @@ int main(void)
 	test_trigger();
 	test_args();
 	test_feedback();
+	test_feedback_ranges();
 	test_feedback_strings();
 	return CHECK_DONE();
 }

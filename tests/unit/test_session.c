@@ -214,7 +214,11 @@ static const char empty_session_json[] =
 	"    \"scratch_offset\": 0,\n"
 	"    \"cue_click_db\": 0.0,\n"
 	"    \"cue_scratch_db\": 0.0,\n"
-	"    \"osc_port\": 0\n"
+	"    \"osc_port\": 0,\n"
+	"    \"punch_in\": null,\n"
+	"    \"punch_out\": null,\n"
+	"    \"punch_in_on\": false,\n"
+	"    \"punch_out_on\": false\n"
 	"  },\n"
 	"  \"tracks\": [],\n"
 	"  \"takes\": [],\n"
@@ -781,7 +785,10 @@ static void test_settings_round_trip(void)
 	                     "\"meter_beats\": 7, \"meter_denominator\": 8, "
 	                     "\"jack_transport\": \"master\", "
 	                     "\"scratch\": \"scratch.wav\", "
-	                     "\"scratch_offset\": -48000}, "
+	                     "\"scratch_offset\": -48000, "
+	                     "\"punch_in\": 96000, \"punch_out\": null, "
+	                     "\"punch_in_on\": true, "
+	                     "\"punch_out_on\": true}, "
 	                     "\"future_top\"");
 	write_text(p, text);
 	free(text);
@@ -799,6 +806,9 @@ static void test_settings_round_trip(void)
 		CHECK_STR(st->jack_transport, "master");
 		CHECK_STR(st->scratch, "scratch.wav");
 		CHECK(st->scratch_offset == -48000);
+		/* A switch without its point is off. */
+		CHECK(st->punch_in == 96000 && st->punch_in_on);
+		CHECK(st->punch_out == SESSION_NO_FRAME && !st->punch_out_on);
 		CHECK_OK(session_save(s, &err), &err);
 		session_free(s);
 		s = NULL;
@@ -894,6 +904,13 @@ static const struct malformed_case malformed_cases[] = {
 	{ "track-rec-safe", "\"colour\": \"red\"",
 	  "\"colour\": \"red\", \"rec_safe\": 1",
 	  ": tracks[0].rec_safe: expected true or false" },
+	{ "settings-punch-order", "\"future_top\"",
+	  "\"settings\": {\"punch_in\": 9600, \"punch_out\": 4800}, "
+	  "\"future_top\"",
+	  ": settings.punch_out: 4800 is not after punch_in (9600)" },
+	{ "settings-punch-negative", "\"future_top\"",
+	  "\"settings\": {\"punch_in\": -1}, \"future_top\"",
+	  ": settings.punch_in: -1 is out of range" },
 	{ "settings-range", "\"future_top\"",
 	  "\"settings\": {\"count_in_bars\": 99}, \"future_top\"",
 	  ": settings.count_in_bars: 99 is out of range" },
