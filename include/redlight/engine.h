@@ -130,6 +130,10 @@ enum engine_command_type {
 	ENGINE_CMD_FOLLOW,       /**< value 1: follow the transport given by
 	                              engine_follow_transport() (JACK's);
 	                              0: internal transport */
+	ENGINE_CMD_STREAM_TRACK, /**< track: playback stream, value: the
+	                              track that mutes it while armed, or
+	                              ENGINE_NO_TRACK (as
+	                              engine_config.stream_track) */
 };
 
 /**

@@ -380,8 +380,9 @@ static enum rl_status save_session_format(struct control *c, uint32_t rate,
 }
 
 /* The playback side: which tracks play a keeper, the disk reader with a
- * stream for each (and the scratch), and their port names in
- * *play_names (jack_backend_free_names()). */
+ * stream for the scratch and for every session track (one that has
+ * nothing to play yet may get a keeper while we run), and the port names
+ * in *play_names (control_free_stream_names()). */
 static enum rl_status open_playback(struct control *c, size_t count,
                                     uint32_t rate, char ***play_names,
                                     struct error *err)
@@ -392,7 +393,7 @@ static enum rl_status open_playback(struct control *c, size_t count,
 	if (st == RL_OK) {
 		struct disk_reader_config rc = {
 			.sample_rate = rate,
-			.stream_count = (uint32_t)(1 + c->keeper_count),
+			.stream_count = (uint32_t)c->stream_slots,
 			.ring_frames = (size_t)(c->config.buffer_seconds * rate),
 		};
 		st = disk_reader_new(&rc, &c->reader, err);
@@ -448,7 +449,7 @@ static enum rl_status start_jack(struct control *c,
 {
 	enum rl_status st = jack_backend_attach(
 		c->jb, c->engine, names, count,
-		(const char *const *)play_names, 1 + c->keeper_count, err);
+		(const char *const *)play_names, c->stream_slots, err);
 	/* The streams (open_playback()) play from the first locate on. */
 	if (st == RL_OK)
 		st = control_send_simple(c, ENGINE_CMD_LOCATE, 0, 0, 0, err);
@@ -505,7 +506,7 @@ enum rl_status control_start_with_sources(struct control *c,
 		st = load_map_and_click(c, rate, err);
 	if (st == RL_OK)
 		st = start_jack(c, sources, names, count, play_names, err);
-	jack_backend_free_names(play_names);
+	control_free_stream_names(c, play_names);
 	free(names);
 	free(namebuf);
 	return st;
@@ -565,6 +566,7 @@ void control_close(struct control *c)
 	}
 	free(c->keeper_track);
 	free(c->keeper_engine);
+	free(c->stream_mute_sent);
 	session_free(c->session);
 	free(c->session_track);
 	free(c->channel);
