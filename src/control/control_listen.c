@@ -118,7 +118,8 @@ static void end_listen(struct control *c)
 	}
 	c->streams_dirty = false;
 	control_post(c, CONTROL_INFO, "listened to take %03u: the keepers "
-	             "play again, the transport is back where it was", take);
+	             "play again, the transport is back at frame %lld", take,
+	             (long long)back);
 }
 
 void control_listen_poll(struct control *c)

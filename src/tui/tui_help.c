@@ -48,6 +48,7 @@ static const struct help_line help[] = {
 	{ "e", "write a note" },
 	{ "d  Del", "discard (asks first)" },
 	{ "u", "restore from trash/" },
+	{ "p  P", "listen back / the take alone" },
 	{ "s  C", "take for a section / make comp" },
 	{ NULL, "Cue view" },
 	{ "Left Right", "level -1 / +1 dB (- +)" },

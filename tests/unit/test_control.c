@@ -1963,13 +1963,13 @@ static void test_action_takes(void)
 	seq = message_seq(c);
 	CHECK_OK(action_take_keep(c, 0, 0, &err), &err);
 	CHECK_STR(posted_info(c, seq, buf, sizeof buf),
-	          "take 001 is the keeper of every track it has");
+	          "take 001 is the keeper of every track it has, heard from the next play or locate");
 	t = control_take(c, 1);
 	CHECK(t->files[0].keeper && t->files[1].keeper);
 	seq = message_seq(c);
 	CHECK_OK(action_take_keep(c, 0, 4, &err), &err);
 	CHECK_STR(posted_info(c, seq, buf, sizeof buf),
-	          "take 001 is the keeper of track 4 (capture_3)");
+	          "take 001 is the keeper of track 4 (capture_3), heard from the next play or locate");
 	CHECK_OK(action_take_rate(c, 0, 4, &err), &err);
 	CHECK_OK(action_take_note(c, 0, "the one", &err), &err);
 	t = control_take(c, 1);
@@ -1994,7 +1994,7 @@ static void test_action_takes(void)
 	seq = message_seq(c);
 	CHECK_OK(action_take_keep(c, 0, 1, &err), &err);
 	CHECK_STR(posted_info(c, seq, buf, sizeof buf),
-	          "take 002 is the keeper of track 1 (capture_1)");
+	          "take 002 is the keeper of track 1 (capture_1), heard from the next play or locate");
 	CHECK_REFUSED(action_take_keep(c, 0, 4, &err), RL_ERR_NOT_FOUND,
 	              "no file of track 4", &err);
 	t = control_take(c, 2);
