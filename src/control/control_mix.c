@@ -177,57 +177,89 @@ void control_free_stream_names(const struct control *c, char **names)
 static enum rl_status send_stream_level(struct control *c, uint32_t stream,
                                         double db, struct error *err);
 
+/* True if session track si has a stream (a play port) already. */
+static bool has_stream(const struct control *c, size_t si)
+{
+	for (size_t i = 0; i < c->keeper_count; i++)
+		if (c->keeper_track[i] == si)
+			return true;
+	return false;
+}
+
 /*
- * A track that has something to play now and had nothing when the
- * recorder started (its first take finished, a keeper or comp chosen)
- * gets the next stream: the engine learns which track mutes it, JACK a
- * port play_<track> (registered here, on the control thread, while the
- * client runs), the cue its level. The reader and the engine made room
- * for it at start.
+ * Session track si gets the next stream: the engine learns which track
+ * mutes it, JACK a port play_<track> (registered here, on the control
+ * thread, while the client runs), the cue its level. The reader and the
+ * engine made room for it at start.
+ */
+static enum rl_status add_keeper_stream(struct control *c, size_t si,
+                                        struct error *err)
+{
+	size_t i = c->keeper_count;
+	uint32_t stream = (uint32_t)(i + 1);
+	c->keeper_track[i] = si;
+	c->keeper_engine[i + 1] = engine_track_of_session(c, si,
+	                                                  c->track_count);
+	char *name = play_name(c, i);
+	if (!name)
+		return error_set(err, RL_ERR_NOMEM, "out of memory");
+	enum rl_status st = send_stream_mute(c, stream,
+	                                     c->keeper_engine[i + 1], err);
+	if (st == RL_OK)
+		st = jack_backend_add_output(c->jb, stream, name, err);
+	free(name);
+	if (st != RL_OK)
+		return st;
+	c->keeper_count++;
+	const struct control_config *cf = &c->config;
+	return send_stream_level(c, stream, cf->has_keeper_level
+	                                    ? cf->keeper_level_db
+	                                    : c->session->tracks[si].cue_db,
+	                         err);
+}
+
+/*
+ * Every track that has something to play now and had nothing when the
+ * recorder started (its first take finished, a keeper or comp chosen, a
+ * take listened back to) gets its stream and port; one message names
+ * them (a band's first take gives a dozen at once).
  */
 static enum rl_status add_keeper_streams(struct control *c,
                                          struct error *err)
 {
-	for (size_t si = 0; si < c->session->track_count; si++) {
+	char names[200] = "";
+	size_t added = 0, named = 0, len = 0;
+	enum rl_status st = RL_OK;
+	for (size_t si = 0; st == RL_OK && si < c->session->track_count;
+	     si++) {
 		struct session_playback pb;
 		bool silent;
-		if (!playback_of(c->session, si, &pb) &&
-		    !control_listen_playback(c, si, &pb, &silent))
+		if (has_stream(c, si) || c->keeper_count + 1 >= c->stream_slots ||
+		    (!playback_of(c->session, si, &pb) &&
+		     !control_listen_playback(c, si, &pb, &silent)))
 			continue;
-		bool have = false;
-		for (size_t i = 0; i < c->keeper_count && !have; i++)
-			have = c->keeper_track[i] == si;
-		if (have || c->keeper_count + 1 >= c->stream_slots)
-			continue;
-		size_t i = c->keeper_count;
-		uint32_t stream = (uint32_t)(i + 1);
-		c->keeper_track[i] = si;
-		c->keeper_engine[i + 1] =
-			engine_track_of_session(c, si, c->track_count);
-		char *name = play_name(c, i);
-		if (!name)
-			return error_set(err, RL_ERR_NOMEM, "out of memory");
-		enum rl_status st = send_stream_mute(c, stream,
-		                                     c->keeper_engine[i + 1],
-		                                     err);
-		if (st == RL_OK)
-			st = jack_backend_add_output(c->jb, stream, name, err);
-		if (st == RL_OK) {
-			c->keeper_count++;
-			control_post(c, CONTROL_INFO, "track %s plays back on "
-			             "port %s", c->session->tracks[si].name, name);
-		}
-		free(name);
-		const struct control_config *cf = &c->config;
-		if (st == RL_OK)
-			st = send_stream_level(c, stream, cf->has_keeper_level
-			                       ? cf->keeper_level_db
-			                       : c->session->tracks[si].cue_db,
-			                       err);
+		st = add_keeper_stream(c, si, err);
 		if (st != RL_OK)
-			return st;
+			break;
+		added++;
+		const char *tn = c->session->tracks[si].name;
+		int n = named < added - 1 ? -1 /* full: the rest is counted */
+		        : snprintf(names + len, sizeof names - len, "%s play_%s",
+		                   len ? "," : "", tn);
+		if (n > 0 && (size_t)n < sizeof names - len) {
+			len += (size_t)n;
+			named++;
+		} else {
+			names[len] = '\0';
+		}
 	}
-	return RL_OK;
+	if (added == named && added)
+		control_post(c, CONTROL_INFO, "new play port%s:%s",
+		             added > 1 ? "s" : "", names);
+	else if (added)
+		control_post(c, CONTROL_INFO, "new play ports:%s and %zu more",
+		             names, added - named);
+	return st;
 }
 
 /* The streams take their new files at the reader's next locate: now, at

@@ -78,7 +78,7 @@ echo "take 2: $(json_get "$J" takes.1.dropped_frames) dropped frames, $(json_get
 verify_take_run "$E2E_TMP/out2" "$S/takes/002" --expect-tracks 3
 T2=$(first_source_frame)
 T2_LEN=$(json_get "$J" takes.1.length)
-wait_for "$S/redlight.log" "track out_3 plays back on port play_out_3" 10
+wait_for "$S/redlight.log" "new play port: play_out_3" 10
 jack_lsp 2>/dev/null | grep -qx rllb:play_out_3 || fail "no play_out_3 after take 2"
 
 # Disarm out_1 and out_3 (armed, their keepers are silent) and play from
