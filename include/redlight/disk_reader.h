@@ -23,6 +23,8 @@
  *   stream from the new position, and publishes the epoch as ready
  *   (release). A second locate before the first is served simply
  *   supersedes it.
+ * - A stream with no file in an epoch is silence without its ring: the
+ *   reader leaves the ring empty and the audio thread writes zeros.
  * - disk_reader_read() (audio thread) takes the next n frames of a stream.
  *   If the ring runs dry (disk too slow) the missing frames are output as
  *   silence, counted as underrun frames, and skipped when they arrive, so
