@@ -315,7 +315,8 @@ enum rl_status action_track_edit(struct control *c, uint32_t *track,
 /* ---- takes and comps -------------------------------------------------- */
 
 /** Take `take` (0: the last) is the keeper of `track` (0: of every track
- *  it has); heard from the next stop. */
+ *  it has); heard from the next play or locate (while stopped: at once;
+ *  a track that had nothing to play gets its play port now). */
 enum rl_status action_take_keep(struct control *c, uint32_t take,
                                 uint32_t track, struct error *err);
 
@@ -335,7 +336,8 @@ enum rl_status action_take_discard(struct control *c, uint32_t take,
 enum rl_status action_take_restore(struct control *c, uint32_t take,
                                    struct error *err);
 
-/** Make comp `comp` what its track plays (on), or set it aside. */
+/** Make comp `comp` what its track plays (on), or set it aside; heard
+ *  from the next play or locate. */
 enum rl_status action_comp_use(struct control *c, uint32_t comp, bool on,
                                struct error *err);
 
@@ -352,5 +354,15 @@ enum rl_status action_comp_make(struct control *c, uint32_t track,
                                 const struct comp_choice *choices,
                                 size_t count, double fade_ms,
                                 uint32_t *number, struct error *err);
+
+/**
+ * Listen back to take `take` (0: the last): the transport plays it from
+ * its start on its tracks, with the other tracks' keepers, or without
+ * them (and the scratch) with `alone`; at the take's end, or when the
+ * transport is stopped, the keepers play again and the transport is back
+ * where it was. Refused while recording or looping. Needs the recorder.
+ */
+enum rl_status action_take_play(struct control *c, uint32_t take, bool alone,
+                                struct error *err);
 
 #endif

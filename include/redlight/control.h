@@ -859,4 +859,21 @@ enum rl_status control_make_comp(struct control *c, uint32_t track_number,
 enum rl_status control_use_comp(struct control *c, uint32_t number, bool on,
                                 struct error *err);
 
+/**
+ * Listen back to `take`: its tracks play its files (even while armed),
+ * the other tracks their keepers, or nothing with `alone` (the scratch
+ * too); the transport locates to the take's start and plays. At the
+ * take's end it stops; once stopped (also by the user) the keepers play
+ * again and the transport locates back to where it was before
+ * (control_poll() sees to it). Another take while listening keeps that
+ * first position. RL_ERR_STATE while recording, looping, or for a take
+ * discarded or with nothing to play; RL_ERR_NOT_FOUND: no such take.
+ * Control thread.
+ */
+enum rl_status control_listen_take(struct control *c, uint32_t take,
+                                   bool alone, struct error *err);
+
+/** The take being listened back to, 0 if none. Control thread. */
+uint32_t control_listening(const struct control *c);
+
 #endif

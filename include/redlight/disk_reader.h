@@ -23,6 +23,8 @@
  *   stream from the new position, and publishes the epoch as ready
  *   (release). A second locate before the first is served simply
  *   supersedes it.
+ * - A stream with no file in an epoch is silence without its ring: the
+ *   reader leaves the ring empty and the audio thread writes zeros.
  * - disk_reader_read() (audio thread) takes the next n frames of a stream.
  *   If the ring runs dry (disk too slow) the missing frames are output as
  *   silence, counted as underrun frames, and skipped when they arrive, so
@@ -33,10 +35,11 @@
  *
  * Threads: _new, _free, _set_stream, _clear_stream, _import and the stats
  * functions are for the control thread; the REALTIME functions are for
- * the audio thread only (one audio thread). Changing streams: call
- * disk_reader_set_stream() / _clear_stream() only while the engine is
- * stopped; the change takes effect at the next locate (the engine locates
- * before it rolls again).
+ * the audio thread only (one audio thread). Changing streams:
+ * disk_reader_set_stream() / _clear_stream() park the change under the
+ * reader's mutex (never the audio thread's business), at any time; it
+ * takes effect at the next locate, which the caller sends when it wants
+ * the change heard (control locates at once while stopped).
  */
 #ifndef REDLIGHT_DISK_READER_H
 #define REDLIGHT_DISK_READER_H
@@ -84,7 +87,7 @@ void disk_reader_free(struct disk_reader *r);
  * channels) at the reader's sample rate: another rate is
  * RL_ERR_FORMAT naming both rates and pointing at disk_reader_import().
  * Errors name the path. Takes effect at the next locate. Control thread,
- * engine stopped.
+ * rolling or not.
  */
 enum rl_status disk_reader_set_stream(struct disk_reader *r, uint32_t i,
                                       const char *path, int64_t offset,

@@ -135,6 +135,10 @@ enum engine_command_type {
 	                              records gets an ENGINE_EVENT_INPUT at
 	                              the frame its input buffer changed
 	                              (see engine_process()) */
+	ENGINE_CMD_STREAM_TRACK, /**< track: playback stream, value: the
+	                              track that mutes it while armed, or
+	                              ENGINE_NO_TRACK (as
+	                              engine_config.stream_track) */
 };
 
 /**

@@ -89,8 +89,11 @@ void jack_backend_free_names(char **names);
 /**
  * Register one input port per track, `in_<name>`, the outputs click_out,
  * cue_l, cue_r and one output per playback stream (play_names, e.g.
- * "scratch_out", "play_bass"), and bind engine e to the process callback.
- * Call once, before jack_backend_activate(). The backend does not own e.
+ * "scratch_out", "play_bass"; a NULL name keeps the stream's slot for a
+ * port registered later, jack_backend_add_output(): until then the
+ * engine gets a NULL buffer for it), and bind engine e to the process
+ * callback. Call once, before jack_backend_activate(). The backend does
+ * not own e.
  */
 enum rl_status jack_backend_attach(struct jack_backend *jb, struct engine *e,
                                    const char *const *track_names,
@@ -172,6 +175,17 @@ enum rl_status jack_backend_connect_output(struct jack_backend *jb,
                                            enum engine_output output,
                                            const char *dest,
                                            struct error *err);
+
+/**
+ * Register the output port `name` of playback stream `stream` (a slot
+ * jack_backend_attach() kept with a NULL name), also while active: the
+ * audio thread plays the stream on it from its next cycle. Nothing if
+ * the stream has its port already. Control thread, never the audio
+ * thread (JACK forbids registering from the process callback).
+ */
+enum rl_status jack_backend_add_output(struct jack_backend *jb,
+                                       size_t stream, const char *name,
+                                       struct error *err);
 
 /**
  * True once the server has shut the client down; `reason` gets JACK's

@@ -427,10 +427,25 @@ static enum rl_status take_keep(struct control *c, uint32_t take,
 		st = control_take_keep(c, take, track, err);
 	if (st == RL_OK && track)
 		control_post(c, CONTROL_INFO, "take %03u is the keeper of track "
-		             "%u (%s)", take, track, track_name(c, track));
+		             "%u (%s), heard from the next play or locate",
+		             take, track, track_name(c, track));
 	else if (st == RL_OK)
 		control_post(c, CONTROL_INFO, "take %03u is the keeper of every "
-		             "track it has", take);
+		             "track it has, heard from the next play or locate",
+		             take);
+	return st;
+}
+
+static enum rl_status take_play(struct control *c, uint32_t take, bool alone,
+                                struct error *err)
+{
+	enum rl_status st = resolve_take(c, &take, err);
+	if (st == RL_OK)
+		st = control_listen_take(c, take, alone, err);
+	if (st == RL_OK)
+		control_post(c, CONTROL_INFO, "listening to take %03u%s from its "
+		             "start; stop returns to where the transport was",
+		             take, alone ? " alone" : " with the keepers");
 	return st;
 }
 
@@ -477,10 +492,11 @@ static enum rl_status use_comp(struct control *c, uint32_t comp, bool on,
 	enum rl_status st = control_use_comp(c, comp, on, err);
 	if (st == RL_OK && on)
 		control_post(c, CONTROL_INFO, "comp %03u plays on its track "
-		             "(from the next stop)", comp);
+		             "(heard from the next play or locate)", comp);
 	else if (st == RL_OK)
 		control_post(c, CONTROL_INFO, "comp %03u set aside: the keeper "
-		             "take plays (from the next stop)", comp);
+		             "take plays (heard from the next play or locate)",
+		             comp);
 	return st;
 }
 
@@ -493,8 +509,9 @@ static enum rl_status make_comp(struct control *c, uint32_t track,
 	enum rl_status st = control_make_comp(c, track, base_take, choices,
 	                                      count, fade_ms, number, err);
 	if (st == RL_OK)
-		control_post(c, CONTROL_INFO, "comp %03u of %s made: it plays "
-		             "from the next stop", *number, track_name(c, track));
+		control_post(c, CONTROL_INFO, "comp %03u of %s made: heard "
+		             "from the next play or locate", *number,
+		             track_name(c, track));
 	return st;
 }
 
@@ -736,6 +753,12 @@ enum rl_status action_comp_use(struct control *c, uint32_t comp, bool on,
                                struct error *err)
 {
 	LOCKED(use_comp(c, comp, on, err));
+}
+
+enum rl_status action_take_play(struct control *c, uint32_t take, bool alone,
+                                struct error *err)
+{
+	LIVE(take_play(c, take, alone, err));
 }
 
 enum rl_status action_comp_make(struct control *c, uint32_t track,

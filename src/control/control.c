@@ -384,8 +384,9 @@ static enum rl_status save_session_format(struct control *c, uint32_t rate,
 }
 
 /* The playback side: which tracks play a keeper, the disk reader with a
- * stream for each (and the scratch), and their port names in
- * *play_names (jack_backend_free_names()). */
+ * stream for the scratch and for every session track (one that has
+ * nothing to play yet may get a keeper while we run), and the port names
+ * in *play_names (control_free_stream_names()). */
 static enum rl_status open_playback(struct control *c, size_t count,
                                     uint32_t rate, char ***play_names,
                                     struct error *err)
@@ -396,7 +397,7 @@ static enum rl_status open_playback(struct control *c, size_t count,
 	if (st == RL_OK) {
 		struct disk_reader_config rc = {
 			.sample_rate = rate,
-			.stream_count = (uint32_t)(1 + c->keeper_count),
+			.stream_count = (uint32_t)c->stream_slots,
 			.ring_frames = (size_t)(c->config.buffer_seconds * rate),
 		};
 		st = disk_reader_new(&rc, &c->reader, err);
@@ -452,7 +453,7 @@ static enum rl_status start_jack(struct control *c,
 {
 	enum rl_status st = jack_backend_attach(
 		c->jb, c->engine, names, count,
-		(const char *const *)play_names, 1 + c->keeper_count, err);
+		(const char *const *)play_names, c->stream_slots, err);
 	/* The streams (open_playback()) play from the first locate on. */
 	if (st == RL_OK)
 		st = control_send_simple(c, ENGINE_CMD_LOCATE, 0, 0, 0, err);
@@ -517,7 +518,7 @@ enum rl_status control_start_with_sources(struct control *c,
 		st = load_map_and_click(c, rate, err);
 	if (st == RL_OK)
 		st = start_jack(c, names, count, play_names, err);
-	jack_backend_free_names(play_names);
+	control_free_stream_names(c, play_names);
 	free(names);
 	free(namebuf);
 	return st;
@@ -578,6 +579,7 @@ void control_free_recorder(struct control *c)
 	c->click = NULL;
 	free(c->keeper_track);
 	free(c->keeper_engine);
+	free(c->stream_mute_sent);
 	free(c->session_track);
 	free(c->channel);
 	free(c->partner);
@@ -590,8 +592,13 @@ void control_free_recorder(struct control *c)
 	c->partner = NULL;
 	c->armed = NULL;
 	c->inputs = NULL;
+	c->stream_mute_sent = NULL;
 	c->keeper_count = 0;
+	c->stream_slots = 0;
 	c->track_count = 0;
+	/* A listen-back does not outlive its recorder: the next one starts
+	 * from the keepers. */
+	memset(&c->listen, 0, sizeof c->listen);
 }
 
 void control_close(struct control *c)

@@ -22,6 +22,8 @@
  *   control_inputs.c    track inputs whose ports come and go
  *   control_server.c    a JACK server that goes away and comes back
  *   control_ranges.c    record-ready, the punch range, the loop range
+ *   control_listen.c    listen-back: a take played on its tracks, then
+ *                       the keepers and the transport put back
  *
  * Threads: everything here runs on the control thread (control.h says
  * which that is). Nothing in src/control/ is reachable from the JACK
@@ -103,10 +105,18 @@ struct control {
 
 	/* control_mix.c: the cue. Playback stream i + 1 plays the keeper of
 	 * session track keeper_track[i]; stream 0 is the scratch (set at
-	 * start by control_find_keepers()). */
+	 * start by control_find_keepers(); a track that gets something to
+	 * play later gets the next stream then, control_refresh_streams()). */
 	size_t keeper_count;
 	size_t *keeper_track;
 	uint32_t *keeper_engine;  /* per stream: engine track or NO_TRACK */
+	/* Streams the reader and the port slots were made with: the
+	 * scratch and one per session track, so no stream is ever
+	 * allocated while the audio thread runs. */
+	size_t stream_slots;
+	/* Per stream: the track the engine mutes it by (keeper_engine, or
+	 * NO_TRACK while it plays a take listened back to), as last sent. */
+	uint32_t *stream_mute_sent;
 	/* Levels changed through the API and not saved yet; saved by
 	 * control_poll() at most once a second (a fader dragged in the UI
 	 * must not fsync session.json per step) and at close. */
@@ -115,6 +125,17 @@ struct control {
 	/* Keepers or comps changed (control_session.c sets it): the streams
 	 * are reset by control_poll() once the transport is stopped. */
 	bool streams_dirty;
+
+	/* control_listen.c: listening back to a take (listen.take 0: not). */
+	struct {
+		uint32_t take;
+		bool alone;         /* the other tracks' keepers silent */
+		int64_t back_to;    /* where the transport was before */
+		int64_t end;        /* timeline frame where the take ends */
+		uint64_t play_seq;  /* engine_commands_sent() after its play */
+		bool rolled;        /* seen rolling since */
+		bool stop_sent;
+	} listen;
 
 	/* control_takes.c: the take queue. */
 	bool *armed;              /* per engine track */
@@ -290,9 +311,18 @@ enum rl_status control_find_keepers(struct control *c, size_t count);
 /* Open every stream's file: the scratch and the keepers. */
 enum rl_status control_set_streams(struct control *c, struct error *err);
 
-/* Output port names of the streams (jack_backend_free_names()), NULL if
- * out of memory. */
+/* Output port names of the stream_slots streams, NULL for a slot
+ * without a port yet (control_free_stream_names()); NULL if out of
+ * memory. */
 char **control_stream_names(const struct control *c);
+void control_free_stream_names(const struct control *c, char **names);
+
+/* What the tracks play changed (a keeper, a comp, a take finished or
+ * discarded, a listen-back): give every track that has something to
+ * play its stream and port, point the streams at their files, and
+ * locate at once if stopped (heard from the next play), else at the
+ * next locate or stop (streams_dirty). No-op without the recorder. */
+enum rl_status control_refresh_streams(struct control *c, struct error *err);
 
 /* The session's mix, or this run's levels, into the engine (at start). */
 enum rl_status control_apply_mix(struct control *c, struct error *err);
@@ -304,6 +334,18 @@ enum rl_status control_save_mix(struct control *c, bool force,
 /* Started, transport stopped, nothing recording: the streams may change.
  * Once started, *snap is the snapshot it looked at. */
 bool control_stopped(const struct control *c, struct engine_snapshot *snap);
+
+/* control_listen.c */
+
+/* The file session track si plays while a take is listened back to:
+ * *pb and true if the take has a file of it; false otherwise, *silent
+ * then says whether the track is silent (listening alone). */
+bool control_listen_playback(const struct control *c, size_t si,
+                             struct session_playback *pb, bool *silent);
+
+/* From control_poll(): stop at the take's end, and once stopped put the
+ * keepers back and return the transport to where it was. */
+void control_listen_poll(struct control *c);
 
 /* control_status.c */
 

@@ -25,44 +25,102 @@ static bool playback_of(const struct session *s, size_t si,
 	return session_playback_of(s, (uint32_t)(si + 1), pb);
 }
 
+/* The engine track of session track si (the left one of a stereo pair:
+ * armed as one), ENGINE_NO_TRACK if this run does not record it. */
+static uint32_t engine_track_of_session(const struct control *c, size_t si,
+                                        size_t count)
+{
+	for (uint32_t t = 0; t < count; t++)
+		if (c->session_track[t] == si && c->channel[t] == 0)
+			return t;
+	return ENGINE_NO_TRACK;
+}
+
 /*
  * Every session track with a keeper (or a comp in use) plays it back on
  * play_<track>, so an overdub is heard against it: the tracks this run
  * does not record, and the recorded ones too, which are silent while
  * armed (ENGINE_NO_TRACK otherwise, see engine_config.stream_track) and
  * play as soon as the engineer disarms them. keeper_engine[i] is the
- * engine track (the left one of a stereo pair: armed as one) of keeper
- * i; a rec-safe track is never armed, so it always plays.
+ * engine track of keeper i; a rec-safe track is never armed, so it
+ * always plays. The arrays have room for every session track: one that
+ * gets a keeper later takes the next stream (add_keeper_streams()).
  */
 enum rl_status control_find_keepers(struct control *c, size_t count)
 {
-	c->keeper_track = calloc(c->session->track_count + 1,
-	                         sizeof *c->keeper_track);
-	c->keeper_engine = calloc(c->session->track_count + 2,
-	                          sizeof *c->keeper_engine);
-	if (!c->keeper_track || !c->keeper_engine)
+	size_t tracks = c->session->track_count;
+	c->stream_slots = 1 + tracks;
+	c->keeper_track = calloc(tracks + 1, sizeof *c->keeper_track);
+	c->keeper_engine = calloc(tracks + 2, sizeof *c->keeper_engine);
+	c->stream_mute_sent = calloc(tracks + 2, sizeof *c->stream_mute_sent);
+	if (!c->keeper_track || !c->keeper_engine || !c->stream_mute_sent)
 		return RL_ERR_NOMEM;
-	c->keeper_engine[0] = ENGINE_NO_TRACK; /* stream 0: the scratch */
-	for (size_t si = 0; si < c->session->track_count; si++) {
+	for (size_t i = 0; i < tracks + 2; i++)
+		c->keeper_engine[i] = ENGINE_NO_TRACK; /* 0: the scratch */
+	for (size_t si = 0; si < tracks; si++) {
 		struct session_playback pb;
 		if (!playback_of(c->session, si, &pb))
 			continue;
-		uint32_t engine_track = ENGINE_NO_TRACK;
-		for (size_t i = count; i-- > 0;)
-			if (c->session_track[i] == si)
-				engine_track = (uint32_t)i;
 		c->keeper_track[c->keeper_count++] = si;
-		c->keeper_engine[c->keeper_count] = engine_track;
+		c->keeper_engine[c->keeper_count] =
+			engine_track_of_session(c, si, count);
 	}
+	/* The engine starts with keeper_engine (engine_config). */
+	memcpy(c->stream_mute_sent, c->keeper_engine,
+	       (tracks + 2) * sizeof *c->stream_mute_sent);
 	return RL_OK;
 }
 
+/* Tell the engine which track mutes stream i (only if it changed: the
+ * command queue is not for a flood). */
+static enum rl_status send_stream_mute(struct control *c, uint32_t i,
+                                       uint32_t track, struct error *err)
+{
+	if (c->stream_mute_sent[i] == track)
+		return RL_OK;
+	enum rl_status st = control_send_simple(c, ENGINE_CMD_STREAM_TRACK, i,
+	                                        track == ENGINE_NO_TRACK
+	                                        ? -1 : (int64_t)track,
+	                                        0, err);
+	if (st == RL_OK)
+		c->stream_mute_sent[i] = track;
+	return st;
+}
+
+/* Keeper stream i + 1 (of session track si): its file, or silence. A
+ * take listened back to plays on its tracks even while they are armed. */
+static enum rl_status set_keeper_stream(struct control *c, size_t i,
+                                        struct error *err)
+{
+	size_t si = c->keeper_track[i];
+	uint32_t stream = (uint32_t)(i + 1);
+	struct session_playback pb;
+	bool silent = false;
+	bool listened = control_listen_playback(c, si, &pb, &silent);
+	enum rl_status st = send_stream_mute(
+		c, stream, listened ? ENGINE_NO_TRACK : c->keeper_engine[i + 1],
+		err);
+	if (st != RL_OK)
+		return st;
+	if (silent || (!listened && !playback_of(c->session, si, &pb))) {
+		/* Alone, or its take was discarded since. */
+		disk_reader_clear_stream(c->reader, stream);
+		return RL_OK;
+	}
+	char path[SESSION_PATH_MAX * 2 + 2];
+	snprintf(path, sizeof path, "%s/%s", c->session_dir, pb.path);
+	return disk_reader_set_stream(c->reader, stream, path,
+	                              (int64_t)pb.start_frame, err);
+}
+
 /* Open every stream's file: the scratch from the session's settings and
- * the keepers at their takes' positions. */
+ * the keepers at their takes' positions (or the take listened back to).
+ * They play from the reader's next locate on. */
 enum rl_status control_set_streams(struct control *c, struct error *err)
 {
 	const struct session_settings *set = &c->session->settings;
-	if (set->scratch[0]) {
+	bool alone = c->listen.take && c->listen.alone;
+	if (set->scratch[0] && !alone) {
 		char path[SESSION_PATH_MAX + SESSION_NAME_MAX + 2];
 		snprintf(path, sizeof path, "%s/%s", c->session_dir, set->scratch);
 		enum rl_status st = disk_reader_set_stream(c->reader, 0, path,
@@ -70,48 +128,169 @@ enum rl_status control_set_streams(struct control *c, struct error *err)
 		                                           err);
 		if (st != RL_OK)
 			return st;
+	} else if (set->scratch[0]) {
+		disk_reader_clear_stream(c->reader, 0);
 	}
 	for (size_t i = 0; i < c->keeper_count; i++) {
-		struct session_playback pb;
-		if (!playback_of(c->session, c->keeper_track[i], &pb)) {
-			/* Its take was discarded since the start. */
-			disk_reader_clear_stream(c->reader, (uint32_t)(i + 1));
-			continue;
-		}
-		char path[SESSION_PATH_MAX * 2 + 2];
-		snprintf(path, sizeof path, "%s/%s", c->session_dir, pb.path);
-		enum rl_status st = disk_reader_set_stream(
-			c->reader, (uint32_t)(i + 1), path,
-			(int64_t)pb.start_frame, err);
+		enum rl_status st = set_keeper_stream(c, i, err);
 		if (st != RL_OK)
 			return st;
 	}
 	return RL_OK;
 }
 
-/* Output port names of the streams: scratch_out, play_<track>... */
+/* "play_<track>" for keeper stream i + 1; NULL if out of memory. */
+static char *play_name(const struct control *c, size_t i)
+{
+	const char *tn = c->session->tracks[c->keeper_track[i]].name;
+	size_t len = strlen(tn) + 6;
+	char *name = malloc(len);
+	if (name)
+		snprintf(name, len, "play_%s", tn);
+	return name;
+}
+
+/* Output port names of the streams: scratch_out, play_<track>..., and
+ * NULL for the slots of tracks with nothing to play yet. */
 char **control_stream_names(const struct control *c)
 {
-	size_t n = 1 + c->keeper_count;
-	char **names = calloc(n + 1, sizeof *names);
+	char **names = calloc(c->stream_slots + 1, sizeof *names);
 	if (!names)
 		return NULL;
-	names[0] = strdup("scratch_out");
-	for (size_t i = 0; names[0] && i < c->keeper_count; i++) {
-		const char *tn = c->session->tracks[c->keeper_track[i]].name;
-		size_t len = strlen(tn) + 6;
-		names[i + 1] = malloc(len);
-		if (!names[i + 1])
-			break;
-		snprintf(names[i + 1], len, "play_%s", tn);
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!names[i]) {
-			jack_backend_free_names(names);
-			return NULL;
-		}
+	bool ok = (names[0] = strdup("scratch_out")) != NULL;
+	for (size_t i = 0; ok && i < c->keeper_count; i++)
+		ok = (names[i + 1] = play_name(c, i)) != NULL;
+	if (!ok) {
+		control_free_stream_names(c, names);
+		return NULL;
 	}
 	return names;
+}
+
+void control_free_stream_names(const struct control *c, char **names)
+{
+	for (size_t i = 0; names && i < c->stream_slots; i++)
+		free(names[i]);
+	free(names);
+}
+
+static enum rl_status send_stream_level(struct control *c, uint32_t stream,
+                                        double db, struct error *err);
+
+/* True if session track si has a stream (a play port) already. */
+static bool has_stream(const struct control *c, size_t si)
+{
+	for (size_t i = 0; i < c->keeper_count; i++)
+		if (c->keeper_track[i] == si)
+			return true;
+	return false;
+}
+
+/*
+ * Session track si gets the next stream: the engine learns which track
+ * mutes it, JACK a port play_<track> (registered here, on the control
+ * thread, while the client runs), the cue its level. The reader and the
+ * engine made room for it at start.
+ */
+static enum rl_status add_keeper_stream(struct control *c, size_t si,
+                                        struct error *err)
+{
+	size_t i = c->keeper_count;
+	uint32_t stream = (uint32_t)(i + 1);
+	c->keeper_track[i] = si;
+	c->keeper_engine[i + 1] = engine_track_of_session(c, si,
+	                                                  c->track_count);
+	char *name = play_name(c, i);
+	if (!name)
+		return error_set(err, RL_ERR_NOMEM, "out of memory");
+	enum rl_status st = send_stream_mute(c, stream,
+	                                     c->keeper_engine[i + 1], err);
+	if (st == RL_OK)
+		st = jack_backend_add_output(c->jb, stream, name, err);
+	free(name);
+	if (st != RL_OK)
+		return st;
+	c->keeper_count++;
+	const struct control_config *cf = &c->config;
+	return send_stream_level(c, stream, cf->has_keeper_level
+	                                    ? cf->keeper_level_db
+	                                    : c->session->tracks[si].cue_db,
+	                         err);
+}
+
+/*
+ * Every track that has something to play now and had nothing when the
+ * recorder started (its first take finished, a keeper or comp chosen, a
+ * take listened back to) gets its stream and port; one message names
+ * them (a band's first take gives a dozen at once).
+ */
+static enum rl_status add_keeper_streams(struct control *c,
+                                         struct error *err)
+{
+	char names[200] = "";
+	size_t added = 0, named = 0, len = 0;
+	enum rl_status st = RL_OK;
+	for (size_t si = 0; st == RL_OK && si < c->session->track_count;
+	     si++) {
+		struct session_playback pb;
+		bool silent;
+		if (has_stream(c, si) || c->keeper_count + 1 >= c->stream_slots ||
+		    (!playback_of(c->session, si, &pb) &&
+		     !control_listen_playback(c, si, &pb, &silent)))
+			continue;
+		st = add_keeper_stream(c, si, err);
+		if (st != RL_OK)
+			break;
+		added++;
+		const char *tn = c->session->tracks[si].name;
+		int n = named < added - 1 ? -1 /* full: the rest is counted */
+		        : snprintf(names + len, sizeof names - len, "%s play_%s",
+		                   len ? "," : "", tn);
+		if (n > 0 && (size_t)n < sizeof names - len) {
+			len += (size_t)n;
+			named++;
+		} else {
+			names[len] = '\0';
+		}
+	}
+	if (added == named && added)
+		control_post(c, CONTROL_INFO, "new play port%s:%s",
+		             added > 1 ? "s" : "", names);
+	else if (added)
+		control_post(c, CONTROL_INFO, "new play ports:%s and %zu more",
+		             names, added - named);
+	return st;
+}
+
+/* The streams take their new files at the reader's next locate: now, at
+ * the position the transport stands at. */
+static enum rl_status relocate_streams(struct control *c,
+                                       const struct engine_snapshot *snap,
+                                       struct error *err)
+{
+	if (c->config.transport != JACK_TRANSPORT_INTERNAL)
+		/* Following JACK a LOCATE only refreshes the streams. */
+		return control_send_simple(c, ENGINE_CMD_LOCATE, 0, 0, 0, err);
+	return control_send_locate(c, control_timeline_of(c, snap), err);
+}
+
+enum rl_status control_refresh_streams(struct control *c, struct error *err)
+{
+	if (!c->reader || !c->engine)
+		return RL_OK; /* offline: nothing plays */
+	enum rl_status st = add_keeper_streams(c, err);
+	if (st == RL_OK)
+		st = control_set_streams(c, err);
+	struct engine_snapshot snap;
+	if (st == RL_OK && control_stopped(c, &snap)) {
+		c->streams_dirty = false;
+		st = relocate_streams(c, &snap, err);
+	} else if (st == RL_OK) {
+		/* Rolling: the next locate takes the new files; a stop
+		 * brings them in for the next play (control_poll()). */
+		c->streams_dirty = true;
+	}
+	return st;
 }
 
 size_t control_keeper_count(const struct control *c)

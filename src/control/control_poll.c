@@ -139,6 +139,9 @@ enum rl_status control_poll(struct control *c, struct error *err)
 	while (disk_writer_poll(c->writer, &take)) {
 		take_finished(c, &take);
 		struct error serr;
+		/* The newest take is a track's keeper until one is chosen:
+		 * heard from the next play or locate. */
+		c->streams_dirty = true;
 		if (session_put_take(c->session, &take, &serr) != RL_OK ||
 		    session_save(c->session, &serr) != RL_OK) {
 			if (result == RL_OK) {
@@ -151,16 +154,14 @@ enum rl_status control_poll(struct control *c, struct error *err)
 	}
 	struct engine_snapshot ssnap;
 	if (c->streams_dirty && control_stopped(c, &ssnap)) {
-		/* What the tracks play changed (a keeper, a comp): take it
-		 * from where the transport stands. */
+		/* What the tracks play changed (a keeper, a comp, a take)
+		 * while rolling: take it from where the transport stands. */
 		struct error serr;
 		c->streams_dirty = false;
-		enum rl_status st = control_set_streams(c, &serr);
-		if (st == RL_OK)
-			st = control_locate(c, ssnap.timeline, &serr);
-		if (st != RL_OK)
+		if (control_refresh_streams(c, &serr) != RL_OK)
 			control_post(c, CONTROL_ERROR, "%s", serr.message);
 	}
+	control_listen_poll(c);
 	struct error merr;
 	if (control_save_mix(c, false, &merr) != RL_OK && result == RL_OK) {
 		if (err)

@@ -2,7 +2,8 @@
 /*
  * Takes and comps from the front-ends: keep, rate, note, discard, restore,
  * make and use comps. The session's rules (session.h, comp.h), saved at
- * once; a change to what the tracks play is heard from the next stop.
+ * once; a change to what the tracks play is heard from the next play or
+ * locate (control_refresh_streams()).
  */
 #include "control_internal.h"
 
@@ -13,14 +14,25 @@ const struct session *control_session(const struct control *c)
 	return c->session;
 }
 
-/* A change to what tracks play: saved now, heard from the next stop. */
+/* What the tracks play changed: the streams follow it (at once if
+ * stopped, from the next locate if rolling). The change itself is made
+ * and saved; a file that cannot be played is said, not a refusal. */
+static void streams_follow(struct control *c)
+{
+	struct error serr;
+	if (control_refresh_streams(c, &serr) != RL_OK)
+		control_post(c, CONTROL_ERROR, "%s", serr.message);
+}
+
+/* A change to what tracks play: saved now, heard from the next play or
+ * locate. */
 static enum rl_status playback_changed(struct control *c, enum rl_status st,
                                        struct error *err)
 {
 	if (st == RL_OK)
 		st = session_save(c->session, err);
 	if (st == RL_OK)
-		c->streams_dirty = true;
+		streams_follow(c);
 	return st;
 }
 
@@ -52,7 +64,7 @@ enum rl_status control_take_discard(struct control *c, uint32_t take,
 	/* session_discard_take() saves by itself. */
 	enum rl_status st = session_discard_take(c->session, take, err);
 	if (st == RL_OK)
-		c->streams_dirty = true;
+		streams_follow(c);
 	return st;
 }
 
@@ -61,7 +73,7 @@ enum rl_status control_take_restore(struct control *c, uint32_t take,
 {
 	enum rl_status st = session_restore_take(c->session, take, err);
 	if (st == RL_OK)
-		c->streams_dirty = true;
+		streams_follow(c);
 	return st;
 }
 

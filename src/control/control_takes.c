@@ -241,6 +241,9 @@ enum rl_status control_record(struct control *c,
 		return error_set(err, RL_ERR_STATE, "recorder not started");
 	if (c->open_count > 0)
 		return error_set(err, RL_ERR_STATE, "already recording");
+	if (c->listen.take)
+		return error_set(err, RL_ERR_STATE, "listening back to take "
+		                 "%03u: stop first", c->listen.take);
 	char reason[256];
 	if (jack_backend_dead(c->jb, reason, sizeof reason))
 		return error_set(err, RL_ERR_JACK, "%s", reason);

@@ -430,6 +430,12 @@ REALTIME static void apply_command(struct engine *e,
 			e->tracks[t].meter_hold = 0;
 		}
 		break;
+	case ENGINE_CMD_STREAM_TRACK:
+		if (c->track < e->stream_count)
+			e->stream_track[c->track] =
+				c->value >= 0 && c->value < e->track_count
+				? (uint32_t)c->value : ENGINE_NO_TRACK;
+		break;
 	default:
 		break;
 	}

@@ -94,6 +94,12 @@ struct astream {
 	uint64_t played;  /* frames read since the last locate */
 	uint64_t skip;    /* frames played as silence, still to arrive */
 	bool dry;         /* the last read came up short */
+	/* No file in this epoch: it plays silence without its ring, and
+	 * the reader leaves the ring alone (a session's tracks that have
+	 * nothing to play yet cost neither thread anything). Written by
+	 * the reader in begin_epoch(), when the audio thread keeps off the
+	 * rings; read by the audio thread once the epoch is ready. */
+	bool silent;
 	uint64_t underrun_frames, underruns;
 	_Atomic uint64_t pub_underrun_frames, pub_underruns;
 };
@@ -226,6 +232,7 @@ static void begin_epoch(struct disk_reader *r, uint64_t seq, int64_t frame,
 		ring_read_advance(ring, ring_read_space(ring));
 		r->rs[i].pos = frame;
 		r->rs[i].file_pos = -1;
+		r->streams[i].silent = r->rs[i].src.sf == NULL;
 	}
 	r->served = seq;
 	r->published = false;
@@ -314,6 +321,8 @@ static bool fill(struct disk_reader *r, size_t target, size_t min_write)
 	for (;;) {
 		bool wrote = false;
 		for (uint32_t i = 0; i < r->count; i++) {
+			if (r->streams[i].silent)
+				continue;
 			struct ring *ring = r->streams[i].ring;
 			size_t have = r->capacity -
 			              ring_write_space(ring) / sizeof(float);
@@ -886,11 +895,12 @@ REALTIME int64_t disk_reader_position(const struct disk_reader *r)
 	return r->a_pos;
 }
 
-/* Take n frames of s into out (NULL: drop them). Frames the ring does not
- * have yet play as silence and are owed: `skip` discards them when they
- * arrive, so the stream stays on the timeline. */
-REALTIME static void consume(struct disk_reader *r, struct astream *s,
-                             float *out, uint32_t n)
+/* Take n frames of s's ring into out (NULL: drop them). Frames the ring
+ * does not have yet play as silence and are owed: `skip` discards them
+ * when they arrive, so the stream stays on the timeline. True if the
+ * ring ran dry (wake the reader). */
+REALTIME static bool take_from_ring(struct astream *s, float *out,
+                                    uint32_t n)
 {
 	size_t avail = ring_read_space(s->ring) / sizeof(float);
 	if (s->skip > 0) {
@@ -928,6 +938,18 @@ REALTIME static void consume(struct disk_reader *r, struct astream *s,
 	} else {
 		s->dry = false;
 	}
+	return wake;
+}
+
+/* Take n frames of s into out (NULL: drop them), and move it on. */
+REALTIME static void consume(struct disk_reader *r, struct astream *s,
+                             float *out, uint32_t n)
+{
+	bool wake = false;
+	if (!s->silent)
+		wake = take_from_ring(s, out, n);
+	else if (out)
+		memset(out, 0, n * sizeof *out);
 	/* The engine cuts its cycles at the loop end, so a read ends on
 	 * it at most, and the next one starts at the loop start. */
 	s->played += n;

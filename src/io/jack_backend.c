@@ -20,7 +20,10 @@ struct jack_backend {
 	jack_port_t **ports;
 	const float **buffers; /* scratch for the process callback */
 	size_t output_count;   /* ENGINE_OUT_COUNT + playback streams */
-	jack_port_t **outputs;
+	/* A playback stream's port may be registered while we run
+	 * (jack_backend_add_output()): the audio thread loads each with
+	 * acquire and leaves a NULL one's buffer NULL. */
+	jack_port_t *_Atomic *outputs;
 	float **out_buffers;
 	uint32_t sample_rate;
 	_Atomic uint32_t buffer_size;
@@ -95,8 +98,12 @@ REALTIME static int on_process(jack_nframes_t nframes, void *arg)
 	uint64_t tp = jb->measure_cputime ? now_ns() : 0;
 	for (size_t i = 0; i < jb->port_count; i++)
 		jb->buffers[i] = jack_port_get_buffer(jb->ports[i], nframes);
-	for (size_t o = 0; o < jb->output_count; o++)
-		jb->out_buffers[o] = jack_port_get_buffer(jb->outputs[o], nframes);
+	for (size_t o = 0; o < jb->output_count; o++) {
+		jack_port_t *port = atomic_load_explicit(&jb->outputs[o],
+		                                         memory_order_acquire);
+		jb->out_buffers[o] = port ? jack_port_get_buffer(port, nframes)
+		                          : NULL;
+	}
 	uint64_t te = jb->measure_cputime ? now_ns() : 0;
 	engine_process(jb->engine, jb->buffers, jb->out_buffers, nframes);
 	uint64_t t1 = now_ns();
@@ -130,10 +137,11 @@ static void on_latency(jack_latency_callback_mode_t mode, void *arg)
 		for (size_t i = 0; i < jb->port_count; i++)
 			jack_port_set_latency_range(jb->ports[i], mode, &zero);
 	} else {
-		for (size_t o = 0; o < jb->output_count; o++)
-			if (jb->outputs[o])
-				jack_port_set_latency_range(jb->outputs[o], mode,
-				                            &zero);
+		for (size_t o = 0; o < jb->output_count; o++) {
+			jack_port_t *port = atomic_load(&jb->outputs[o]);
+			if (port)
+				jack_port_set_latency_range(port, mode, &zero);
+		}
 	}
 }
 
@@ -312,7 +320,7 @@ void jack_backend_free(struct jack_backend *jb)
 		munlock(jb->out_buffers, jb->output_count * sizeof *jb->out_buffers);
 	free(jb->ports);
 	free(jb->buffers);
-	free(jb->outputs);
+	free((void *)jb->outputs);
 	free(jb->out_buffers);
 	free(jb);
 }
@@ -357,6 +365,8 @@ enum rl_status jack_backend_attach(struct jack_backend *jb, struct engine *e,
 {
 	jb->output_count = ENGINE_OUT_COUNT + play_count;
 	jb->outputs = calloc(jb->output_count, sizeof *jb->outputs);
+	for (size_t o = 0; jb->outputs && o < jb->output_count; o++)
+		atomic_init(&jb->outputs[o], NULL);
 	jb->out_buffers = calloc(jb->output_count, sizeof *jb->out_buffers);
 	if (!jb->outputs || !jb->out_buffers)
 		return error_set(err, RL_ERR_NOMEM, "out of memory");
@@ -385,12 +395,15 @@ enum rl_status jack_backend_attach(struct jack_backend *jb, struct engine *e,
 	for (size_t o = 0; o < jb->output_count; o++) {
 		const char *name = o < ENGINE_OUT_COUNT
 		                   ? out_names[o] : play_names[o - ENGINE_OUT_COUNT];
-		jb->outputs[o] = jack_port_register(jb->client, name,
-		                                    JACK_DEFAULT_AUDIO_TYPE,
-		                                    JackPortIsOutput, 0);
-		if (!jb->outputs[o])
+		if (!name)
+			continue; /* a slot for jack_backend_add_output() */
+		jack_port_t *port = jack_port_register(jb->client, name,
+		                                       JACK_DEFAULT_AUDIO_TYPE,
+		                                       JackPortIsOutput, 0);
+		if (!port)
 			return error_set(err, RL_ERR_JACK,
 			                 "cannot register JACK port '%s'", name);
+		atomic_store(&jb->outputs[o], port);
 	}
 	jb->port_count = count;
 	jb->engine = e;
@@ -533,11 +546,11 @@ uint32_t jack_backend_playback_latency(struct jack_backend *jb)
 {
 	uint32_t worst = 0;
 	for (size_t o = 0; o < jb->output_count; o++) {
-		if (!jb->outputs[o])
+		jack_port_t *port = atomic_load(&jb->outputs[o]);
+		if (!port)
 			continue;
 		jack_latency_range_t r;
-		jack_port_get_latency_range(jb->outputs[o], JackPlaybackLatency,
-		                            &r);
+		jack_port_get_latency_range(port, JackPlaybackLatency, &r);
 		worst = r.max > worst ? r.max : worst;
 	}
 	return worst;
@@ -552,17 +565,48 @@ enum rl_status jack_backend_connect_output(struct jack_backend *jb,
                                            enum engine_output output,
                                            const char *dest, struct error *err)
 {
-	if ((int)output < 0 || (size_t)output >= jb->output_count ||
-	    !jb->outputs[output])
+	jack_port_t *port = (int)output >= 0 &&
+	                    (size_t)output < jb->output_count
+	                    ? atomic_load(&jb->outputs[output]) : NULL;
+	if (!port)
 		return error_set(err, RL_ERR_INVALID, "no such output");
 	if (!jack_port_by_name(jb->client, dest))
 		return error_set(err, RL_ERR_NOT_FOUND,
 		                 "JACK port '%s' does not exist", dest);
-	const char *ours = jack_port_name(jb->outputs[output]);
+	const char *ours = jack_port_name(port);
 	int rc = jack_connect(jb->client, ours, dest);
 	if (rc != 0 && rc != EEXIST)
 		return error_set(err, RL_ERR_JACK, "cannot connect '%s' to '%s'",
 		                 ours, dest);
+	return RL_OK;
+}
+
+/*
+ * JACK lets a client register ports while it is active; only the
+ * process callback must never do it. The port is published with a
+ * release store after jack_port_register() returned, so the audio thread
+ * that loads it (acquire) asks JACK for the buffer of a whole port.
+ */
+enum rl_status jack_backend_add_output(struct jack_backend *jb,
+                                       size_t stream, const char *name,
+                                       struct error *err)
+{
+	size_t o = ENGINE_OUT_COUNT + stream;
+	if (!jb->outputs || o >= jb->output_count)
+		return error_set(err, RL_ERR_INVALID, "no room for playback port "
+		                 "'%s' (stream %zu)", name, stream);
+	if (atomic_load(&jb->outputs[o]))
+		return RL_OK;
+	if (atomic_load(&jb->dead))
+		return error_set(err, RL_ERR_JACK, "cannot register JACK port "
+		                 "'%s': the server is gone", name);
+	jack_port_t *port = jack_port_register(jb->client, name,
+	                                       JACK_DEFAULT_AUDIO_TYPE,
+	                                       JackPortIsOutput, 0);
+	if (!port)
+		return error_set(err, RL_ERR_JACK,
+		                 "cannot register JACK port '%s'", name);
+	atomic_store_explicit(&jb->outputs[o], port, memory_order_release);
 	return RL_OK;
 }
 

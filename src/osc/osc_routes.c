@@ -257,6 +257,13 @@ HANDLER(take_keep)
 	return action_take_keep(r->s->c, (uint32_t)v[0].i, v[1].track, err);
 }
 
+/* take [alone]: with the other tracks' keepers unless alone is 1. */
+HANDLER(take_play)
+{
+	return action_take_play(r->s->c, (uint32_t)v[0].i,
+	                        v[1].given && v[1].on, err);
+}
+
 HANDLER(take_rate)
 {
 	return action_take_rate(r->s->c, (uint32_t)v[0].i, (uint32_t)v[1].i,
@@ -431,6 +438,8 @@ static const struct osc_route routes[] = {
 	  take_note },
 	{ "/redlight/take/discard", ACT, ARGS(TAKE), take_discard },
 	{ "/redlight/take/restore", ACT, ARGS(TAKE), take_restore },
+	{ "/redlight/take/play", ACT, ARGS(TAKE, ARG(BOOL, "alone", OPT)),
+	  take_play },
 	{ "/redlight/comp/use", ACT,
 	  ARGS(ARG(INT, "comp", RANGE(1, 999999)), ARG(BOOL, "on")),
 	  comp_use },

@@ -54,6 +54,7 @@ static const struct help_line help[] = {
 	{ "e", "write a note" },
 	{ "d  Del", "discard (asks first)" },
 	{ "u", "restore from trash/" },
+	{ "p  P", "listen back / the take alone" },
 	{ "s  C", "take for a section / make comp" },
 	{ NULL, "Markers list (')" },
 	{ "Enter", "go to the marker" },

@@ -444,6 +444,15 @@ static void keep(struct tui *ui, uint32_t number)
 	done(ui);
 }
 
+/* `p` / `P`: listen back to the take, with the keepers or alone. */
+static void listen_back(struct tui *ui, uint32_t number, bool alone)
+{
+	struct error err;
+	tui_report(ui, "listen back", action_take_play(ui->c, number, alone,
+	                                               &err), &err);
+	done(ui);
+}
+
 static void use_comp(struct tui *ui, const struct tui_comp *c)
 {
 	struct error err;
@@ -645,6 +654,11 @@ bool tui_takes_key(struct tui *ui, int key)
 	case 'u':
 		if (t)
 			restore(ui, t->number);
+		break;
+	case 'p':
+	case 'P':
+		if (t)
+			listen_back(ui, t->number, key == 'P');
 		break;
 	case 's':
 		if (t && ui->take_filter)

@@ -97,7 +97,8 @@ ui_row() {
 
 # ui_meter NAME: the meter cells of track NAME's row (after "R M").
 ui_meter() {
-	ui_row "$1" | sed -E 's/^.* [RS·.] [M·.] ([^ ]*).*/\1/'
+	# The state column is blank for a track without its input.
+	ui_row "$1" | sed -E 's/^.* [RS·. ] [M·.] ([^ ]*).*/\1/'
 }
 
 # ui_expect TEXT: the screen shows TEXT now.

@@ -3,7 +3,8 @@
 # jackd with four real sources: the frame counter, the simulated band
 # (levels that move), a full-scale square wave (clips) and digital
 # silence. Meters move on a signal, stay dark on silence, show CLIP on a
-# full-scale one until it is cleared after the source stops; the transport
+# full-scale one until it is cleared after the source stops (its track
+# then has no input and is not armed); the transport
 # moves by bars and sections of the tempo map, loops a section, plays and
 # stops; the cue view turns monitoring on (saved in the session); the
 # screen follows resizes (wider, too small, back) and the help lists the
@@ -76,6 +77,9 @@ for _ in $(seq 100); do
 	case "$(ui_meter hot)" in *"█"*) sleep 0.1 ;; *) break ;; esac
 done
 case "$(ui_meter hot)" in *"█"*) fail "meter still lit without a signal: '$(ui_row hot)'" ;; esac
+# Its port went with the source: the track says so and is not armed.
+ui_row hot | grep -q "no input" || fail "hot's gone port not shown: '$(ui_row hot)'"
+ui_wait "4/5 armed" 5
 
 # Transport: bars, sections (song.map: intro bar 1, verse 3, chorus 5).
 ui_expect "1|1|0000"
@@ -124,7 +128,8 @@ ui_wait "REC 001" 10
 sleep 1
 ui_keys Space
 ui_wait "last take 001" 15
-[ "$(json_get "$S/session.json" takes.0.files.#)" = 5 ] || fail "take 001 has not 5 files"
+# Four files: hot, without its port, was not armed.
+[ "$(json_get "$S/session.json" takes.0.files.#)" = 4 ] || fail "take 001 has not 4 files"
 
 # The cue view: monitoring of the kick on, saved in the session.
 ui_keys c

@@ -143,7 +143,7 @@ static void cycle(struct jack_backend *jb)
 	                       (uint64_t)n * 1000000000u / jb->sample_rate);
 	for (size_t o = 0; o < jb->output_count; o++) {
 		float peak = 0.0f;
-		for (uint32_t i = 0; i < n; i++) {
+		for (uint32_t i = 0; jb->out_bufs[o] && i < n; i++) {
 			float a = fabsf(jb->out_bufs[o][i]);
 			peak = a > peak ? a : peak;
 		}
@@ -362,10 +362,12 @@ enum rl_status jack_backend_attach(struct jack_backend *jb, struct engine *e,
 	for (size_t o = 0; o < outs; o++) {
 		const char *name = o < ENGINE_OUT_COUNT
 		                   ? out_names[o] : play_names[o - ENGINE_OUT_COUNT];
+		jb->output_count = o + 1;
+		if (!name)
+			continue; /* kept for jack_backend_add_output() */
 		if (!(jb->output_names[o] = strdup(name)))
 			return error_set(err, RL_ERR_NOMEM, "out of memory");
 		jb->out_bufs[o] = jb->out_data + o * n;
-		jb->output_count = o + 1;
 	}
 	jb->engine = e;
 	return RL_OK;
@@ -511,6 +513,40 @@ enum rl_status jack_backend_connect_output(struct jack_backend *jb,
 			return RL_OK;
 	return error_set(err, RL_ERR_NOT_FOUND,
 	                 "JACK port '%s' does not exist", dest);
+}
+
+/* Like JACK: a port registered while the cycles run. The buffer is
+ * handed over between two cycles, under the lock the cycle thread
+ * takes around each one. */
+enum rl_status jack_backend_add_output(struct jack_backend *jb,
+                                       size_t stream, const char *name,
+                                       struct error *err)
+{
+	size_t o = ENGINE_OUT_COUNT + stream;
+	if (o >= jb->output_count)
+		return error_set(err, RL_ERR_INVALID, "no room for playback port "
+		                 "'%s' (stream %zu)", name, stream);
+	if (jb->output_names[o])
+		return RL_OK;
+	char *copy = strdup(name);
+	if (!copy)
+		return error_set(err, RL_ERR_NOMEM, "out of memory");
+	pthread_mutex_lock(&jb->lock);
+	while (jb->in_cycle)
+		pthread_cond_wait(&jb->cond, &jb->lock);
+	jb->output_names[o] = copy;
+	jb->out_bufs[o] = jb->out_data + o * jb->period;
+	pthread_mutex_unlock(&jb->lock);
+	return RL_OK;
+}
+
+const char *test_backend_output_name(struct jack_backend *jb, size_t output)
+{
+	pthread_mutex_lock(&jb->lock);
+	const char *name = output < jb->output_count ? jb->output_names[output]
+	                                             : NULL;
+	pthread_mutex_unlock(&jb->lock);
+	return name;
 }
 
 bool jack_backend_dead(struct jack_backend *jb, char *reason, size_t size)

@@ -99,6 +99,10 @@ uint64_t test_backend_cycles(struct jack_backend *jb);
 float test_backend_output_peak(struct jack_backend *jb, size_t output,
                                bool reset);
 
+/** Name of output `output` (ENGINE_OUT_COUNT + stream for a playback
+ *  stream), NULL while it has no port (jack_backend_add_output()). */
+const char *test_backend_output_name(struct jack_backend *jb, size_t output);
+
 /** Name of track t's input port ("in_<track>"), NULL if none. */
 const char *test_backend_port_name(struct jack_backend *jb, uint32_t t);
 

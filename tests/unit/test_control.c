@@ -1992,13 +1992,13 @@ static void test_action_takes(void)
 	seq = message_seq(c);
 	CHECK_OK(action_take_keep(c, 0, 0, &err), &err);
 	CHECK_STR(posted_info(c, seq, buf, sizeof buf),
-	          "take 001 is the keeper of every track it has");
+	          "take 001 is the keeper of every track it has, heard from the next play or locate");
 	t = control_take(c, 1);
 	CHECK(t->files[0].keeper && t->files[1].keeper);
 	seq = message_seq(c);
 	CHECK_OK(action_take_keep(c, 0, 4, &err), &err);
 	CHECK_STR(posted_info(c, seq, buf, sizeof buf),
-	          "take 001 is the keeper of track 4 (capture_3)");
+	          "take 001 is the keeper of track 4 (capture_3), heard from the next play or locate");
 	CHECK_OK(action_take_rate(c, 0, 4, &err), &err);
 	CHECK_OK(action_take_note(c, 0, "the one", &err), &err);
 	t = control_take(c, 1);
@@ -2023,7 +2023,7 @@ static void test_action_takes(void)
 	seq = message_seq(c);
 	CHECK_OK(action_take_keep(c, 0, 1, &err), &err);
 	CHECK_STR(posted_info(c, seq, buf, sizeof buf),
-	          "take 002 is the keeper of track 1 (capture_1)");
+	          "take 002 is the keeper of track 1 (capture_1), heard from the next play or locate");
 	CHECK_REFUSED(action_take_keep(c, 0, 4, &err), RL_ERR_NOT_FOUND,
 	              "no file of track 4", &err);
 	t = control_take(c, 2);
@@ -2347,6 +2347,93 @@ static void test_offline(void)
 	control_close(c);
 }
 
+static bool not_listening(struct rig *r)
+{
+	return control_listening(r->c) == 0;
+}
+
+/* The peak of playback stream `stream` over the next quarter second. */
+static float stream_peak(struct rig *r, uint32_t stream)
+{
+	test_backend_output_peak(r->jb, ENGINE_OUT_COUNT + stream, true);
+	uint64_t now = test_backend_frames(r->jb);
+	test_backend_wait_frames(r->jb, now + RATE / 4, 5000);
+	return test_backend_output_peak(r->jb, ENGINE_OUT_COUNT + stream, false);
+}
+
+/*
+ * What the tracks play follows the session while the recorder runs: a
+ * fresh session starts with no play port; its first take gives its
+ * tracks theirs (the newest take is the keeper until one is chosen),
+ * silent while armed, playing once disarmed; a listen-back plays the
+ * take on the armed tracks, stops at the take's end and locates back.
+ */
+static void test_action_listen(void)
+{
+	struct rig r;
+	struct error err = { 0 };
+	REQUIRE(rig_start(&r, "act_listen", three_sources, 2, 0));
+	struct control *c = r.c;
+	CHECK_EQ(control_keeper_count(c), 0);
+	CHECK(!test_backend_output_name(r.jb, ENGINE_OUT_COUNT + 1));
+	CHECK_REFUSED(action_take_play(c, 0, false, &err), RL_ERR_NOT_FOUND,
+	              "none has finished yet", &err);
+
+	CHECK_OK(action_record(c, &err), &err);
+	CHECK(record_for(&r, RATE));
+	CHECK_OK(action_stop(c, &err), &err);
+	CHECK(rig_poll_until(&r, idle, 20000));
+	rig_poll(&r);
+	REQUIRE_OR(control_keeper_count(c) == 2, control_close(c));
+	CHECK_STR(test_backend_output_name(r.jb, ENGINE_OUT_COUNT + 1),
+	          "play_capture_1");
+	CHECK_STR(test_backend_output_name(r.jb, ENGINE_OUT_COUNT + 2),
+	          "play_capture_2");
+	const struct session_take *t = control_take(c, 1);
+	REQUIRE_OR(t && t->length >= RATE, control_close(c));
+	int64_t end = (int64_t)(t->start_frame + t->length);
+
+	/* Armed, its keeper is silent; disarmed, it plays. */
+	CHECK_OK(action_locate_frame(c, (int64_t)t->start_frame, true, &err),
+	         &err);
+	CHECK(rig_poll_until(&r, rolling, 5000));
+	CHECK(stream_peak(&r, 1) == 0.0f);
+	CHECK_OK(action_arm(c, 1, false, &err), &err);
+	CHECK(stream_peak(&r, 1) > 0.0f);
+	CHECK_OK(action_stop(c, &err), &err);
+	CHECK(rig_poll_until(&r, stopped, 5000));
+	CHECK_OK(action_arm(c, 1, true, &err), &err);
+
+	/* Listen-back from past the take: both armed tracks play it, and
+	 * at its end the transport is back. */
+	int64_t back = end + RATE;
+	CHECK_OK(action_locate_frame(c, back, false, &err), &err);
+	CHECK_OK(action_take_play(c, 0, false, &err), &err);
+	CHECK_EQ(control_listening(c), 1);
+	CHECK_REFUSED(action_record(c, &err), RL_ERR_STATE,
+	              "listening back to take 001", &err);
+	CHECK(rig_poll_until(&r, rolling, 5000));
+	CHECK(stream_peak(&r, 1) > 0.0f);
+	CHECK(stream_peak(&r, 2) > 0.0f);
+	CHECK(rig_poll_until(&r, not_listening, 20000));
+	CHECK(rig_poll_until(&r, stopped, 5000));
+	struct engine_snapshot snap;
+	for (int i = 0; i < 200; i++) {
+		control_snapshot(c, &snap);
+		if (snap.timeline == back)
+			break;
+		nap_ms(5);
+	}
+	CHECK_EQ(snap.timeline, back);
+	/* Armed as before: inside the take, its keeper is silent. */
+	CHECK_OK(action_locate_frame(c, (int64_t)t->start_frame, true, &err),
+	         &err);
+	CHECK(rig_poll_until(&r, rolling, 5000));
+	CHECK(stream_peak(&r, 1) == 0.0f);
+	CHECK_OK(action_stop(c, &err), &err);
+	control_close(c);
+}
+
 /* Named on the command line: run only those (test_control act_loop). */
 static bool chosen(int argc, char **argv, const char *name)
 {
@@ -2380,6 +2467,7 @@ int main(int argc, char **argv)
 		{ "act_loop", test_action_loop },
 		{ "act_takes", test_action_takes },
 		{ "act_markers", test_action_markers },
+		{ "act_listen", test_action_listen },
 		{ "offline", test_offline },
 	};
 	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
