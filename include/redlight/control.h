@@ -441,6 +441,12 @@ uint64_t control_playback_underruns(const struct control *c);
  *  NULL before control_start_with_sources(). Control thread. */
 const struct tempo_map *control_tempo_map(const struct control *c);
 
+/** Timeline frame `frame` as the engineer reads it, "bar|beat|tick" in
+ *  the tempo map in use ("1|1|0" before there is one), into buf (size
+ *  bytes, always terminated). Control thread. */
+void control_position_text(const struct control *c, int64_t frame,
+                           char *buf, size_t size);
+
 /**
  * Connect one of redlight's outputs (click_out, cue_l, cue_r) to a JACK
  * input port. After control_start_with_sources() (RL_ERR_STATE before).
