@@ -52,46 +52,6 @@ static bool valid_name(const char *name)
 	return true;
 }
 
-/* UTF-8 (no overlongs, surrogates or values past U+10FFFF) without
- * control characters. */
-static bool valid_port_text(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		unsigned c = *p;
-		if (c < 0x20 || c == 0x7f)
-			return false;
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		size_t len;
-		unsigned cp;
-		if (c >= 0xc2 && c <= 0xdf) {
-			len = 2;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			len = 3;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			len = 4;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		for (size_t i = 1; i < len; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return false;
-		p += len;
-	}
-	return true;
-}
-
 static enum rl_status template_add(struct cli_template *t, const char *name,
                                    const char *port, const char *port_right,
                                    unsigned line, const char *file,
@@ -182,11 +142,12 @@ static int split_line(char *line, char *fields[4], const char **why)
 	}
 }
 
-/* A JACK port name CLIENT:PORT as a template may give it. */
+/* A JACK port name CLIENT:PORT as a template may give it: what a
+ * track's input may be (the session's rule, so that a template that
+ * reads well never fails halfway through making the session). */
 static bool port_ok(const char *port)
 {
-	return port[0] && strlen(port) < SESSION_PORT_MAX &&
-	       valid_port_text(port) && strchr(port, ':') && port[0] != ':';
+	return session_port_name_valid(port);
 }
 
 static enum rl_status bad_port(const char *file, unsigned line,
