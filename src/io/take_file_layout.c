@@ -194,12 +194,23 @@ enum rl_status take_file_parse_layout(int fd, const char *path,
 			if (st != RL_OK)
 				return st;
 		} else if (id_is(hdr, "ds64")) {
-			if (size < 24 || file_size - pos - 8 < 24
-			    || take_file_read_at(fd, buf, 24, pos + 8) != 1)
+			if (size < 28 || file_size - pos - 8 < 28
+			    || take_file_read_at(fd, buf, 28, pos + 8) != 1)
 				return error_set(err, RL_ERR_FORMAT,
 				                 "%s: truncated ds64 chunk at "
 				                 "byte %llu", path,
 				                 (unsigned long long)pos);
+			/* Its table must fit it: libsndfile reads the table
+			 * and looks for 'data' after it (found by
+			 * tests/fuzz/fuzz_take_recover.c). */
+			uint64_t table = get_le32(buf + 24);
+			if (28 + 12 * table > size)
+				return error_set(err, RL_ERR_FORMAT,
+				                 "%s: ds64 chunk is damaged: "
+				                 "a table of %llu entries in "
+				                 "%u bytes", path,
+				                 (unsigned long long)table,
+				                 (unsigned)size);
 			lay->have_ds64 = true;
 			lay->ds64_pos = pos;
 			lay->ds64_riff = get_le64(buf);

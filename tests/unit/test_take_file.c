@@ -971,6 +971,18 @@ static void test_recover_damaged(void)
 	};
 	check_damaged("unnamed.wav", unnamed, sizeof unnamed,
 	              "the chunk at byte 36 has no name");
+	static const unsigned char table[] = {
+		'R', 'F', '6', '4', 0xff, 0xff, 0xff, 0xff,
+		'W', 'A', 'V', 'E',
+		'd', 's', '6', '4', 28, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 123, 0, 0, 0,
+		'f', 'm', 't', ' ', 16, 0, 0, 0,
+		1, 0, 1, 0, 0x80, 0xBB, 0, 0, 0, 0x77, 1, 0, 2, 0, 16, 0,
+		'd', 'a', 't', 'a', 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4,
+	};
+	check_damaged("table.wav", table, sizeof table,
+	              "ds64 chunk is damaged: a table of 123 entries");
 #undef HDR
 #undef DATA
 }
