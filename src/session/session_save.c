@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Writing session.json: build the JSON tree from the session, refusing
- * anything the loader (session_load.c) would refuse, so a file is never
- * written that could not be loaded back, and write it atomically (temp
- * file in the same directory, fsync, rename, fsync of the directory).
+ * Writing session.json: write the session's JSON text (json_out.c, the
+ * layout jansson would give it), refusing anything the loader
+ * (session_load.c) would refuse, so a file is never written that could
+ * not be loaded back, and write it atomically (temp file in the same
+ * directory, fsync, rename, fsync of the directory).
  */
 #include "session_internal.h"
 
+#include "json_out.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,23 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Every uint64_t field goes through json_int_t; values above INT64_MAX are
- * refused when saving rather than written as negative numbers. */
-_Static_assert(sizeof(json_int_t) >= sizeof(int64_t),
-               "json_int_t must hold 64-bit values");
-
 struct builder {
 	const char *file; /* path of session.json, for messages */
 	struct error *err;
 	enum rl_status status; /* first failure; later ones are ignored */
+	struct json_out out;
 };
-
-static void build_fail_nomem(struct builder *b)
-{
-	if (b->status == RL_OK)
-		b->status = error_set(b->err, RL_ERR_NOMEM,
-		                      "cannot save %s: out of memory", b->file);
-}
 
 __attribute__((format(printf, 4, 5)))
 static void build_fail(struct builder *b, const char *where, const char *key,
@@ -52,145 +43,148 @@ static void build_fail(struct builder *b, const char *where, const char *key,
 	                      where[0] ? "." : "", key, text);
 }
 
-/* json_object_set_new() consumes value even when it fails, and fails on a
- * NULL value, so this one check covers every allocation of the tree. */
-static void put(struct builder *b, json_t *obj, const char *key, json_t *value)
+/* The values of members, written in the documented schema order (the
+ * order of the calls). Integers are written as JSON integers, which the
+ * loader reads as int64: values above INT64_MAX are refused rather than
+ * written as a number no reader takes back. */
+static void put_uint(struct builder *b, const char *where, const char *key,
+                     uint64_t v)
 {
-	if (json_object_set_new(obj, key, value) != 0)
-		build_fail_nomem(b);
-}
-
-static void append(struct builder *b, json_t *arr, json_t *value)
-{
-	if (json_array_append_new(arr, value) != 0)
-		build_fail_nomem(b);
-}
-
-static void put_uint(struct builder *b, json_t *obj, const char *where,
-                     const char *key, uint64_t v)
-{
-	if (v > INT64_MAX) {
+	if (v > INT64_MAX)
 		build_fail(b, where, key, "%llu does not fit a JSON integer",
 		           (unsigned long long)v);
-		return;
-	}
-	put(b, obj, key, json_integer((json_int_t)v));
+	json_out_member(&b->out, key);
+	json_out_uint(&b->out, v);
 }
 
-static void put_string(struct builder *b, json_t *obj, const char *where,
-                       const char *key, const char *str, size_t cap)
+static void put_int(struct builder *b, const char *key, int64_t v)
+{
+	json_out_member(&b->out, key);
+	json_out_int(&b->out, v);
+}
+
+static void put_bool(struct builder *b, const char *key, bool v)
+{
+	json_out_member(&b->out, key);
+	json_out_bool(&b->out, v);
+}
+
+static void put_null(struct builder *b, const char *key)
+{
+	json_out_member(&b->out, key);
+	json_out_null(&b->out);
+}
+
+/* JSON has no NaN or infinity: such a value is refused, not written. */
+static void put_real(struct builder *b, const char *where, const char *key,
+                     double v)
+{
+	if (!isfinite(v))
+		build_fail(b, where, key, "%g is not a number JSON can hold",
+		           v);
+	json_out_member(&b->out, key);
+	json_out_real(&b->out, isfinite(v) ? v : 0.0);
+}
+
+static void put_string(struct builder *b, const char *where, const char *key,
+                       const char *str, size_t cap)
 {
 	if (strnlen(str, cap) == cap) {
 		build_fail(b, where, key, "not NUL-terminated");
-		return;
-	}
-	if (!session_utf8_valid(str)) {
+		str = "";
+	} else if (!session_utf8_valid(str)) {
 		build_fail(b, where, key, "not valid UTF-8");
-		return;
+		str = "";
 	}
-	put(b, obj, key, json_string(str));
-}
-
-static json_t *new_object(struct builder *b)
-{
-	json_t *o = json_object();
-	if (!o)
-		build_fail_nomem(b);
-	return o;
-}
-
-static json_t *new_array(struct builder *b)
-{
-	json_t *a = json_array();
-	if (!a)
-		build_fail_nomem(b);
-	return a;
+	json_out_member(&b->out, key);
+	json_out_string(&b->out, str);
 }
 
 /* A level for the file: null for off. */
-static json_t *level_json(double db)
+static void put_level(struct builder *b, const char *where, const char *key,
+                      double db)
 {
-	return isinf(db) && db < 0 ? json_null() : json_real(db);
+	if (isinf(db) && db < 0)
+		put_null(b, key);
+	else
+		put_real(b, where, key, db);
 }
 
+/* Member `key` (NULL: an element of an array) opening { or [. */
+static void open_member(struct builder *b, const char *key, char bracket)
+{
+	json_out_member(&b->out, key);
+	json_out_open(&b->out, bracket);
+}
 
 /* [{start, length}, ...] of n ranges, member `key` of `where`. */
-static json_t *build_ranges(struct builder *b, const char *where,
-                            const char *key,
-                            const struct session_dropped_range *v, size_t n)
+static void put_ranges(struct builder *b, const char *where, const char *key,
+                       const struct session_dropped_range *v, size_t n)
 {
-	json_t *ranges = new_array(b);
-	for (size_t i = 0; ranges && i < n; i++) {
+	open_member(b, key, '[');
+	for (size_t i = 0; i < n; i++) {
 		char rwhere[128];
-		json_t *ro = new_object(b);
-		if (!ro)
-			break;
 		snprintf(rwhere, sizeof rwhere, "%s.%s[%zu]", where, key, i);
-		put_uint(b, ro, rwhere, "start", v[i].start);
-		put_uint(b, ro, rwhere, "length", v[i].length);
-		append(b, ranges, ro);
+		open_member(b, NULL, '{');
+		put_uint(b, rwhere, "start", v[i].start);
+		put_uint(b, rwhere, "length", v[i].length);
+		json_out_close(&b->out, '}');
 	}
-	return ranges;
+	json_out_close(&b->out, ']');
 }
 
-static json_t *build_file(struct builder *b, const char *where,
-                          const struct session_take_file *f)
+static void build_file(struct builder *b, const char *where,
+                       const struct session_take_file *f)
 {
-	json_t *o = new_object(b);
-	if (!o)
-		return NULL;
-	put_uint(b, o, where, "track", f->track);
-	put_string(b, o, where, "track_name", f->track_name,
+	open_member(b, NULL, '{');
+	put_uint(b, where, "track", f->track);
+	put_string(b, where, "track_name", f->track_name,
 	           sizeof f->track_name);
-	put_string(b, o, where, "path", f->path, sizeof f->path);
+	put_string(b, where, "path", f->path, sizeof f->path);
 	if (f->peak_dbfs == -INFINITY)
-		put(b, o, "peak_dbfs", json_null());
+		put_null(b, "peak_dbfs");
 	else if (!isfinite(f->peak_dbfs))
 		build_fail(b, where, "peak_dbfs", "%g is not a level",
 		           f->peak_dbfs);
 	else
-		put(b, o, "peak_dbfs", json_real(f->peak_dbfs));
-	put_uint(b, o, where, "clips", f->clips);
-	put_uint(b, o, where, "dropped_frames", f->dropped_frames);
-	put(b, o, "keeper", json_boolean(f->keeper));
+		put_real(b, where, "peak_dbfs", f->peak_dbfs);
+	put_uint(b, where, "clips", f->clips);
+	put_uint(b, where, "dropped_frames", f->dropped_frames);
+	put_bool(b, "keeper", f->keeper);
 
-	put(b, o, "dropped_ranges", build_ranges(b, where, "dropped_ranges",
-	                                         f->dropped_ranges,
-	                                         f->dropped_range_count));
+	put_ranges(b, where, "dropped_ranges", f->dropped_ranges,
+	           f->dropped_range_count);
 	if (f->no_input_range_count)
-		put(b, o, "no_input_ranges",
-		    build_ranges(b, where, "no_input_ranges",
-		                 f->no_input_ranges, f->no_input_range_count));
-	return o;
+		put_ranges(b, where, "no_input_ranges", f->no_input_ranges,
+		           f->no_input_range_count);
+	json_out_close(&b->out, '}');
 }
 
-static json_t *build_take(struct builder *b, const char *where,
-                          const struct session_take *t)
+static void build_take(struct builder *b, const char *where,
+                       const struct session_take *t)
 {
-	json_t *o = new_object(b);
-	if (!o)
-		return NULL;
-	put_uint(b, o, where, "number", t->number);
-	put_string(b, o, where, "started_at", t->started_at,
+	open_member(b, NULL, '{');
+	put_uint(b, where, "number", t->number);
+	put_string(b, where, "started_at", t->started_at,
 	           sizeof t->started_at);
-	put_uint(b, o, where, "start_frame", t->start_frame);
-	put_uint(b, o, where, "length", t->length);
-	put_uint(b, o, where, "sample_rate", t->sample_rate);
-	put(b, o, "format", json_string(take_format_name(t->format)));
-	put_uint(b, o, where, "xruns", t->xruns);
-	put_uint(b, o, where, "dropped_frames", t->dropped_frames);
-	put(b, o, "complete", json_boolean(t->complete));
-	put(b, o, "recovered", json_boolean(t->recovered));
-	put_uint(b, o, where, "latency_correction", t->latency_correction);
-	put_string(b, o, where, "end_reason", t->end_reason,
+	put_uint(b, where, "start_frame", t->start_frame);
+	put_uint(b, where, "length", t->length);
+	put_uint(b, where, "sample_rate", t->sample_rate);
+	put_string(b, where, "format", take_format_name(t->format), 16);
+	put_uint(b, where, "xruns", t->xruns);
+	put_uint(b, where, "dropped_frames", t->dropped_frames);
+	put_bool(b, "complete", t->complete);
+	put_bool(b, "recovered", t->recovered);
+	put_uint(b, where, "latency_correction", t->latency_correction);
+	put_string(b, where, "end_reason", t->end_reason,
 	           sizeof t->end_reason);
 	if (t->rating > SESSION_RATING_MAX)
 		build_fail(b, where, "rating", "%u is out of range (0 to %d)",
 		           t->rating, SESSION_RATING_MAX);
-	put_uint(b, o, where, "rating", t->rating);
-	put_string(b, o, where, "note", t->note, sizeof t->note);
-	put(b, o, "discarded", json_boolean(t->discarded));
-	put_string(b, o, where, "trash_dir", t->trash_dir,
+	put_uint(b, where, "rating", t->rating);
+	put_string(b, where, "note", t->note, sizeof t->note);
+	put_bool(b, "discarded", t->discarded);
+	put_string(b, where, "trash_dir", t->trash_dir,
 	           sizeof t->trash_dir);
 	/* The rules the loader enforces, so a file that could not be
 	 * loaded back is never written. */
@@ -204,208 +198,192 @@ static json_t *build_take(struct builder *b, const char *where,
 		           t->discarded ? "missing for a discarded take"
 		                        : "set, but the take is not discarded");
 
-	json_t *user_markers = new_array(b);
-	for (size_t i = 0; user_markers && i < t->marker_count; i++) {
+	open_member(b, "markers", '[');
+	for (size_t i = 0; i < t->marker_count; i++) {
 		char mwhere[96];
-		json_t *mo = new_object(b);
-		if (!mo)
-			break;
 		snprintf(mwhere, sizeof mwhere, "%s.markers[%zu]", where, i);
-		put_uint(b, mo, mwhere, "frame", t->markers[i].frame);
-		put_string(b, mo, mwhere, "name", t->markers[i].name,
+		open_member(b, NULL, '{');
+		put_uint(b, mwhere, "frame", t->markers[i].frame);
+		put_string(b, mwhere, "name", t->markers[i].name,
 		           sizeof t->markers[i].name);
-		append(b, user_markers, mo);
+		json_out_close(&b->out, '}');
 	}
-	put(b, o, "markers", user_markers);
+	json_out_close(&b->out, ']');
 
-	json_t *markers = new_array(b);
-	for (size_t i = 0; markers && i < t->xrun_marker_count; i++) {
+	open_member(b, "xrun_markers", '[');
+	for (size_t i = 0; i < t->xrun_marker_count; i++) {
 		char mwhere[96];
-		json_t *mo = new_object(b);
-		if (!mo)
-			break;
 		snprintf(mwhere, sizeof mwhere, "%s.xrun_markers[%zu]", where, i);
-		put_uint(b, mo, mwhere, "frame", t->xrun_markers[i].frame);
-		put_uint(b, mo, mwhere, "jump", t->xrun_markers[i].jump);
-		append(b, markers, mo);
+		open_member(b, NULL, '{');
+		put_uint(b, mwhere, "frame", t->xrun_markers[i].frame);
+		put_uint(b, mwhere, "jump", t->xrun_markers[i].jump);
+		json_out_close(&b->out, '}');
 	}
-	put(b, o, "xrun_markers", markers);
+	json_out_close(&b->out, ']');
 
-	json_t *files = new_array(b);
-	for (size_t i = 0; files && i < t->file_count; i++) {
+	open_member(b, "files", '[');
+	for (size_t i = 0; i < t->file_count; i++) {
 		char fwhere[64];
 		snprintf(fwhere, sizeof fwhere, "%s.files[%zu]", where, i);
-		append(b, files, build_file(b, fwhere, &t->files[i]));
+		build_file(b, fwhere, &t->files[i]);
 	}
-	put(b, o, "files", files);
-	return o;
+	json_out_close(&b->out, ']');
+	json_out_close(&b->out, '}');
 }
 
-static json_t *build_comp(struct builder *b, const char *where,
-                          const struct session_comp *c)
+static void build_comp(struct builder *b, const char *where,
+                       const struct session_comp *c)
 {
-	json_t *o = new_object(b);
-	if (!o)
-		return NULL;
-	put_uint(b, o, where, "number", c->number);
-	put_uint(b, o, where, "track", c->track);
-	put_string(b, o, where, "path", c->path, sizeof c->path);
+	open_member(b, NULL, '{');
+	put_uint(b, where, "number", c->number);
+	put_uint(b, where, "track", c->track);
+	put_string(b, where, "path", c->path, sizeof c->path);
 	if (strnlen(c->path, sizeof c->path) < sizeof c->path &&
 	    !session_comp_path_valid(c->path))
 		build_fail(b, where, "path", "\"%s\" is not a file directly "
 		           "under comps/", c->path);
-	put_string(b, o, where, "created_at", c->created_at,
+	put_string(b, where, "created_at", c->created_at,
 	           sizeof c->created_at);
-	put_uint(b, o, where, "start_frame", c->start_frame);
-	put_uint(b, o, where, "length", c->length);
-	put_uint(b, o, where, "sample_rate", c->sample_rate);
-	put(b, o, "format", json_string(take_format_name(c->format)));
-	put_uint(b, o, where, "base_take", c->base_take);
-	put_uint(b, o, where, "fade_frames", c->fade_frames);
-	put(b, o, "active", json_boolean(c->active));
-	json_t *pieces = new_array(b);
-	for (size_t i = 0; pieces && i < c->piece_count; i++) {
+	put_uint(b, where, "start_frame", c->start_frame);
+	put_uint(b, where, "length", c->length);
+	put_uint(b, where, "sample_rate", c->sample_rate);
+	put_string(b, where, "format", take_format_name(c->format), 16);
+	put_uint(b, where, "base_take", c->base_take);
+	put_uint(b, where, "fade_frames", c->fade_frames);
+	put_bool(b, "active", c->active);
+	open_member(b, "pieces", '[');
+	for (size_t i = 0; i < c->piece_count; i++) {
 		const struct session_comp_piece *p = &c->pieces[i];
 		char pwhere[64];
-		json_t *po = new_object(b);
-		if (!po)
-			break;
 		snprintf(pwhere, sizeof pwhere, "%s.pieces[%zu]", where, i);
-		put_string(b, po, pwhere, "section", p->section,
+		open_member(b, NULL, '{');
+		put_string(b, pwhere, "section", p->section,
 		           sizeof p->section);
-		put_uint(b, po, pwhere, "take", p->take);
+		put_uint(b, pwhere, "take", p->take);
 		if (p->from < 0 || p->to <= p->from)
 			build_fail(b, pwhere, "from", "bad range [%lld, %lld)",
 			           (long long)p->from, (long long)p->to);
-		put_uint(b, po, pwhere, "from", (uint64_t)(p->from < 0 ? 0 : p->from));
-		put_uint(b, po, pwhere, "to", (uint64_t)(p->to < 0 ? 0 : p->to));
-		append(b, pieces, po);
+		put_uint(b, pwhere, "from", (uint64_t)(p->from < 0 ? 0 : p->from));
+		put_uint(b, pwhere, "to", (uint64_t)(p->to < 0 ? 0 : p->to));
+		json_out_close(&b->out, '}');
 	}
-	put(b, o, "pieces", pieces);
-	return o;
+	json_out_close(&b->out, ']');
+	json_out_close(&b->out, '}');
 }
 
 /* A punch point: null while unset. */
-static json_t *frame_json(int64_t frame)
+static void put_frame(struct builder *b, const char *key, int64_t frame)
 {
-	return frame == SESSION_NO_FRAME ? json_null() : json_integer(frame);
+	if (frame == SESSION_NO_FRAME)
+		put_null(b, key);
+	else
+		put_int(b, key, frame);
 }
 
-static json_t *build_settings(struct builder *b,
-                              const struct session_settings *st)
+static void build_settings(struct builder *b,
+                           const struct session_settings *st)
 {
-	json_t *so = new_object(b);
-	if (!so)
-		return NULL;
-	put_uint(b, so, "settings", "count_in_bars", st->count_in_bars);
-	put_uint(b, so, "settings", "pre_roll_bars", st->pre_roll_bars);
-	put(b, so, "click", json_boolean(st->click));
-	put(b, so, "count_in_click", json_boolean(st->count_in_click));
-	put_string(b, so, "settings", "click_sound", st->click_sound,
+	open_member(b, "settings", '{');
+	put_uint(b, "settings", "count_in_bars", st->count_in_bars);
+	put_uint(b, "settings", "pre_roll_bars", st->pre_roll_bars);
+	put_bool(b, "click", st->click);
+	put_bool(b, "count_in_click", st->count_in_click);
+	put_string(b, "settings", "click_sound", st->click_sound,
 	           sizeof st->click_sound);
-	put(b, so, "click_level_db", level_json(st->click_level_db));
-	put(b, so, "tempo_bpm", json_real(st->tempo_bpm));
-	put_uint(b, so, "settings", "meter_beats", st->meter_beats);
-	put_uint(b, so, "settings", "meter_denominator",
-	         st->meter_denominator);
-	put_string(b, so, "settings", "jack_transport", st->jack_transport,
+	put_level(b, "settings", "click_level_db", st->click_level_db);
+	put_real(b, "settings", "tempo_bpm", st->tempo_bpm);
+	put_uint(b, "settings", "meter_beats", st->meter_beats);
+	put_uint(b, "settings", "meter_denominator", st->meter_denominator);
+	put_string(b, "settings", "jack_transport", st->jack_transport,
 	           sizeof st->jack_transport);
-	put_string(b, so, "settings", "scratch", st->scratch,
+	put_string(b, "settings", "scratch", st->scratch,
 	           sizeof st->scratch);
-	put(b, so, "scratch_offset", json_integer(st->scratch_offset));
-	put(b, so, "cue_click_db", level_json(st->cue_click_db));
-	put(b, so, "cue_scratch_db", level_json(st->cue_scratch_db));
-	put_uint(b, so, "settings", "osc_port", st->osc_port);
-	put(b, so, "punch_in", frame_json(st->punch_in));
-	put(b, so, "punch_out", frame_json(st->punch_out));
-	put(b, so, "punch_in_on", json_boolean(st->punch_in_on));
-	put(b, so, "punch_out_on", json_boolean(st->punch_out_on));
-	return so;
+	put_int(b, "scratch_offset", st->scratch_offset);
+	put_level(b, "settings", "cue_click_db", st->cue_click_db);
+	put_level(b, "settings", "cue_scratch_db", st->cue_scratch_db);
+	put_uint(b, "settings", "osc_port", st->osc_port);
+	put_frame(b, "punch_in", st->punch_in);
+	put_frame(b, "punch_out", st->punch_out);
+	put_bool(b, "punch_in_on", st->punch_in_on);
+	put_bool(b, "punch_out_on", st->punch_out_on);
+	json_out_close(&b->out, '}');
 }
 
 /* Track `number` (its position + 1: the loader insists they agree). */
-static json_t *build_track(struct builder *b, const char *where,
-                           size_t number, const struct session_track *t)
+static void build_track(struct builder *b, const char *where,
+                        size_t number, const struct session_track *t)
 {
-	json_t *o = new_object(b);
-	if (!o)
-		return NULL;
-	put_uint(b, o, where, "number", number);
-	put_string(b, o, where, "name", t->name, sizeof t->name);
-	put_string(b, o, where, "source", t->source, sizeof t->source);
+	open_member(b, NULL, '{');
+	put_uint(b, where, "number", number);
+	put_string(b, where, "name", t->name, sizeof t->name);
+	put_string(b, where, "source", t->source, sizeof t->source);
 	if (t->source_right[0])
-		put_string(b, o, where, "source_right", t->source_right,
+		put_string(b, where, "source_right", t->source_right,
 		           sizeof t->source_right);
-	put(b, o, "gain_db", isinf(t->gain_db) ? json_null()
-	                                       : json_real(t->gain_db));
-	put(b, o, "pan", json_real(t->pan));
-	put_string(b, o, where, "group", t->group, sizeof t->group);
-	put_string(b, o, where, "colour", t->colour, sizeof t->colour);
-	put(b, o, "rec_safe", json_boolean(t->rec_safe));
-	put(b, o, "cue_db", level_json(t->cue_db));
-	put(b, o, "monitor", json_boolean(t->monitor));
-	put(b, o, "monitor_db", level_json(t->monitor_db));
-	return o;
+	if (isinf(t->gain_db))
+		put_null(b, "gain_db");
+	else
+		put_real(b, where, "gain_db", t->gain_db);
+	put_real(b, where, "pan", t->pan);
+	put_string(b, where, "group", t->group, sizeof t->group);
+	put_string(b, where, "colour", t->colour, sizeof t->colour);
+	put_bool(b, "rec_safe", t->rec_safe);
+	put_level(b, where, "cue_db", t->cue_db);
+	put_bool(b, "monitor", t->monitor);
+	put_level(b, where, "monitor_db", t->monitor_db);
+	json_out_close(&b->out, '}');
 }
 
-/* Returns the tree, or NULL with b->status set. Key order is the order of
- * insertion (jansson keeps it), which is the documented schema order. */
-static json_t *build_root(struct builder *b, const struct session *s)
+/* The whole file in b->out, or b->status set. Members are written in the
+ * documented schema order (doc/session-format.md), the layout jansson's
+ * JSON_INDENT(2) gives: the same session always makes the same bytes. */
+static void build_root(struct builder *b, const struct session *s)
 {
-	json_t *root = new_object(b);
-	if (!root)
-		return NULL;
-	put(b, root, "redlight_session", json_integer(SESSION_VERSION));
-	put_uint(b, root, "", "sample_rate", s->sample_rate);
-	put(b, root, "format", json_string(take_format_name(s->format)));
+	json_out_open(&b->out, '{');
+	put_int(b, "redlight_session", SESSION_VERSION);
+	put_uint(b, "", "sample_rate", s->sample_rate);
+	put_string(b, "", "format", take_format_name(s->format), 16);
+	build_settings(b, &s->settings);
 
-	json_t *so = build_settings(b, &s->settings);
-	if (so)
-		put(b, root, "settings", so);
-
-	json_t *tracks = new_array(b);
-	for (size_t i = 0; tracks && i < s->track_count; i++) {
+	open_member(b, "tracks", '[');
+	for (size_t i = 0; i < s->track_count; i++) {
 		char where[32];
 		snprintf(where, sizeof where, "tracks[%zu]", i);
-		json_t *o = build_track(b, where, i + 1, &s->tracks[i]);
-		if (!o)
-			break;
-		append(b, tracks, o);
+		build_track(b, where, i + 1, &s->tracks[i]);
 	}
-	put(b, root, "tracks", tracks);
+	json_out_close(&b->out, ']');
 
-	json_t *takes = new_array(b);
-	for (size_t i = 0; takes && i < s->take_count; i++) {
+	open_member(b, "takes", '[');
+	for (size_t i = 0; i < s->take_count && b->status == RL_OK; i++) {
 		char where[32];
 		snprintf(where, sizeof where, "takes[%zu]", i);
-		append(b, takes, build_take(b, where, &s->takes[i]));
+		build_take(b, where, &s->takes[i]);
 	}
-	put(b, root, "takes", takes);
+	json_out_close(&b->out, ']');
 
-	json_t *comps = new_array(b);
-	for (size_t i = 0; comps && i < s->comp_count; i++) {
+	open_member(b, "comps", '[');
+	for (size_t i = 0; i < s->comp_count; i++) {
 		char where[32];
 		snprintf(where, sizeof where, "comps[%zu]", i);
-		append(b, comps, build_comp(b, where, &s->comps[i]));
+		build_comp(b, where, &s->comps[i]);
 	}
-	put(b, root, "comps", comps);
+	json_out_close(&b->out, ']');
 
 	/* Plain for an exporter: name and frame, and the take if any. */
-	json_t *markers = new_array(b);
-	for (size_t i = 0; markers && i < s->marker_count; i++) {
+	open_member(b, "markers", '[');
+	for (size_t i = 0; i < s->marker_count; i++) {
 		char where[32];
-		json_t *mo = new_object(b);
-		if (!mo)
-			break;
 		snprintf(where, sizeof where, "markers[%zu]", i);
-		put_string(b, mo, where, "name", s->markers[i].name,
+		open_member(b, NULL, '{');
+		put_string(b, where, "name", s->markers[i].name,
 		           sizeof s->markers[i].name);
-		put_uint(b, mo, where, "frame", s->markers[i].frame);
+		put_uint(b, where, "frame", s->markers[i].frame);
 		if (s->markers[i].take)
-			put_uint(b, mo, where, "take", s->markers[i].take);
-		append(b, markers, mo);
+			put_uint(b, where, "take", s->markers[i].take);
+		json_out_close(&b->out, '}');
 	}
-	put(b, root, "markers", markers);
+	json_out_close(&b->out, ']');
+	json_out_close(&b->out, '}');
 
 	struct session_keeper_fault kf;
 	if (session_find_keeper_fault(s->takes, s->take_count, &kf)) {
@@ -414,12 +392,9 @@ static json_t *build_root(struct builder *b, const struct session *s)
 		         kf.file);
 		build_fail(b, where, "keeper", "%s", kf.text);
 	}
-
-	if (b->status != RL_OK) {
-		json_decref(root);
-		return NULL;
-	}
-	return root;
+	if (b->out.failed && b->status == RL_OK)
+		b->status = error_set(b->err, RL_ERR_NOMEM,
+		                      "cannot save %s: out of memory", b->file);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -457,14 +432,14 @@ enum rl_status session_save(const struct session *s, struct error *err)
 	snprintf(tmp, sizeof tmp, "%s.tmp-%ld", file, (long)getpid());
 
 	struct builder b = { .file = file, .err = err, .status = RL_OK };
-	json_t *root = build_root(&b, s);
-	if (!root)
+	json_out_init(&b.out);
+	build_root(&b, s);
+	if (b.status != RL_OK) {
+		json_out_cleanup(&b.out);
 		return b.status;
-	char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(root);
-	if (!text)
-		return error_set(err, RL_ERR_NOMEM,
-		                 "cannot save %s: out of memory", file);
+	}
+	char *text = b.out.buf;
+	size_t text_len = b.out.len;
 
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (fd < 0 && errno == EEXIST) {
@@ -484,7 +459,7 @@ enum rl_status session_save(const struct session *s, struct error *err)
 
 	int e = 0;
 	const char *what = NULL;
-	if (write_all(fd, text, strlen(text)) != 0 ||
+	if (write_all(fd, text, text_len) != 0 ||
 	    write_all(fd, "\n", 1) != 0) {
 		e = errno;
 		what = "cannot write";
