@@ -25,6 +25,10 @@
 #define SESSION_NAME_MAX 64
 #define SESSION_PORT_MAX 320
 #define SESSION_PATH_MAX 4096
+/** A take file's path relative to the session: takes/NNN/TT-name.wav is
+ *  under 100 bytes. Small because a session of 1000 takes of 32 tracks
+ *  holds 32 000 of them: 4096 bytes each made it 134 MB in memory. */
+#define SESSION_FILE_PATH_MAX 256
 #define SESSION_NOTE_MAX 1024 /**< a take's note: at most 1023 bytes */
 #define SESSION_RATING_MAX 5  /**< ratings are 0 (unrated) to 5 */
 
@@ -84,8 +88,8 @@ struct session_marker {
 struct session_take_file {
 	uint32_t track;                 /**< track number, from 1 */
 	char track_name[SESSION_NAME_MAX];
-	char path[SESSION_PATH_MAX];    /**< relative to the session directory;
-	                                     keeps naming takes/NNN/ while the
+	char path[SESSION_FILE_PATH_MAX]; /**< relative to the session
+	                                     directory; keeps naming takes/NNN/ while the
 	                                     take is discarded (the file is then
 	                                     under the take's trash_dir) */
 	double peak_dbfs;               /**< -INFINITY for silence; JSON null */
