@@ -230,6 +230,9 @@ struct session {
 	struct session_marker *markers; /**< owned: the timeline's markers,
 	                                     in frame order (equal frames in
 	                                     the order they were set) */
+	struct session_store *store;  /**< the session module's own: the
+	                                   last save's text, the saver
+	                                   thread (session_save.c) */
 };
 
 /**
@@ -247,6 +250,47 @@ void session_free(struct session *s);
 
 /** Write session.json atomically. Errors name the path. */
 enum rl_status session_save(const struct session *s, struct error *err);
+
+/**
+ * From now on s's session.json is written by a thread of its own
+ * ("rl-save"; the live recorder starts it): session_save() hands it the
+ * text and waits for the write, session_save_later() does not wait.
+ * Texts reach the disk in the order they were made. session_free()
+ * stops it once everything given to it is written. Call it from the
+ * thread that owns s, before other threads save it.
+ */
+enum rl_status session_saver_start(struct session *s, struct error *err);
+
+/**
+ * session_save() for the paths of a take (its entry before it starts,
+ * its end, its markers, levels): the text is made now -- a field the
+ * loader would refuse is refused now -- and the saver thread writes it
+ * without the caller waiting for the disk; a newer save replaces a text
+ * not written yet. *seq (may be NULL) numbers this save for
+ * session_save_done(). Without a saver thread this is session_save().
+ * A failed write is told by session_save_failed().
+ */
+enum rl_status session_save_later(const struct session *s, uint64_t *seq,
+                                  struct error *err);
+
+/** True once save `seq` (session_save_later()) is over, written or
+ *  failed; always true without a saver thread. */
+bool session_save_done(const struct session *s, uint64_t seq);
+
+/** Wait up to `ms` milliseconds for session_save_done(); its result. */
+bool session_save_wait(const struct session *s, uint64_t seq, int ms);
+
+/** Wait up to `ms` milliseconds until every save made so far is over;
+ *  true if they are. */
+bool session_save_flush(const struct session *s, int ms);
+
+/**
+ * True, with the error (path and reason) in *err, if a write of the saver
+ * thread failed since the last call (or since a session_save() that
+ * reported it). What failed is not tried again by itself: the caller
+ * saves again (control does, once a second).
+ */
+bool session_save_failed(const struct session *s, struct error *err);
 
 /** Find a track by name; returns its index or -1. */
 int session_find_track(const struct session *s, const char *name);

@@ -53,6 +53,10 @@ enum rl_status control_open(const struct control_config *config,
 	                                         &c->lock, err);
 	if (st == RL_OK)
 		st = session_open(c->session_dir, &c->session, err);
+	/* The recorder's saves go through a thread of their own, so none
+	 * holds up a take's start or stop (session_save_later()). */
+	if (st == RL_OK)
+		st = session_saver_start(c->session, err);
 	if (st == RL_OK)
 		st = jack_backend_open(c->config.client_name,
 		                       c->config.server_name, &c->jb, err);

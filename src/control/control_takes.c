@@ -134,9 +134,13 @@ static enum rl_status prepare_take(struct control *c, int64_t where,
 	take.sample_rate = engine_sample_rate(c->engine);
 	take.format = c->config.format;
 	take.complete = false;
+	/* Handed to the saver thread, not waited for: a take starts when
+	 * it is asked to, however long the disk takes (doc/reliability.md,
+	 * "Long sessions"). The text is queued before the command that
+	 * starts the take is sent. */
 	st = session_put_take(c->session, &take, err);
 	if (st == RL_OK)
-		st = session_save(c->session, err);
+		st = session_save_later(c->session, NULL, err);
 	if (st != RL_OK)
 		disk_writer_cancel_take(c->writer, number);
 out:
@@ -164,7 +168,7 @@ static enum rl_status unprepare_take(struct control *c, uint32_t number)
 	session_remove_take(c->session, number);
 	enum rl_status st = session_trash_take_dir(c->session, number, &err);
 	if (st == RL_OK)
-		st = session_save(c->session, &err);
+		st = session_save_later(c->session, NULL, &err);
 	if (st != RL_OK)
 		control_post(c, CONTROL_ERROR, "%s", err.message);
 	return RL_OK;
@@ -503,7 +507,7 @@ static enum rl_status take_marker(struct control *c, struct open_take *ot,
 	c->marker.frame = frame;
 	c->marker.take = ot->number;
 	snprintf(c->marker.name, sizeof c->marker.name, "%s", unique);
-	return session_save(c->session, err);
+	return session_save_later(c->session, NULL, err);
 }
 
 enum rl_status control_add_marker(struct control *c, const char *name,

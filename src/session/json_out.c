@@ -16,6 +16,15 @@ void json_out_init(struct json_out *o)
 	*o = (struct json_out){ .empty[0] = true };
 }
 
+void json_out_init_at(struct json_out *o, int depth)
+{
+	json_out_init(o);
+	if (depth < 0 || depth >= JSON_OUT_DEPTH)
+		o->failed = true;
+	else
+		o->depth = depth;
+}
+
 void json_out_cleanup(struct json_out *o)
 {
 	free(o->buf);
@@ -41,7 +50,7 @@ static bool reserve(struct json_out *o, size_t more)
 	return true;
 }
 
-static void put(struct json_out *o, const char *text, size_t n)
+static void put(struct json_out *o, const void *text, size_t n)
 {
 	if (!reserve(o, n))
 		return;
@@ -195,6 +204,11 @@ void json_out_bool(struct json_out *o, bool v)
 		put(o, "true", 4);
 	else
 		put(o, "false", 5);
+}
+
+void json_out_raw(struct json_out *o, const void *p, size_t n)
+{
+	put(o, p, n);
 }
 
 void json_out_null(struct json_out *o)

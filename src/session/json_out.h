@@ -34,6 +34,10 @@ struct json_out {
 /** An empty writer (no allocation until the first byte). */
 void json_out_init(struct json_out *o);
 
+/** An empty writer for a value that sits `depth` levels deep in the
+ *  document it will be copied into (json_out_raw()). */
+void json_out_init_at(struct json_out *o, int depth);
+
 /** Free the buffer. */
 void json_out_cleanup(struct json_out *o);
 
@@ -57,6 +61,9 @@ void json_out_real(struct json_out *o, double v);
 /** str must be valid UTF-8 (callers check); escaped as jansson does. */
 void json_out_string(struct json_out *o, const char *str);
 void json_out_bool(struct json_out *o, bool v);
+/** n bytes as they are: a value written apart (json_out_init_at()), or
+ *  any bytes when the writer serves as a plain buffer. */
+void json_out_raw(struct json_out *o, const void *p, size_t n);
 void json_out_null(struct json_out *o);
 
 #endif

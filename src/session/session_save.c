@@ -1,401 +1,31 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * Writing session.json: write the session's JSON text (json_out.c, the
- * layout jansson would give it), refusing anything the loader
- * (session_load.c) would refuse, so a file is never written that could
- * not be loaded back, and write it atomically (temp file in the same
- * directory, fsync, rename, fsync of the directory).
+ * Writing session.json: its text (session_json.c) written atomically
+ * (temp file in the same directory, fsync, rename, fsync of the
+ * directory), on the caller's thread or on the session's saver thread.
+ *
+ * Why a saver thread: the live recorder saves on its control thread,
+ * under control_lock(), which every front-end's action takes -- the
+ * record and stop of the next take too. A session of 1000 takes is 9 MB
+ * of session.json, and the write, fsync and rename took 30 ms on a
+ * healthy disk and have no bound on a slow or failing one. With the
+ * saver, a save on the paths of a take (its entry before it starts, its
+ * end, its markers, the levels) hands the text over and returns; the
+ * thread writes it, and a newer text replaces one not written yet (it
+ * holds everything the older one did). Saves that wait for the result
+ * (session_save()) go through the same thread, so texts reach the disk
+ * in the order they were made.
  */
 #include "session_internal.h"
 
-#include "json_out.h"
-
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
-#include <stdarg.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
-
-struct builder {
-	const char *file; /* path of session.json, for messages */
-	struct error *err;
-	enum rl_status status; /* first failure; later ones are ignored */
-	struct json_out out;
-};
-
-__attribute__((format(printf, 4, 5)))
-static void build_fail(struct builder *b, const char *where, const char *key,
-                       const char *fmt, ...)
-{
-	char text[256];
-	va_list ap;
-
-	if (b->status != RL_OK)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	b->status = error_set(b->err, RL_ERR_INVALID,
-	                      "cannot save %s: %s%s%s: %s", b->file, where,
-	                      where[0] ? "." : "", key, text);
-}
-
-/* The values of members, written in the documented schema order (the
- * order of the calls). Integers are written as JSON integers, which the
- * loader reads as int64: values above INT64_MAX are refused rather than
- * written as a number no reader takes back. */
-static void put_uint(struct builder *b, const char *where, const char *key,
-                     uint64_t v)
-{
-	if (v > INT64_MAX)
-		build_fail(b, where, key, "%llu does not fit a JSON integer",
-		           (unsigned long long)v);
-	json_out_member(&b->out, key);
-	json_out_uint(&b->out, v);
-}
-
-static void put_int(struct builder *b, const char *key, int64_t v)
-{
-	json_out_member(&b->out, key);
-	json_out_int(&b->out, v);
-}
-
-static void put_bool(struct builder *b, const char *key, bool v)
-{
-	json_out_member(&b->out, key);
-	json_out_bool(&b->out, v);
-}
-
-static void put_null(struct builder *b, const char *key)
-{
-	json_out_member(&b->out, key);
-	json_out_null(&b->out);
-}
-
-/* JSON has no NaN or infinity: such a value is refused, not written. */
-static void put_real(struct builder *b, const char *where, const char *key,
-                     double v)
-{
-	if (!isfinite(v))
-		build_fail(b, where, key, "%g is not a number JSON can hold",
-		           v);
-	json_out_member(&b->out, key);
-	json_out_real(&b->out, isfinite(v) ? v : 0.0);
-}
-
-static void put_string(struct builder *b, const char *where, const char *key,
-                       const char *str, size_t cap)
-{
-	if (strnlen(str, cap) == cap) {
-		build_fail(b, where, key, "not NUL-terminated");
-		str = "";
-	} else if (!session_utf8_valid(str)) {
-		build_fail(b, where, key, "not valid UTF-8");
-		str = "";
-	}
-	json_out_member(&b->out, key);
-	json_out_string(&b->out, str);
-}
-
-/* A level for the file: null for off. */
-static void put_level(struct builder *b, const char *where, const char *key,
-                      double db)
-{
-	if (isinf(db) && db < 0)
-		put_null(b, key);
-	else
-		put_real(b, where, key, db);
-}
-
-/* Member `key` (NULL: an element of an array) opening { or [. */
-static void open_member(struct builder *b, const char *key, char bracket)
-{
-	json_out_member(&b->out, key);
-	json_out_open(&b->out, bracket);
-}
-
-/* [{start, length}, ...] of n ranges, member `key` of `where`. */
-static void put_ranges(struct builder *b, const char *where, const char *key,
-                       const struct session_dropped_range *v, size_t n)
-{
-	open_member(b, key, '[');
-	for (size_t i = 0; i < n; i++) {
-		char rwhere[128];
-		snprintf(rwhere, sizeof rwhere, "%s.%s[%zu]", where, key, i);
-		open_member(b, NULL, '{');
-		put_uint(b, rwhere, "start", v[i].start);
-		put_uint(b, rwhere, "length", v[i].length);
-		json_out_close(&b->out, '}');
-	}
-	json_out_close(&b->out, ']');
-}
-
-static void build_file(struct builder *b, const char *where,
-                       const struct session_take_file *f)
-{
-	open_member(b, NULL, '{');
-	put_uint(b, where, "track", f->track);
-	put_string(b, where, "track_name", f->track_name,
-	           sizeof f->track_name);
-	put_string(b, where, "path", f->path, sizeof f->path);
-	if (f->peak_dbfs == -INFINITY)
-		put_null(b, "peak_dbfs");
-	else if (!isfinite(f->peak_dbfs))
-		build_fail(b, where, "peak_dbfs", "%g is not a level",
-		           f->peak_dbfs);
-	else
-		put_real(b, where, "peak_dbfs", f->peak_dbfs);
-	put_uint(b, where, "clips", f->clips);
-	put_uint(b, where, "dropped_frames", f->dropped_frames);
-	put_bool(b, "keeper", f->keeper);
-
-	put_ranges(b, where, "dropped_ranges", f->dropped_ranges,
-	           f->dropped_range_count);
-	if (f->no_input_range_count)
-		put_ranges(b, where, "no_input_ranges", f->no_input_ranges,
-		           f->no_input_range_count);
-	json_out_close(&b->out, '}');
-}
-
-static void build_take(struct builder *b, const char *where,
-                       const struct session_take *t)
-{
-	open_member(b, NULL, '{');
-	put_uint(b, where, "number", t->number);
-	put_string(b, where, "started_at", t->started_at,
-	           sizeof t->started_at);
-	put_uint(b, where, "start_frame", t->start_frame);
-	put_uint(b, where, "length", t->length);
-	put_uint(b, where, "sample_rate", t->sample_rate);
-	put_string(b, where, "format", take_format_name(t->format), 16);
-	put_uint(b, where, "xruns", t->xruns);
-	put_uint(b, where, "dropped_frames", t->dropped_frames);
-	put_bool(b, "complete", t->complete);
-	put_bool(b, "recovered", t->recovered);
-	put_uint(b, where, "latency_correction", t->latency_correction);
-	put_string(b, where, "end_reason", t->end_reason,
-	           sizeof t->end_reason);
-	if (t->rating > SESSION_RATING_MAX)
-		build_fail(b, where, "rating", "%u is out of range (0 to %d)",
-		           t->rating, SESSION_RATING_MAX);
-	put_uint(b, where, "rating", t->rating);
-	put_string(b, where, "note", t->note, sizeof t->note);
-	put_bool(b, "discarded", t->discarded);
-	put_string(b, where, "trash_dir", t->trash_dir,
-	           sizeof t->trash_dir);
-	/* The rules the loader enforces, so a file that could not be
-	 * loaded back is never written. */
-	if (t->trash_dir[0] && strnlen(t->trash_dir, sizeof t->trash_dir) <
-	    sizeof t->trash_dir && !session_trash_dir_valid(t->trash_dir))
-		build_fail(b, where, "trash_dir",
-		           "\"%s\" is not a directory directly under trash/",
-		           t->trash_dir);
-	if (t->discarded != (t->trash_dir[0] != '\0'))
-		build_fail(b, where, "trash_dir",
-		           t->discarded ? "missing for a discarded take"
-		                        : "set, but the take is not discarded");
-
-	open_member(b, "markers", '[');
-	for (size_t i = 0; i < t->marker_count; i++) {
-		char mwhere[96];
-		snprintf(mwhere, sizeof mwhere, "%s.markers[%zu]", where, i);
-		open_member(b, NULL, '{');
-		put_uint(b, mwhere, "frame", t->markers[i].frame);
-		put_string(b, mwhere, "name", t->markers[i].name,
-		           sizeof t->markers[i].name);
-		json_out_close(&b->out, '}');
-	}
-	json_out_close(&b->out, ']');
-
-	open_member(b, "xrun_markers", '[');
-	for (size_t i = 0; i < t->xrun_marker_count; i++) {
-		char mwhere[96];
-		snprintf(mwhere, sizeof mwhere, "%s.xrun_markers[%zu]", where, i);
-		open_member(b, NULL, '{');
-		put_uint(b, mwhere, "frame", t->xrun_markers[i].frame);
-		put_uint(b, mwhere, "jump", t->xrun_markers[i].jump);
-		json_out_close(&b->out, '}');
-	}
-	json_out_close(&b->out, ']');
-
-	open_member(b, "files", '[');
-	for (size_t i = 0; i < t->file_count; i++) {
-		char fwhere[64];
-		snprintf(fwhere, sizeof fwhere, "%s.files[%zu]", where, i);
-		build_file(b, fwhere, &t->files[i]);
-	}
-	json_out_close(&b->out, ']');
-	json_out_close(&b->out, '}');
-}
-
-static void build_comp(struct builder *b, const char *where,
-                       const struct session_comp *c)
-{
-	open_member(b, NULL, '{');
-	put_uint(b, where, "number", c->number);
-	put_uint(b, where, "track", c->track);
-	put_string(b, where, "path", c->path, sizeof c->path);
-	if (strnlen(c->path, sizeof c->path) < sizeof c->path &&
-	    !session_comp_path_valid(c->path))
-		build_fail(b, where, "path", "\"%s\" is not a file directly "
-		           "under comps/", c->path);
-	put_string(b, where, "created_at", c->created_at,
-	           sizeof c->created_at);
-	put_uint(b, where, "start_frame", c->start_frame);
-	put_uint(b, where, "length", c->length);
-	put_uint(b, where, "sample_rate", c->sample_rate);
-	put_string(b, where, "format", take_format_name(c->format), 16);
-	put_uint(b, where, "base_take", c->base_take);
-	put_uint(b, where, "fade_frames", c->fade_frames);
-	put_bool(b, "active", c->active);
-	open_member(b, "pieces", '[');
-	for (size_t i = 0; i < c->piece_count; i++) {
-		const struct session_comp_piece *p = &c->pieces[i];
-		char pwhere[64];
-		snprintf(pwhere, sizeof pwhere, "%s.pieces[%zu]", where, i);
-		open_member(b, NULL, '{');
-		put_string(b, pwhere, "section", p->section,
-		           sizeof p->section);
-		put_uint(b, pwhere, "take", p->take);
-		if (p->from < 0 || p->to <= p->from)
-			build_fail(b, pwhere, "from", "bad range [%lld, %lld)",
-			           (long long)p->from, (long long)p->to);
-		put_uint(b, pwhere, "from", (uint64_t)(p->from < 0 ? 0 : p->from));
-		put_uint(b, pwhere, "to", (uint64_t)(p->to < 0 ? 0 : p->to));
-		json_out_close(&b->out, '}');
-	}
-	json_out_close(&b->out, ']');
-	json_out_close(&b->out, '}');
-}
-
-/* A punch point: null while unset. */
-static void put_frame(struct builder *b, const char *key, int64_t frame)
-{
-	if (frame == SESSION_NO_FRAME)
-		put_null(b, key);
-	else
-		put_int(b, key, frame);
-}
-
-static void build_settings(struct builder *b,
-                           const struct session_settings *st)
-{
-	open_member(b, "settings", '{');
-	put_uint(b, "settings", "count_in_bars", st->count_in_bars);
-	put_uint(b, "settings", "pre_roll_bars", st->pre_roll_bars);
-	put_bool(b, "click", st->click);
-	put_bool(b, "count_in_click", st->count_in_click);
-	put_string(b, "settings", "click_sound", st->click_sound,
-	           sizeof st->click_sound);
-	put_level(b, "settings", "click_level_db", st->click_level_db);
-	put_real(b, "settings", "tempo_bpm", st->tempo_bpm);
-	put_uint(b, "settings", "meter_beats", st->meter_beats);
-	put_uint(b, "settings", "meter_denominator", st->meter_denominator);
-	put_string(b, "settings", "jack_transport", st->jack_transport,
-	           sizeof st->jack_transport);
-	put_string(b, "settings", "scratch", st->scratch,
-	           sizeof st->scratch);
-	put_int(b, "scratch_offset", st->scratch_offset);
-	put_level(b, "settings", "cue_click_db", st->cue_click_db);
-	put_level(b, "settings", "cue_scratch_db", st->cue_scratch_db);
-	put_uint(b, "settings", "osc_port", st->osc_port);
-	put_frame(b, "punch_in", st->punch_in);
-	put_frame(b, "punch_out", st->punch_out);
-	put_bool(b, "punch_in_on", st->punch_in_on);
-	put_bool(b, "punch_out_on", st->punch_out_on);
-	json_out_close(&b->out, '}');
-}
-
-/* Track `number` (its position + 1: the loader insists they agree). */
-static void build_track(struct builder *b, const char *where,
-                        size_t number, const struct session_track *t)
-{
-	open_member(b, NULL, '{');
-	put_uint(b, where, "number", number);
-	put_string(b, where, "name", t->name, sizeof t->name);
-	put_string(b, where, "source", t->source, sizeof t->source);
-	if (t->source_right[0])
-		put_string(b, where, "source_right", t->source_right,
-		           sizeof t->source_right);
-	if (isinf(t->gain_db))
-		put_null(b, "gain_db");
-	else
-		put_real(b, where, "gain_db", t->gain_db);
-	put_real(b, where, "pan", t->pan);
-	put_string(b, where, "group", t->group, sizeof t->group);
-	put_string(b, where, "colour", t->colour, sizeof t->colour);
-	put_bool(b, "rec_safe", t->rec_safe);
-	put_level(b, where, "cue_db", t->cue_db);
-	put_bool(b, "monitor", t->monitor);
-	put_level(b, where, "monitor_db", t->monitor_db);
-	json_out_close(&b->out, '}');
-}
-
-/* The whole file in b->out, or b->status set. Members are written in the
- * documented schema order (doc/session-format.md), the layout jansson's
- * JSON_INDENT(2) gives: the same session always makes the same bytes. */
-static void build_root(struct builder *b, const struct session *s)
-{
-	json_out_open(&b->out, '{');
-	put_int(b, "redlight_session", SESSION_VERSION);
-	put_uint(b, "", "sample_rate", s->sample_rate);
-	put_string(b, "", "format", take_format_name(s->format), 16);
-	build_settings(b, &s->settings);
-
-	open_member(b, "tracks", '[');
-	for (size_t i = 0; i < s->track_count; i++) {
-		char where[32];
-		snprintf(where, sizeof where, "tracks[%zu]", i);
-		build_track(b, where, i + 1, &s->tracks[i]);
-	}
-	json_out_close(&b->out, ']');
-
-	open_member(b, "takes", '[');
-	for (size_t i = 0; i < s->take_count && b->status == RL_OK; i++) {
-		char where[32];
-		snprintf(where, sizeof where, "takes[%zu]", i);
-		build_take(b, where, &s->takes[i]);
-	}
-	json_out_close(&b->out, ']');
-
-	open_member(b, "comps", '[');
-	for (size_t i = 0; i < s->comp_count; i++) {
-		char where[32];
-		snprintf(where, sizeof where, "comps[%zu]", i);
-		build_comp(b, where, &s->comps[i]);
-	}
-	json_out_close(&b->out, ']');
-
-	/* Plain for an exporter: name and frame, and the take if any. */
-	open_member(b, "markers", '[');
-	for (size_t i = 0; i < s->marker_count; i++) {
-		char where[32];
-		snprintf(where, sizeof where, "markers[%zu]", i);
-		open_member(b, NULL, '{');
-		put_string(b, where, "name", s->markers[i].name,
-		           sizeof s->markers[i].name);
-		put_uint(b, where, "frame", s->markers[i].frame);
-		if (s->markers[i].take)
-			put_uint(b, where, "take", s->markers[i].take);
-		json_out_close(&b->out, '}');
-	}
-	json_out_close(&b->out, ']');
-	json_out_close(&b->out, '}');
-
-	struct session_keeper_fault kf;
-	if (session_find_keeper_fault(s->takes, s->take_count, &kf)) {
-		char where[64];
-		snprintf(where, sizeof where, "takes[%zu].files[%zu]", kf.take,
-		         kf.file);
-		build_fail(b, where, "keeper", "%s", kf.text);
-	}
-	if (b->out.failed && b->status == RL_OK)
-		b->status = error_set(b->err, RL_ERR_NOMEM,
-		                      "cannot save %s: out of memory", b->file);
-}
 
 static int write_all(int fd, const char *buf, size_t len)
 {
@@ -421,25 +51,13 @@ static enum rl_status save_error(const char *file, const char *what,
 	                 strerror(errnum));
 }
 
-enum rl_status session_save(const struct session *s, struct error *err)
+/* text (len bytes and a newline) becomes dir's session.json, `file`. */
+static enum rl_status write_text(const char *dir, const char *file,
+                                 const char *text, size_t text_len,
+                                 struct error *err)
 {
-	char file[PATH_BUF], tmp[PATH_BUF + 32];
-
-	if (!s)
-		return error_set(err, RL_ERR_INVALID,
-		                 "session_save: no session");
-	session_file_path(s, file, sizeof file);
+	char tmp[PATH_BUF + 32];
 	snprintf(tmp, sizeof tmp, "%s.tmp-%ld", file, (long)getpid());
-
-	struct builder b = { .file = file, .err = err, .status = RL_OK };
-	json_out_init(&b.out);
-	build_root(&b, s);
-	if (b.status != RL_OK) {
-		json_out_cleanup(&b.out);
-		return b.status;
-	}
-	char *text = b.out.buf;
-	size_t text_len = b.out.len;
 
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (fd < 0 && errno == EEXIST) {
@@ -450,12 +68,8 @@ enum rl_status session_save(const struct session *s, struct error *err)
 			fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 			          0666);
 	}
-	if (fd < 0) {
-		enum rl_status rc = save_error(file, "cannot create", tmp,
-		                               errno, err);
-		free(text);
-		return rc;
-	}
+	if (fd < 0)
+		return save_error(file, "cannot create", tmp, errno, err);
 
 	int e = 0;
 	const char *what = NULL;
@@ -467,7 +81,6 @@ enum rl_status session_save(const struct session *s, struct error *err)
 		e = errno;
 		what = "cannot fsync";
 	}
-	free(text);
 	/* close() can report a deferred write error (NFS, quota): the data
 	 * is not known to be on disk then, so it fails the save too. */
 	if (close(fd) != 0 && !what) {
@@ -486,18 +99,285 @@ enum rl_status session_save(const struct session *s, struct error *err)
 
 	/* The rename is only durable once the directory entry is: without
 	 * this a power cut can bring back the old session.json. */
-	int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return save_error(file, "cannot open directory", s->dir, errno,
+		return save_error(file, "cannot open directory", dir, errno,
 		                  err);
 	/* Some file systems cannot fsync a directory (EINVAL); the rename
 	 * is then as durable as they make it, which is not our error. */
 	if (fsync(dfd) != 0 && errno != EINVAL) {
 		e = errno;
 		close(dfd);
-		return save_error(file, "cannot fsync directory", s->dir, e,
+		return save_error(file, "cannot fsync directory", dir, e,
 		                  err);
 	}
 	close(dfd);
 	return RL_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The saver thread                                                       */
+
+struct session_saver {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake; /* to the thread: a text, or stop */
+	pthread_cond_t done; /* from the thread: a write is over */
+	char *dir, *file;
+	/* Under lock: */
+	char *text;          /* the newest text not taken yet, or NULL */
+	size_t text_len;
+	uint64_t text_seq;
+	uint64_t made;       /* the newest save's number */
+	uint64_t tried;      /* every save up to this one is over ... */
+	uint64_t written;    /* ... and up to this one on disk */
+	uint64_t failures;   /* writes that failed, and of them told */
+	uint64_t failures_told;
+	struct error error;  /* the last failure */
+	bool stop;
+};
+
+static void *saver_main(void *arg)
+{
+	struct session_saver *sv = arg;
+	pthread_mutex_lock(&sv->lock);
+	for (;;) {
+		while (!sv->text && !sv->stop)
+			pthread_cond_wait(&sv->wake, &sv->lock);
+		if (!sv->text)
+			break; /* stopping, and everything given is written */
+		char *text = sv->text;
+		size_t len = sv->text_len;
+		uint64_t seq = sv->text_seq;
+		sv->text = NULL;
+		pthread_mutex_unlock(&sv->lock);
+		struct error e;
+		enum rl_status st = write_text(sv->dir, sv->file, text, len, &e);
+		free(text);
+		pthread_mutex_lock(&sv->lock);
+		sv->tried = seq;
+		if (st == RL_OK) {
+			sv->written = seq;
+		} else {
+			sv->failures++;
+			sv->error = e;
+		}
+		pthread_cond_broadcast(&sv->done);
+	}
+	pthread_mutex_unlock(&sv->lock);
+	return NULL;
+}
+
+enum rl_status session_saver_start(struct session *s, struct error *err)
+{
+	if (!s || !s->store)
+		return error_set(err, RL_ERR_INVALID,
+		                 "session_saver_start: no session");
+	if (s->store->saver)
+		return RL_OK;
+	struct session_saver *sv = calloc(1, sizeof *sv);
+	char file[PATH_BUF];
+	session_file_path(s, file, sizeof file);
+	if (sv) {
+		sv->dir = strdup(s->dir);
+		sv->file = strdup(file);
+	}
+	if (!sv || !sv->dir || !sv->file) {
+		if (sv) {
+			free(sv->dir);
+			free(sv->file);
+		}
+		free(sv);
+		return error_set(err, RL_ERR_NOMEM, "out of memory");
+	}
+	pthread_mutex_init(&sv->lock, NULL);
+	pthread_cond_init(&sv->wake, NULL);
+	pthread_cond_init(&sv->done, NULL);
+	int rc = pthread_create(&sv->thread, NULL, saver_main, sv);
+	if (rc != 0) {
+		pthread_cond_destroy(&sv->done);
+		pthread_cond_destroy(&sv->wake);
+		pthread_mutex_destroy(&sv->lock);
+		free(sv->dir);
+		free(sv->file);
+		free(sv);
+		return error_set(err, rl_status_from_errno(rc),
+		                 "cannot start the thread that saves %s: %s",
+		                 file, strerror(rc));
+	}
+	pthread_setname_np(sv->thread, "rl-save");
+	s->store->saver = sv;
+	return RL_OK;
+}
+
+/* Hand text over (the saver owns it now); its save number. */
+static uint64_t submit(struct session_saver *sv, char *text, size_t len)
+{
+	pthread_mutex_lock(&sv->lock);
+	free(sv->text); /* not written yet: this one holds all it did */
+	sv->text = text;
+	sv->text_len = len;
+	uint64_t seq = sv->text_seq = ++sv->made;
+	pthread_cond_signal(&sv->wake);
+	pthread_mutex_unlock(&sv->lock);
+	return seq;
+}
+
+/* Wait until save seq is over: RL_OK if it (or a newer one, which holds
+ * everything it did) reached the disk, else the failure. */
+static enum rl_status wait_written(struct session_saver *sv, uint64_t seq,
+                                   struct error *err)
+{
+	pthread_mutex_lock(&sv->lock);
+	while (sv->tried < seq)
+		pthread_cond_wait(&sv->done, &sv->lock);
+	enum rl_status st = RL_OK;
+	if (sv->written < seq) {
+		if (err)
+			*err = sv->error;
+		st = sv->error.status;
+		/* The caller hears of it: not one for session_save_failed(). */
+		sv->failures_told = sv->failures;
+	}
+	pthread_mutex_unlock(&sv->lock);
+	return st;
+}
+
+void session_store_free(struct session *s)
+{
+	struct session_store *st = s->store;
+	if (!st)
+		return;
+	struct session_saver *sv = st->saver;
+	if (sv) {
+		pthread_mutex_lock(&sv->lock);
+		sv->stop = true;
+		pthread_cond_signal(&sv->wake);
+		pthread_mutex_unlock(&sv->lock);
+		pthread_join(sv->thread, NULL);
+		pthread_cond_destroy(&sv->done);
+		pthread_cond_destroy(&sv->wake);
+		pthread_mutex_destroy(&sv->lock);
+		free(sv->dir);
+		free(sv->file);
+		free(sv);
+	}
+	session_json_cache_clear(&st->cache);
+	free(st);
+	s->store = NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Saving                                                                 */
+
+/* The text of s, with the store's cache if it has one. */
+static enum rl_status make_text(const struct session *s, char *file,
+                                size_t file_size, char **text, size_t *len,
+                                struct error *err)
+{
+	if (!s)
+		return error_set(err, RL_ERR_INVALID,
+		                 "session_save: no session");
+	session_file_path(s, file, file_size);
+	return session_json_text(s, s->store ? &s->store->cache : NULL, file,
+	                         text, len, err);
+}
+
+static struct session_saver *saver_of(const struct session *s)
+{
+	return s && s->store ? s->store->saver : NULL;
+}
+
+enum rl_status session_save(const struct session *s, struct error *err)
+{
+	char file[PATH_BUF];
+	char *text;
+	size_t len;
+	enum rl_status st = make_text(s, file, sizeof file, &text, &len, err);
+	if (st != RL_OK)
+		return st;
+	struct session_saver *sv = saver_of(s);
+	if (sv)
+		return wait_written(sv, submit(sv, text, len), err);
+	st = write_text(s->dir, file, text, len, err);
+	free(text);
+	return st;
+}
+
+enum rl_status session_save_later(const struct session *s, uint64_t *seq,
+                                  struct error *err)
+{
+	if (seq)
+		*seq = 0;
+	struct session_saver *sv = saver_of(s);
+	if (!sv)
+		return session_save(s, err);
+	char file[PATH_BUF];
+	char *text;
+	size_t len;
+	enum rl_status st = make_text(s, file, sizeof file, &text, &len, err);
+	if (st != RL_OK)
+		return st;
+	uint64_t n = submit(sv, text, len);
+	if (seq)
+		*seq = n;
+	return RL_OK;
+}
+
+bool session_save_done(const struct session *s, uint64_t seq)
+{
+	struct session_saver *sv = saver_of(s);
+	if (!sv)
+		return true;
+	pthread_mutex_lock(&sv->lock);
+	bool done = sv->tried >= seq;
+	pthread_mutex_unlock(&sv->lock);
+	return done;
+}
+
+bool session_save_wait(const struct session *s, uint64_t seq, int ms)
+{
+	struct session_saver *sv = saver_of(s);
+	if (!sv)
+		return true;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&sv->lock);
+	while (sv->tried < seq &&
+	       pthread_cond_timedwait(&sv->done, &sv->lock, &until) == 0)
+		;
+	bool done = sv->tried >= seq;
+	pthread_mutex_unlock(&sv->lock);
+	return done;
+}
+
+bool session_save_flush(const struct session *s, int ms)
+{
+	struct session_saver *sv = saver_of(s);
+	if (!sv)
+		return true;
+	pthread_mutex_lock(&sv->lock);
+	uint64_t seq = sv->made;
+	pthread_mutex_unlock(&sv->lock);
+	return session_save_wait(s, seq, ms);
+}
+
+bool session_save_failed(const struct session *s, struct error *err)
+{
+	struct session_saver *sv = saver_of(s);
+	if (!sv)
+		return false;
+	pthread_mutex_lock(&sv->lock);
+	bool news = sv->failures != sv->failures_told;
+	if (news && err)
+		*err = sv->error;
+	sv->failures_told = sv->failures;
+	pthread_mutex_unlock(&sv->lock);
+	return news;
 }
