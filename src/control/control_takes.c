@@ -54,8 +54,10 @@ enum rl_status control_arm(struct control *c, uint32_t t, bool on,
 /*
  * Reserve the next take number and make everything for it: the files of
  * every armed track (so an unwritable disk is an error now, not later),
- * its entry in session.json (so `redlight recover` finds it after a crash)
- * and its latency correction. `where` is the expected timeline position.
+ * its entry in the session (so `redlight recover` finds it after a crash,
+ * once saved: the caller does, with save_prepared(), right after it sent
+ * the command that starts it) and its latency correction. `where` is the
+ * expected timeline position.
  */
 static enum rl_status prepare_take(struct control *c, int64_t where,
                                    uint32_t *out, uint64_t *out_correction,
@@ -134,13 +136,7 @@ static enum rl_status prepare_take(struct control *c, int64_t where,
 	take.sample_rate = engine_sample_rate(c->engine);
 	take.format = c->config.format;
 	take.complete = false;
-	/* Handed to the saver thread, not waited for: a take starts when
-	 * it is asked to, however long the disk takes (doc/reliability.md,
-	 * "Long sessions"). The text is queued before the command that
-	 * starts the take is sent. */
 	st = session_put_take(c->session, &take, err);
-	if (st == RL_OK)
-		st = session_save_later(c->session, NULL, err);
 	if (st != RL_OK)
 		disk_writer_cancel_take(c->writer, number);
 out:
@@ -153,6 +149,22 @@ out:
 	free(rel);
 	free(take.files);
 	return st;
+}
+
+/*
+ * The entry of a prepared take to session.json: after the command that
+ * starts it is sent, and without waiting for the disk (the saver thread
+ * writes it), so neither making the text of a big session nor the disk
+ * holds up the start (doc/reliability.md, "Long sessions"). It is on
+ * disk milliseconds later, before the disk writer's first block of the
+ * take's audio. A failure is said; the take records all the same, and
+ * its end saves the session again.
+ */
+static void save_prepared(struct control *c)
+{
+	struct error err;
+	if (session_save_later(c->session, NULL, &err) != RL_OK)
+		control_post(c, CONTROL_ERROR, "%s", err.message);
 }
 
 /*
@@ -175,7 +187,8 @@ static enum rl_status unprepare_take(struct control *c, uint32_t number)
 }
 
 /* Prepare `count` more takes and queue their numbers in the engine for
- * the next loop passes or splits. */
+ * the next loop passes or splits. The caller saves them
+ * (save_prepared()) once its last command is sent. */
 static enum rl_status queue_takes(struct control *c, size_t count,
                                   struct error *err)
 {
@@ -331,6 +344,7 @@ enum rl_status control_record(struct control *c,
 		/* Loop passes each need a take of their own. */
 		if (c->loop_on)
 			st = queue_takes(c, LOOP_QUEUE, err);
+		save_prepared(c);
 	} else {
 		unprepare_take(c, number);
 	}
@@ -425,6 +439,8 @@ enum rl_status control_new_take(struct control *c, struct error *err)
 		st = control_send_simple(c, ENGINE_CMD_NEW_TAKE, 0, 0, 0, err);
 	if (st == RL_OK)
 		c->split_seq = engine_commands_sent(c->engine);
+	if (unstarted == 0)
+		save_prepared(c);
 	return st;
 }
 
@@ -650,8 +666,12 @@ enum rl_status control_track_open_takes(struct control *c, struct error *err)
 	}
 	bool all_applied = snap.commands_applied >= engine_commands_sent(c->engine);
 	if (snap.record_enabled && c->loop_on && !c->stop_sent &&
-	    all_applied && snap.takes_queued < LOOP_QUEUE)
-		return queue_takes(c, LOOP_QUEUE - snap.takes_queued, err);
+	    all_applied && snap.takes_queued < LOOP_QUEUE) {
+		enum rl_status st = queue_takes(c, LOOP_QUEUE -
+		                                snap.takes_queued, err);
+		save_prepared(c);
+		return st;
+	}
 	if (!all_applied || snap.record_enabled ||
 	    snap.transport == ENGINE_COUNT_IN)
 		return RL_OK;
