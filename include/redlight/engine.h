@@ -406,6 +406,15 @@ REALTIME int64_t engine_transport_frame(int64_t timeline, uint32_t position,
                                         uint32_t window);
 
 /**
+ * JACK's transport position as this engine's timeline frame:
+ * engine_transport_frame() against where the timeline stands, with a
+ * second's window. The timebase callback's frame goes through it, so
+ * bar|beat|tick go on past JACK's wrap with the timeline. Audio thread.
+ */
+REALTIME int64_t engine_timeline_of(const struct engine *e,
+                                    uint32_t position);
+
+/**
  * bar|beat|tick, tempo and meter of timeline frame `frame` from the song's
  * tempo map (for the JACK timebase callback). False if there is no map.
  * Audio thread (JACK calls the timebase callback from it).

@@ -60,6 +60,12 @@ REALTIME int64_t engine_transport_frame(int64_t timeline, uint32_t position,
 	return position;
 }
 
+REALTIME int64_t engine_timeline_of(const struct engine *e,
+                                    uint32_t position)
+{
+	return engine_transport_frame(e->timeline, position, e->sample_rate);
+}
+
 REALTIME void engine_follow_transport(struct engine *e, bool rolling,
                                       uint32_t position)
 {
@@ -67,8 +73,7 @@ REALTIME void engine_follow_transport(struct engine *e, bool rolling,
 	e->ext_rolling = rolling;
 	/* The timeline is where this cycle starts while rolling on: a
 	 * position equal to it modulo 2^32 is no relocation. */
-	e->ext_frame = engine_transport_frame(e->timeline, position,
-	                                      e->sample_rate);
+	e->ext_frame = engine_timeline_of(e, position);
 }
 
 REALTIME bool engine_position_at(const struct engine *e, int64_t frame,

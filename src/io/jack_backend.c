@@ -153,8 +153,11 @@ REALTIME static void on_timebase(jack_transport_state_t state,
 	struct tempo_map_bbt bbt;
 	struct tempo_map_beat beat;
 	double bpm;
-	if (!engine_position_at(jb->engine, (int64_t)pos->frame, &bbt, &beat,
-	                        &bpm)) {
+	/* JACK's position is 32 bits; the song's time goes on past its
+	 * wrap as redlight's timeline does. */
+	if (!engine_position_at(jb->engine,
+	                        engine_timeline_of(jb->engine, pos->frame),
+	                        &bbt, &beat, &bpm)) {
 		pos->valid = 0;
 		return;
 	}

@@ -228,6 +228,9 @@ static void test_take_across_both_wraps(void)
 	CHECK_EQ_U64(s.take, 1);
 	CHECK_EQ((int64_t)s.timeline, (int64_t)(WRAP + 35 * PERIOD));
 	CHECK_EQ_U64(s.take_frames, 40 * PERIOD);
+	/* What the timebase callback asks of the next cycle's position. */
+	CHECK_EQ(engine_timeline_of(e, j.position),
+	         (int64_t)(WRAP + 35 * PERIOD));
 	/* The transport stops: the take ends there. */
 	j.rolling = false;
 	jack_cycle(e, &j);
