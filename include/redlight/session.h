@@ -343,6 +343,28 @@ struct session_take *session_find_take(struct session *s, uint32_t number);
 void session_remove_take(struct session *s, uint32_t number);
 
 /**
+ * Take folders under takes/ that session.json does not name -- a crash
+ * between a take's start and the save of its entry, which follows it by
+ * milliseconds -- made takes of s again from their files: the folder's
+ * number, each TT-name.wav's track (named as the session's track TT now,
+ * else as the file), the bext start frame and date, the rate and format,
+ * the frames every file has (each header repaired first,
+ * take_file_recover()), levels read back. Marked complete and recovered,
+ * with an end_reason that says so. A folder without a take file is left
+ * as it is. Up to `max` numbers adopted go to numbers[], *count of them;
+ * the caller saves. A folder that cannot be adopted (a file that is not
+ * a take file redlight could have written) is the error returned, naming
+ * it; the others are adopted all the same. Main thread.
+ */
+enum rl_status session_adopt_take_dirs(struct session *s, uint32_t *numbers,
+                                       size_t max, size_t *count,
+                                       struct error *err);
+
+/** Peak (dBFS) and clip count of the take file at `path`, read back from
+ *  disk, into f; f is left as it is if the file cannot be read. */
+void session_scan_levels(const char *path, struct session_take_file *f);
+
+/**
  * Move the directory takes/NNN to trash/NNN (trash/NNN-1, ... if that
  * exists): redlight never deletes a take, and nothing already in the
  * trash is ever replaced. Errors name both paths. Does not change the

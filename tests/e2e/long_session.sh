@@ -1,25 +1,38 @@
 #!/usr/bin/env bash
 # A session as a week of tracking leaves it: 1000 takes of 32 tracks
-# (tests/tools/make-session: real take folders, small real WAVs, 20 of
-# the takes in trash/). `redlight takes` lists every one of them; a new
-# take recorded into it on all 32 tracks is exact, becomes take 1001 in
-# session.json, and leaves the text of the 1000 before it byte for byte
-# as it was (session.json is rewritten at every save: nothing of the old
-# takes may be lost or changed on the way). The figures are
-# scripts/bench --long-session-only's; nothing here is timed.
+# (tests/tools/make-session --sparse: real take folders, small real WAVs
+# where redlight reads them, 19 of the takes in trash/), the newest of them a folder session.json does
+# not name, as a crash between a take's start and the saver's write of
+# its entry leaves it: `redlight recover` adopts it from its files.
+# `redlight takes` lists every take; a new take recorded into the 1000
+# on all 32 tracks is exact, becomes take 1001 in session.json, and
+# leaves the text of the 1000 before it byte for byte as it was
+# (session.json is rewritten at every save: nothing of the old takes may
+# be lost or changed on the way). The figures are scripts/bench
+# --long-session-only's; nothing here is timed.
 . "$(dirname "$0")/lib.sh"
 S="$E2E_TMP/session"
 J="$S/session.json"
-"$MAKE_SESSION" "$S" --takes 1000 --tracks 32 >"$E2E_TMP/make" 2>&1 \
+"$MAKE_SESSION" "$S" --takes 1000 --tracks 32 --orphans 1 --sparse >"$E2E_TMP/make" 2>&1 \
 	|| fail "make-session: $(cat "$E2E_TMP/make")"
-[ "$(ls "$S/takes" | wc -l)" = 980 ] || fail "take folders: $(ls "$S/takes" | wc -l)"
-[ "$(ls "$S/trash" | wc -l)" = 20 ] || fail "trash: $(ls "$S/trash" | wc -l)"
+[ "$(ls "$S/takes" | wc -l)" = 981 ] || fail "take folders: $(ls "$S/takes" | wc -l)"
+[ "$(ls "$S/trash" | wc -l)" = 19 ] || fail "trash: $(ls "$S/trash" | wc -l)"
+[ "$(json_get "$J" takes.#)" = 999 ] || fail "entries: $(json_get "$J" takes.#)"
+
+# --- the folder without an entry, adopted
+"$REDLIGHT" recover "$S" >"$E2E_TMP/rec" 2>&1 || fail "recover: $(cat "$E2E_TMP/rec")"
+expect_contains "$E2E_TMP/rec" "take 1000: not in session.json, adopted from takes/1000: 32 files, 480 frames on every track"
+[ "$(json_get "$J" takes.999.number)" = 1000 ] || fail "take 1000 not adopted"
+[ "$(json_get "$J" takes.999.recovered)" = true ] || fail "take 1000 not marked recovered"
+[ "$(json_get "$J" takes.999.files.31.path)" = takes/1000/32-out_32.wav ] || fail "take 1000's files"
+"$REDLIGHT" recover "$S" >"$E2E_TMP/rec" 2>&1 || fail "recover again: $(cat "$E2E_TMP/rec")"
+expect_contains "$E2E_TMP/rec" "nothing to recover"
 cp "$J" "$E2E_TMP/before.json"
 
 # --- listing: every take, the discarded ones with --all
 "$REDLIGHT" takes "$S" >"$E2E_TMP/list" 2>"$E2E_TMP/list.err" \
 	|| fail "takes: $(cat "$E2E_TMP/list.err")"
-[ "$(grep -c '^take ' "$E2E_TMP/list")" = 980 ] || fail "takes listed: $(grep -c '^take ' "$E2E_TMP/list")"
+[ "$(grep -c '^take ' "$E2E_TMP/list")" = 981 ] || fail "takes listed: $(grep -c '^take ' "$E2E_TMP/list")"
 "$REDLIGHT" takes "$S" --all >"$E2E_TMP/list" 2>"$E2E_TMP/list.err" \
 	|| fail "takes --all: $(cat "$E2E_TMP/list.err")"
 [ "$(grep -c '^take ' "$E2E_TMP/list")" = 1000 ] || fail "takes --all listed: $(grep -c '^take ' "$E2E_TMP/list")"

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * make-session DIR [--takes N] [--tracks T] [--frames F]: a session as a
- * week of tracking leaves it, for the long-session test and benchmark
- * (tests/e2e/long_session.sh, scripts/bench --long-session-only).
+ * make-session DIR [--takes N] [--tracks T] [--frames F] [--orphans K]
+ *              [--sparse]: a session as a week of tracking leaves it, for the long-session tests and
+ * benchmark (tests/e2e/long_session.sh, scripts/bench
+ * --long-session-only).
  *
  * T tracks out_1..out_T on redlight-source's ports, and N complete takes
  * of every track, each a real take folder takes/NNN/ with one small WAV
@@ -12,7 +13,15 @@
  * markers, xrun markers and dropped ranges here and there, one keeper
  * per track. Every 50th take is discarded (its folder in trash/, as
  * `redlight takes discard` leaves it), so the trash is not empty either.
- * Nothing is random: the same arguments make the same session.
+ * With --sparse, only the takes redlight reads files of get them (the
+ * tracks' keepers, the newest ten, the orphans); the others' folders are
+ * empty: 32 000 small files take a busy disk half a minute to make, and
+ * opening, listing and saving a session read none of them (the tests use
+ * it; the benchmark has every file).
+ * With --orphans, the last K takes have their folders and files but no
+ * entry in session.json, as a crash between a take's start and the save
+ * of its entry leaves them (`redlight recover` adopts them). Nothing is
+ * random: the same arguments make the same session.
  *
  * session.json is written once, at the end, through session_save(): the
  * file is exactly what redlight would write. DIR must not hold a session
@@ -35,13 +44,14 @@
 
 struct options {
 	const char *dir;
-	unsigned takes, tracks, frames;
+	unsigned takes, tracks, frames, orphans;
+	bool sparse;
 };
 
 static int usage(void)
 {
 	fputs("usage: make-session DIR [--takes N] [--tracks T] "
-	      "[--frames F]\n", stderr);
+	      "[--frames F] [--orphans K] [--sparse]\n", stderr);
 	return 2;
 }
 
@@ -51,11 +61,16 @@ static int parse(int argc, char **argv, struct options *o)
 	for (int i = 1; i < argc; i++) {
 		unsigned *v = !strcmp(argv[i], "--takes") ? &o->takes
 		            : !strcmp(argv[i], "--tracks") ? &o->tracks
-		            : !strcmp(argv[i], "--frames") ? &o->frames : NULL;
-		if (v && i + 1 < argc) {
+		            : !strcmp(argv[i], "--frames") ? &o->frames
+		            : !strcmp(argv[i], "--orphans") ? &o->orphans
+		            : NULL;
+		if (!strcmp(argv[i], "--sparse")) {
+			o->sparse = true;
+		} else if (v && i + 1 < argc) {
 			char *end;
 			unsigned long n = strtoul(argv[++i], &end, 10);
-			if (*end || (n == 0 && v != &o->takes) || n > 100000)
+			if (*end || (n == 0 && v != &o->takes &&
+			             v != &o->orphans) || n > 100000)
 				return usage();
 			*v = (unsigned)n;
 		} else if (!v && !o->dir && argv[i][0] != '-') {
@@ -64,7 +79,7 @@ static int parse(int argc, char **argv, struct options *o)
 			return usage();
 		}
 	}
-	return o->dir ? 0 : usage();
+	return o->dir && o->orphans <= o->takes ? 0 : usage();
 }
 
 /* F frames of a quiet tone, louder on some tracks and takes, so peaks
@@ -83,7 +98,7 @@ static float fill(float *buf, unsigned frames, unsigned take,
 }
 
 static int write_wav(const char *path, const float *buf, unsigned frames,
-                     uint64_t time_reference)
+                     uint64_t time_reference, const struct tm *when)
 {
 	struct stat st;
 	if (stat(path, &st) == 0) {
@@ -104,6 +119,11 @@ static int write_wav(const char *path, const float *buf, unsigned frames,
 	snprintf(bext.description, sizeof bext.description, "%s",
 	         "make-session");
 	memcpy(bext.originator, "redlight", 8);
+	char date[16], clock[16];
+	strftime(date, sizeof date, "%Y-%m-%d", when);
+	strftime(clock, sizeof clock, "%H:%M:%S", when);
+	memcpy(bext.origination_date, date, sizeof bext.origination_date);
+	memcpy(bext.origination_time, clock, sizeof bext.origination_time);
 	bext.time_reference_low = (uint32_t)time_reference;
 	bext.time_reference_high = (uint32_t)(time_reference >> 32);
 	bext.version = 1;
@@ -183,10 +203,13 @@ static int make_take(struct session *s, const struct options *o,
 		}
 		char path[2 * SESSION_PATH_MAX];
 		snprintf(path, sizeof path, "%s/%s", s->dir, f->path);
-		if (write_wav(path, buf, o->frames, t->start_frame) != 0)
-			return -1;
+		if (!o->sparse || n <= o->tracks || n + 10 > o->takes)
+			if (write_wav(path, buf, o->frames, t->start_frame,
+			              &tm) != 0)
+				return -1;
 	}
-	if (n % 50 == 0 && n > o->tracks) {
+	/* Every 50th to the trash, not one that will be an orphan. */
+	if (n % 50 == 0 && n > o->tracks && n <= o->takes - o->orphans) {
 		char rel[SESSION_NAME_MAX];
 		if (session_trash_take_dir_to(s, number, rel, sizeof rel,
 		                              &err) != RL_OK) {
@@ -264,6 +287,14 @@ int main(int argc, char **argv)
 				        err.message);
 				rc = 1;
 			}
+	}
+	/* The newest ones' entries never saved: folders only. */
+	for (unsigned k = 0; rc == 0 && k < o.orphans; k++) {
+		uint32_t n = s->takes[s->take_count - 1].number;
+		for (size_t m = s->marker_count; m-- > 0;)
+			if (s->markers[m].take == n)
+				session_remove_marker(s, m, NULL);
+		session_remove_take(s, n);
 	}
 	if (rc == 0 && session_save(s, &err) != RL_OK) {
 		fprintf(stderr, "make-session: %s\n", err.message);

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The takes view of a session of 1000 takes of 32 tracks (made by
-# tests/tools/make-session): the newest first, End reaches take 001,
+# tests/tools/make-session --sparse): the newest first, End reaches take 001,
 # a track's filter narrows it; a take recorded from the UI into it comes
 # first in the view and is take 1001 in session.json, exact. The timing
 # of all this is scripts/bench --long-session-only's.
 . "$(dirname "$0")/lib.sh"
 S="$E2E_TMP/session"
 J="$S/session.json"
-"$MAKE_SESSION" "$S" --takes 1000 --tracks 32 >"$E2E_TMP/make" 2>&1 \
+"$MAKE_SESSION" "$S" --takes 1000 --tracks 32 --sparse >"$E2E_TMP/make" 2>&1 \
 	|| fail "make-session: $(cat "$E2E_TMP/make")"
 start_jackd 48000 256
 start_source 32
