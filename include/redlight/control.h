@@ -367,6 +367,12 @@ enum rl_status control_set_click_level(struct control *c, bool cue,
 enum rl_status control_monitor(struct control *c, uint32_t t, bool on,
                                double db, struct error *err);
 
+/** The farthest a position may be from timeline frame 0, either way:
+ *  2^53 frames (about 5900 years at 48 kHz, the tempo map's own limit),
+ *  so far inside int64 that the timeline's arithmetic -- a position
+ *  plus a cycle, a range's length -- cannot overflow. */
+#define CONTROL_POSITION_MAX (INT64_C(1) << 53)
+
 /**
  * A timeline position from text, as front-ends take it: "17" (bar 17),
  * "17|3" or "17|3|960" (bar|beat|tick), "12.5s" (seconds), "48000f"
@@ -376,7 +382,8 @@ enum rl_status control_monitor(struct control *c, uint32_t t, bool on,
  * tempo map; the rest need the recorder's, or on a session opened
  * without it (control_open_offline()) the session's own (its tempo.map
  * or tempo, at the rate it was last recorded at: RL_ERR_STATE for a
- * session that never ran). Control thread.
+ * session that never ran). A position further than CONTROL_POSITION_MAX
+ * from frame 0 is RL_ERR_INVALID. Control thread.
  */
 enum rl_status control_parse_position(const struct control *c,
                                       const char *text, int64_t *frame,
@@ -440,6 +447,12 @@ uint64_t control_playback_underruns(const struct control *c);
 /** The tempo map in use (owned by control; valid until control_close()).
  *  NULL before control_start_with_sources(). Control thread. */
 const struct tempo_map *control_tempo_map(const struct control *c);
+
+/** Timeline frame `frame` as the engineer reads it, "bar|beat|tick" in
+ *  the tempo map in use ("1|1|0" before there is one), into buf (size
+ *  bytes, always terminated). Control thread. */
+void control_position_text(const struct control *c, int64_t frame,
+                           char *buf, size_t size);
 
 /**
  * Connect one of redlight's outputs (click_out, cue_l, cue_r) to a JACK

@@ -405,6 +405,15 @@ enum rl_status session_trash_take_dir_to(const struct session *s,
 bool session_utf8_valid(const char *text);
 
 /**
+ * True if `port` may be a track's input: a JACK port name CLIENT:PORT
+ * (both parts non-empty), at most SESSION_PORT_MAX - 1 bytes of valid
+ * UTF-8 without control characters. The rule session_set_track_sources()
+ * applies (before its check that no other track has the port), for
+ * readers that check first and act later (templates). Any thread.
+ */
+bool session_port_name_valid(const char *port);
+
+/**
  * Check a name a track could be given (added or renamed to): non-empty,
  * at most SESSION_NAME_MAX - 1 bytes, valid UTF-8, no '/' and no control
  * characters (RL_ERR_INVALID), and no other track of s has it

@@ -4,8 +4,9 @@
  * create a session with its tracks (name + input port) from a template.
  * Needs no JACK server. Never touches an existing session.json.
  */
+#include "cli_template.h"
+
 #include "redlight/cli.h"
-#include "redlight/actions.h"
 #include "redlight/session.h"
 
 #include <dirent.h>
@@ -16,36 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* Track names in a template: [A-Za-z0-9_.-]+, at most this long. */
-#define TEMPLATE_NAME_MAX 63
-/* Longest template line read (a port name is at most 319 bytes). */
-#define TEMPLATE_LINE_MAX 1024
-
-struct template_track {
-	char name[SESSION_NAME_MAX];
-	char port[SESSION_PORT_MAX];
-	char port_right[SESSION_PORT_MAX]; /* a stereo track's right input */
-	unsigned line; /* in the template file, 0 for a built-in */
-};
-
-struct template {
-	char name[SESSION_PATH_MAX]; /* as printed: "band" or the file */
-	size_t count;
-	struct template_track *tracks;
-};
-
-static const struct {
-	const char *name;
-	const char *port;
-} band_tracks[] = {
-	{ "kick", "system:capture_1" },   { "snare", "system:capture_2" },
-	{ "hihat", "system:capture_3" },  { "tom1", "system:capture_4" },
-	{ "tom2", "system:capture_5" },   { "oh-l", "system:capture_6" },
-	{ "oh-r", "system:capture_7" },   { "bass-di", "system:capture_8" },
-	{ "gtr", "system:capture_9" },    { "keys", "system:capture_10" },
-	{ "vox", "system:capture_11" },
-};
 
 static void new_usage(FILE *f)
 {
@@ -63,281 +34,6 @@ static void new_usage(FILE *f)
 	      "  --force-existing   make the session in a directory that already\n"
 	      "                     has other files in it\n",
 	      f);
-}
-
-static void template_free(struct template *t)
-{
-	free(t->tracks);
-	t->tracks = NULL;
-	t->count = 0;
-}
-
-static bool valid_name(const char *name)
-{
-	size_t n = strlen(name);
-	if (n == 0 || n > TEMPLATE_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = name[i];
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
-		      ch == '-'))
-			return false;
-	}
-	return true;
-}
-
-/* UTF-8 (no overlongs, surrogates or values past U+10FFFF) without
- * control characters. */
-static bool valid_port_text(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		unsigned c = *p;
-		if (c < 0x20 || c == 0x7f)
-			return false;
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		size_t len;
-		unsigned cp;
-		if (c >= 0xc2 && c <= 0xdf) {
-			len = 2;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			len = 3;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			len = 4;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		for (size_t i = 1; i < len; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return false;
-		p += len;
-	}
-	return true;
-}
-
-static enum rl_status template_add(struct template *t, const char *name,
-                                   const char *port, const char *port_right,
-                                   unsigned line, const char *file,
-                                   struct error *err)
-{
-	for (size_t i = 0; i < t->count; i++) {
-		const struct template_track *o = &t->tracks[i];
-		if (!strcmp(o->name, name))
-			return error_set(err, RL_ERR_FORMAT,
-			                 "%s:%u: duplicate track name '%s' "
-			                 "(first on line %u)", file, line, name,
-			                 o->line);
-		/* The recorder routes a port to one track: a second track
-		 * on it would never record. */
-		const char *mine[2] = { port, port_right };
-		for (int k = 0; k < 2; k++) {
-			if (mine[k] && mine[k][0] &&
-			    (!strcmp(o->port, mine[k]) ||
-			     !strcmp(o->port_right, mine[k])))
-				return error_set(err, RL_ERR_FORMAT,
-				                 "%s:%u: port %s of track '%s' is "
-				                 "already the input of '%s' (line "
-				                 "%u)", file, line, mine[k], name,
-				                 o->name, o->line);
-		}
-	}
-	struct template_track *grown =
-		realloc(t->tracks, (t->count + 1) * sizeof *grown);
-	if (!grown)
-		return error_set(err, RL_ERR_NOMEM, "%s: out of memory", file);
-	t->tracks = grown;
-	struct template_track *tr = &t->tracks[t->count++];
-	snprintf(tr->name, sizeof tr->name, "%s", name);
-	snprintf(tr->port, sizeof tr->port, "%s", port ? port : "");
-	snprintf(tr->port_right, sizeof tr->port_right, "%s",
-	         port_right ? port_right : "");
-	tr->line = line;
-	return RL_OK;
-}
-
-/*
- * Split one template line into at most 3 fields (a fourth one is an
- * error): words separated by blanks, a field may be in double quotes, '#'
- * outside quotes starts a comment. Modifies line. Returns the number of
- * fields, or -1 with *why set.
- */
-static int split_line(char *line, char *fields[4], const char **why)
-{
-	int n = 0;
-	char *p = line;
-	for (;;) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p || *p == '#')
-			return n;
-		if (n == 4) {
-			*why = "too many fields (expected NAME [PORT [RIGHT_PORT]])";
-			return -1;
-		}
-		if (*p == '"') {
-			char *end = strchr(p + 1, '"');
-			if (!end) {
-				*why = "missing closing '\"'";
-				return -1;
-			}
-			fields[n++] = p + 1;
-			*end = '\0';
-			p = end + 1;
-			if (*p && *p != ' ' && *p != '\t' && *p != '#') {
-				*why = "text right after a closing '\"'";
-				return -1;
-			}
-			continue;
-		}
-		fields[n++] = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '#' && *p != '"')
-			p++;
-		if (*p == '"') {
-			*why = "'\"' inside a field (quote the whole port)";
-			return -1;
-		}
-		if (*p == '#') {
-			*p = '\0';
-			return n;
-		}
-		if (*p)
-			*p++ = '\0';
-	}
-}
-
-/* A JACK port name CLIENT:PORT as a template may give it. */
-static bool port_ok(const char *port)
-{
-	return port[0] && strlen(port) < SESSION_PORT_MAX &&
-	       valid_port_text(port) && strchr(port, ':') && port[0] != ':';
-}
-
-static enum rl_status bad_port(const char *file, unsigned line,
-                               const char *port, const char *track,
-                               struct error *err)
-{
-	return error_set(err, RL_ERR_FORMAT,
-	                 "%s:%u: bad port '%s' for track '%s': expected a "
-	                 "JACK port name CLIENT:PORT (UTF-8, at most %d "
-	                 "bytes)", file, line, port, track,
-	                 SESSION_PORT_MAX - 1);
-}
-
-static enum rl_status template_load_file(const char *file, struct template *t,
-                                         struct error *err)
-{
-	FILE *f = fopen(file, "r");
-	if (!f)
-		return error_set(err, rl_status_from_errno(errno),
-		                 "template %s: %s", file, strerror(errno));
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		return error_set(err, RL_ERR_INVALID,
-		                 "template %s is a directory", file);
-	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	unsigned lineno = 0;
-	enum rl_status rc = RL_OK;
-	while (rc == RL_OK && (len = getline(&line, &cap, f)) >= 0) {
-		lineno++;
-		const char *why = NULL;
-		if ((size_t)len != strlen(line)) {
-			rc = error_set(err, RL_ERR_FORMAT,
-			               "%s:%u: NUL byte in the line", file,
-			               lineno);
-			break;
-		}
-		if (len > TEMPLATE_LINE_MAX) {
-			rc = error_set(err, RL_ERR_FORMAT,
-			               "%s:%u: line longer than %d bytes", file,
-			               lineno, TEMPLATE_LINE_MAX);
-			break;
-		}
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		char *fields[4];
-		int n = split_line(line, fields, &why);
-		if (n < 0) {
-			rc = error_set(err, RL_ERR_FORMAT, "%s:%u: %s", file,
-			               lineno, why);
-		} else if (n == 4) {
-			rc = error_set(err, RL_ERR_FORMAT,
-			               "%s:%u: too many fields (expected NAME "
-			               "[PORT [RIGHT_PORT]])", file, lineno);
-		} else if (n == 0) {
-			continue;
-		} else if (!valid_name(fields[0])) {
-			rc = error_set(err, RL_ERR_FORMAT,
-			               "%s:%u: bad track name '%s': use letters, "
-			               "digits, '_', '.' and '-', at most %d "
-			               "characters",
-			               file, lineno, fields[0],
-			               TEMPLATE_NAME_MAX);
-		} else if (n >= 2 && !port_ok(fields[1])) {
-			rc = bad_port(file, lineno, fields[1], fields[0], err);
-		} else if (n == 3 && !port_ok(fields[2])) {
-			rc = bad_port(file, lineno, fields[2], fields[0], err);
-		} else if (n == 3 && !strcmp(fields[1], fields[2])) {
-			rc = error_set(err, RL_ERR_FORMAT,
-			               "%s:%u: track '%s': the left and right "
-			               "ports are both %s", file, lineno,
-			               fields[0], fields[1]);
-		} else {
-			rc = template_add(t, fields[0], n >= 2 ? fields[1] : NULL,
-			                  n == 3 ? fields[2] : NULL, lineno,
-			                  file, err);
-		}
-	}
-	if (rc == RL_OK && ferror(f))
-		rc = error_set(err, RL_ERR_IO, "template %s: read error", file);
-	free(line);
-	fclose(f);
-	if (rc != RL_OK)
-		template_free(t);
-	return rc;
-}
-
-/* A built-in name, unless it has a '/' in it; otherwise a file. */
-static enum rl_status template_load(const char *spec, struct template *t,
-                                    struct error *err)
-{
-	memset(t, 0, sizeof *t);
-	snprintf(t->name, sizeof t->name, "%s", spec);
-	if (!strchr(spec, '/') && !strcmp(spec, "empty"))
-		return RL_OK;
-	if (!strchr(spec, '/') && !strcmp(spec, "band")) {
-		size_t n = sizeof band_tracks / sizeof band_tracks[0];
-		for (size_t i = 0; i < n; i++) {
-			enum rl_status rc = template_add(t, band_tracks[i].name,
-			                                 band_tracks[i].port, NULL,
-			                                 0, spec, err);
-			if (rc != RL_OK) {
-				template_free(t);
-				return rc;
-			}
-		}
-		return RL_OK;
-	}
-	if (!strchr(spec, '/') && access(spec, F_OK) != 0)
-		return error_set(err, RL_ERR_NOT_FOUND,
-		                 "template '%s': not a built-in template (band, "
-		                 "empty) and no such file", spec);
-	return template_load_file(spec, t, err);
 }
 
 /* Does dir have entries other than "." and ".."? */
@@ -397,29 +93,6 @@ static enum rl_status prepare_dir(const char *dir, bool force_existing,
 	                 strerror(e));
 }
 
-/* The template's tracks into a new session.json, through the control
- * layer (which takes the session's lock and checks, under it, that
- * nobody made a session there meanwhile). */
-static enum rl_status write_session(const char *dir, const struct template *t,
-                                    struct error *err)
-{
-	struct control *ctl = NULL;
-	enum rl_status rc = control_open_offline(dir, "new", CONTROL_NEW, &ctl,
-	                                         err);
-	for (size_t i = 0; rc == RL_OK && i < t->count; i++) {
-		struct control_track_change inputs = {
-			.set_source = true,
-			.source = t->tracks[i].port,
-			.source_right = t->tracks[i].port_right,
-		};
-		uint32_t number;
-		rc = action_track_add(ctl, t->tracks[i].name, &inputs, &number,
-		                      err);
-	}
-	control_close(ctl);
-	return rc;
-}
-
 int cmd_new(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -455,24 +128,24 @@ int cmd_new(int argc, char **argv)
 
 	/* The template first: a mistake in it leaves nothing behind. */
 	struct error err = { 0 };
-	struct template t;
-	if (template_load(spec, &t, &err) != RL_OK) {
+	struct cli_template t;
+	if (cli_template_load(spec, &t, &err) != RL_OK) {
 		fprintf(stderr, "redlight: %s\n", err.message);
 		return 1;
 	}
 	bool created = false;
 	enum rl_status rc = prepare_dir(dir, force_existing, &created, &err);
 	if (rc == RL_OK)
-		rc = write_session(dir, &t, &err);
+		rc = cli_template_write_session(dir, &t, &err);
 	if (rc != RL_OK) {
 		fprintf(stderr, "redlight: %s\n", err.message);
 		/* A directory made here and left empty goes again. */
 		if (created)
 			rmdir(dir);
-		template_free(&t);
+		cli_template_free(&t);
 		return 1;
 	}
 	printf("session %s: %zu tracks (template %s)\n", dir, t.count, t.name);
-	template_free(&t);
+	cli_template_free(&t);
 	return 0;
 }

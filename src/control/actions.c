@@ -9,8 +9,6 @@
  */
 #include "actions_internal.h"
 
-#include "actions_internal.h"
-
 #include "redlight/comp.h"
 #include "redlight/tempo_map.h"
 
@@ -204,14 +202,12 @@ static enum rl_status marker(struct control *c, const char *name,
 	struct session_marker mk;
 	const struct tempo_map *map = control_tempo_map(c);
 	if (st == RL_OK && map && control_last_marker(c, &take, &mk)) {
-		struct tempo_map_bbt bbt;
-		tempo_map_frame_to_bbt(map, (int64_t)mk.frame, &bbt);
-		char in_take[32] = "";
+		char at[48], in_take[32] = "";
+		control_position_text(c, (int64_t)mk.frame, at, sizeof at);
 		if (take)
 			snprintf(in_take, sizeof in_take, " in take %03u", take);
-		control_post(c, CONTROL_INFO, "marker \"%s\"%s at %lld|%d|%d",
-		             mk.name, in_take, (long long)bbt.bar, bbt.beat,
-		             bbt.tick);
+		control_post(c, CONTROL_INFO, "marker \"%s\"%s at %s",
+		             mk.name, in_take, at);
 	}
 	return st;
 }

@@ -13,17 +13,6 @@
 #include <stdio.h>
 
 /* "bar|beat|tick" of a timeline frame, for the messages. */
-static void bbt_text(struct control *c, int64_t frame, char *buf,
-                     size_t size)
-{
-	const struct tempo_map *map = control_tempo_map(c);
-	struct tempo_map_bbt bbt = { 0 };
-	if (map)
-		tempo_map_frame_to_bbt(map, frame, &bbt);
-	snprintf(buf, size, "%lld|%d|%d", (long long)bbt.bar, bbt.beat,
-	         bbt.tick);
-}
-
 /* A record from here that the punch range leaves nothing to record:
  * the play head is at or past the punch-out and no pre-roll goes back
  * before it. The take stays pending; the engineer should know why. */
@@ -36,7 +25,7 @@ static void warn_past_punch(struct control *c)
 	    control_play_head(c) < st.punch.out)
 		return;
 	char at[48];
-	bbt_text(c, st.punch.out, at, sizeof at);
+	control_position_text(c, st.punch.out, at, sizeof at);
 	control_post(c, CONTROL_WARNING, "the play head is past the punch-out "
 	             "(%s): nothing records until the transport is back "
 	             "before it", at);
@@ -97,9 +86,9 @@ static enum rl_status punch_apply(struct control *c,
 		return st;
 	char a[48] = "none", b[48] = "none";
 	if (p->in != ENGINE_NO_FRAME)
-		bbt_text(c, p->in, a, sizeof a);
+		control_position_text(c, p->in, a, sizeof a);
 	if (p->out != ENGINE_NO_FRAME)
-		bbt_text(c, p->out, b, sizeof b);
+		control_position_text(c, p->out, b, sizeof b);
 	control_post(c, CONTROL_INFO, "punch-in %s, punch-out %s: %s%s", a, b,
 	             p->in_on || p->out_on ? "on" : "off", cleared);
 	return RL_OK;
@@ -210,7 +199,7 @@ static enum rl_status loop_end_at(struct control *c, bool end,
 	if (st != RL_OK)
 		return st;
 	char at[48];
-	bbt_text(c, f, at, sizeof at);
+	control_position_text(c, f, at, sizeof at);
 	control_post(c, CONTROL_INFO, "loop %s at %s%s%s",
 	             end ? "end" : "start", at, cleared ? (end ? "; the start after it is cleared"
 	                                : "; the end before it is cleared")

@@ -117,9 +117,10 @@ static void end_listen(struct control *c)
 		return;
 	}
 	c->streams_dirty = false;
+	char at[48];
+	control_position_text(c, back, at, sizeof at);
 	control_post(c, CONTROL_INFO, "listened to take %03u: the keepers "
-	             "play again, the transport is back at frame %lld", take,
-	             (long long)back);
+	             "play again, the transport is back at %s", take, at);
 }
 
 void control_listen_poll(struct control *c)

@@ -83,6 +83,16 @@ const struct tempo_map *control_tempo_map(const struct control *c)
 	return c->map;
 }
 
+void control_position_text(const struct control *c, int64_t frame,
+                           char *buf, size_t size)
+{
+	struct tempo_map_bbt bbt = { .bar = 1, .beat = 1 };
+	if (c->map)
+		tempo_map_frame_to_bbt(c->map, frame, &bbt);
+	snprintf(buf, size, "%lld|%d|%d", (long long)bbt.bar, bbt.beat,
+	         bbt.tick);
+}
+
 uint64_t control_playback_underruns(const struct control *c)
 {
 	uint64_t sum = 0;

@@ -28,6 +28,12 @@ static bool jack_transport_on(const struct control *c)
 enum rl_status control_send_locate(struct control *c, int64_t frame,
                                    struct error *err)
 {
+	/* Frames from session.json (a marker, a take's start) may be as
+	 * large as int64 goes; the timeline must stay far from that. */
+	if (frame > CONTROL_POSITION_MAX || frame < -CONTROL_POSITION_MAX)
+		return error_set(err, RL_ERR_INVALID, "cannot locate to frame "
+		                 "%lld: more than 2^53 frames from the start",
+		                 (long long)frame);
 	if (jack_transport_on(c))
 		/* Waits until JACK has moved: its position is the truth. */
 		return jack_backend_transport_locate(c->jb, frame, err);
@@ -166,16 +172,28 @@ static bool seconds_or_frames(const struct control *c, const char *text,
 		return true;
 	}
 	double f = text[len - 1] == 's' ? v * tempo_map_rate(c->map) : v;
-	if (fabs(f) >= 9e15)
+	if (fabs(f) > (double)CONTROL_POSITION_MAX)
 		return false;
 	*frame = (int64_t)llround(f);
 	*st = RL_OK;
 	return true;
 }
 
-enum rl_status control_parse_position(const struct control *c,
-                                      const char *text, int64_t *frame,
-                                      struct error *err)
+/* A bar, a section or a marker can be anywhere an int64 reaches (a
+ * bar 2^46, a marker from a hand-edited session.json): keep positions
+ * where the timeline's arithmetic is safe. */
+static enum rl_status within_reach(const char *text, int64_t frame,
+                                   struct error *err)
+{
+	if (frame > CONTROL_POSITION_MAX || frame < -CONTROL_POSITION_MAX)
+		return error_set(err, RL_ERR_INVALID, "position '%s' is more "
+		                 "than 2^53 frames from the start", text);
+	return RL_OK;
+}
+
+static enum rl_status parse_position(const struct control *c,
+                                     const char *text, int64_t *frame,
+                                     struct error *err)
 {
 	enum rl_status st = RL_OK;
 	if (seconds_or_frames(c, text, frame, &st, err))
@@ -212,6 +230,19 @@ enum rl_status control_parse_position(const struct control *c,
 		          "(48000f), a section or a marker (%zu): %s", text,
 		          control_markers(c, NULL, 0), msg);
 	}
+	return st;
+}
+
+enum rl_status control_parse_position(const struct control *c,
+                                      const char *text, int64_t *frame,
+                                      struct error *err)
+{
+	int64_t f = 0;
+	enum rl_status st = parse_position(c, text, &f, err);
+	if (st == RL_OK)
+		st = within_reach(text, f, err);
+	if (st == RL_OK)
+		*frame = f;
 	return st;
 }
 

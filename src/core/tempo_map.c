@@ -417,6 +417,19 @@ REALTIME enum rl_status tempo_map_bbt_to_frame(const struct tempo_map *map,
 	double p = (double)k +
 	           (double)bbt->tick / (double)TEMPO_MAP_TICKS_PER_BEAT;
 	*frame = to_frame(beat_seconds(map, region, e, p), map->rate);
+	if (bbt->tick > 0) {
+		/* A beat shorter than TICKS_PER_BEAT frames (a fast tempo
+		 * in 16ths, a low rate) has ticks closer than a frame: the
+		 * rounding must not carry the last ticks onto the next
+		 * beat's onset, or the position would read back as that
+		 * beat (found by tests/fuzz/fuzz_tempo_map.c). */
+		int64_t lo, hi;
+		region_range(map, region, e, &lo, &hi);
+		int64_t next = k < hi ? onset(map, region, e, k + 1)
+		                      : region_end(map, region, e);
+		if (*frame >= next)
+			*frame = next - 1;
+	}
 	return RL_OK;
 }
 

@@ -58,6 +58,16 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 	put_le32(p + 4, (uint32_t)(v >> 32));
 }
 
+/** A chunk id is four printable ASCII characters ("fmt ", "LIST"). */
+static inline bool chunk_id_printable(const uint8_t *p)
+{
+	for (int i = 0; i < 4; i++) {
+		if (p[i] < 0x20 || p[i] > 0x7E)
+			return false;
+	}
+	return true;
+}
+
 static inline bool id_is(const uint8_t *p, const char *id)
 {
 	return memcmp(p, id, 4) == 0;

@@ -57,6 +57,65 @@ int take_file_write_at(int fd, const void *buf, size_t n, uint64_t off)
 	return 0;
 }
 
+/* WAVE_FORMAT_EXTENSIBLE's sub-format GUID after its first two bytes
+ * (the format tag): 0000-0010-8000-00aa00389b71. */
+static const uint8_t guid_tail[14] = {
+	0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00,
+	0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71,
+};
+
+/* PCM or IEEE float, plain or WAVE_FORMAT_EXTENSIBLE (fmt body in buf,
+ * `size` bytes of it, at least 16): what libsndfile writes for redlight.
+ * Another encoding (A-law, ADPCM, ...) has frames this walk does not
+ * know: repairing its sizes by block align could cut real audio. */
+static bool known_encoding(const uint8_t *buf, uint32_t size)
+{
+	unsigned tag = get_le16(buf);
+	if (tag == 0xFFFE && size >= 40) {
+		tag = get_le16(buf + 24);
+		if (memcmp(buf + 26, guid_tail, sizeof guid_tail))
+			return false;
+	}
+	return tag == 1 || tag == 3;
+}
+
+/* The fmt chunk of `size` bytes at pos: its frame size, checked. */
+static enum rl_status parse_fmt(int fd, const char *path, uint64_t file_size,
+                                uint64_t pos, uint32_t size,
+                                struct wav_layout *lay, struct error *err)
+{
+	uint8_t buf[40];
+	size_t want = size >= 40 ? 40 : 16;
+	if (size < 16 || file_size - pos - 8 < want
+	    || take_file_read_at(fd, buf, want, pos + 8) != 1)
+		return error_set(err, RL_ERR_FORMAT,
+		                 "%s: truncated fmt chunk at byte %llu", path,
+		                 (unsigned long long)pos);
+	if (!known_encoding(buf, size))
+		return error_set(err, RL_ERR_FORMAT,
+		                 "%s: not PCM or float audio (fmt format "
+		                 "0x%04x): not a take file to repair", path,
+		                 (unsigned)get_le16(buf));
+	lay->block_align = get_le16(buf + 12);
+	if (lay->block_align == 0)
+		return error_set(err, RL_ERR_FORMAT,
+		                 "%s: fmt chunk has block align 0", path);
+	/* A frame is channels x whole bytes per sample. A crash never
+	 * touches fmt (written once, first): another frame size is a
+	 * damaged header, and sizes cut to it would cut real audio (found
+	 * by tests/fuzz/fuzz_take_recover.c). */
+	unsigned channels = get_le16(buf + 2);
+	unsigned bits = get_le16(buf + 14);
+	if (channels == 0 || bits == 0 ||
+	    lay->block_align != channels * ((bits + 7) / 8))
+		return error_set(err, RL_ERR_FORMAT,
+		                 "%s: fmt chunk is damaged: %u channels of %u "
+		                 "bits are not frames of %u bytes", path,
+		                 channels, bits, (unsigned)lay->block_align);
+	lay->have_fmt = true;
+	return RL_OK;
+}
+
 enum rl_status take_file_parse_layout(int fd, const char *path,
                                       uint64_t file_size,
                                       struct wav_layout *lay,
@@ -98,6 +157,14 @@ enum rl_status take_file_parse_layout(int fd, const char *path,
 			                       : "unexpected end of file");
 		}
 		size = get_le32(hdr + 4);
+		/* Chunk ids are names: bytes that are not are damage, and
+		 * readers differ on what comes after them (found by
+		 * tests/fuzz/fuzz_take_recover.c). */
+		if (!chunk_id_printable(hdr))
+			return error_set(err, RL_ERR_FORMAT,
+			                 "%s: damaged header: the chunk at byte "
+			                 "%llu has no name", path,
+			                 (unsigned long long)pos);
 
 		if (id_is(hdr, "data")) {
 			lay->data_pos = pos;
@@ -107,26 +174,43 @@ enum rl_status take_file_parse_layout(int fd, const char *path,
 			break;
 		}
 
+		/* One of each: a second fmt, fact or ds64 is not a file
+		 * libsndfile wrote, and which one a reader believes is
+		 * anybody's guess (found by tests/fuzz/fuzz_take_recover.c:
+		 * the repair went into a second fact, libsndfile read the
+		 * first). */
+		if ((id_is(hdr, "fmt ") && lay->have_fmt) ||
+		    (id_is(hdr, "fact") && lay->have_fact) ||
+		    (id_is(hdr, "ds64") && lay->have_ds64))
+			return error_set(err, RL_ERR_FORMAT,
+			                 "%s: damaged header: a second '%.4s' "
+			                 "chunk at byte %llu", path,
+			                 (const char *)hdr,
+			                 (unsigned long long)pos);
+
 		if (id_is(hdr, "fmt ")) {
-			if (size < 16 || file_size - pos - 8 < 16
-			    || take_file_read_at(fd, buf, 16, pos + 8) != 1)
-				return error_set(err, RL_ERR_FORMAT,
-				                 "%s: truncated fmt chunk at "
-				                 "byte %llu", path,
-				                 (unsigned long long)pos);
-			lay->block_align = get_le16(buf + 12);
-			if (lay->block_align == 0)
-				return error_set(err, RL_ERR_FORMAT,
-				                 "%s: fmt chunk has block "
-				                 "align 0", path);
-			lay->have_fmt = true;
-		} else if (id_is(hdr, "ds64") && !lay->have_ds64) {
-			if (size < 24 || file_size - pos - 8 < 24
-			    || take_file_read_at(fd, buf, 24, pos + 8) != 1)
+			enum rl_status st = parse_fmt(fd, path, file_size, pos,
+			                              size, lay, err);
+			if (st != RL_OK)
+				return st;
+		} else if (id_is(hdr, "ds64")) {
+			if (size < 28 || file_size - pos - 8 < 28
+			    || take_file_read_at(fd, buf, 28, pos + 8) != 1)
 				return error_set(err, RL_ERR_FORMAT,
 				                 "%s: truncated ds64 chunk at "
 				                 "byte %llu", path,
 				                 (unsigned long long)pos);
+			/* Its table must fit it: libsndfile reads the table
+			 * and looks for 'data' after it (found by
+			 * tests/fuzz/fuzz_take_recover.c). */
+			uint64_t table = get_le32(buf + 24);
+			if (28 + 12 * table > size)
+				return error_set(err, RL_ERR_FORMAT,
+				                 "%s: ds64 chunk is damaged: "
+				                 "a table of %llu entries in "
+				                 "%u bytes", path,
+				                 (unsigned long long)table,
+				                 (unsigned)size);
 			lay->have_ds64 = true;
 			lay->ds64_pos = pos;
 			lay->ds64_riff = get_le64(buf);

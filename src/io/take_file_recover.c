@@ -26,15 +26,6 @@
 /* More than any sane header; bounds the buffer for RF64 conversion. */
 #define MAX_HEADER_BYTES (1u << 20)
 
-static bool printable_id(const uint8_t *p)
-{
-	for (int i = 0; i < 4; i++) {
-		if (p[i] < 0x20 || p[i] > 0x7E)
-			return false;
-	}
-	return true;
-}
-
 /*
  * True if [pos, end) is nothing but well-formed chunks (a LIST or iXML
  * after the audio, as other programs write).  take_file never writes
@@ -52,7 +43,7 @@ static bool trailing_chunks(int fd, uint64_t pos, uint64_t end)
 		uint64_t size;
 		if (end - pos < 8 || take_file_read_at(fd, hdr, 8, pos) != 1)
 			return false;
-		if (!printable_id(hdr))
+		if (!chunk_id_printable(hdr))
 			return false;
 		size = get_le32(hdr + 4);
 		pos += 8 + size + (size & 1);

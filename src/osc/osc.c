@@ -566,9 +566,9 @@ static void handle_bundle(struct osc_server *s, struct osc_request *r,
 	}
 }
 
-static void handle_packet(struct osc_server *s, size_t len,
-                          const struct sockaddr_storage *from,
-                          socklen_t from_len, double now)
+void osc_handle_packet(struct osc_server *s, size_t len,
+                       const struct sockaddr_storage *from,
+                       socklen_t from_len, double now)
 {
 	char who[80];
 	osc_access_format((const struct sockaddr *)from, who, sizeof who);
@@ -616,7 +616,7 @@ static void handle_packet(struct osc_server *s, size_t len,
 /* ---------------------------------------------------------------------- */
 /* Feedback tick                                                          */
 
-static void tick(struct osc_server *s, double now)
+void osc_tick(struct osc_server *s, double now)
 {
 	bool any = atomic_load_explicit(&s->client_count,
 	                                memory_order_relaxed) > 0;
@@ -722,7 +722,7 @@ static void receive_batch(struct osc_server *s)
 			}
 			return; /* EAGAIN: all read */
 		}
-		handle_packet(s, (size_t)n, &from, from_len, osc_now());
+		osc_handle_packet(s, (size_t)n, &from, from_len, osc_now());
 	}
 }
 
@@ -757,7 +757,7 @@ static void *server_main(void *arg)
 			receive_batch(s);
 		now = osc_now();
 		if (now >= s->next_tick) {
-			tick(s, now);
+			osc_tick(s, now);
 			s->next_tick += OSC_TICK_SECONDS;
 			if (s->next_tick < now)
 				s->next_tick = now + OSC_TICK_SECONDS;
@@ -860,8 +860,9 @@ static enum rl_status open_socket(struct osc_server *s,
 	return RL_OK;
 }
 
-enum rl_status osc_server_new(struct control *c, const struct osc_config *cfg,
-                              struct osc_server **out, struct error *err)
+enum rl_status osc_server_prepare(struct control *c,
+                                  const struct osc_config *cfg,
+                                  struct osc_server **out, struct error *err)
 {
 	*out = NULL;
 	struct osc_config none = { 0 };
@@ -878,8 +879,31 @@ enum rl_status osc_server_new(struct control *c, const struct osc_config *cfg,
 	osc_feedback_state_init(&s->state);
 	enum rl_status st = osc_access_init(&s->access, cfg->allow,
 	                                    cfg->read_only, err);
-	if (st == RL_OK)
-		st = open_socket(s, cfg, err);
+	if (st != RL_OK) {
+		osc_server_free(s);
+		return st;
+	}
+	/* Everything the recorder has said so far is not news. */
+	control_lock(c);
+	struct control_status cs;
+	control_status(c, &cs);
+	s->msg_seq = cs.message_seq;
+	control_unlock(c);
+	*out = s;
+	return RL_OK;
+}
+
+enum rl_status osc_server_new(struct control *c, const struct osc_config *cfg,
+                              struct osc_server **out, struct error *err)
+{
+	struct osc_config none = { 0 };
+	struct osc_server *s;
+	if (!cfg)
+		cfg = &none;
+	enum rl_status st = osc_server_prepare(c, cfg, &s, err);
+	if (st != RL_OK)
+		return st;
+	st = open_socket(s, cfg, err);
 	if (st == RL_OK) {
 		s->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (s->wake_fd < 0)
@@ -887,12 +911,6 @@ enum rl_status osc_server_new(struct control *c, const struct osc_config *cfg,
 			               strerror(errno));
 	}
 	if (st == RL_OK) {
-		/* Everything the recorder has said so far is not news. */
-		control_lock(c);
-		struct control_status cs;
-		control_status(c, &cs);
-		s->msg_seq = cs.message_seq;
-		control_unlock(c);
 		int rc = pthread_create(&s->thread, NULL, server_main, s);
 		if (rc != 0)
 			st = error_set(err, RL_ERR_SYSTEM, "OSC: cannot start its "

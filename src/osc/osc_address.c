@@ -125,22 +125,24 @@ static bool numeric(char t)
 
 /* liblo's arguments are 4-byte aligned inside the packet while lo_arg
  * (a union with 64-bit members) wants 8: read them by memcpy, never
- * through the union. */
-static int32_t arg_i32(const lo_arg *a)
+ * through the union -- and from a void pointer, as a memcpy from a
+ * lo_arg pointer may assume its alignment (clang's UBSan says so:
+ * tests/fuzz/corpus/osc/bug-misaligned-lo-arg.osc). */
+static int32_t arg_i32(const void *a)
 {
 	int32_t v;
 	memcpy(&v, a, sizeof v);
 	return v;
 }
 
-static int64_t arg_i64(const lo_arg *a)
+static int64_t arg_i64(const void *a)
 {
 	int64_t v;
 	memcpy(&v, a, sizeof v);
 	return v;
 }
 
-static double value_of(char t, const lo_arg *a)
+static double value_of(char t, const void *a)
 {
 	switch (t) {
 	case LO_INT32: return arg_i32(a);
@@ -160,7 +162,7 @@ static double value_of(char t, const lo_arg *a)
 }
 
 /* "2.5", "7", "-inf" for a message. */
-static void show_number(char t, const lo_arg *a, char *buf, size_t size)
+static void show_number(char t, const void *a, char *buf, size_t size)
 {
 	if (t == LO_INT32)
 		snprintf(buf, size, "%d", arg_i32(a));

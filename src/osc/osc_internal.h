@@ -130,6 +130,31 @@ struct osc_out {
 /** Monotonic seconds. */
 double osc_now(void);
 
+/**
+ * The server without its socket and thread (fd -1: what it sends goes
+ * nowhere): what osc_server_new() starts, and what the OSC fuzzer
+ * (tests/fuzz/fuzz_osc.c) hands packets to on its own thread, in the
+ * place of the server's. *out is the caller's (osc_server_free()).
+ */
+enum rl_status osc_server_prepare(struct control *c,
+                                  const struct osc_config *cfg,
+                                  struct osc_server **out, struct error *err);
+
+/**
+ * One packet of `len` bytes, received into s->buf (which has room for
+ * a NUL after it), from `from`: checked, decoded by liblo, every message
+ * (of a bundle, in order) routed and acted on. Bad input is logged and
+ * counted, never acted on. The server's thread.
+ */
+void osc_handle_packet(struct osc_server *s, size_t len,
+                       const struct sockaddr_storage *from,
+                       socklen_t from_len, double now);
+
+/** The feedback tick: each subscribed client its difference, pings,
+ *  heartbeats, clients that stopped answering dropped. The server's
+ *  thread. */
+void osc_tick(struct osc_server *s, double now);
+
 /** A log line through `l` (one a second; the count of those left out
  *  rides on the next). Takes the control lock. */
 void osc_post_limited(struct osc_server *s, struct osc_access_limiter *l,

@@ -12,10 +12,13 @@
 
 /* "17", "17|3|0", "12.5s", "48000f", "-2s": what control_parse_position()
  * reads before it looks for a marker; a marker so named could never be
- * reached by its name. */
+ * reached by its name. Leading spaces too, as strtod() and sscanf() skip
+ * them (" 410" is bar 410: found by tests/fuzz/fuzz_position.c). */
 static bool looks_like_position(const char *name)
 {
-	if (!strchr("0123456789+-.", name[0]))
+	while (*name == ' ')
+		name++;
+	if (!name[0] || !strchr("0123456789+-.", name[0]))
 		return false;
 	char *end = NULL;
 	(void)strtod(name, &end);

@@ -232,6 +232,20 @@ enum rl_status session_move_track(struct session *s, size_t from_index,
 /* ---------------------------------------------------------------------- */
 /* Input, group, colour                                                   */
 
+/* CLIENT:PORT, both parts there. */
+static bool client_and_port(const char *port)
+{
+	const char *colon = strchr(port, ':');
+	return colon && colon != port && colon[1];
+}
+
+bool session_port_name_valid(const char *port)
+{
+	return port && port[0] && strlen(port) < SESSION_PORT_MAX &&
+	       session_utf8_valid(port) && !has_control(port) &&
+	       client_and_port(port);
+}
+
 /* `port` may be an input of track `index` (as `what`): a JACK port name,
  * nobody else's input. */
 static enum rl_status check_port(const struct session *s, size_t index,
@@ -243,8 +257,7 @@ static enum rl_status check_port(const struct session *s, size_t index,
 	                               err);
 	if (rc || !port[0])
 		return rc;
-	const char *colon = strchr(port, ':');
-	if (!colon || colon == port || !colon[1])
+	if (!client_and_port(port))
 		return error_set(err, RL_ERR_INVALID,
 		                 "track %zu (%s): \"%s\" is not a JACK "
 		                 "port name (CLIENT:PORT)", index + 1,

@@ -124,7 +124,7 @@ osc /redlight/take/play i 1
 sleep 0.3
 capture lb1 rllb:play_out_2
 inside "$T1" "$T1_LEN" || fail "listen-back: play_out_2 plays source frame $CAP, not take 1 ($T1 + $T1_LEN)"
-wait_for "$S/redlight.log" "listened to take 001: the keepers play again, the transport is back at frame 48000" 15
+wait_for "$S/redlight.log" "listened to take 001: the keepers play again, the transport is back at 1|3|0" 15
 # Take 1 alone, stopped early: the same return; out_3 silent meanwhile.
 osc /redlight/take/play ii 1 1
 sleep 0.3
@@ -132,8 +132,8 @@ capture lb3 rllb:play_out_3
 [ "$CAP" = silent ] || fail "listening alone, play_out_3 plays (frame $CAP)"
 osc /redlight/stop
 wait_for "$S/redlight.log" "listening to take 001 alone" 5
-[ "$(grep -c 'transport is back at frame 48000' "$S/redlight.log")" = 2 ] \
-	|| { sleep 1; [ "$(grep -c 'transport is back at frame 48000' "$S/redlight.log")" = 2 ]; } \
+[ "$(grep -c 'transport is back at 1|3|0' "$S/redlight.log")" = 2 ] \
+	|| { sleep 1; [ "$(grep -c 'transport is back at 1|3|0' "$S/redlight.log")" = 2 ]; } \
 	|| fail "no return after the stop: $(tail -5 "$S/redlight.log")"
 
 kill -TERM "$RUN"

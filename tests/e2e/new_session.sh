@@ -90,6 +90,10 @@ bad_template right.tpl 'keys system:capture_1 nocolon\n' 1 "bad port 'nocolon' f
 bad_template slash.tpl '\n\nguitar/amp system:capture_1\n' 3 "bad track name"
 bad_template long.tpl "$(printf 'x%.0s' $(seq 64)) system:capture_1\n" 1 "at most 63"
 bad_template port.tpl 'kick capture_1\n' 1 "bad port"
+# A port the session would refuse is refused here, before anything is
+# made (found by tests/fuzz/fuzz_template.c: a session was left with the
+# tracks before it).
+bad_template colon.tpl 'kick system:capture_1\nsnare system:\n' 2 "bad port 'system:'"
 
 "$REDLIGHT" new "$E2E_TMP/x" --template no-such-template >"$E2E_TMP/o" 2>"$E2E_TMP/e" && fail "unknown template"
 expect_contains "$E2E_TMP/e" "no-such-template"

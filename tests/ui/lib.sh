@@ -6,7 +6,7 @@
 #
 # Environment (tests/meson.build): REDLIGHT, REDLIGHT_SOURCE, VERIFY_TAKE,
 # JSON_GET, SOURCE_ROOT.
-. "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib.sh"
 
 # A tmux server of our own (-L): never the developer's, gone at exit.
 UI_TMUX="rl-ui-$E2E_NAME-$$"

@@ -507,6 +507,18 @@ static void test_refusals(void)
 	              RL_ERR_NOT_FOUND, "is not a bar", &err);
 	CHECK_OK(control_parse_position(c, "2", &frame, &err), &err);
 	CHECK_EQ_U64(frame, 2 * RATE); /* bar 2 at 120 bpm in 4/4 */
+	/* A bar whose frame does not fit an int64 (it saturated), and
+	 * one that fits but is past 2^53 frames: refused, not passed on to
+	 * the engine's timeline (found by tests/fuzz/fuzz_position.c). */
+	CHECK_REFUSED(control_parse_position(c, "92233720375807", &frame,
+	                                     &err),
+	              RL_ERR_INVALID, "more than 2^53 frames", &err);
+	CHECK_REFUSED(control_parse_position(c, "5000000000000", &frame,
+	                                     &err),
+	              RL_ERR_INVALID, "more than 2^53 frames", &err);
+	CHECK_EQ_U64(frame, 2 * RATE);
+	CHECK_REFUSED(control_locate(c, INT64_MAX, &err), RL_ERR_INVALID,
+	              "more than 2^53 frames", &err);
 	opt.punch_in = 9600;
 	opt.punch_out = 9600;
 	CHECK_REFUSED(control_record(c, &opt, &err), RL_ERR_INVALID,

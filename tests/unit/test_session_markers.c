@@ -65,13 +65,16 @@ static void test_edit(void)
 	              RL_ERR_EXISTS, "already a marker \"verse\"", &err);
 	CHECK_REFUSED(session_add_marker(s, 0, "17", 0, NULL, &err),
 	              RL_ERR_INVALID, "reads as a position", &err);
+	/* " 410" too: the parser skips leading spaces (found by
+	 * tests/fuzz/fuzz_position.c). */
 	const char *positions[] = { "17|3", "17|3|0", "12.5s", "48000f",
-	                            "-2s", "0" };
+	                            "-2s", "0", " 410", "  12.5s" };
 	for (size_t i = 0; i < sizeof positions / sizeof *positions; i++)
 		CHECK_REFUSED(session_check_marker_name(s, positions[i], &err),
 		              RL_ERR_INVALID, "reads as a position", &err);
 	CHECK_OK(session_check_marker_name(s, "17th bar", &err), &err);
 	CHECK_OK(session_check_marker_name(s, "fills", &err), &err);
+	CHECK_OK(session_check_marker_name(s, " fills", &err), &err);
 	CHECK_REFUSED(session_check_marker_name(s, "a:b", &err),
 	              RL_ERR_INVALID, "START:END", &err);
 	CHECK_REFUSED(session_check_marker_name(s, "a\tb", &err),

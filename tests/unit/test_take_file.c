@@ -926,6 +926,67 @@ static void test_recover_errors(void)
 	CHECK_EQ(file_size(path), sizeof list);
 }
 
+/* One damaged header: refused with `why`, the file left as it was. */
+static void check_damaged(const char *name, const unsigned char *bytes,
+                          size_t size, const char *why)
+{
+	struct error err = {0};
+	struct take_file_recovery rec;
+	char path[128];
+	test_path(path, sizeof path, name);
+	REQUIRE(spit(path, bytes, size, O_EXCL) == 0);
+	CHECK_EQ(take_file_recover(path, &rec, &err), RL_ERR_FORMAT);
+	CHECK(strstr(err.message, path) != NULL);
+	CHECK_MSG(strstr(err.message, why) != NULL, "%s", err.message);
+	CHECK(!rec.repaired);
+	CHECK_EQ(file_size(path), size);
+}
+
+/* Headers a crash cannot make (fmt is written once, first; chunks have
+ * names): repairing their sizes could cut real audio, so they are
+ * refused, each found by tests/fuzz/fuzz_take_recover.c. The data size
+ * of each is stale (0), as after a crash. */
+static void test_recover_damaged(void)
+{
+#define HDR(fmt_tag, bits, align) \
+	'R', 'I', 'F', 'F', 36, 0, 0, 0, 'W', 'A', 'V', 'E', \
+	'f', 'm', 't', ' ', 16, 0, 0, 0, \
+	fmt_tag, 0, 1, 0, 0x80, 0xBB, 0, 0, 0, 0x77, 1, 0, align, 0, bits, 0
+#define DATA 'd', 'a', 't', 'a', 0, 0, 0, 0, 1, 2, 3, 4, 5, 6
+	static const unsigned char bits_vs_align[] = { HDR(1, 25, 3), DATA };
+	check_damaged("bits.wav", bits_vs_align, sizeof bits_vs_align,
+	              "1 channels of 25 bits are not frames of 3 bytes");
+	static const unsigned char alaw[] = { HDR(6, 8, 1), DATA };
+	check_damaged("alaw.wav", alaw, sizeof alaw,
+	              "not PCM or float audio (fmt format 0x0006)");
+	static const unsigned char two_facts[] = {
+		HDR(1, 16, 2),
+		'f', 'a', 'c', 't', 4, 0, 0, 0, 0, 0, 0, 0,
+		'f', 'a', 'c', 't', 4, 0, 0, 0, 0, 0, 0, 0, DATA,
+	};
+	check_damaged("facts.wav", two_facts, sizeof two_facts,
+	              "a second 'fact' chunk at byte 48");
+	static const unsigned char unnamed[] = {
+		HDR(1, 16, 2), 0, 0, 0, 0, 0, 0, 0, 0, DATA,
+	};
+	check_damaged("unnamed.wav", unnamed, sizeof unnamed,
+	              "the chunk at byte 36 has no name");
+	static const unsigned char table[] = {
+		'R', 'F', '6', '4', 0xff, 0xff, 0xff, 0xff,
+		'W', 'A', 'V', 'E',
+		'd', 's', '6', '4', 28, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 123, 0, 0, 0,
+		'f', 'm', 't', ' ', 16, 0, 0, 0,
+		1, 0, 1, 0, 0x80, 0xBB, 0, 0, 0, 0x77, 1, 0, 2, 0, 16, 0,
+		'd', 'a', 't', 'a', 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4,
+	};
+	check_damaged("table.wav", table, sizeof table,
+	              "ds64 chunk is damaged: a table of 123 entries");
+#undef HDR
+#undef DATA
+}
+
 /*
  * RIFF -> RF64 without writing 4 GB: extend a real take file sparsely past
  * 4 GiB (as if the writer crashed there before libsndfile switched the
@@ -1039,6 +1100,7 @@ int main(void)
 		{ "recover_crash", test_recover_crash },
 		{ "recover_shorter", test_recover_shorter },
 		{ "recover_errors", test_recover_errors },
+		{ "recover_damaged", test_recover_damaged },
 		{ "recover_rf64", test_recover_rf64 },
 	};
 

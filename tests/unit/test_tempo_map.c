@@ -663,6 +663,32 @@ static void test_forms_limits(void)
 	tempo_map_free(parse_ok("1 1/1 1000-0.5\n1 2/1 0.5,1000\n", 48000));
 }
 
+/* Ticks finer than a frame (64ths at 1000 bpm, 8 kHz: 30 frames a
+ * beat): the last tick of a beat is still inside it, not on the next
+ * beat's onset (found by tests/fuzz/fuzz_tempo_map.c). */
+static void test_ticks_finer_than_frames(void)
+{
+	struct tempo_map *map = parse_ok("2 64/64 1000\n", 8000);
+	if (!map)
+		return;
+	struct tempo_map_bbt last = { .bar = 1, .beat = 64,
+	                              .tick = TEMPO_MAP_TICKS_PER_BEAT - 1 };
+	int64_t f = -1;
+	CHECK(tempo_map_bbt_to_frame(map, &last, &f) == RL_OK);
+	CHECK(f == 64 * 30 - 1);
+	struct tempo_map_bbt back;
+	tempo_map_frame_to_bbt(map, f, &back);
+	CHECK(back.bar == 1 && back.beat == 64);
+	/* The map's very last tick, and the same after the map. */
+	last.bar = 2;
+	CHECK(tempo_map_bbt_to_frame(map, &last, &f) == RL_OK);
+	CHECK(f == tempo_map_end_frame(map) - 1);
+	last.bar = 3;
+	CHECK(tempo_map_bbt_to_frame(map, &last, &f) == RL_OK);
+	CHECK(f == tempo_map_end_frame(map) + 64 * 30 - 1);
+	tempo_map_free(map);
+}
+
 /* A rate outside 1000..1000000 Hz is an argument error. */
 static void test_forms_bad_rate(void)
 {
@@ -1353,6 +1379,7 @@ int main(void)
 	test_forms_no_labels();
 	test_forms_limits();
 	test_forms_bad_rate();
+	test_ticks_finer_than_frames();
 	test_forms_entry_out_of_range();
 	test_errors_labels();
 	test_errors_bars();

@@ -1,0 +1,11 @@
+kick system:capture_1
+snare system:capture_2
+hihat system:capture_3
+tom1 system:capture_4
+tom2 system:capture_5
+oh-l system:capture_6
+oh-r system:capture_7
+bass-di system:capture_8
+gtr system:capture_9
+keys system:capture_10
+vox system:capture_11

@@ -1,0 +1,1 @@
+kick system:ckick systapemt:

@@ -1,0 +1,4 @@
+kick system:capture_1
+# x
+snare
+kick system:capture_3

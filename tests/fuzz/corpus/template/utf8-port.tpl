@@ -1,0 +1,2 @@
+vozé x
+vox "Café In:“L”"
