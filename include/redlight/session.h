@@ -292,6 +292,10 @@ bool session_save_flush(const struct session *s, int ms);
  */
 bool session_save_failed(const struct session *s, struct error *err);
 
+/** True while the saver thread's last write failed (until one succeeds);
+ *  false without a saver thread. */
+bool session_save_failing(const struct session *s);
+
 /** Find a track by name; returns its index or -1. */
 int session_find_track(const struct session *s, const char *name);
 

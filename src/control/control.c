@@ -616,6 +616,11 @@ void control_close(struct control *c)
 	struct error merr;
 	if (c->session && control_save_mix(c, true, &merr) != RL_OK)
 		control_post(c, CONTROL_ERROR, "%s", merr.message);
+	/* The saver's last write failed: once more, before it is too late. */
+	else if (c->session && (c->save_failing ||
+	                        session_save_failing(c->session)) &&
+	         session_save(c->session, &merr) != RL_OK)
+		control_post(c, CONTROL_ERROR, "%s", merr.message);
 	control_free_recorder(c);
 	session_free(c->session);
 	control_free_names(c->start_sources);

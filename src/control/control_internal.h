@@ -204,6 +204,7 @@ struct control {
 	/* Finished takes told once session.json holds them. */
 	struct unsaved_take unsaved[FINISHED_KEPT];
 	size_t unsaved_count;
+	bool save_failing;        /* the saver's writes fail (check_saver()) */
 
 	/* control_status.c: free space on the session's disk, statvfs at
 	 * most once a second. */

@@ -139,22 +139,32 @@ static bool check_stalled(struct control *c, char *reason, size_t size)
 	return true;
 }
 
-/* A write of the saver thread failed: said (the path and why), and the
- * session saved again within a second (control_save_mix() does). */
-static enum rl_status check_saver(struct control *c, struct error *err)
+/*
+ * A write of the saver thread failed: said in the log (the path and why)
+ * once, and the session saved again within a second (control_save_mix()
+ * does) until a write succeeds, which is said too. The recorder goes on;
+ * control_wait_idle() reports a failure that lasts.
+ */
+static void check_saver(struct control *c)
 {
 	struct error serr;
-	if (!session_save_failed(c->session, &serr))
-		return RL_OK;
-	c->mix_dirty = true;
-	if (err)
-		*err = serr;
-	return serr.status;
+	if (session_save_failed(c->session, &serr)) {
+		c->mix_dirty = true;
+		if (!c->save_failing)
+			control_post(c, CONTROL_ERROR, "%s (trying again every "
+			             "second)", serr.message);
+		c->save_failing = true;
+	} else if (c->save_failing && !session_save_failing(c->session)) {
+		c->save_failing = false;
+		control_post(c, CONTROL_INFO, "%s/session.json saved again",
+		             c->session_dir);
+	}
 }
 
 enum rl_status control_poll(struct control *c, struct error *err)
 {
-	enum rl_status result = check_saver(c, err);
+	enum rl_status result = RL_OK;
+	check_saver(c);
 	publish_saved(c);
 	if (!c->engine) {
 		control_save_mix(c, false, NULL);
@@ -240,6 +250,19 @@ enum rl_status control_wait_idle(struct control *c, struct error *err)
 			result = st;
 			if (err)
 				*err = e2;
+		}
+	}
+	/* Every take is in session.json only if its last write worked:
+	 * if not, once more, waited for, and a failure is the caller's. */
+	struct error se;
+	if (c->session && (c->save_failing ||
+	                   session_save_failing(c->session))) {
+		if (session_save(c->session, &se) == RL_OK) {
+			c->save_failing = false;
+		} else if (result == RL_OK) {
+			result = se.status;
+			if (err)
+				*err = se;
 		}
 	}
 	return result;

@@ -133,6 +133,7 @@ struct session_saver {
 	uint64_t written;    /* ... and up to this one on disk */
 	uint64_t failures;   /* writes that failed, and of them told */
 	uint64_t failures_told;
+	bool failing;        /* the last write failed */
 	struct error error;  /* the last failure */
 	bool stop;
 };
@@ -156,6 +157,7 @@ static void *saver_main(void *arg)
 		free(text);
 		pthread_mutex_lock(&sv->lock);
 		sv->tried = seq;
+		sv->failing = st != RL_OK;
 		if (st == RL_OK) {
 			sv->written = seq;
 		} else {
@@ -380,4 +382,15 @@ bool session_save_failed(const struct session *s, struct error *err)
 	sv->failures_told = sv->failures;
 	pthread_mutex_unlock(&sv->lock);
 	return news;
+}
+
+bool session_save_failing(const struct session *s)
+{
+	struct session_saver *sv = saver_of(s);
+	if (!sv)
+		return false;
+	pthread_mutex_lock(&sv->lock);
+	bool failing = sv->failing;
+	pthread_mutex_unlock(&sv->lock);
+	return failing;
 }
