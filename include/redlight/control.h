@@ -489,10 +489,11 @@ enum rl_status control_poll(struct control *c, struct error *err);
 /**
  * Block until the take being recorded is finished and saved, polling
  * (a write of session.json that failed is tried once more, waited for,
- * and its failure returned). Use after control_stop() before exiting. Returns even if the JACK
- * server froze: see CONTROL_STALL_MS. Control thread; it holds the lock
- * all the while, so with other front-ends running call control_poll()
- * in a loop instead (as `redlight SESSION_DIR --headless` does).
+ * and its failure returned). Use after control_stop() before exiting.
+ * Returns even if the JACK server froze: see CONTROL_STALL_MS. Control
+ * thread; it holds the lock all the while, so with other front-ends
+ * running call control_poll() in a loop instead (as `redlight
+ * SESSION_DIR --headless` does).
  */
 enum rl_status control_wait_idle(struct control *c, struct error *err);
 

@@ -89,9 +89,10 @@ struct session_take_file {
 	uint32_t track;                 /**< track number, from 1 */
 	char track_name[SESSION_NAME_MAX];
 	char path[SESSION_FILE_PATH_MAX]; /**< relative to the session
-	                                     directory; keeps naming takes/NNN/ while the
-	                                     take is discarded (the file is then
-	                                     under the take's trash_dir) */
+	                                       directory; keeps naming
+	                                       takes/NNN/ while the take is
+	                                       discarded (the file is then
+	                                       under the take's trash_dir) */
 	double peak_dbfs;               /**< -INFINITY for silence; JSON null */
 	uint64_t clips;
 	uint64_t dropped_frames;
