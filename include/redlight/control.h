@@ -469,9 +469,12 @@ enum rl_status control_connect_output(struct control *c,
  * will never start, stop the take if the disk writer failed, finish it if
  * JACK died or froze (CONTROL_STALL_MS), free what the audio thread let
  * go of, reset the streams once stopped after a keeper or comp change,
- * and save changed levels (at most once a second). Returns RL_OK, or the
- * first failure seen (the caller decides whether to quit). Control
- * thread.
+ * and save changed levels (at most once a second). session.json is
+ * written by the session's saver thread: a finished take is told
+ * (control_next_finished(), control_last_take()) once it holds the take,
+ * and a write that failed is said in the log once and tried again every
+ * second. Returns RL_OK, or the first failure seen (the caller decides
+ * whether to quit). Control thread.
  */
 enum rl_status control_poll(struct control *c, struct error *err);
 
@@ -484,11 +487,13 @@ enum rl_status control_poll(struct control *c, struct error *err);
 #define CONTROL_STALL_MS 3000
 
 /**
- * Block until the take being recorded is finished and saved, polling.
- * Use after control_stop() before exiting. Returns even if the JACK
- * server froze: see CONTROL_STALL_MS. Control thread; it holds the lock
- * all the while, so with other front-ends running call control_poll()
- * in a loop instead (as `redlight SESSION_DIR --headless` does).
+ * Block until the take being recorded is finished and saved, polling
+ * (a write of session.json that failed is tried once more, waited for,
+ * and its failure returned). Use after control_stop() before exiting.
+ * Returns even if the JACK server froze: see CONTROL_STALL_MS. Control
+ * thread; it holds the lock all the while, so with other front-ends
+ * running call control_poll() in a loop instead (as `redlight
+ * SESSION_DIR --headless` does).
  */
 enum rl_status control_wait_idle(struct control *c, struct error *err);
 

@@ -352,15 +352,67 @@ bool engine_next_retired(struct engine *e, const struct tempo_map **map,
 REALTIME void engine_mark_xrun(struct engine *e, uint32_t nframes);
 
 /**
- * The external (JACK) transport for this cycle: rolling or not, and the
- * timeline frame of the cycle's first frame. While following, the engine
- * rolls and stops with it and takes its position as the timeline; a jump
- * of the position during a take ends the take there (a take is one
- * continuous stretch). RECORD then only enables recording: the transport
- * master starts the roll. Call before engine_process(). Audio thread.
+ * The external (JACK) transport for this cycle: rolling or not, and JACK's
+ * position of the cycle's first frame (jack_position_t.frame), read as a
+ * timeline frame by engine_transport_frame() (one second's window). While
+ * following, the engine rolls and stops with it and takes its position as
+ * the timeline; a jump of the position during a take ends the take there
+ * (a take is one continuous stretch). RECORD then only enables recording:
+ * the transport master starts the roll. Call before engine_process().
+ * Audio thread.
  */
 REALTIME void engine_follow_transport(struct engine *e, bool rolling,
-                                      int64_t frame);
+                                      uint32_t position);
+
+/*
+ * JACK's 32-bit clocks. jack_nframes_t wraps after 2^32 frames: 24.8 hours
+ * at 48 kHz, 12.4 at 96 kHz. The frame clock (jack_last_frame_time())
+ * wraps that long after the server started, whatever it does; the
+ * transport position (jack_position_t.frame) after that long rolling.
+ * redlight's own clock and timeline are 64 bits; what it reads from JACK
+ * goes through these two, which are pure arithmetic so that the unit test
+ * can drive them (and the engine) across the wrap without a server.
+ */
+
+/** The backend's memory of JACK's frame clock between cycles
+ *  (engine_clock_jumped()). Zeroed: no cycle seen yet. */
+struct engine_frame_clock {
+	bool started;
+	uint32_t next; /**< the frame time the next cycle is due at */
+};
+
+/**
+ * JACK's frame time at the start of this cycle (`now`) against the time
+ * the last cycle let us expect, modulo 2^32, so the wrap is no jump. True
+ * if it jumped (after an xrun, see engine_mark_xrun()): *jump is then the
+ * frames it jumped forward, or 0 for a jump backwards or of a minute or
+ * more (a length not worth reporting). False on the first cycle. Then
+ * expects the next cycle `nframes` later. Audio thread (any thread: it
+ * touches only *c).
+ */
+REALTIME bool engine_clock_jumped(struct engine_frame_clock *c, uint32_t now,
+                                  uint32_t nframes, uint32_t sample_rate,
+                                  uint32_t *jump);
+
+/**
+ * JACK's transport position as a timeline frame: the 64-bit frame with
+ * the same low 32 bits nearest to `timeline` (where redlight's timeline
+ * stands) if that one is within `window` frames of it -- a transport that
+ * rolls on past 2^32 goes on past it, and a position read a cycle late is
+ * no jump -- else `position` itself: a relocation, taken as JACK gives it.
+ * Never negative. Pure arithmetic: any thread.
+ */
+REALTIME int64_t engine_transport_frame(int64_t timeline, uint32_t position,
+                                        uint32_t window);
+
+/**
+ * JACK's transport position as this engine's timeline frame:
+ * engine_transport_frame() against where the timeline stands, with a
+ * second's window. The timebase callback's frame goes through it, so
+ * bar|beat|tick go on past JACK's wrap with the timeline. Audio thread.
+ */
+REALTIME int64_t engine_timeline_of(const struct engine *e,
+                                    uint32_t position);
 
 /**
  * bar|beat|tick, tempo and meter of timeline frame `frame` from the song's

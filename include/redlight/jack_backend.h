@@ -110,14 +110,17 @@ enum rl_status jack_backend_set_transport(struct jack_backend *jb,
                                           enum jack_transport_mode mode,
                                           struct error *err);
 
-/** Start, stop, or locate JACK's transport (frame >= 0). Control thread. */
+/** Start, stop, or locate JACK's transport (frame 0 to 2^32 - 1: JACK's
+ *  position is 32 bits; a frame past it is refused, by name). Control
+ *  thread. */
 void jack_backend_transport_start(struct jack_backend *jb);
 void jack_backend_transport_stop(struct jack_backend *jb);
 enum rl_status jack_backend_transport_locate(struct jack_backend *jb,
                                              int64_t frame,
                                              struct error *err);
 
-/** JACK transport's current frame. Control thread. */
+/** JACK transport's current position, 0 to 2^32 - 1 (it wraps; see
+ *  engine_transport_frame()). Control thread. */
 int64_t jack_backend_transport_frame(struct jack_backend *jb);
 
 /** Start processing. Everything RT must be allocated before this. */

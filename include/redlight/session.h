@@ -25,6 +25,10 @@
 #define SESSION_NAME_MAX 64
 #define SESSION_PORT_MAX 320
 #define SESSION_PATH_MAX 4096
+/** A take file's path relative to the session: takes/NNN/TT-name.wav is
+ *  under 100 bytes. Small because a session of 1000 takes of 32 tracks
+ *  holds 32 000 of them: 4096 bytes each made it 134 MB in memory. */
+#define SESSION_FILE_PATH_MAX 256
 #define SESSION_NOTE_MAX 1024 /**< a take's note: at most 1023 bytes */
 #define SESSION_RATING_MAX 5  /**< ratings are 0 (unrated) to 5 */
 
@@ -84,10 +88,11 @@ struct session_marker {
 struct session_take_file {
 	uint32_t track;                 /**< track number, from 1 */
 	char track_name[SESSION_NAME_MAX];
-	char path[SESSION_PATH_MAX];    /**< relative to the session directory;
-	                                     keeps naming takes/NNN/ while the
-	                                     take is discarded (the file is then
-	                                     under the take's trash_dir) */
+	char path[SESSION_FILE_PATH_MAX]; /**< relative to the session
+	                                       directory; keeps naming
+	                                       takes/NNN/ while the take is
+	                                       discarded (the file is then
+	                                       under the take's trash_dir) */
 	double peak_dbfs;               /**< -INFINITY for silence; JSON null */
 	uint64_t clips;
 	uint64_t dropped_frames;
@@ -226,6 +231,9 @@ struct session {
 	struct session_marker *markers; /**< owned: the timeline's markers,
 	                                     in frame order (equal frames in
 	                                     the order they were set) */
+	struct session_store *store;  /**< the session module's own: the
+	                                   last save's text, the saver
+	                                   thread (session_save.c) */
 };
 
 /**
@@ -243,6 +251,51 @@ void session_free(struct session *s);
 
 /** Write session.json atomically. Errors name the path. */
 enum rl_status session_save(const struct session *s, struct error *err);
+
+/**
+ * From now on s's session.json is written by a thread of its own
+ * ("rl-save"; the live recorder starts it): session_save() hands it the
+ * text and waits for the write, session_save_later() does not wait.
+ * Texts reach the disk in the order they were made. session_free()
+ * stops it once everything given to it is written. Call it from the
+ * thread that owns s, before other threads save it.
+ */
+enum rl_status session_saver_start(struct session *s, struct error *err);
+
+/**
+ * session_save() for the paths of a take (its entry before it starts,
+ * its end, its markers, levels): the text is made now -- a field the
+ * loader would refuse is refused now -- and the saver thread writes it
+ * without the caller waiting for the disk; a newer save replaces a text
+ * not written yet. *seq (may be NULL) numbers this save for
+ * session_save_done(). Without a saver thread this is session_save().
+ * A failed write is told by session_save_failed().
+ */
+enum rl_status session_save_later(const struct session *s, uint64_t *seq,
+                                  struct error *err);
+
+/** True once save `seq` (session_save_later()) is over, written or
+ *  failed; always true without a saver thread. */
+bool session_save_done(const struct session *s, uint64_t seq);
+
+/** Wait up to `ms` milliseconds for session_save_done(); its result. */
+bool session_save_wait(const struct session *s, uint64_t seq, int ms);
+
+/** Wait up to `ms` milliseconds until every save made so far is over;
+ *  true if they are. */
+bool session_save_flush(const struct session *s, int ms);
+
+/**
+ * True, with the error (path and reason) in *err, if a write of the saver
+ * thread failed since the last call (or since a session_save() that
+ * reported it). What failed is not tried again by itself: the caller
+ * saves again (control does, once a second).
+ */
+bool session_save_failed(const struct session *s, struct error *err);
+
+/** True while the saver thread's last write failed (until one succeeds);
+ *  false without a saver thread. */
+bool session_save_failing(const struct session *s);
 
 /** Find a track by name; returns its index or -1. */
 int session_find_track(const struct session *s, const char *name);
@@ -293,6 +346,28 @@ struct session_take *session_find_take(struct session *s, uint32_t number);
 /** Remove take `number` from the session (not from disk); no-op if it is
  *  not there. Does not save. */
 void session_remove_take(struct session *s, uint32_t number);
+
+/**
+ * Take folders under takes/ that session.json does not name -- a crash
+ * between a take's start and the save of its entry, which follows it by
+ * milliseconds -- made takes of s again from their files: the folder's
+ * number, each TT-name.wav's track (named as the session's track TT now,
+ * else as the file), the bext start frame and date, the rate and format,
+ * the frames every file has (each header repaired first,
+ * take_file_recover()), levels read back. Marked complete and recovered,
+ * with an end_reason that says so. A folder without a take file is left
+ * as it is. Up to `max` numbers adopted go to numbers[], *count of them;
+ * the caller saves. A folder that cannot be adopted (a file that is not
+ * a take file redlight could have written) is the error returned, naming
+ * it; the others are adopted all the same. Main thread.
+ */
+enum rl_status session_adopt_take_dirs(struct session *s, uint32_t *numbers,
+                                       size_t max, size_t *count,
+                                       struct error *err);
+
+/** Peak (dBFS) and clip count of the take file at `path`, read back from
+ *  disk, into f; f is left as it is if the file cannot be read. */
+void session_scan_levels(const char *path, struct session_take_file *f);
 
 /**
  * Move the directory takes/NNN to trash/NNN (trash/NNN-1, ... if that

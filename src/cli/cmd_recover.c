@@ -8,34 +8,8 @@
 #include "redlight/session_lock.h"
 #include "redlight/take_file.h"
 
-#include <math.h>
-#include <sndfile.h>
 #include <stdio.h>
 #include <string.h>
-
-/* Peak and clip count of a repaired file, read back from disk. */
-static void scan_levels(const char *path, struct session_take_file *f)
-{
-	SF_INFO info = { 0 };
-	SNDFILE *sf = sf_open(path, SFM_READ, &info);
-	if (!sf)
-		return;
-	float buf[4096];
-	float peak = 0;
-	uint64_t clips = 0;
-	sf_count_t n;
-	const float full = 8388607.0f / 8388608.0f;
-	while ((n = sf_read_float(sf, buf, 4096)) > 0) {
-		for (sf_count_t i = 0; i < n; i++) {
-			float a = fabsf(buf[i]);
-			peak = a > peak ? a : peak;
-			clips += a >= full;
-		}
-	}
-	sf_close(sf);
-	f->peak_dbfs = take_file_peak_dbfs(peak);
-	f->clips = clips;
-}
 
 /*
  * A crash leaves the session's lock behind. Clear it if its process is
@@ -104,6 +78,27 @@ int cmd_recover(int argc, char **argv)
 	}
 	int status = 0;
 	unsigned repaired_takes = 0;
+	/* Folders of takes whose entry never reached session.json, 64 at
+	 * a time (each call adopts what the ones before did not). */
+	uint32_t adopted[64];
+	size_t n_adopted = 64;
+	while (n_adopted == 64) {
+		if (session_adopt_take_dirs(s, adopted, 64, &n_adopted,
+		                            &err) != RL_OK) {
+			fprintf(stderr, "redlight: %s\n", err.message);
+			status = 1;
+		}
+		for (size_t i = 0; i < n_adopted; i++) {
+			const struct session_take *t =
+				session_find_take(s, adopted[i]);
+			printf("take %03u: not in session.json, adopted from "
+			       "takes/%03u: %zu files, %llu frames on every "
+			       "track\n", adopted[i], adopted[i],
+			       t ? t->file_count : 0,
+			       t ? (unsigned long long)t->length : 0ULL);
+			repaired_takes++;
+		}
+	}
 	for (size_t i = 0; i < s->take_count; i++) {
 		struct session_take *t = &s->takes[i];
 		if (t->complete)
@@ -123,7 +118,7 @@ int cmd_recover(int argc, char **argv)
 			repaired += r.repaired;
 			if (r.frames_on_disk < common)
 				common = r.frames_on_disk;
-			scan_levels(path, &t->files[k]);
+			session_scan_levels(path, &t->files[k]);
 			printf("%s: %llu frames (header said %llu)%s\n", path,
 			       (unsigned long long)r.frames_on_disk,
 			       (unsigned long long)r.frames_in_header,

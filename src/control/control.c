@@ -53,6 +53,10 @@ enum rl_status control_open(const struct control_config *config,
 	                                         &c->lock, err);
 	if (st == RL_OK)
 		st = session_open(c->session_dir, &c->session, err);
+	/* The recorder's saves go through a thread of their own, so none
+	 * holds up a take's start or stop (session_save_later()). */
+	if (st == RL_OK)
+		st = session_saver_start(c->session, err);
 	if (st == RL_OK)
 		st = jack_backend_open(c->config.client_name,
 		                       c->config.server_name, &c->jb, err);
@@ -611,6 +615,11 @@ void control_close(struct control *c)
 	}
 	struct error merr;
 	if (c->session && control_save_mix(c, true, &merr) != RL_OK)
+		control_post(c, CONTROL_ERROR, "%s", merr.message);
+	/* The saver's last write failed: once more, before it is too late. */
+	else if (c->session && (c->save_failing ||
+	                        session_save_failing(c->session)) &&
+	         session_save(c->session, &merr) != RL_OK)
 		control_post(c, CONTROL_ERROR, "%s", merr.message);
 	control_free_recorder(c);
 	session_free(c->session);

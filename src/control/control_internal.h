@@ -50,6 +50,12 @@
 /* Finished takes kept for control_next_finished(). */
 #define FINISHED_KEPT 16
 
+/* A finished take waiting for the saver to write it to session.json. */
+struct unsaved_take {
+	struct control_take_summary sum;
+	uint64_t save; /* session_save_later()'s number, 0: none */
+};
+
 /* A take prepared (files created, in session.json) and not finished yet. */
 struct open_take {
 	uint32_t number;
@@ -195,6 +201,10 @@ struct control {
 	/* Finished takes not yet collected by control_next_finished(). */
 	struct control_take_summary finished[FINISHED_KEPT];
 	size_t finished_head, finished_count;
+	/* Finished takes told once session.json holds them. */
+	struct unsaved_take unsaved[FINISHED_KEPT];
+	size_t unsaved_count;
+	bool save_failing;        /* the saver's writes fail (check_saver()) */
 
 	/* control_status.c: free space on the session's disk, statvfs at
 	 * most once a second. */

@@ -567,7 +567,10 @@ enum rl_status control_apply_mix(struct control *c, struct error *err)
 }
 
 /* Levels changed through the API go to session.json, at most once a
- * second (or now, with force). */
+ * second, without waiting for the disk (a fader moved during a take
+ * must not hold up its stop); with force now, and waited for. A failed
+ * background save sets mix_dirty too (control_poll()): this saves the
+ * whole session again. */
 enum rl_status control_save_mix(struct control *c, bool force,
                                 struct error *err)
 {
@@ -580,7 +583,8 @@ enum rl_status control_save_mix(struct control *c, bool force,
 	if (!force && since < 1.0)
 		return RL_OK;
 	c->mix_saved = now;
-	enum rl_status st = session_save(c->session, err);
+	enum rl_status st = force ? session_save(c->session, err)
+	                          : session_save_later(c->session, NULL, err);
 	if (st == RL_OK)
 		c->mix_dirty = false; /* else tried again next time */
 	return st;

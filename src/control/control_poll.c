@@ -14,26 +14,15 @@
 #include "redlight/tempo_map.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
-/* A finished take: out of the open takes, into the summaries that
- * control_last_take() and control_next_finished() hand out. */
-static void take_finished(struct control *c, struct session_take *take)
+/* A finished take, told: the summary front-ends get from
+ * control_last_take() and control_next_finished(). */
+static void publish(struct control *c, const struct control_take_summary *sum)
 {
-	control_end_open_take(c, take);
 	c->have_last = true;
-	c->last = (struct control_take_summary){
-		.number = take->number,
-		.tracks = (uint32_t)take->file_count,
-		.frames = take->length,
-		.sample_rate = take->sample_rate,
-		.dropped_frames = take->dropped_frames,
-		.xruns = take->xruns,
-	};
-	snprintf(c->last.dir, sizeof c->last.dir, "%s/takes/%03u",
-	         c->session_dir, take->number);
-	snprintf(c->last.end_reason, sizeof c->last.end_reason, "%s",
-	         take->end_reason);
+	c->last = *sum;
 	c->takes_finished++;
 	if (c->finished_count == FINISHED_KEPT) {
 		/* nobody collects: keep the newest */
@@ -41,7 +30,60 @@ static void take_finished(struct control *c, struct session_take *take)
 		c->finished_count--;
 	}
 	c->finished[(c->finished_head + c->finished_count++) % FINISHED_KEPT] =
-		c->last;
+		*sum;
+}
+
+/* Finished takes are told once session.json holds them (the saver thread
+ * writes it, session_save_later()): whoever hears "take 3 finished" --
+ * the UI, OSC, `redlight record` -- finds it there. A save that failed
+ * is over too; its error is the log's (control_poll()). */
+static void publish_saved(struct control *c)
+{
+	size_t n = 0;
+	while (n < c->unsaved_count &&
+	       session_save_done(c->session, c->unsaved[n].save))
+		publish(c, &c->unsaved[n++].sum);
+	memmove(c->unsaved, c->unsaved + n,
+	        (c->unsaved_count - n) * sizeof c->unsaved[0]);
+	c->unsaved_count -= n;
+}
+
+/* A finished take: out of the open takes (so the next can start at
+ * once), into session.json, and told when that is written. */
+static enum rl_status take_finished(struct control *c,
+                                    struct session_take *take,
+                                    struct error *err)
+{
+	control_end_open_take(c, take);
+	struct control_take_summary sum = {
+		.number = take->number,
+		.tracks = (uint32_t)take->file_count,
+		.frames = take->length,
+		.sample_rate = take->sample_rate,
+		.dropped_frames = take->dropped_frames,
+		.xruns = take->xruns,
+	};
+	snprintf(sum.dir, sizeof sum.dir, "%s/takes/%03u", c->session_dir,
+	         take->number);
+	snprintf(sum.end_reason, sizeof sum.end_reason, "%s",
+	         take->end_reason);
+	/* The newest take is a track's keeper until one is chosen: heard
+	 * from the next play or locate. */
+	c->streams_dirty = true;
+	uint64_t seq = 0;
+	enum rl_status st = session_put_take(c->session, take, err);
+	if (st == RL_OK)
+		st = session_save_later(c->session, &seq, err);
+	if (c->unsaved_count == FINISHED_KEPT) {
+		/* That many takes ended within one write: the oldest is
+		 * told now rather than waited for. */
+		publish(c, &c->unsaved[0].sum);
+		memmove(c->unsaved, c->unsaved + 1,
+		        --c->unsaved_count * sizeof c->unsaved[0]);
+	}
+	c->unsaved[c->unsaved_count++] = (struct unsaved_take){
+		.sum = sum, .save = st == RL_OK ? seq : 0 };
+	return st;
 }
 
 /* Free what the audio thread has let go of (count-in maps, replaced maps
@@ -97,12 +139,37 @@ static bool check_stalled(struct control *c, char *reason, size_t size)
 	return true;
 }
 
+/*
+ * A write of the saver thread failed: said in the log (the path and why)
+ * once, and the session saved again within a second (control_save_mix()
+ * does) until a write succeeds, which is said too. The recorder goes on;
+ * control_wait_idle() reports a failure that lasts.
+ */
+static void check_saver(struct control *c)
+{
+	struct error serr;
+	if (session_save_failed(c->session, &serr)) {
+		c->mix_dirty = true;
+		if (!c->save_failing)
+			control_post(c, CONTROL_ERROR, "%s (trying again every "
+			             "second)", serr.message);
+		c->save_failing = true;
+	} else if (c->save_failing && !session_save_failing(c->session)) {
+		c->save_failing = false;
+		control_post(c, CONTROL_INFO, "%s/session.json saved again",
+		             c->session_dir);
+	}
+}
+
 enum rl_status control_poll(struct control *c, struct error *err)
 {
 	enum rl_status result = RL_OK;
+	check_saver(c);
+	publish_saved(c);
 	if (!c->engine) {
+		control_save_mix(c, false, NULL);
 		control_follow_server(c);
-		return RL_OK;
+		return result;
 	}
 	control_collect_retired(c);
 	control_follow_inputs(c);
@@ -137,21 +204,16 @@ enum rl_status control_poll(struct control *c, struct error *err)
 	}
 	struct session_take take;
 	while (disk_writer_poll(c->writer, &take)) {
-		take_finished(c, &take);
 		struct error serr;
-		/* The newest take is a track's keeper until one is chosen:
-		 * heard from the next play or locate. */
-		c->streams_dirty = true;
-		if (session_put_take(c->session, &take, &serr) != RL_OK ||
-		    session_save(c->session, &serr) != RL_OK) {
-			if (result == RL_OK) {
-				if (err)
-					*err = serr;
-				result = serr.status;
-			}
+		if (take_finished(c, &take, &serr) != RL_OK &&
+		    result == RL_OK) {
+			if (err)
+				*err = serr;
+			result = serr.status;
 		}
 		session_take_cleanup(&take);
 	}
+	publish_saved(c);
 	struct engine_snapshot ssnap;
 	if (c->streams_dirty && control_stopped(c, &ssnap)) {
 		/* What the tracks play changed (a keeper, a comp, a take)
@@ -176,8 +238,12 @@ enum rl_status control_poll(struct control *c, struct error *err)
 enum rl_status control_wait_idle(struct control *c, struct error *err)
 {
 	enum rl_status result = RL_OK;
-	while (c->writer && control_takes_open(c)) {
-		disk_writer_wait(c->writer, 200);
+	while (control_busy(c)) {
+		if (c->writer && control_takes_open(c))
+			disk_writer_wait(c->writer, 200);
+		else if (c->unsaved_count)
+			session_save_wait(c->session, c->unsaved[0].save,
+			                  200);
 		struct error e2;
 		enum rl_status st = control_poll(c, &e2);
 		if (st != RL_OK && result == RL_OK) {
@@ -186,12 +252,25 @@ enum rl_status control_wait_idle(struct control *c, struct error *err)
 				*err = e2;
 		}
 	}
+	/* Every take is in session.json only if its last write worked:
+	 * if not, once more, waited for, and a failure is the caller's. */
+	struct error se;
+	if (c->session && (c->save_failing ||
+	                   session_save_failing(c->session))) {
+		if (session_save(c->session, &se) == RL_OK) {
+			c->save_failing = false;
+		} else if (result == RL_OK) {
+			result = se.status;
+			if (err)
+				*err = se;
+		}
+	}
 	return result;
 }
 
 bool control_busy(struct control *c)
 {
-	return control_takes_open(c);
+	return control_takes_open(c) || c->unsaved_count > 0;
 }
 
 bool control_next_finished(struct control *c,

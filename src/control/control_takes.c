@@ -54,8 +54,10 @@ enum rl_status control_arm(struct control *c, uint32_t t, bool on,
 /*
  * Reserve the next take number and make everything for it: the files of
  * every armed track (so an unwritable disk is an error now, not later),
- * its entry in session.json (so `redlight recover` finds it after a crash)
- * and its latency correction. `where` is the expected timeline position.
+ * its entry in the session (so `redlight recover` finds it after a crash,
+ * once saved: the caller does, with save_prepared(), right after it sent
+ * the command that starts it) and its latency correction. `where` is the
+ * expected timeline position.
  */
 static enum rl_status prepare_take(struct control *c, int64_t where,
                                    uint32_t *out, uint64_t *out_correction,
@@ -135,8 +137,6 @@ static enum rl_status prepare_take(struct control *c, int64_t where,
 	take.format = c->config.format;
 	take.complete = false;
 	st = session_put_take(c->session, &take, err);
-	if (st == RL_OK)
-		st = session_save(c->session, err);
 	if (st != RL_OK)
 		disk_writer_cancel_take(c->writer, number);
 out:
@@ -152,6 +152,22 @@ out:
 }
 
 /*
+ * The entry of a prepared take to session.json: after the command that
+ * starts it is sent, and without waiting for the disk (the saver thread
+ * writes it), so neither making the text of a big session nor the disk
+ * holds up the start (doc/reliability.md, "Long sessions"). It is on
+ * disk milliseconds later, before the disk writer's first block of the
+ * take's audio. A failure is said; the take records all the same, and
+ * its end saves the session again.
+ */
+static void save_prepared(struct control *c)
+{
+	struct error err;
+	if (session_save_later(c->session, NULL, &err) != RL_OK)
+		control_post(c, CONTROL_ERROR, "%s", err.message);
+}
+
+/*
  * A prepared take that will never start: the writer forgets it, its empty
  * directory goes to trash/ (redlight deletes nothing; the number is never
  * used again) and it leaves session.json.
@@ -164,14 +180,15 @@ static enum rl_status unprepare_take(struct control *c, uint32_t number)
 	session_remove_take(c->session, number);
 	enum rl_status st = session_trash_take_dir(c->session, number, &err);
 	if (st == RL_OK)
-		st = session_save(c->session, &err);
+		st = session_save_later(c->session, NULL, &err);
 	if (st != RL_OK)
 		control_post(c, CONTROL_ERROR, "%s", err.message);
 	return RL_OK;
 }
 
 /* Prepare `count` more takes and queue their numbers in the engine for
- * the next loop passes or splits. */
+ * the next loop passes or splits. The caller saves them
+ * (save_prepared()) once its last command is sent. */
 static enum rl_status queue_takes(struct control *c, size_t count,
                                   struct error *err)
 {
@@ -327,6 +344,7 @@ enum rl_status control_record(struct control *c,
 		/* Loop passes each need a take of their own. */
 		if (c->loop_on)
 			st = queue_takes(c, LOOP_QUEUE, err);
+		save_prepared(c);
 	} else {
 		unprepare_take(c, number);
 	}
@@ -421,6 +439,8 @@ enum rl_status control_new_take(struct control *c, struct error *err)
 		st = control_send_simple(c, ENGINE_CMD_NEW_TAKE, 0, 0, 0, err);
 	if (st == RL_OK)
 		c->split_seq = engine_commands_sent(c->engine);
+	if (unstarted == 0)
+		save_prepared(c);
 	return st;
 }
 
@@ -503,7 +523,7 @@ static enum rl_status take_marker(struct control *c, struct open_take *ot,
 	c->marker.frame = frame;
 	c->marker.take = ot->number;
 	snprintf(c->marker.name, sizeof c->marker.name, "%s", unique);
-	return session_save(c->session, err);
+	return session_save_later(c->session, NULL, err);
 }
 
 enum rl_status control_add_marker(struct control *c, const char *name,
@@ -646,8 +666,12 @@ enum rl_status control_track_open_takes(struct control *c, struct error *err)
 	}
 	bool all_applied = snap.commands_applied >= engine_commands_sent(c->engine);
 	if (snap.record_enabled && c->loop_on && !c->stop_sent &&
-	    all_applied && snap.takes_queued < LOOP_QUEUE)
-		return queue_takes(c, LOOP_QUEUE - snap.takes_queued, err);
+	    all_applied && snap.takes_queued < LOOP_QUEUE) {
+		enum rl_status st = queue_takes(c, LOOP_QUEUE -
+		                                snap.takes_queued, err);
+		save_prepared(c);
+		return st;
+	}
 	if (!all_applied || snap.record_enabled ||
 	    snap.transport == ENGINE_COUNT_IN)
 		return RL_OK;

@@ -52,7 +52,12 @@ int64_t control_timeline_of(const struct control *c,
                             const struct engine_snapshot *snap)
 {
 	if (c->config.transport != JACK_TRANSPORT_INTERNAL)
-		return jack_backend_transport_frame(c->jb);
+		/* JACK's 32-bit position, read as the engine reads it: past
+		 * a roll over 2^32 the timeline is past it too. */
+		return engine_transport_frame(
+			snap->timeline,
+			(uint32_t)jack_backend_transport_frame(c->jb),
+			engine_sample_rate(c->engine));
 	return snap->commands_applied < c->locate_seq ? c->located_to
 	                                               : snap->timeline;
 }

@@ -29,12 +29,51 @@ REALTIME void engine_mark_xrun(struct engine *e, uint32_t nframes)
 		                          memory_order_relaxed);
 }
 
+REALTIME bool engine_clock_jumped(struct engine_frame_clock *c, uint32_t now,
+                                  uint32_t nframes, uint32_t sample_rate,
+                                  uint32_t *jump)
+{
+	bool jumped = c->started && now != c->next;
+	if (jumped) {
+		/* Unsigned: a clock that wrapped past 2^32 on time gives 0
+		 * here, never a jump; one that went back gives a huge value. */
+		uint32_t ahead = now - c->next;
+		*jump = ahead < 60u * sample_rate ? ahead : 0;
+	}
+	c->next = now + nframes; /* wraps as JACK's clock does */
+	c->started = true;
+	return jumped;
+}
+
+REALTIME int64_t engine_transport_frame(int64_t timeline, uint32_t position,
+                                        uint32_t window)
+{
+	if (timeline < 0)
+		return position;
+	/* The distance both ways round the 2^32 circle, unsigned. */
+	uint32_t ahead = position - (uint32_t)timeline;
+	uint32_t behind = (uint32_t)timeline - position;
+	if (ahead <= window)
+		return timeline + ahead;
+	if (behind <= window && (uint64_t)timeline >= behind)
+		return timeline - behind;
+	return position;
+}
+
+REALTIME int64_t engine_timeline_of(const struct engine *e,
+                                    uint32_t position)
+{
+	return engine_transport_frame(e->timeline, position, e->sample_rate);
+}
+
 REALTIME void engine_follow_transport(struct engine *e, bool rolling,
-                                      int64_t frame)
+                                      uint32_t position)
 {
 	e->ext_valid = true;
 	e->ext_rolling = rolling;
-	e->ext_frame = frame;
+	/* The timeline is where this cycle starts while rolling on: a
+	 * position equal to it modulo 2^32 is no relocation. */
+	e->ext_frame = engine_timeline_of(e, position);
 }
 
 REALTIME bool engine_position_at(const struct engine *e, int64_t frame,

@@ -28,9 +28,8 @@ struct jack_backend {
 	uint32_t sample_rate;
 	_Atomic uint32_t buffer_size;
 	bool active;
-	/* Audio thread: the JACK frame time the next cycle should start at. */
-	bool have_frame_time;
-	jack_nframes_t next_frame_time;
+	/* Audio thread: JACK's frame clock from one cycle to the next. */
+	struct engine_frame_clock clock;
 	_Atomic int transport_mode; /* enum jack_transport_mode */
 	bool measure_cputime;       /* REDLIGHT_CYCLE_CPUTIME=1 */
 	_Atomic bool dead;
@@ -72,16 +71,12 @@ REALTIME static int on_process(jack_nframes_t nframes, void *arg)
 	/* After an xrun JACK's frame clock jumps (the driver resets it to
 	 * wall time, or we ran late and read the next cycle's time). Mark
 	 * the place in the take; see engine_mark_xrun() for why the audio
-	 * itself is left alone. */
-	jack_nframes_t now = jack_last_frame_time(jb->client);
-	if (jb->have_frame_time && now != jb->next_frame_time) {
-		jack_nframes_t jump = now - jb->next_frame_time;
-		/* A jump backwards wraps to a huge value: mark it as 0. */
-		engine_mark_xrun(jb->engine,
-		                 jump < 60 * jb->sample_rate ? jump : 0);
-	}
-	jb->next_frame_time = now + nframes;
-	jb->have_frame_time = true;
+	 * itself is left alone. The clock is 32 bits and wraps after 24.8
+	 * hours at 48 kHz: engine_clock_jumped() compares modulo 2^32. */
+	uint32_t jump = 0;
+	if (engine_clock_jumped(&jb->clock, jack_last_frame_time(jb->client),
+	                        nframes, jb->sample_rate, &jump))
+		engine_mark_xrun(jb->engine, jump);
 	if (atomic_load_explicit(&jb->transport_mode, memory_order_relaxed) !=
 	    JACK_TRANSPORT_INTERNAL) {
 		/* Realtime-safe by JACK's API contract (a lock-free read of
@@ -89,7 +84,7 @@ REALTIME static int on_process(jack_nframes_t nframes, void *arg)
 		jack_position_t pos;
 		jack_transport_state_t st = jack_transport_query(jb->client, &pos);
 		engine_follow_transport(jb->engine, st == JackTransportRolling,
-		                        (int64_t)pos.frame);
+		                        pos.frame);
 	}
 	/* Measurement mode: where the cycle went. The lookups are JACK's
 	 * (its port table in shared memory; every client pays them), the
@@ -158,8 +153,11 @@ REALTIME static void on_timebase(jack_transport_state_t state,
 	struct tempo_map_bbt bbt;
 	struct tempo_map_beat beat;
 	double bpm;
-	if (!engine_position_at(jb->engine, (int64_t)pos->frame, &bbt, &beat,
-	                        &bpm)) {
+	/* JACK's position is 32 bits; the song's time goes on past its
+	 * wrap as redlight's timeline does. */
+	if (!engine_position_at(jb->engine,
+	                        engine_timeline_of(jb->engine, pos->frame),
+	                        &bbt, &beat, &bpm)) {
 		pos->valid = 0;
 		return;
 	}

@@ -87,6 +87,9 @@ void session_free(struct session *s)
 	free(s->comps);
 	free(s->markers);
 	free(s->tracks);
+	/* The saver thread writes the texts it was given before it ends:
+	 * a session freed right after a save still gets its file. */
+	session_store_free(s);
 	free(s);
 }
 
@@ -191,6 +194,12 @@ enum rl_status session_open(const char *dir, struct session **out,
 	s->dir[len] = '\0';
 	session_settings_init(&s->settings);
 	s->format = TAKE_FORMAT_PCM24;
+	s->store = calloc(1, sizeof *s->store);
+	if (!s->store) {
+		free(s);
+		return error_set(err, RL_ERR_NOMEM, "%.*s: out of memory",
+		                 (int)len, dir);
+	}
 
 	if ((rc = make_session_dir(s->dir, err)))
 		goto fail;

@@ -50,6 +50,51 @@ enum rl_status session_load_file(struct session *s, const char *path, int fd,
                                  struct error *err);
 
 /* ---------------------------------------------------------------------- */
+/* Writing session.json (session_json.c: the text; session_save.c: the   */
+/* file, and the saver thread)                                            */
+
+/** One take's text in session.json as the last save wrote it, and its
+ *  key: the exact bytes the text was made from. */
+struct session_json_take {
+	uint32_t number;
+	char *key;
+	size_t key_len;
+	char *text;
+	size_t text_len;
+};
+
+/** The takes' texts of the last save, in take-number order. */
+struct session_json_cache {
+	struct session_json_take *v;
+	size_t n;
+};
+
+/** What the session module keeps beside a session (s->store). */
+struct session_store {
+	struct session_json_cache cache;
+	struct session_saver *saver; /* NULL: saves write on the caller */
+};
+
+/**
+ * session.json's text for s in *text (malloc'd, the caller frees it),
+ * *len bytes without a final newline; `file` names it in messages. With
+ * a cache, takes unchanged since the last save reuse their text from it
+ * and the cache then holds this save's. A refusal (a field the loader
+ * would refuse) is RL_ERR_INVALID naming the field.
+ */
+enum rl_status session_json_text(const struct session *s,
+                                 struct session_json_cache *cache,
+                                 const char *file, char **text, size_t *len,
+                                 struct error *err);
+
+/** Free every text the cache holds. */
+void session_json_cache_clear(struct session_json_cache *cache);
+
+/** Stop s's saver thread, if it runs, once it has written what it was
+ *  given; free s->store. Called by session_free(). */
+void session_store_free(struct session *s);
+
+/* ---------------------------------------------------------------------- */
 /* Takes: numbers, names and the rules that loading and saving both check */
 /* (session_takes.c)                                                      */
 

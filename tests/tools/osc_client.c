@@ -618,12 +618,17 @@ static int cmd_send(int argc, char **argv)
 	return 3;
 }
 
+/* record-latency HOST PORT TAKES SECONDS [PAUSE]: TAKES takes of SECONDS
+ * each, PAUSE seconds (default 0.3) after one is finished before the next
+ * /redlight/record. Prints per take JACK's frame clock when /record and
+ * /stop were sent: "sent_frame F take N stop_frame S". */
 static int cmd_record_latency(int argc, char **argv)
 {
-	if (argc != 4)
-		die("record-latency HOST PORT TAKES SECONDS%s", "");
+	if (argc != 4 && argc != 5)
+		die("record-latency HOST PORT TAKES SECONDS [PAUSE]%s", "");
 	int takes = atoi(argv[2]);
 	double secs = atof(argv[3]);
+	double pause = argc == 5 ? atof(argv[4]) : 0.3;
 	jack_status_t status;
 	jack_client_t *jc = jack_client_open("osc-bench", JackNoStartServer,
 	                                     &status);
@@ -647,15 +652,17 @@ static int cmd_record_latency(int argc, char **argv)
 		if (take == 0)
 			die("the take did not start%s", "");
 		pump(&p, secs, NULL);
+		jack_nframes_t stop = jack_frame_time(jc);
 		send0(&p, "/redlight/stop");
 		t0 = now_s();
 		while (p.last_take != take && now_s() - t0 < 10.0)
 			lo_server_recv_noblock(p.srv, 50);
 		if (p.last_take != take)
 			die("a take never finished%s", "");
-		printf("sent_frame %u take %d\n", (unsigned)sent, take);
+		printf("sent_frame %u take %d stop_frame %u\n", (unsigned)sent,
+		       take, (unsigned)stop);
 		fflush(stdout);
-		pump(&p, 0.3, NULL);
+		pump(&p, pause, NULL);
 	}
 	send0(&p, "/redlight/unsubscribe");
 	peer_close(&p);

@@ -130,11 +130,13 @@ static void cycle(struct jack_backend *jb)
 	if (atomic_load(&jb->transport_mode) != JACK_TRANSPORT_INTERNAL) {
 		bool rolling = atomic_load(&jb->transport_rolling);
 		int64_t pos = atomic_load(&jb->transport_frame);
-		engine_follow_transport(jb->engine, rolling, pos);
-		/* A locate in between wins over the roll. */
+		engine_follow_transport(jb->engine, rolling, (uint32_t)pos);
+		/* A locate in between wins over the roll. JACK's position is
+		 * 32 bits: it rolls on past 2^32 - 1 to 0. */
 		if (rolling)
-			atomic_compare_exchange_strong(&jb->transport_frame,
-			                               &pos, pos + n);
+			atomic_compare_exchange_strong(
+				&jb->transport_frame, &pos,
+				(int64_t)(uint32_t)(pos + n));
 	}
 	uint64_t t0 = now_ns();
 	engine_process(jb->engine, jb->in_bufs, jb->out_bufs, n);

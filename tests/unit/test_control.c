@@ -140,6 +140,9 @@ static void rig_poll(struct rig *r)
 			r->poll_err = err;
 		}
 	}
+	/* What the poll saved is written by the saver thread: on disk
+	 * before the test looks. */
+	CHECK(session_save_flush(control_session(r->c), 10000));
 }
 
 /* Poll as a front-end does (every 5 ms) until `done`; false on timeout. */
@@ -872,7 +875,8 @@ static void test_marker_latency(void)
 	marker_now(&r, "verse", &clock1, &tl1, &m1);
 	CHECK_EQ_U64(m1.frame, tl1 - 500);
 	CHECK(!strcmp(m1.name, "verse"));
-	/* Saved at once, while the take records. */
+	/* Saved at once, while the take records (by the saver thread). */
+	CHECK(session_save_flush(control_session(r.c), 10000));
 	struct session *s = load_session(r.dir);
 	REQUIRE_OR(s, control_close(r.c));
 	const struct session_take *t = session_find_take(s, 1);

@@ -1405,6 +1405,17 @@ static void test_metadata_malformed(void)
 		": takes[1].note: longer than 1023 bytes",
 	};
 	check_malformed(&note_case, __LINE__);
+	/* A take file's path has room for 255 bytes (SESSION_FILE_PATH_MAX):
+	 * a longer one, hand-written, is refused by name. */
+	char long_path[400];
+	char *pq = long_path + sprintf(long_path, "\"path\": \"takes/005/");
+	memset(pq, 'p', 256 - 10);
+	strcpy(pq + 256 - 10, "\"");
+	struct malformed_case path_case = {
+		"file-path-long", "\"path\": \"takes/005/01-kick.wav\"",
+		long_path, ": takes[1].files[0].path: longer than 255 bytes",
+	};
+	check_malformed(&path_case, __LINE__);
 	/* 1023 is fine */
 	strcpy(q + 1023, "\"");
 	{
